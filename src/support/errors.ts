@@ -1,0 +1,105 @@
+/** Stable error codes; callers and dashboards match on these, so never rename one. */
+export const ErrorCode = {
+  InvalidEvent: 'INVALID_EVENT',
+  InvalidConfig: 'INVALID_CONFIG',
+  InvalidRoleCatalog: 'INVALID_ROLE_CATALOG',
+  UnknownRole: 'UNKNOWN_ROLE',
+  CompartmentNotAllowed: 'COMPARTMENT_NOT_ALLOWED',
+  UserNameConflict: 'USER_NAME_CONFLICT',
+  AuthUnavailable: 'AUTH_UNAVAILABLE',
+  SecretUnavailable: 'SECRET_UNAVAILABLE',
+  OciRequestFailed: 'OCI_REQUEST_FAILED',
+  DeadlineExceeded: 'DEADLINE_EXCEEDED',
+  PublishFailed: 'PUBLISH_FAILED',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One problem with one field of the input, e.g. `{ path: 'roles.0', message: 'unknown role' }`. */
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Root of every error this project raises on purpose.
+ * `exposed` errors are meant for the caller; all others are reported as INTERNAL.
+ */
+export class OnboardingError extends Error {
+  readonly code: ErrorCode;
+  readonly exposed: boolean;
+  readonly problems: readonly Problem[];
+
+  constructor(code: ErrorCode, message: string, options: { exposed?: boolean; problems?: readonly Problem[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exposed = options.exposed ?? true;
+    this.problems = options.problems ?? [];
+  }
+}
+
+/** Input that failed validation: an event, a config, a role catalog. Lists every problem at once. */
+export class ValidationError extends OnboardingError {
+  constructor(code: ErrorCode, message: string, problems: readonly Problem[]) {
+    super(code, message, { exposed: true, problems });
+  }
+}
+
+/** A failed OCI call, translated inside an adapter. Keeps OCI's own code and `opc-request-id` for support tickets. */
+export class OciCallError extends OnboardingError {
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly ociCode: string | undefined;
+  readonly opcRequestId: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(details: {
+    operation: string;
+    status: number | undefined;
+    ociCode: string | undefined;
+    message: string;
+    opcRequestId: string | undefined;
+    retryable: boolean;
+  }) {
+    super(ErrorCode.OciRequestFailed, `${details.operation} failed: ${details.status ?? 'no response'} ${details.ociCode ?? ''} ${details.message}`.replace(/\s+/g, ' ').trim());
+    this.operation = details.operation;
+    this.status = details.status;
+    this.ociCode = details.ociCode;
+    this.opcRequestId = details.opcRequestId;
+    this.retryable = details.retryable;
+  }
+}
+
+/** The shape of an error in a result, a response or a notification. Never holds a stack or a secret. */
+export interface ErrorReport {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly problems?: readonly Problem[];
+  readonly operation?: string;
+  readonly status?: number;
+  readonly ociCode?: string;
+  readonly opcRequestId?: string;
+}
+
+/** Turns anything thrown into what a caller may see: exposed errors as they are, the rest as INTERNAL. */
+export function toErrorReport(error: unknown): ErrorReport {
+  if (error instanceof OciCallError) {
+    return {
+      code: error.code,
+      message: error.message,
+      operation: error.operation,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.ociCode === undefined ? {} : { ociCode: error.ociCode }),
+      ...(error.opcRequestId === undefined ? {} : { opcRequestId: error.opcRequestId }),
+    };
+  }
+  if (error instanceof OnboardingError && error.exposed) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.problems.length > 0 ? { problems: error.problems } : {}),
+    };
+  }
+  return { code: ErrorCode.Internal, message: 'Internal error; the function log has the details under this call id.' };
+}
