@@ -1,0 +1,75 @@
+/** One fault rule; rules apply in order and the first that fires decides. */
+export interface FaultRule {
+  /** Operation names (e.g. `CreatePolicy`); all operations when absent. */
+  readonly operations?: readonly string[];
+  /** Added before answering, whatever the outcome. */
+  readonly latencyMs?: number;
+  /** Answer with this status instead of handling the request. */
+  readonly status?: 429 | 500 | 503;
+  /** Close the connection without an answer. */
+  readonly drop?: boolean;
+  /** Share of matching requests that fail (0..1); 1 when absent. */
+  readonly rate?: number;
+  /** Fail only this many matching requests, then stop firing. */
+  readonly count?: number;
+}
+
+export type FaultDecision = { kind: 'none' } | { kind: 'status'; status: number } | { kind: 'drop' };
+
+const codeForStatus: Record<number, string> = {
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailable',
+};
+export const faultCode = (status: number) => codeForStatus[status] ?? 'InternalServerError';
+
+/** A small deterministic PRNG (mulberry32) so fault runs repeat exactly for a given seed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fault injection, set at start or changed while running. */
+export class Faults {
+  #rules: { rule: FaultRule; fired: number }[] = [];
+  #random: () => number;
+
+  constructor(rules: readonly FaultRule[] = [], seed = 1) {
+    this.#random = seeded(seed);
+    this.set(rules);
+  }
+
+  set(rules: readonly FaultRule[]): void {
+    this.#rules = rules.map((rule) => ({ rule, fired: 0 }));
+  }
+
+  clear(): void {
+    this.#rules = [];
+  }
+
+  latencyFor(operation: string): number {
+    return this.#rules.reduce((sum, { rule }) => (matches(rule, operation) ? sum + (rule.latencyMs ?? 0) : sum), 0);
+  }
+
+  decide(operation: string): FaultDecision {
+    for (const entry of this.#rules) {
+      const { rule } = entry;
+      if (!matches(rule, operation) || (rule.status === undefined && !rule.drop)) continue;
+      if (rule.count !== undefined && entry.fired >= rule.count) continue;
+      if (this.#random() >= (rule.rate ?? 1)) continue;
+      entry.fired += 1;
+      return rule.drop ? { kind: 'drop' } : { kind: 'status', status: rule.status ?? 500 };
+    }
+    return { kind: 'none' };
+  }
+}
+
+function matches(rule: FaultRule, operation: string): boolean {
+  return rule.operations === undefined || rule.operations.includes(operation);
+}

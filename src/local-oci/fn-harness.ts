@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface InvokeOptions {
+  readonly contentType?: string;
+  readonly callId?: string;
+  /** Milliseconds from now; sent as `Fn-Deadline`. Default 30 s, the OCI Functions default timeout. */
+  readonly deadlineMs?: number;
+  /** Extra headers, e.g. ONS `X-OCI-NS-MessageId` or API Gateway `Fn-Intent`, `Fn-Http-H-*`. */
+  readonly headers?: Record<string, string>;
+}
+
+export interface InvokeResult {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  readonly callId: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  readonly json: unknown;
+}
+
+/** A function process run as the Fn agent runs it (http-stream over a unix socket). */
+export interface RunningFunction {
+  invoke(body: string | Buffer, options?: InvokeOptions): Promise<InvokeResult>;
+  /** Everything the process wrote to stdout and stderr, line by line. */
+  readonly stdout: readonly string[];
+  readonly stderr: readonly string[];
+  /** Milliseconds from spawn to the socket appearing. */
+  readonly startupMs: number;
+  readonly pid: number | undefined;
+  /** The exit, once the process has died; undefined while it runs. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  stop(): Promise<void>;
+}
+
+/** The process died; the harness says so instead of hanging. */
+export class FunctionDiedError extends Error {}
+
+/**
+ * Starts `node <entry>` with `FN_FORMAT=http-stream` and `FN_LISTENER=unix:<tmp>/lsnr.sock`,
+ * the given config as environment, and waits until the FDK's socket exists (the platform allows 5 s).
+ * @example const fn = await startFunction({ entry: 'dist/func.js', env: { ...oci.credentials.resourcePrincipalEnv } });
+ */
+export async function startFunction(options: {
+  entry: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  startTimeoutMs?: number;
+  nodeArgs?: readonly string[];
+}): Promise<RunningFunction> {
+  const dir = mkdtempSync(join(tmpdir(), 'fn-'));
+  const socketPath = join(dir, 'lsnr.sock');
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], {
+    cwd: options.cwd ?? process.cwd(),
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      FN_FORMAT: 'http-stream',
+      FN_LISTENER: `unix:${socketPath}`,
+      FN_APP_NAME: 'local-app',
+      FN_FN_NAME: 'iam-onboarding',
+      FN_MEMORY: '256',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  collectLines(child.stdout, stdout);
+  collectLines(child.stderr, stderr);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
+  while (!existsSync(socketPath)) {
+    if (exited) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new FunctionDiedError(`function exited before listening (code ${exited.code}): ${stderr.join('\n').slice(-2000)}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new FunctionDiedError('function did not listen on its socket in time');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const startupMs = performance.now() - started;
+
+  const invoke = (body: string | Buffer, invokeOptions: InvokeOptions = {}): Promise<InvokeResult> => {
+    if (exited) return Promise.reject(new FunctionDiedError(`function process is dead (code ${exited.code}, signal ${exited.signal})`));
+    const callId = invokeOptions.callId ?? randomUUID().replace(/-/g, '').toUpperCase();
+    const payload = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+    return new Promise<InvokeResult>((resolve, reject) => {
+      const req = request(
+        {
+          socketPath,
+          method: 'POST',
+          path: '/call',
+          headers: {
+            'Fn-Call-Id': callId,
+            'Fn-Deadline': new Date(Date.now() + (invokeOptions.deadlineMs ?? 30_000)).toISOString(),
+            'Content-Type': invokeOptions.contentType ?? 'application/json',
+            'Content-Length': String(payload.length),
+            ...invokeOptions.headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, callId, json });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (error) => {
+        // Give the exit event a moment to land so a crash is reported as one.
+        setTimeout(() => reject(exited ? new FunctionDiedError(`function process died during the call (code ${exited.code}, signal ${exited.signal})`) : error), 50);
+      });
+      req.end(payload);
+    });
+  };
+
+  return {
+    invoke,
+    stdout,
+    stderr,
+    startupMs,
+    pid: child.pid,
+    exit: () => exited,
+    stop: async () => {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function collectLines(stream: NodeJS.ReadableStream | null, into: string[]): void {
+  let partial = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    into.push(...lines.filter((line) => line.length > 0));
+  });
+  stream?.on('end', () => {
+    if (partial) into.push(partial);
+  });
+}

@@ -1,0 +1,66 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from './signature';
+
+/** An error answered with OCI's body `{"code","message"}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) =>
+  new ApiError(404, 'NotAuthorizedOrNotFound', `Authorization failed or requested resource not found: ${what}`);
+
+export interface ApiRequest {
+  readonly method: string;
+  readonly params: readonly string[];
+  /** Decoded as a real server decodes a query string: `+` is a space. */
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawBody: Buffer;
+  readonly region: string;
+  readonly principal: Principal;
+  json<T = Record<string, unknown>>(): T;
+  header(name: string): string | undefined;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Matched against the path without the API version prefix's region part. */
+  readonly pattern: RegExp;
+  readonly service: 'identity' | 'secrets' | 'notifications' | 'objectstorage';
+  /** The operation's name in OCI's API reference, e.g. `CreateUser`. */
+  readonly operation: string;
+  /** Whether the operation changes IAM state (IAM writes must go to the home region). */
+  readonly iamWrite?: boolean;
+  /** OCI signs Object Storage PutObject without the body headers. */
+  readonly excludeBody?: boolean;
+  handle(request: ApiRequest): ApiResponse | Promise<ApiResponse>;
+}
+
+/** Reads `limit` and `page` and slices a list the way OCI's list operations page. */
+export function pageOf<T>(items: readonly T[], query: URLSearchParams): ApiResponse {
+  const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 1000);
+  const start = Number(query.get('page') ?? 0) || 0;
+  const slice = items.slice(start, start + limit);
+  const next = start + limit < items.length ? String(start + limit) : undefined;
+  return { status: 200, body: slice, headers: next ? { 'opc-next-page': next } : {} };
+}
+
+export function requireString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ApiError(400, 'InvalidParameter', `${field} is required`);
+  }
+  return value;
+}

@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalCredentials, type LocalCredentials } from './credentials';
+import { type FaultRule, Faults, faultCode } from './faults';
+import { ApiError, type ApiRequest, type ApiResponse, type Route } from './http';
+import { makeOcid, makeRequestId } from './ocid';
+import { RequestLog } from './request-log';
+import { identityRoutes } from './services/identity';
+import { notificationRoutes } from './services/notifications';
+import { objectStorageRoutes } from './services/object-storage';
+import { secretsRoutes } from './services/secrets';
+import { SignatureRejected, verifyRequestSignature } from './signature';
+import { TenancyState, type Timing } from './state';
+
+export interface LocalOciOptions {
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  readonly homeRegion?: string;
+  /** The region requests without a `/r/<region>` prefix are addressed to, like the function's own region. */
+  readonly defaultRegion?: string;
+  readonly timing?: Partial<Timing>;
+  readonly faults?: readonly FaultRule[];
+  readonly faultSeed?: number;
+}
+
+/** A running local OCI: endpoints, credentials, state, faults, request log, and a stop. */
+export interface LocalOci {
+  /** `http://127.0.0.1:PORT`; addresses the default region. */
+  readonly endpoint: string;
+  /** For the SDK's `client.endpoint`: `http://127.0.0.1:PORT/r/<region>`. */
+  endpointFor(region: string): string;
+  /** A template with `{region}`, as the function's `OCI_ENDPOINT_TEMPLATE` config takes it. */
+  readonly endpointTemplate: string;
+  readonly homeRegion: string;
+  readonly defaultRegion: string;
+  readonly credentials: LocalCredentials;
+  readonly state: TenancyState;
+  readonly faults: Faults;
+  readonly requests: RequestLog;
+  stop(): Promise<void>;
+}
+
+const REGION_PREFIX = /^\/r\/([a-z0-9-]+)(\/.*)$/;
+
+/**
+ * Starts the local OCI on 127.0.0.1.
+ * @example const oci = await startLocalOci(); client.endpoint = oci.endpointFor(oci.homeRegion); … await oci.stop();
+ */
+export async function startLocalOci(options: LocalOciOptions = {}): Promise<LocalOci> {
+  const homeRegion = options.homeRegion ?? 'us-ashburn-1';
+  const defaultRegion = options.defaultRegion ?? 'eu-frankfurt-1';
+  const dir = mkdtempSync(join(tmpdir(), 'local-oci-'));
+  const tenancyId = makeOcid('tenancy');
+  const state = new TenancyState({
+    tenancyId,
+    homeRegion,
+    otherRegions: defaultRegion === homeRegion ? [] : [defaultRegion],
+    timing: { activationDelayMs: 0, groupVisibilityDelayMs: 0, ...options.timing },
+  });
+  const functionsCompartment = state.addCompartment('functions');
+  const credentials = createLocalCredentials({
+    dir,
+    tenancyId,
+    adminUserId: makeOcid('user'),
+    functionCompartmentId: functionsCompartment.id,
+    functionId: makeOcid('fnfunc', defaultRegion),
+    region: defaultRegion,
+  });
+  const apiKeys = new Map([[`${tenancyId}/${credentials.adminUserId}/${credentials.adminFingerprint}`, credentials.adminPublicKey]]);
+  const faults = new Faults(options.faults, options.faultSeed);
+  const requests = new RequestLog();
+  const routes: Route[] = [...identityRoutes(state), ...secretsRoutes(state), ...notificationRoutes(state), ...objectStorageRoutes(state)];
+  const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    collectBody(req)
+      .then((body) => handle(req, res, body))
+      .catch((error: unknown) => send(res, 500, { code: 'InternalServerError', message: String(error) }, {}));
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const rawTarget = req.url ?? '/';
+    const prefixed = REGION_PREFIX.exec(rawTarget);
+    const region = prefixed?.[1] ?? defaultRegion;
+    const target = prefixed?.[2] ?? rawTarget;
+    const [path = '/', search = ''] = target.split(/\?(.*)/s);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const route = routes.find((r) => r.method === method && r.pattern.test(path));
+    const operation = route?.operation ?? `${method} ${path}`;
+    const log = (status: number, outcome: Parameters<RequestLog['add']>[0]['outcome']) =>
+      requests.add({ service: route?.service ?? 'unknown', operation, method, path, region, status, outcome, iamWrite: route?.iamWrite ?? false, at: Date.now() });
+
+    const latency = faults.latencyFor(operation);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+    let principal: ReturnType<typeof verifyRequestSignature>;
+    try {
+      // The signature covers the path as sent, region prefix included.
+      principal = verifyRequestSignature(
+        { method, rawTarget, headers: req.headers, body, excludeBody: route?.excludeBody ?? false },
+        { apiKeys, tokenIssuerKey: credentials.tokenIssuerPublicKey },
+      );
+    } catch (error) {
+      if (!(error instanceof SignatureRejected)) throw error;
+      log(401, 'unauthenticated');
+      return send(res, 401, { code: 'NotAuthenticated', message: `The required information to complete authentication was not provided or was incorrect: ${error.message}` }, {});
+    }
+    if (principal.tenancyId !== tenancyId) {
+      log(401, 'unauthenticated');
+      return send(res, 401, { code: 'NotAuthenticated', message: 'Unknown tenancy' }, {});
+    }
+
+    const fault = faults.decide(operation);
+    if (fault.kind === 'drop') {
+      log(0, 'dropped');
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'status') {
+      log(fault.status, 'fault');
+      return send(res, fault.status, { code: faultCode(fault.status), message: 'Injected fault' }, fault.status === 429 ? { 'retry-after': '1' } : {});
+    }
+    if (!route) {
+      log(404, 'error');
+      return send(res, 404, { code: 'NotFound', message: `No such operation: ${method} ${path}` }, {});
+    }
+    if (route.iamWrite && region !== homeRegion) {
+      log(403, 'error');
+      return send(res, 403, { code: 'NotAllowed', message: `Please go to your home region ${homeRegion} to execute CREATE, UPDATE and DELETE operations.` }, {});
+    }
+
+    const retryToken = headerOf(req, 'opc-retry-token');
+    const tokenKey = retryToken ? `${operation} ${path} ${retryToken}` : undefined;
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    if (tokenKey) {
+      const earlier = retryTokens.get(tokenKey);
+      if (earlier && earlier.bodyHash !== bodyHash) {
+        log(409, 'error');
+        return send(res, 409, { code: 'InvalidatedRetryToken', message: 'The retry token was used for a different request' }, {});
+      }
+      if (earlier) {
+        // A retried create answers what the first one did and creates nothing.
+        log(earlier.response.status, 'ok');
+        return send(res, earlier.response.status, earlier.response.body, earlier.response.headers ?? {});
+      }
+    }
+
+    const request: ApiRequest = {
+      method,
+      params: route.pattern.exec(path)?.slice(1) ?? [],
+      query: new URLSearchParams(search),
+      headers: req.headers,
+      rawBody: body,
+      region,
+      principal,
+      header: (name) => headerOf(req, name),
+      json: <T>() => {
+        try {
+          return JSON.parse(body.toString('utf8') || '{}') as T;
+        } catch {
+          throw new ApiError(400, 'InvalidParameter', 'The request body is not valid JSON');
+        }
+      },
+    };
+    try {
+      const response = await route.handle(request);
+      if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
+      log(response.status, response.status < 400 ? 'ok' : 'error');
+      return send(res, response.status, response.body, response.headers ?? {}, method === 'HEAD');
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      log(error.status, 'error');
+      return send(res, error.status, { code: error.code, message: error.message }, {}, method === 'HEAD');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  return {
+    endpoint,
+    endpointFor: (region) => `${endpoint}/r/${region}`,
+    endpointTemplate: `${endpoint}/r/{region}`,
+    homeRegion,
+    defaultRegion,
+    credentials,
+    state,
+    faults,
+    requests,
+    stop: () => stopServer(server, sockets, dir),
+  };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function collectBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, headOnly = false): void {
+  if (res.destroyed) return;
+  const payload = body === undefined || status === 204 || status === 304 ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    'opc-request-id': makeRequestId(),
+    ...(payload && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}),
+    ...(payload ? { 'content-length': String(payload.length) } : {}),
+    ...headers,
+  });
+  res.end(headOnly ? undefined : payload);
+}
+
+async function stopServer(server: Server, sockets: Set<Socket>, dir: string): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const socket of sockets) socket.destroy();
+  await closed;
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LocalOci, type LocalOciOptions, startLocalOci } from './server';
+
+/** A local OCI seeded for the function: compartments, a Vault secret, an ONS topic, a role catalog. */
+export interface LocalStack {
+  readonly oci: LocalOci;
+  readonly topicId: string;
+  readonly secretId: string;
+  /** The function's config as Fn would give it, resource-principal variables included. */
+  readonly functionEnv: Record<string, string>;
+}
+
+export const DEMO_CATALOG_PATH = join(__dirname, '..', '..', 'examples', 'role-catalog.json');
+
+/**
+ * Starts a local OCI and seeds what the function needs.
+ * @example const { oci, functionEnv } = await startLocalStack({ bootstrapPassword: 'S3cret!' });
+ */
+export async function startLocalStack(
+  options: LocalOciOptions & { bootstrapPassword?: string; catalog?: string; extraEnv?: Record<string, string> } = {},
+): Promise<LocalStack> {
+  const oci = await startLocalOci(options);
+  oci.state.addCompartment('dev');
+  oci.state.addCompartment('test');
+  const topic = oci.state.addTopic('onboarding-results');
+  const secret = oci.state.addSecret({
+    name: 'iam-bootstrap-password',
+    vaultId: 'ocid1.vault.oc1..localvault',
+    content: options.bootstrapPassword ?? 'Local-Bootstrap-Password-1!',
+  });
+  const functionEnv = {
+    ...oci.credentials.resourcePrincipalEnv,
+    OCI_ENDPOINT_TEMPLATE: oci.endpointTemplate,
+    ONS_TOPIC_ID: topic.id,
+    BOOTSTRAP_SECRET_ID: secret.id,
+    ROLE_CATALOG: options.catalog ?? JSON.stringify(JSON.parse(readFileSync(DEMO_CATALOG_PATH, 'utf8'))),
+    ...options.extraEnv,
+  };
+  return { oci, topicId: topic.id, secretId: secret.id, functionEnv };
+}

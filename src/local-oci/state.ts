@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { makeOcid } from './ocid';
+
+type Tags = Record<string, string>;
+
+interface Lifecycle {
+  readonly timeCreated: Date;
+  /** When CREATING turns ACTIVE. */
+  readonly activeAt: number;
+}
+
+export interface UserRecord extends Lifecycle {
+  id: string;
+  name: string;
+  description: string;
+  email?: string;
+  freeformTags: Tags;
+  capabilities: Record<string, boolean>;
+}
+export interface GroupRecord extends Lifecycle {
+  id: string;
+  name: string;
+  description: string;
+  freeformTags: Tags;
+}
+export interface MembershipRecord extends Lifecycle {
+  id: string;
+  userId: string;
+  groupId: string;
+}
+export interface PolicyRecord extends Lifecycle {
+  id: string;
+  compartmentId: string;
+  name: string;
+  description: string;
+  statements: string[];
+  freeformTags: Tags;
+}
+export interface CompartmentRecord {
+  id: string;
+  parentId: string;
+  name: string;
+  description: string;
+  timeCreated: Date;
+}
+export interface SecretRecord {
+  id: string;
+  name: string;
+  vaultId: string;
+  versions: { versionNumber: number; content: Buffer; stages: string[]; timeCreated: Date }[];
+}
+export interface PublishedMessage {
+  readonly messageId: string;
+  readonly topicId: string;
+  readonly title: string | undefined;
+  readonly body: string;
+  readonly at: Date;
+}
+export interface TopicRecord {
+  id: string;
+  name: string;
+  compartmentId: string;
+  timeCreated: Date;
+  messages: PublishedMessage[];
+}
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+  md5: string;
+  contentType: string;
+  timeModified: Date;
+}
+
+/** Timing knobs that make the local OCI behave like a real, eventually consistent one. */
+export interface Timing {
+  /** How long a create stays CREATING. */
+  activationDelayMs: number;
+  /** How long after its creation a group cannot yet be named in a policy statement. */
+  groupVisibilityDelayMs: number;
+}
+
+/** The whole local tenancy; tests read and seed it directly. */
+export class TenancyState {
+  readonly tenancy: { id: string; name: string; homeRegionKey: string };
+  readonly regions: { regionKey: string; regionName: string; isHomeRegion: boolean }[];
+  readonly namespace: string;
+  readonly users = new Map<string, UserRecord>();
+  readonly groups = new Map<string, GroupRecord>();
+  readonly memberships = new Map<string, MembershipRecord>();
+  readonly policies = new Map<string, PolicyRecord>();
+  readonly compartments = new Map<string, CompartmentRecord>();
+  readonly uiPasswords = new Map<string, { timeCreated: Date }>();
+  readonly apiKeys = new Map<string, { fingerprint: string; userId: string; keyValue: string; timeCreated: Date }[]>();
+  readonly secrets = new Map<string, SecretRecord>();
+  readonly topics = new Map<string, TopicRecord>();
+  readonly buckets = new Map<string, Map<string, StoredObject>>();
+  readonly timing: Timing;
+
+  constructor(options: { tenancyId: string; homeRegion: string; otherRegions: readonly string[]; timing: Timing }) {
+    this.tenancy = { id: options.tenancyId, name: 'local-tenancy', homeRegionKey: regionKey(options.homeRegion) };
+    this.regions = [options.homeRegion, ...options.otherRegions].map((name) => ({
+      regionKey: regionKey(name),
+      regionName: name,
+      isHomeRegion: name === options.homeRegion,
+    }));
+    this.namespace = `local${randomBytes(4).toString('hex')}`;
+    this.timing = options.timing;
+  }
+
+  lifecycle(): Lifecycle {
+    return { timeCreated: new Date(), activeAt: Date.now() + this.timing.activationDelayMs };
+  }
+
+  addCompartment(name: string, parentId: string = this.tenancy.id): CompartmentRecord {
+    const record = { id: makeOcid('compartment'), parentId, name, description: name, timeCreated: new Date() };
+    this.compartments.set(record.id, record);
+    return record;
+  }
+
+  addSecret(options: { name: string; vaultId: string; content: string }): SecretRecord {
+    const record: SecretRecord = {
+      id: makeOcid('vaultsecret', this.regions[0]?.regionName),
+      name: options.name,
+      vaultId: options.vaultId,
+      versions: [{ versionNumber: 1, content: Buffer.from(options.content, 'utf8'), stages: ['CURRENT', 'LATEST'], timeCreated: new Date() }],
+    };
+    this.secrets.set(record.id, record);
+    return record;
+  }
+
+  addTopic(name: string, compartmentId: string = this.tenancy.id): TopicRecord {
+    const record = { id: makeOcid('onstopic', this.regions[0]?.regionName), name, compartmentId, timeCreated: new Date(), messages: [] };
+    this.topics.set(record.id, record);
+    return record;
+  }
+
+  putObject(bucket: string, name: string, body: Buffer | string, contentType = 'application/octet-stream'): StoredObject {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+    const objects = this.buckets.get(bucket) ?? new Map<string, StoredObject>();
+    this.buckets.set(bucket, objects);
+    const stored = {
+      body: bytes,
+      etag: randomBytes(16).toString('hex'),
+      md5: createHash('md5').update(bytes).digest('base64'),
+      contentType,
+      timeModified: new Date(),
+    };
+    objects.set(name, stored);
+    return stored;
+  }
+
+  /** Every message published to a topic, oldest first. */
+  messages(topicId: string): readonly PublishedMessage[] {
+    return this.topics.get(topicId)?.messages ?? [];
+  }
+
+  findUserByName(name: string): UserRecord | undefined {
+    return [...this.users.values()].find((user) => sameName(user.name, name));
+  }
+
+  findGroupByName(name: string): GroupRecord | undefined {
+    return [...this.groups.values()].find((group) => sameName(group.name, name));
+  }
+
+  /** Resolves a compartment path (`a:b:c`) relative to `fromId`, as policy statements name them. */
+  resolveCompartmentPath(path: string, fromId: string): CompartmentRecord | undefined {
+    let parentId = fromId;
+    let found: CompartmentRecord | undefined;
+    for (const part of path.split(':')) {
+      found = [...this.compartments.values()].find((c) => c.parentId === parentId && sameName(c.name, part));
+      if (!found) return undefined;
+      parentId = found.id;
+    }
+    return found;
+  }
+}
+
+/** IAM names are unique without regard to case. */
+export function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+export function lifecycleState(record: Lifecycle): 'CREATING' | 'ACTIVE' {
+  return Date.now() >= record.activeAt ? 'ACTIVE' : 'CREATING';
+}
+
+const REGION_KEYS: Record<string, string> = {
+  'us-ashburn-1': 'IAD',
+  'us-phoenix-1': 'PHX',
+  'eu-frankfurt-1': 'FRA',
+  'uk-london-1': 'LHR',
+  'ap-tokyo-1': 'NRT',
+};
+function regionKey(name: string): string {
+  return REGION_KEYS[name] ?? name.slice(0, 3).toUpperCase();
+}
