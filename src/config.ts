@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { problemsOf } from './core/validation';
+import { ErrorCode, ValidationError } from './support/errors';
+
+const ocid = (type: string) => z.string().regex(new RegExp(`^ocid1\\.${type}\\.`), `must be an OCID of type ${type}`);
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every key the function reads from its Fn config (environment). See README "Configuration". */
+const configSchema = z
+  .object({
+    ONS_TOPIC_ID: ocid('onstopic'),
+    ROLE_CATALOG: z.string().optional(),
+    ROLE_CATALOG_BUCKET: z.string().min(1).optional(),
+    ROLE_CATALOG_OBJECT: z.string().min(1).optional(),
+    ROLE_CATALOG_NAMESPACE: z.string().min(1).optional(),
+    ROLE_CATALOG_TTL_SECONDS: positiveInt(300),
+    BOOTSTRAP_SECRET_ID: ocid('vaultsecret').optional(),
+    BOOTSTRAP_SECRET_NAME: z.string().min(1).optional(),
+    BOOTSTRAP_VAULT_ID: ocid('vault').optional(),
+    BOOTSTRAP_SECRET_TTL_SECONDS: positiveInt(300),
+    DRY_RUN: bool.default('false'),
+    OCI_AUTH: z.enum(['auto', 'resource_principal', 'config_file']).default('auto'),
+    OCI_CONFIG_FILE: z.string().optional(),
+    OCI_CONFIG_PROFILE: z.string().default('DEFAULT'),
+    OCI_ENDPOINT_TEMPLATE: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+\{region\}/, 'must be a URL containing {region}, e.g. http://127.0.0.1:9000/r/{region}')
+      .optional(),
+    OCI_MAX_ATTEMPTS: positiveInt(5),
+    PUBLISH_RESERVE_MS: positiveInt(3000),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const inline = c.ROLE_CATALOG !== undefined;
+    const stored = c.ROLE_CATALOG_BUCKET !== undefined || c.ROLE_CATALOG_OBJECT !== undefined;
+    if (inline === stored) {
+      ctx.addIssue({ code: 'custom', path: ['ROLE_CATALOG'], message: 'set either ROLE_CATALOG (JSON) or ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT' });
+    } else if (stored && (!c.ROLE_CATALOG_BUCKET || !c.ROLE_CATALOG_OBJECT)) {
+      ctx.addIssue({ code: 'custom', path: ['ROLE_CATALOG_OBJECT'], message: 'ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT go together' });
+    }
+    if (c.BOOTSTRAP_SECRET_ID && (c.BOOTSTRAP_SECRET_NAME || c.BOOTSTRAP_VAULT_ID)) {
+      ctx.addIssue({ code: 'custom', path: ['BOOTSTRAP_SECRET_ID'], message: 'name the secret by BOOTSTRAP_SECRET_ID or by BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID, not both' });
+    } else if (!!c.BOOTSTRAP_SECRET_NAME !== !!c.BOOTSTRAP_VAULT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['BOOTSTRAP_SECRET_NAME'], message: 'BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID go together' });
+    }
+  });
+
+export type FunctionConfig = Readonly<z.infer<typeof configSchema>>;
+
+/**
+ * Parses the function's config once; throws one INVALID_CONFIG error listing every problem.
+ * @example const config = parseConfig(process.env);
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): FunctionConfig {
+  const relevant = Object.fromEntries(Object.keys(configSchema.innerType().shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
+  const parsed = configSchema.safeParse(relevant);
+  if (!parsed.success) throw new ValidationError(ErrorCode.InvalidConfig, 'The function configuration is not valid', problemsOf(parsed.error));
+  return Object.freeze(parsed.data);
+}

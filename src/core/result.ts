@@ -1,0 +1,65 @@
+import type { ErrorReport } from '../support/errors';
+
+export const StepKind = {
+  User: 'user',
+  Group: 'group',
+  Membership: 'membership',
+  Policy: 'policy',
+  ConsolePassword: 'console-password',
+} as const;
+export type StepKind = (typeof StepKind)[keyof typeof StepKind];
+
+export const Outcome = {
+  Created: 'created',
+  Updated: 'updated',
+  Unchanged: 'unchanged',
+  Skipped: 'skipped',
+  Failed: 'failed',
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** What the plan decided for a step before anything was written. */
+export type Action = 'create' | 'update' | 'none' | 'skip' | 'refuse';
+
+export interface StepResult {
+  readonly step: StepKind;
+  /** The user, group or policy name; for a membership, the group name. */
+  readonly target: string;
+  readonly action: Action;
+  readonly outcome: Outcome;
+  readonly reason?: string;
+  readonly ocid?: string;
+  /** Fields an update changes, e.g. `['email']`, `['statements']`. */
+  readonly changes?: readonly string[];
+  readonly error?: ErrorReport;
+}
+
+export const Status = {
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Rejected: 'rejected',
+  DryRun: 'dry-run',
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+/** The one record of an invocation: the response, the ONS message and the result log line. */
+export interface OnboardingResult {
+  readonly status: Status;
+  readonly correlation: { readonly callId: string; readonly eventId?: string };
+  readonly employeeId?: string;
+  readonly userName?: string;
+  readonly userId?: string;
+  readonly dryRun: boolean;
+  readonly steps: readonly StepResult[];
+  readonly counts: Readonly<Record<Outcome, number>>;
+  readonly errors: readonly ErrorReport[];
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly notification?: { readonly published: boolean; readonly messageId?: string; readonly error?: ErrorReport };
+}
+
+export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, number> {
+  const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+  for (const step of steps) counts[step.outcome] += 1;
+  return counts;
+}
