@@ -1,0 +1,15 @@
+// Wiring only: the FDK, the logger, the handler and (loaded on first call) the OCI adapters.
+import * as fdk from '@fnproject/fdk';
+import { createHandler } from './src/triggers/handler';
+import { createLogger, LogLevel, type LogLevelName } from './src/support/logger';
+
+const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in LogLevel ? (process.env.LOG_LEVEL as LogLevelName) : 'info';
+
+fdk.handle(
+  createHandler({
+    env: process.env,
+    log: createLogger({ level, bindings: { fn: process.env.FN_FN_NAME ?? 'iam-onboarding' } }),
+    loadRuntime: async (config, env, policy) => (await import('./src/oci/runtime')).createOciRuntime(config, env, policy),
+  }),
+  { inputMode: 'string' },
+);

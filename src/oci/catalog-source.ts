@@ -1,0 +1,65 @@
+import type { ObjectStorageClient } from 'oci-objectstorage';
+import type { CatalogSource } from '../core/ports';
+import { parseRoleCatalog, type RoleCatalog } from '../core/role-catalog';
+import { ErrorCode, OciCallError, OnboardingError, ValidationError } from '../support/errors';
+import { type CallPolicy, callOci } from './call';
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(ErrorCode.InvalidRoleCatalog, `The role catalog in ${where} is not JSON`, [{ path: '(root)', message: (error as Error).message }]);
+  }
+}
+
+/** A catalog given inline in the function config: parsed and validated once per container. */
+export function inlineCatalogSource(json: string): () => CatalogSource {
+  let catalog: RoleCatalog | undefined;
+  const source: CatalogSource = {
+    load: async () => {
+      catalog ??= parseRoleCatalog(parseJson(json, 'ROLE_CATALOG'));
+      return catalog;
+    },
+  };
+  return () => source;
+}
+
+/**
+ * A catalog kept in Object Storage: cached for `ttlMs`, then revalidated with `if-none-match`, so an
+ * unchanged catalog costs one 304. A catalog that fails validation is never cached.
+ */
+export function objectStorageCatalogSource(
+  client: ObjectStorageClient,
+  location: { bucket: string; object: string; namespace?: string | undefined },
+  ttlMs: number,
+): (policy: CallPolicy) => CatalogSource {
+  let cached: { catalog: RoleCatalog; etag: string; until: number } | undefined;
+  let namespace = location.namespace;
+  return (policy) => ({
+    async load() {
+      if (cached && cached.until > Date.now()) return cached.catalog;
+      namespace ??= (await callOci('GetNamespace', () => client.getNamespace({}), policy)).value;
+      const where = `${location.bucket}/${location.object}`;
+      try {
+        const response = await callOci(
+          'GetObject',
+          () => client.getObject({ namespaceName: namespace ?? '', bucketName: location.bucket, objectName: location.object, ifNoneMatch: cached?.etag }),
+          policy,
+        );
+        const text = await new Response(response.value as ReadableStream).text();
+        const catalog = parseRoleCatalog(parseJson(text, where));
+        cached = { catalog, etag: response.eTag, until: Date.now() + ttlMs };
+        return catalog;
+      } catch (error) {
+        if (error instanceof OciCallError && error.status === 304 && cached) {
+          cached = { ...cached, until: Date.now() + ttlMs };
+          return cached.catalog;
+        }
+        if (error instanceof OciCallError) {
+          throw new OnboardingError(ErrorCode.InvalidRoleCatalog, `The role catalog ${where} could not be read: ${error.status ?? ''} ${error.ociCode ?? ''}`, { cause: error });
+        }
+        throw error;
+      }
+    },
+  });
+}

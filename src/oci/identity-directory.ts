@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { IdentityClient, models } from 'oci-identity';
+import type { Created, DirectoryGroup, DirectoryPolicy, DirectoryUser, IdentityDirectory, PolicySpec, UserSpec } from '../core/ports';
+import type { OciCallError } from '../support/errors';
+import { allPages, type CallPolicy, callOci } from './call';
+
+const LIVE = new Set(['CREATING', 'ACTIVE', 'INACTIVE']);
+const ALREADY_EXISTS = new Set(['NotAuthorizedOrResourceAlreadyExists', 'Conflict', 'IdcsConversionError']);
+/** Extra attempts for a policy naming a group created moments ago (OCI answers 400 until it is visible). */
+const NEW_GROUP_ATTEMPTS = 9;
+
+/**
+ * The SDK puts query values in the URL as they are (oci-typescript-sdk issue 291), so `a+b@x.com`
+ * would reach OCI as `a b@x.com`. Encoding the value here is what makes the look-up exact.
+ */
+const queryValue = (value: string) => encodeURIComponent(value);
+
+const toUser = (u: models.User): DirectoryUser => ({ id: u.id, name: u.name, email: u.email, description: u.description, freeformTags: u.freeformTags ?? {} });
+const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, name: g.name });
+const toPolicy = (p: models.Policy): DirectoryPolicy => ({ id: p.id, name: p.name, compartmentId: p.compartmentId, description: p.description, statements: p.statements });
+
+/**
+ * IAM through the classic Identity API, bound to one invocation. Writes must reach the home
+ * region: the client given here is placed there (runtime.ts). Each create sends an
+ * `opc-retry-token` derived from the call id, so its own retries never create twice.
+ */
+export function classicIdentityDirectory(client: IdentityClient, tenancyId: string, callId: string, policy: CallPolicy): IdentityDirectory {
+  const retryToken = (operation: string, key: string) => createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
+  const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
+  const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+  async function createOrFind<T>(
+    operation: string,
+    create: () => Promise<T>,
+    find: () => Promise<T | undefined>,
+    groupsAreNew = false,
+  ): Promise<Created<T>> {
+    try {
+      const retryAlso = (error: OciCallError) => groupsAreNew && isInvisibleGroup(error);
+      return { record: await callOci(operation, create, newGroupPolicy(policy, groupsAreNew), { retryAlso }), created: true };
+    } catch (error) {
+      if (!isAlreadyExists(error as OciCallError)) throw error;
+      const found = await find();
+      if (found === undefined) throw error;
+      return { record: found, created: false };
+    }
+  }
+
+  const directory: IdentityDirectory = {
+    async findUserByName(name) {
+      const users = await callOci('ListUsers', () => allPages((page) => client.listUsers({ compartmentId: tenancyId, name: queryValue(name), page })), policy);
+      const user = users.find((u) => sameName(u.name, name) && LIVE.has(u.lifecycleState));
+      return user && toUser(user);
+    },
+    createUser(spec: UserSpec) {
+      return createOrFind(
+        'CreateUser',
+        async () =>
+          toUser(
+            (
+              await client.createUser({
+                createUserDetails: { compartmentId: tenancyId, name: spec.name, description: spec.description, email: spec.email, freeformTags: { ...spec.freeformTags } },
+                opcRetryToken: retryToken('CreateUser', spec.name),
+              })
+            ).user,
+          ),
+        () => directory.findUserByName(spec.name),
+      );
+    },
+    async updateUser(id, changes) {
+      const response = await callOci(
+        'UpdateUser',
+        () => client.updateUser({ userId: id, updateUserDetails: { ...changes, freeformTags: changes.freeformTags ? { ...changes.freeformTags } : undefined } }),
+        policy,
+      );
+      return toUser(response.user);
+    },
+    async findGroupByName(name) {
+      const groups = await callOci('ListGroups', () => allPages((page) => client.listGroups({ compartmentId: tenancyId, name: queryValue(name), page })), policy);
+      const group = groups.find((g) => sameName(g.name, name) && LIVE.has(g.lifecycleState));
+      return group && toGroup(group);
+    },
+    createGroup(spec) {
+      return createOrFind(
+        'CreateGroup',
+        async () =>
+          toGroup(
+            (
+              await client.createGroup({
+                createGroupDetails: { compartmentId: tenancyId, name: spec.name, description: spec.description },
+                opcRetryToken: retryToken('CreateGroup', spec.name),
+              })
+            ).group,
+          ),
+        () => directory.findGroupByName(spec.name),
+      );
+    },
+    async groupIdsOfUser(userId) {
+      const memberships = await callOci(
+        'ListUserGroupMemberships',
+        () => allPages((page) => client.listUserGroupMemberships({ compartmentId: tenancyId, userId, page })),
+        policy,
+      );
+      return new Set(memberships.filter((m) => LIVE.has(m.lifecycleState)).map((m) => m.groupId));
+    },
+    async addUserToGroup(userId, groupId) {
+      try {
+        await callOci(
+          'AddUserToGroup',
+          () => client.addUserToGroup({ addUserToGroupDetails: { userId, groupId }, opcRetryToken: retryToken('AddUserToGroup', `${userId}/${groupId}`) }),
+          policy,
+        );
+        return { added: true };
+      } catch (error) {
+        // A duplicate membership is 409 (IdcsConversionError in identity-domain tenancies): already done.
+        if (isAlreadyExists(error as OciCallError)) return { added: false };
+        throw error;
+      }
+    },
+    async findPolicy(compartmentId, name) {
+      const policies = await callOci('ListPolicies', () => allPages((page) => client.listPolicies({ compartmentId, name: queryValue(name), page })), policy);
+      const found = policies.find((p) => sameName(p.name, name) && LIVE.has(p.lifecycleState));
+      return found && toPolicy(found);
+    },
+    createPolicy(spec: PolicySpec, { groupsAreNew }) {
+      return createOrFind(
+        'CreatePolicy',
+        async () =>
+          toPolicy(
+            (
+              await client.createPolicy({
+                createPolicyDetails: { compartmentId: spec.compartmentId, name: spec.name, description: spec.description, statements: [...spec.statements] },
+                opcRetryToken: retryToken('CreatePolicy', `${spec.compartmentId}/${spec.name}`),
+              })
+            ).policy,
+          ),
+        () => directory.findPolicy(spec.compartmentId, spec.name),
+        groupsAreNew,
+      );
+    },
+    async updatePolicy(id, spec, { groupsAreNew }) {
+      const response = await callOci(
+        'UpdatePolicy',
+        () => client.updatePolicy({ policyId: id, updatePolicyDetails: { description: spec.description, statements: [...spec.statements] } }),
+        newGroupPolicy(policy, groupsAreNew),
+        { retryAlso: (error) => groupsAreNew && isInvisibleGroup(error) },
+      );
+      return toPolicy(response.policy);
+    },
+  };
+  return directory;
+}
+
+/** OCI answers 400 InvalidParameter for a statement naming a group it cannot see yet. */
+function isInvisibleGroup(error: OciCallError): boolean {
+  return error.status === 400 && error.ociCode === 'InvalidParameter';
+}
+
+function newGroupPolicy(policy: CallPolicy, groupsAreNew: boolean): CallPolicy {
+  return groupsAreNew ? { ...policy, maxAttempts: Math.max(policy.maxAttempts, NEW_GROUP_ATTEMPTS) } : policy;
+}

@@ -1,0 +1,83 @@
+import { IdentityClient } from 'oci-identity';
+import type { FunctionConfig } from '../config';
+import type { CatalogSource, IdentityDirectory, Notifier, SecretSource } from '../core/ports';
+import { ErrorCode, OnboardingError } from '../support/errors';
+import { type CallPolicy, callOci } from './call';
+import { inlineCatalogSource, objectStorageCatalogSource } from './catalog-source';
+import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
+import { classicIdentityDirectory } from './identity-directory';
+import { onsNotifier } from './ons-notifier';
+import { vaultSecretSource } from './vault-secret';
+
+/** The adapters for one invocation, bound to its call id and deadline. */
+export interface CallServices {
+  readonly directory: IdentityDirectory;
+  readonly notifier: Notifier;
+  readonly catalog: CatalogSource;
+  /** Undefined when no bootstrap secret is configured. */
+  readonly bootstrapSecret: SecretSource | undefined;
+}
+
+/** Everything the handler needs from OCI, built once per container and reused while warm. */
+export interface OciRuntime {
+  readonly tenancyId: string;
+  readonly homeRegion: string;
+  readonly authKind: OciAuth['kind'];
+  forCall(callId: string, policy: CallPolicy): CallServices;
+}
+
+/**
+ * Authenticates, finds the home region (IAM writes are accepted only there, whatever region the
+ * function runs in), and wires the adapters. Caches (catalog, secret) live here, across calls.
+ */
+export async function createOciRuntime(config: FunctionConfig, env: Readonly<Record<string, string | undefined>>, bootPolicy: CallPolicy): Promise<OciRuntime> {
+  const auth = await createAuth(config, env);
+  const template = config.OCI_ENDPOINT_TEMPLATE;
+  const provider = { authenticationDetailsProvider: auth.provider };
+  const identityIn = (region: string) => placeClient(new IdentityClient(provider, clientConfiguration), region, template);
+
+  const subscriptions = await callOci('ListRegionSubscriptions', () => identityIn(auth.region).listRegionSubscriptions({ tenancyId: auth.tenancyId }), bootPolicy);
+  const homeRegion = subscriptions.items.find((s) => s.isHomeRegion)?.regionName;
+  if (!homeRegion) throw new OnboardingError(ErrorCode.Internal, 'The tenancy reports no home region', { exposed: false });
+  // Reads go to the home region too: IAM replicates to other regions with a delay.
+  const homeIdentity = identityIn(homeRegion);
+
+  // Service packages other than Identity load on first use, off the cold-start path.
+  const lazy = <T>(make: () => T) => {
+    let made: T | undefined;
+    return () => (made ??= make());
+  };
+  const ons = lazy(() => placeClient(new (require('oci-ons') as typeof import('oci-ons')).NotificationDataPlaneClient(provider, clientConfiguration), auth.region, template));
+  const secrets = lazy(() => placeClient(new (require('oci-secrets') as typeof import('oci-secrets')).SecretsClient(provider, clientConfiguration), auth.region, template));
+  const objects = lazy(() =>
+    placeClient(new (require('oci-objectstorage') as typeof import('oci-objectstorage')).ObjectStorageClient(provider, clientConfiguration), auth.region, template),
+  );
+
+  const catalogFor = config.ROLE_CATALOG
+    ? inlineCatalogSource(config.ROLE_CATALOG)
+    : lazy(() =>
+        objectStorageCatalogSource(
+          objects(),
+          { bucket: config.ROLE_CATALOG_BUCKET ?? '', object: config.ROLE_CATALOG_OBJECT ?? '', namespace: config.ROLE_CATALOG_NAMESPACE },
+          config.ROLE_CATALOG_TTL_SECONDS * 1000,
+        ),
+      )();
+  const secretRef = config.BOOTSTRAP_SECRET_ID
+    ? { secretId: config.BOOTSTRAP_SECRET_ID }
+    : config.BOOTSTRAP_SECRET_NAME && config.BOOTSTRAP_VAULT_ID
+      ? { secretName: config.BOOTSTRAP_SECRET_NAME, vaultId: config.BOOTSTRAP_VAULT_ID }
+      : undefined;
+  const secretFor = secretRef ? lazy(() => vaultSecretSource(secrets(), secretRef, config.BOOTSTRAP_SECRET_TTL_SECONDS * 1000)) : undefined;
+
+  return {
+    tenancyId: auth.tenancyId,
+    homeRegion,
+    authKind: auth.kind,
+    forCall: (callId, policy) => ({
+      directory: classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+      notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
+      catalog: catalogFor(policy),
+      bootstrapSecret: secretFor?.()(policy),
+    }),
+  };
+}
