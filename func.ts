@@ -1,7 +1,7 @@
 // Wiring only: the FDK, the logger, the handler and (loaded on first call) the OCI adapters.
 import * as fdk from '@fnproject/fdk';
-import { createHandler } from './src/triggers/handler';
 import { createLogger, LogLevel, type LogLevelName } from './src/support/logger';
+import { createHandler } from './src/triggers/handler';
 
 const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in LogLevel ? (process.env.LOG_LEVEL as LogLevelName) : 'info';
 

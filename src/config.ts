@@ -35,14 +35,30 @@ const configSchema = z
     const inline = c.ROLE_CATALOG !== undefined;
     const stored = c.ROLE_CATALOG_BUCKET !== undefined || c.ROLE_CATALOG_OBJECT !== undefined;
     if (inline === stored) {
-      ctx.addIssue({ code: 'custom', path: ['ROLE_CATALOG'], message: 'set either ROLE_CATALOG (JSON) or ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROLE_CATALOG'],
+        message: 'set either ROLE_CATALOG (JSON) or ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT',
+      });
     } else if (stored && (!c.ROLE_CATALOG_BUCKET || !c.ROLE_CATALOG_OBJECT)) {
-      ctx.addIssue({ code: 'custom', path: ['ROLE_CATALOG_OBJECT'], message: 'ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROLE_CATALOG_OBJECT'],
+        message: 'ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT go together',
+      });
     }
     if (c.BOOTSTRAP_SECRET_ID && (c.BOOTSTRAP_SECRET_NAME || c.BOOTSTRAP_VAULT_ID)) {
-      ctx.addIssue({ code: 'custom', path: ['BOOTSTRAP_SECRET_ID'], message: 'name the secret by BOOTSTRAP_SECRET_ID or by BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOOTSTRAP_SECRET_ID'],
+        message: 'name the secret by BOOTSTRAP_SECRET_ID or by BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID, not both',
+      });
     } else if (!!c.BOOTSTRAP_SECRET_NAME !== !!c.BOOTSTRAP_VAULT_ID) {
-      ctx.addIssue({ code: 'custom', path: ['BOOTSTRAP_SECRET_NAME'], message: 'BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOOTSTRAP_SECRET_NAME'],
+        message: 'BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID go together',
+      });
     }
   });
 
@@ -53,8 +69,11 @@ export type FunctionConfig = Readonly<z.infer<typeof configSchema>>;
  * @example const config = parseConfig(process.env);
  */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): FunctionConfig {
-  const relevant = Object.fromEntries(Object.keys(configSchema.innerType().shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
+  const relevant = Object.fromEntries(
+    Object.keys(configSchema.innerType().shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
   const parsed = configSchema.safeParse(relevant);
-  if (!parsed.success) throw new ValidationError(ErrorCode.InvalidConfig, 'The function configuration is not valid', problemsOf(parsed.error));
+  if (!parsed.success)
+    throw new ValidationError(ErrorCode.InvalidConfig, 'The function configuration is not valid', problemsOf(parsed.error));
   return Object.freeze(parsed.data);
 }

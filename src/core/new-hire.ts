@@ -8,7 +8,10 @@ const PERSON_NAME = /^[^\p{Cc}<>{}$]{1,100}$/u;
 
 const newHireSchema = z
   .object({
-    eventId: z.string().regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -').optional(),
+    eventId: z
+      .string()
+      .regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -')
+      .optional(),
     employeeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -'),
     userName: z.string().regex(USER_NAME, 'must be 1-100 characters: letters, digits and . _ - + @, starting with a letter or digit'),
     email: z.string().max(254).email(),
@@ -19,8 +22,14 @@ const newHireSchema = z
       .min(1, 'at least one role is required')
       .max(20, 'at most 20 roles')
       .refine((roles) => new Set(roles).size === roles.length, 'roles must not repeat'),
-    compartment: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a compartment name').optional(),
-    manager: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be an employee id').optional(),
+    compartment: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a compartment name')
+      .optional(),
+    manager: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be an employee id')
+      .optional(),
     startDate: z.string().date('must be a date, YYYY-MM-DD').optional(),
     dryRun: z.boolean().optional(),
   })

@@ -13,7 +13,7 @@ import { type DesiredState, EMPLOYEE_TAG, type RoleCatalog, resolveDesiredState 
  * the function's output. Identity-domain tenancies set the Vault bootstrap password instead.
  */
 export const CLASSIC_CONSOLE_PASSWORD_REASON =
-  'classic IAM generates the console password and returns it only to the caller; the function does not create one it cannot hand to the new hire alone. An administrator creates it with the new hire (Console: Users > Create/Reset Password), or the tenancy uses an identity domain.';
+  'not created: classic IAM only generates a one-time password and returns it to the caller alone (README: Console passwords)';
 
 export interface OnboardingContext {
   readonly catalog: RoleCatalog;
@@ -56,16 +56,30 @@ async function observe(desired: DesiredState, directory: IdentityDirectory): Pro
   const [user, groups, policies] = await Promise.all([
     directory.findUserByName(desired.user.name),
     Promise.all(desired.groups.map(async (g) => [g.name.toLowerCase(), await directory.findGroupByName(g.name)] as const)),
-    Promise.all(desired.policies.map(async (p) => [policyKey(p.compartmentId, p.name), await directory.findPolicy(p.compartmentId, p.name)] as const)),
+    Promise.all(
+      desired.policies.map(async (p) => [policyKey(p.compartmentId, p.name), await directory.findPolicy(p.compartmentId, p.name)] as const),
+    ),
   ]);
   const memberGroupIds = user ? await directory.groupIdsOfUser(user.id) : new Set<string>();
   return { user, groups: new Map(groups), memberGroupIds, policies: new Map(policies) };
 }
 
 function dryRunResult(planned: PlannedStep): StepResult {
-  const base = { step: planned.step, target: planned.target, action: planned.action, ...(planned.ocid ? { ocid: planned.ocid } : {}), ...(planned.changes ? { changes: planned.changes } : {}) };
+  const base = {
+    step: planned.step,
+    target: planned.target,
+    action: planned.action,
+    ...(planned.ocid ? { ocid: planned.ocid } : {}),
+    ...(planned.changes ? { changes: planned.changes } : {}),
+  };
   if (planned.action === 'none') return { ...base, outcome: Outcome.Unchanged };
-  if (planned.action === 'refuse') return { ...base, outcome: Outcome.Failed, ...(planned.reason ? { reason: planned.reason } : {}), error: conflictReport(planned) };
+  if (planned.action === 'refuse')
+    return {
+      ...base,
+      outcome: Outcome.Failed,
+      ...(planned.reason ? { reason: planned.reason } : {}),
+      error: conflictReport(planned),
+    };
   return { ...base, outcome: Outcome.Skipped, reason: `dry run: would ${planned.action}` };
 }
 
@@ -81,10 +95,20 @@ async function applyPlan(
   { directory, log }: OnboardingContext,
 ): Promise<OnboardingOutcome> {
   const run = async (planned: PlannedStep, write: () => Promise<Omit<StepResult, 'step' | 'target' | 'action'>>): Promise<StepResult> => {
-    const base = { step: planned.step, target: planned.target, action: planned.action, ...(planned.changes ? { changes: planned.changes } : {}) };
+    const base = {
+      step: planned.step,
+      target: planned.target,
+      action: planned.action,
+      ...(planned.changes ? { changes: planned.changes } : {}),
+    };
     try {
       const result: StepResult = { ...base, ...(await write()) };
-      log.info('step', { step: result.step, target: result.target, outcome: result.outcome, ocid: result.ocid });
+      log.info('step', {
+        step: result.step,
+        target: result.target,
+        outcome: result.outcome,
+        ocid: result.ocid,
+      });
       return result;
     } catch (error) {
       const report = toErrorReport(error);
@@ -92,7 +116,10 @@ async function applyPlan(
       return { ...base, outcome: Outcome.Failed, reason: report.message, error: report };
     }
   };
-  const unchanged = (planned: PlannedStep) => ({ outcome: Outcome.Unchanged, ...(planned.ocid ? { ocid: planned.ocid } : {}) });
+  const unchanged = (planned: PlannedStep) => ({
+    outcome: Outcome.Unchanged,
+    ...(planned.ocid ? { ocid: planned.ocid } : {}),
+  });
   const userPlan = plan.find((p) => p.step === 'user') as PlannedStep;
 
   // 1. The user and the groups do not depend on each other.
@@ -106,7 +133,11 @@ async function applyPlan(
           throw new OnboardingError(ErrorCode.UserNameConflict, `User ${userPlan.target}: ${userPlan.reason ?? 'conflict'}`);
         case 'update': {
           const tags = { ...observed.user?.freeformTags, ...userSpec.freeformTags };
-          const user = await directory.updateUser(userPlan.ocid ?? '', { email: userSpec.email, description: userSpec.description, freeformTags: tags });
+          const user = await directory.updateUser(userPlan.ocid ?? '', {
+            email: userSpec.email,
+            description: userSpec.description,
+            freeformTags: tags,
+          });
           return { outcome: Outcome.Updated, ocid: user.id };
         }
         default: {
@@ -114,7 +145,13 @@ async function applyPlan(
           if (!created && record.freeformTags[EMPLOYEE_TAG] !== employeeId) {
             throw new OnboardingError(ErrorCode.UserNameConflict, `User ${userPlan.target} was created meanwhile for another employee`);
           }
-          return created ? { outcome: Outcome.Created, ocid: record.id } : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile by a concurrent delivery' };
+          return created
+            ? { outcome: Outcome.Created, ocid: record.id }
+            : {
+                outcome: Outcome.Unchanged,
+                ocid: record.id,
+                reason: 'created meanwhile by a concurrent delivery',
+              };
         }
       }
     }),
@@ -124,8 +161,13 @@ async function applyPlan(
         run(planned, async () => {
           if (planned.action === 'none') return unchanged(planned);
           const group = desired.groups.find((g) => g.name === planned.target);
-          const { record, created } = await directory.createGroup({ name: planned.target, description: group?.description ?? planned.target });
-          return created ? { outcome: Outcome.Created, ocid: record.id } : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
+          const { record, created } = await directory.createGroup({
+            name: planned.target,
+            description: group?.description ?? planned.target,
+          });
+          return created
+            ? { outcome: Outcome.Created, ocid: record.id }
+            : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
         }),
       ),
   ]);
@@ -137,9 +179,19 @@ async function applyPlan(
   const membershipResults: StepResult[] = [];
   for (const planned of plan.filter((p) => p.step === 'membership')) {
     const group = groupById.get(planned.target.toLowerCase());
-    const blocked = !userOk ? 'the user step did not complete' : group?.outcome === Outcome.Failed || !group?.ocid ? 'the group step did not complete' : undefined;
+    const blocked = !userOk
+      ? 'the user step did not complete'
+      : group?.outcome === Outcome.Failed || !group?.ocid
+        ? 'the group step did not complete'
+        : undefined;
     if (blocked) {
-      membershipResults.push({ step: planned.step, target: planned.target, action: planned.action, outcome: Outcome.Skipped, reason: `skipped: ${blocked}` });
+      membershipResults.push({
+        step: planned.step,
+        target: planned.target,
+        action: planned.action,
+        outcome: Outcome.Skipped,
+        reason: `skipped: ${blocked}`,
+      });
       continue;
     }
     membershipResults.push(
@@ -159,20 +211,33 @@ async function applyPlan(
         const spec = desired.policies.find((p) => p.name === planned.target);
         const group = groupById.get(spec?.groupName.toLowerCase() ?? '');
         if (!spec || !group || group.outcome === Outcome.Failed) {
-          return { step: planned.step, target: planned.target, action: planned.action, outcome: Outcome.Skipped, reason: 'skipped: the group step did not complete' } satisfies StepResult;
+          return {
+            step: planned.step,
+            target: planned.target,
+            action: planned.action,
+            outcome: Outcome.Skipped,
+            reason: 'skipped: the group step did not complete',
+          } satisfies StepResult;
         }
         const groupsAreNew = group.outcome === Outcome.Created;
         return run(planned, async () => {
           if (planned.action === 'none') return unchanged(planned);
           if (planned.action === 'update') {
-            const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, { groupsAreNew });
+            const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, {
+              groupsAreNew,
+            });
             return { outcome: Outcome.Updated, ocid: policy.id };
           }
           const { record, created } = await directory.createPolicy(spec, { groupsAreNew });
-          return created ? { outcome: Outcome.Created, ocid: record.id } : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
+          return created
+            ? { outcome: Outcome.Created, ocid: record.id }
+            : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
         });
       }),
   );
 
-  return { steps: [userResult as StepResult, ...groupResults, ...membershipResults, ...policyResults], userId };
+  return {
+    steps: [userResult as StepResult, ...groupResults, ...membershipResults, ...policyResults],
+    userId,
+  };
 }

@@ -34,7 +34,11 @@ export function planSteps(desired: DesiredState, observed: ObservedState, employ
   const steps: PlannedStep[] = [planUser(desired, observed.user, employeeId)];
   for (const group of desired.groups) {
     const found = observed.groups.get(group.name.toLowerCase());
-    steps.push(found ? { step: 'group', target: group.name, action: 'none', ocid: found.id } : { step: 'group', target: group.name, action: 'create' });
+    steps.push(
+      found
+        ? { step: 'group', target: group.name, action: 'none', ocid: found.id }
+        : { step: 'group', target: group.name, action: 'create' },
+    );
   }
   for (const group of desired.groups) {
     const found = observed.groups.get(group.name.toLowerCase());
@@ -51,7 +55,13 @@ export function planSteps(desired: DesiredState, observed: ObservedState, employ
       ...(sameStatements(found.statements, policy.statements) ? [] : ['statements']),
       ...(found.description === policy.description ? [] : ['description']),
     ];
-    steps.push({ step: 'policy', target: policy.name, action: changes.length > 0 ? 'update' : 'none', ocid: found.id, ...(changes.length > 0 ? { changes } : {}) });
+    steps.push({
+      step: 'policy',
+      target: policy.name,
+      action: changes.length > 0 ? 'update' : 'none',
+      ocid: found.id,
+      ...(changes.length > 0 ? { changes } : {}),
+    });
   }
   return steps;
 }
@@ -74,5 +84,7 @@ function planUser(desired: DesiredState, found: DirectoryUser | undefined, emplo
   if ((found.email ?? '').toLowerCase() !== desired.user.email.toLowerCase()) changes.push('email');
   if (found.description !== desired.user.description) changes.push('description');
   if (Object.entries(desired.user.freeformTags).some(([key, value]) => found.freeformTags[key] !== value)) changes.push('freeformTags');
-  return changes.length > 0 ? { step: 'user', target, action: 'update', ocid: found.id, changes } : { step: 'user', target, action: 'none', ocid: found.id };
+  return changes.length > 0
+    ? { step: 'user', target, action: 'update', ocid: found.id, changes }
+    : { step: 'user', target, action: 'none', ocid: found.id };
 }

@@ -7,7 +7,14 @@
 export function normaliseStatement(statement: string): string {
   const parts = statement.trim().split(/('[^']*')/);
   const text = parts
-    .map((part, index) => (index % 2 === 1 ? part : part.toLowerCase().replace(/\s+/g, ' ').replace(/\s*,\s*/g, ', ')))
+    .map((part, index) =>
+      index % 2 === 1
+        ? part
+        : part
+            .toLowerCase()
+            .replace(/\s+/g, ' ')
+            .replace(/\s*,\s*/g, ', '),
+    )
     .join('');
   return text.replace(/^(allow|deny) group ([^']+?) to /, (_whole, verb: string, names: string) => {
     const sorted = names.split(', ').sort().join(', ');

@@ -12,7 +12,11 @@ export function notificationTitle(result: OnboardingResult): string {
 }
 
 function line(step: StepResult): string {
-  const detail = [step.changes?.length ? `(${step.changes.join(', ')})` : '', step.reason ?? '', step.error?.opcRequestId ? `[opc-request-id ${step.error.opcRequestId}]` : '']
+  const detail = [
+    step.changes?.length ? `(${step.changes.join(', ')})` : '',
+    step.reason ?? '',
+    step.error?.opcRequestId ? `[opc-request-id ${step.error.opcRequestId}]` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return `  ${step.outcome.padEnd(9)} ${step.step.padEnd(16)} ${step.target}${detail ? ` — ${detail}` : ''}`;
@@ -38,6 +42,13 @@ export function notificationBody(result: OnboardingResult): string {
     .join('\n');
   const full = `${human}\n${JSON.stringify(result)}`;
   if (Buffer.byteLength(full, 'utf8') <= MAX_MESSAGE_BYTES) return full;
-  const trimmed = { ...result, steps: result.steps.filter((s) => s.outcome === 'failed').slice(0, 50), stepsOmitted: true };
-  return `${human.split('\n')[0]}\n(step list too long for one message; failed steps only)\n--- result (JSON) ---\n${JSON.stringify(trimmed)}`.slice(0, MAX_MESSAGE_BYTES / 2);
+  const trimmed = {
+    ...result,
+    steps: result.steps.filter((s) => s.outcome === 'failed').slice(0, 50),
+    stepsOmitted: true,
+  };
+  return `${human.split('\n')[0]}\n(step list too long for one message; failed steps only)\n--- result (JSON) ---\n${JSON.stringify(trimmed)}`.slice(
+    0,
+    MAX_MESSAGE_BYTES / 2,
+  );
 }

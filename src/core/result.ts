@@ -55,7 +55,11 @@ export interface OnboardingResult {
   readonly errors: readonly ErrorReport[];
   readonly startedAt: string;
   readonly durationMs: number;
-  readonly notification?: { readonly published: boolean; readonly messageId?: string; readonly error?: ErrorReport };
+  readonly notification?: {
+    readonly published: boolean;
+    readonly messageId?: string;
+    readonly error?: ErrorReport;
+  };
 }
 
 export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, number> {

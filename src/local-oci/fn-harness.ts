@@ -32,6 +32,8 @@ export interface RunningFunction {
   /** Milliseconds from spawn to the socket appearing. */
   readonly startupMs: number;
   readonly pid: number | undefined;
+  /** The `FN_LISTENER` socket; gone after `stop()`. */
+  readonly socketPath: string;
   /** The exit, once the process has died; undefined while it runs. */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stop(): Promise<void>;
@@ -132,7 +134,15 @@ export async function startFunction(options: {
       );
       req.on('error', (error) => {
         // Give the exit event a moment to land so a crash is reported as one.
-        setTimeout(() => reject(exited ? new FunctionDiedError(`function process died during the call (code ${exited.code}, signal ${exited.signal})`) : error), 50);
+        setTimeout(
+          () =>
+            reject(
+              exited
+                ? new FunctionDiedError(`function process died during the call (code ${exited.code}, signal ${exited.signal})`)
+                : error,
+            ),
+          50,
+        );
       });
       req.end(payload);
     });
@@ -144,6 +154,7 @@ export async function startFunction(options: {
     stderr,
     startupMs,
     pid: child.pid,
+    socketPath,
     exit: () => exited,
     stop: async () => {
       if (!exited) {

@@ -34,8 +34,9 @@ export class RequestLog {
   counts(from = 0): Record<string, Partial<Record<Outcome, number>>> {
     const counts: Record<string, Partial<Record<Outcome, number>>> = {};
     for (const entry of this.entries(from)) {
-      const perOutcome = (counts[entry.operation] ??= {});
+      const perOutcome = counts[entry.operation] ?? {};
       perOutcome[entry.outcome] = (perOutcome[entry.outcome] ?? 0) + 1;
+      counts[entry.operation] = perOutcome;
     }
     return counts;
   }

@@ -97,7 +97,17 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     const route = routes.find((r) => r.method === method && r.pattern.test(path));
     const operation = route?.operation ?? `${method} ${path}`;
     const log = (status: number, outcome: Parameters<RequestLog['add']>[0]['outcome']) =>
-      requests.add({ service: route?.service ?? 'unknown', operation, method, path, region, status, outcome, iamWrite: route?.iamWrite ?? false, at: Date.now() });
+      requests.add({
+        service: route?.service ?? 'unknown',
+        operation,
+        method,
+        path,
+        region,
+        status,
+        outcome,
+        iamWrite: route?.iamWrite ?? false,
+        at: Date.now(),
+      });
 
     const latency = faults.latencyFor(operation);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -112,7 +122,15 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     } catch (error) {
       if (!(error instanceof SignatureRejected)) throw error;
       log(401, 'unauthenticated');
-      return send(res, 401, { code: 'NotAuthenticated', message: `The required information to complete authentication was not provided or was incorrect: ${error.message}` }, {});
+      return send(
+        res,
+        401,
+        {
+          code: 'NotAuthenticated',
+          message: `The required information to complete authentication was not provided or was incorrect: ${error.message}`,
+        },
+        {},
+      );
     }
     if (principal.tenancyId !== tenancyId) {
       log(401, 'unauthenticated');
@@ -127,7 +145,12 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     }
     if (fault.kind === 'status') {
       log(fault.status, 'fault');
-      return send(res, fault.status, { code: faultCode(fault.status), message: 'Injected fault' }, fault.status === 429 ? { 'retry-after': '1' } : {});
+      return send(
+        res,
+        fault.status,
+        { code: faultCode(fault.status), message: 'Injected fault' },
+        fault.status === 429 ? { 'retry-after': '1' } : {},
+      );
     }
     if (!route) {
       log(404, 'error');
@@ -135,7 +158,15 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     }
     if (route.iamWrite && region !== homeRegion) {
       log(403, 'error');
-      return send(res, 403, { code: 'NotAllowed', message: `Please go to your home region ${homeRegion} to execute CREATE, UPDATE and DELETE operations.` }, {});
+      return send(
+        res,
+        403,
+        {
+          code: 'NotAllowed',
+          message: `Please go to your home region ${homeRegion} to execute CREATE, UPDATE and DELETE operations.`,
+        },
+        {},
+      );
     }
 
     const retryToken = headerOf(req, 'opc-retry-token');
@@ -220,7 +251,8 @@ function collectBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, headOnly = false): void {
   if (res.destroyed) return;
-  const payload = body === undefined || status === 204 || status === 304 ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  const payload =
+    body === undefined || status === 204 || status === 304 ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     'opc-request-id': makeRequestId(),
     ...(payload && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}),

@@ -55,7 +55,13 @@ function decodeJwtPart(part: string | undefined): Record<string, unknown> {
  * body headers (Object Storage PutObject).
  */
 export function verifyRequestSignature(
-  request: { method: string; rawTarget: string; headers: IncomingHttpHeaders; body: Buffer; excludeBody: boolean },
+  request: {
+    method: string;
+    rawTarget: string;
+    headers: IncomingHttpHeaders;
+    body: Buffer;
+    excludeBody: boolean;
+  },
   options: SignatureVerifierOptions,
 ): Principal {
   const auth = parseAuthorization(headerValue(request.headers, 'authorization'));
@@ -76,7 +82,8 @@ export function verifyRequestSignature(
   }
   if (needsBody) {
     const digest = createHash('sha256').update(request.body).digest('base64');
-    if (headerValue(request.headers, 'x-content-sha256') !== digest) throw new SignatureRejected('x-content-sha256 does not match the body');
+    if (headerValue(request.headers, 'x-content-sha256') !== digest)
+      throw new SignatureRejected('x-content-sha256 does not match the body');
     if (Number(headerValue(request.headers, 'content-length')) !== request.body.length) {
       throw new SignatureRejected('content-length does not match the body');
     }
@@ -110,8 +117,14 @@ function resolveKey(keyId: string, options: SignatureVerifierOptions, now: numbe
     const claims = decodeJwtPart(payload);
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= now) throw new SignatureRejected('security token has expired');
     if (typeof claims.jwk !== 'string' || typeof claims.res_tenant !== 'string') throw new SignatureRejected('security token lacks claims');
-    const key = createPublicKey({ key: JSON.parse(claims.jwk) as import('node:crypto').JsonWebKey, format: 'jwk' });
-    return { key, principal: { kind: 'resource', tenancyId: claims.res_tenant, id: String(claims.res_id ?? claims.sub) } };
+    const key = createPublicKey({
+      key: JSON.parse(claims.jwk) as import('node:crypto').JsonWebKey,
+      format: 'jwk',
+    });
+    return {
+      key,
+      principal: { kind: 'resource', tenancyId: claims.res_tenant, id: String(claims.res_id ?? claims.sub) },
+    };
   }
   const key = options.apiKeys.get(keyId);
   if (!key) throw new SignatureRejected('unknown key id');

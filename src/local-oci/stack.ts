@@ -18,7 +18,11 @@ export const DEMO_CATALOG_PATH = join(__dirname, '..', '..', 'examples', 'role-c
  * @example const { oci, functionEnv } = await startLocalStack({ bootstrapPassword: 'S3cret!' });
  */
 export async function startLocalStack(
-  options: LocalOciOptions & { bootstrapPassword?: string; catalog?: string; extraEnv?: Record<string, string> } = {},
+  options: LocalOciOptions & {
+    bootstrapPassword?: string;
+    catalog?: string;
+    extraEnv?: Record<string, string>;
+  } = {},
 ): Promise<LocalStack> {
   const oci = await startLocalOci(options);
   oci.state.addCompartment('dev');

@@ -96,8 +96,17 @@ export class TenancyState {
   readonly buckets = new Map<string, Map<string, StoredObject>>();
   readonly timing: Timing;
 
-  constructor(options: { tenancyId: string; homeRegion: string; otherRegions: readonly string[]; timing: Timing }) {
-    this.tenancy = { id: options.tenancyId, name: 'local-tenancy', homeRegionKey: regionKey(options.homeRegion) };
+  constructor(options: {
+    tenancyId: string;
+    homeRegion: string;
+    otherRegions: readonly string[];
+    timing: Timing;
+  }) {
+    this.tenancy = {
+      id: options.tenancyId,
+      name: 'local-tenancy',
+      homeRegionKey: regionKey(options.homeRegion),
+    };
     this.regions = [options.homeRegion, ...options.otherRegions].map((name) => ({
       regionKey: regionKey(name),
       regionName: name,
@@ -112,7 +121,13 @@ export class TenancyState {
   }
 
   addCompartment(name: string, parentId: string = this.tenancy.id): CompartmentRecord {
-    const record = { id: makeOcid('compartment'), parentId, name, description: name, timeCreated: new Date() };
+    const record = {
+      id: makeOcid('compartment'),
+      parentId,
+      name,
+      description: name,
+      timeCreated: new Date(),
+    };
     this.compartments.set(record.id, record);
     return record;
   }
@@ -122,14 +137,27 @@ export class TenancyState {
       id: makeOcid('vaultsecret', this.regions[0]?.regionName),
       name: options.name,
       vaultId: options.vaultId,
-      versions: [{ versionNumber: 1, content: Buffer.from(options.content, 'utf8'), stages: ['CURRENT', 'LATEST'], timeCreated: new Date() }],
+      versions: [
+        {
+          versionNumber: 1,
+          content: Buffer.from(options.content, 'utf8'),
+          stages: ['CURRENT', 'LATEST'],
+          timeCreated: new Date(),
+        },
+      ],
     };
     this.secrets.set(record.id, record);
     return record;
   }
 
   addTopic(name: string, compartmentId: string = this.tenancy.id): TopicRecord {
-    const record = { id: makeOcid('onstopic', this.regions[0]?.regionName), name, compartmentId, timeCreated: new Date(), messages: [] };
+    const record = {
+      id: makeOcid('onstopic', this.regions[0]?.regionName),
+      name,
+      compartmentId,
+      timeCreated: new Date(),
+      messages: [],
+    };
     this.topics.set(record.id, record);
     return record;
   }

@@ -59,17 +59,31 @@ export async function callOci<T>(
       const retryable = error.retryable || (options.retryAlso?.(error) ?? false);
       const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       if (!retryable || attempt >= policy.maxAttempts || Date.now() + delay >= policy.deadline) {
-        policy.log.warn('oci call failed', { operation, attempt, status: error.status, ociCode: error.ociCode, opcRequestId: error.opcRequestId });
+        policy.log.warn('oci call failed', {
+          operation,
+          attempt,
+          status: error.status,
+          ociCode: error.ociCode,
+          opcRequestId: error.opcRequestId,
+        });
         throw error;
       }
-      policy.log.debug('oci call retried', { operation, attempt, status: error.status, ociCode: error.ociCode, delayMs: Math.round(delay) });
+      policy.log.debug('oci call retried', {
+        operation,
+        attempt,
+        status: error.status,
+        ociCode: error.ociCode,
+        delayMs: Math.round(delay),
+      });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
 
 /** Collects every page of an OCI list operation. */
-export async function allPages<T>(fetchPage: (page: string | undefined) => Promise<{ items: T[]; opcNextPage?: string | undefined }>): Promise<T[]> {
+export async function allPages<T>(
+  fetchPage: (page: string | undefined) => Promise<{ items: T[]; opcNextPage?: string | undefined }>,
+): Promise<T[]> {
   const items: T[] = [];
   let page: string | undefined;
   do {

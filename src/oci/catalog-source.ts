@@ -8,7 +8,9 @@ function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(ErrorCode.InvalidRoleCatalog, `The role catalog in ${where} is not JSON`, [{ path: '(root)', message: (error as Error).message }]);
+    throw new ValidationError(ErrorCode.InvalidRoleCatalog, `The role catalog in ${where} is not JSON`, [
+      { path: '(root)', message: (error as Error).message },
+    ]);
   }
 }
 
@@ -43,7 +45,13 @@ export function objectStorageCatalogSource(
       try {
         const response = await callOci(
           'GetObject',
-          () => client.getObject({ namespaceName: namespace ?? '', bucketName: location.bucket, objectName: location.object, ifNoneMatch: cached?.etag }),
+          () =>
+            client.getObject({
+              namespaceName: namespace ?? '',
+              bucketName: location.bucket,
+              objectName: location.object,
+              ifNoneMatch: cached?.etag,
+            }),
           policy,
         );
         const text = await new Response(response.value as ReadableStream).text();
@@ -56,7 +64,11 @@ export function objectStorageCatalogSource(
           return cached.catalog;
         }
         if (error instanceof OciCallError) {
-          throw new OnboardingError(ErrorCode.InvalidRoleCatalog, `The role catalog ${where} could not be read: ${error.status ?? ''} ${error.ociCode ?? ''}`, { cause: error });
+          throw new OnboardingError(
+            ErrorCode.InvalidRoleCatalog,
+            `The role catalog ${where} could not be read: ${error.status ?? ''} ${error.ociCode ?? ''}`,
+            { cause: error },
+          );
         }
         throw error;
       }

@@ -26,7 +26,14 @@ interface AuthConfig {
 export async function createAuth(config: AuthConfig, env: Readonly<Record<string, string | undefined>>): Promise<OciAuth> {
   const hasResourcePrincipal = Boolean(env.OCI_RESOURCE_PRINCIPAL_VERSION);
   const configFile = config.OCI_CONFIG_FILE ?? join(homedir(), '.oci', 'config');
-  const kind = config.OCI_AUTH === 'auto' ? (hasResourcePrincipal ? 'resource_principal' : existsSync(configFile) ? 'config_file' : undefined) : config.OCI_AUTH;
+  const kind =
+    config.OCI_AUTH === 'auto'
+      ? hasResourcePrincipal
+        ? 'resource_principal'
+        : existsSync(configFile)
+          ? 'config_file'
+          : undefined
+      : config.OCI_AUTH;
   if (kind === undefined) {
     throw new OnboardingError(
       ErrorCode.AuthUnavailable,
@@ -42,11 +49,20 @@ export async function createAuth(config: AuthConfig, env: Readonly<Record<string
       return { kind, provider, tenancyId, region };
     }
     const provider = new common.ConfigFileAuthenticationDetailsProvider(configFile, config.OCI_CONFIG_PROFILE);
-    return { kind, provider, tenancyId: provider.getTenantId(), region: provider.getRegion()?.regionId ?? '' };
+    return {
+      kind,
+      provider,
+      tenancyId: provider.getTenantId(),
+      region: provider.getRegion()?.regionId ?? '',
+    };
   } catch (error) {
     if (error instanceof OnboardingError) throw error;
     // The SDK's messages name files and variables, never key material.
-    throw new OnboardingError(ErrorCode.AuthUnavailable, `OCI ${kind} authentication failed: ${String((error as Error).message ?? error).slice(0, 300)}`, { cause: error });
+    throw new OnboardingError(
+      ErrorCode.AuthUnavailable,
+      `OCI ${kind} authentication failed: ${String((error as Error).message ?? error).slice(0, 300)}`,
+      { cause: error },
+    );
   }
 }
 

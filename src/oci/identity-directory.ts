@@ -15,9 +15,21 @@ const NEW_GROUP_ATTEMPTS = 9;
  */
 const queryValue = (value: string) => encodeURIComponent(value);
 
-const toUser = (u: models.User): DirectoryUser => ({ id: u.id, name: u.name, email: u.email, description: u.description, freeformTags: u.freeformTags ?? {} });
+const toUser = (u: models.User): DirectoryUser => ({
+  id: u.id,
+  name: u.name,
+  email: u.email,
+  description: u.description,
+  freeformTags: u.freeformTags ?? {},
+});
 const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, name: g.name });
-const toPolicy = (p: models.Policy): DirectoryPolicy => ({ id: p.id, name: p.name, compartmentId: p.compartmentId, description: p.description, statements: p.statements });
+const toPolicy = (p: models.Policy): DirectoryPolicy => ({
+  id: p.id,
+  name: p.name,
+  compartmentId: p.compartmentId,
+  description: p.description,
+  statements: p.statements,
+});
 
 /**
  * IAM through the classic Identity API, bound to one invocation. Writes must reach the home
@@ -25,7 +37,8 @@ const toPolicy = (p: models.Policy): DirectoryPolicy => ({ id: p.id, name: p.nam
  * `opc-retry-token` derived from the call id, so its own retries never create twice.
  */
 export function classicIdentityDirectory(client: IdentityClient, tenancyId: string, callId: string, policy: CallPolicy): IdentityDirectory {
-  const retryToken = (operation: string, key: string) => createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
+  const retryToken = (operation: string, key: string) =>
+    createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
   const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -37,7 +50,10 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   ): Promise<Created<T>> {
     try {
       const retryAlso = (error: OciCallError) => groupsAreNew && isInvisibleGroup(error);
-      return { record: await callOci(operation, create, newGroupPolicy(policy, groupsAreNew), { retryAlso }), created: true };
+      return {
+        record: await callOci(operation, create, newGroupPolicy(policy, groupsAreNew), { retryAlso }),
+        created: true,
+      };
     } catch (error) {
       if (!isAlreadyExists(error as OciCallError)) throw error;
       const found = await find();
@@ -48,7 +64,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
 
   const directory: IdentityDirectory = {
     async findUserByName(name) {
-      const users = await callOci('ListUsers', () => allPages((page) => client.listUsers({ compartmentId: tenancyId, name: queryValue(name), page })), policy);
+      const users = await callOci(
+        'ListUsers',
+        () => allPages((page) => client.listUsers({ compartmentId: tenancyId, name: queryValue(name), page })),
+        policy,
+      );
       const user = users.find((u) => sameName(u.name, name) && LIVE.has(u.lifecycleState));
       return user && toUser(user);
     },
@@ -59,7 +79,13 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
           toUser(
             (
               await client.createUser({
-                createUserDetails: { compartmentId: tenancyId, name: spec.name, description: spec.description, email: spec.email, freeformTags: { ...spec.freeformTags } },
+                createUserDetails: {
+                  compartmentId: tenancyId,
+                  name: spec.name,
+                  description: spec.description,
+                  email: spec.email,
+                  freeformTags: { ...spec.freeformTags },
+                },
                 opcRetryToken: retryToken('CreateUser', spec.name),
               })
             ).user,
@@ -70,13 +96,24 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     async updateUser(id, changes) {
       const response = await callOci(
         'UpdateUser',
-        () => client.updateUser({ userId: id, updateUserDetails: { ...changes, freeformTags: changes.freeformTags ? { ...changes.freeformTags } : undefined } }),
+        () =>
+          client.updateUser({
+            userId: id,
+            updateUserDetails: {
+              ...changes,
+              freeformTags: changes.freeformTags ? { ...changes.freeformTags } : undefined,
+            },
+          }),
         policy,
       );
       return toUser(response.user);
     },
     async findGroupByName(name) {
-      const groups = await callOci('ListGroups', () => allPages((page) => client.listGroups({ compartmentId: tenancyId, name: queryValue(name), page })), policy);
+      const groups = await callOci(
+        'ListGroups',
+        () => allPages((page) => client.listGroups({ compartmentId: tenancyId, name: queryValue(name), page })),
+        policy,
+      );
       const group = groups.find((g) => sameName(g.name, name) && LIVE.has(g.lifecycleState));
       return group && toGroup(group);
     },
@@ -87,7 +124,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
           toGroup(
             (
               await client.createGroup({
-                createGroupDetails: { compartmentId: tenancyId, name: spec.name, description: spec.description },
+                createGroupDetails: {
+                  compartmentId: tenancyId,
+                  name: spec.name,
+                  description: spec.description,
+                },
                 opcRetryToken: retryToken('CreateGroup', spec.name),
               })
             ).group,
@@ -107,7 +148,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       try {
         await callOci(
           'AddUserToGroup',
-          () => client.addUserToGroup({ addUserToGroupDetails: { userId, groupId }, opcRetryToken: retryToken('AddUserToGroup', `${userId}/${groupId}`) }),
+          () =>
+            client.addUserToGroup({
+              addUserToGroupDetails: { userId, groupId },
+              opcRetryToken: retryToken('AddUserToGroup', `${userId}/${groupId}`),
+            }),
           policy,
         );
         return { added: true };
@@ -118,7 +163,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       }
     },
     async findPolicy(compartmentId, name) {
-      const policies = await callOci('ListPolicies', () => allPages((page) => client.listPolicies({ compartmentId, name: queryValue(name), page })), policy);
+      const policies = await callOci(
+        'ListPolicies',
+        () => allPages((page) => client.listPolicies({ compartmentId, name: queryValue(name), page })),
+        policy,
+      );
       const found = policies.find((p) => sameName(p.name, name) && LIVE.has(p.lifecycleState));
       return found && toPolicy(found);
     },
@@ -129,7 +178,12 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
           toPolicy(
             (
               await client.createPolicy({
-                createPolicyDetails: { compartmentId: spec.compartmentId, name: spec.name, description: spec.description, statements: [...spec.statements] },
+                createPolicyDetails: {
+                  compartmentId: spec.compartmentId,
+                  name: spec.name,
+                  description: spec.description,
+                  statements: [...spec.statements],
+                },
                 opcRetryToken: retryToken('CreatePolicy', `${spec.compartmentId}/${spec.name}`),
               })
             ).policy,
@@ -141,7 +195,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     async updatePolicy(id, spec, { groupsAreNew }) {
       const response = await callOci(
         'UpdatePolicy',
-        () => client.updatePolicy({ policyId: id, updatePolicyDetails: { description: spec.description, statements: [...spec.statements] } }),
+        () =>
+          client.updatePolicy({
+            policyId: id,
+            updatePolicyDetails: { description: spec.description, statements: [...spec.statements] },
+          }),
         newGroupPolicy(policy, groupsAreNew),
         { retryAlso: (error) => groupsAreNew && isInvisibleGroup(error) },
       );

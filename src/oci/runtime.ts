@@ -30,13 +30,21 @@ export interface OciRuntime {
  * Authenticates, finds the home region (IAM writes are accepted only there, whatever region the
  * function runs in), and wires the adapters. Caches (catalog, secret) live here, across calls.
  */
-export async function createOciRuntime(config: FunctionConfig, env: Readonly<Record<string, string | undefined>>, bootPolicy: CallPolicy): Promise<OciRuntime> {
+export async function createOciRuntime(
+  config: FunctionConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  bootPolicy: CallPolicy,
+): Promise<OciRuntime> {
   const auth = await createAuth(config, env);
   const template = config.OCI_ENDPOINT_TEMPLATE;
   const provider = { authenticationDetailsProvider: auth.provider };
   const identityIn = (region: string) => placeClient(new IdentityClient(provider, clientConfiguration), region, template);
 
-  const subscriptions = await callOci('ListRegionSubscriptions', () => identityIn(auth.region).listRegionSubscriptions({ tenancyId: auth.tenancyId }), bootPolicy);
+  const subscriptions = await callOci(
+    'ListRegionSubscriptions',
+    () => identityIn(auth.region).listRegionSubscriptions({ tenancyId: auth.tenancyId }),
+    bootPolicy,
+  );
   const homeRegion = subscriptions.items.find((s) => s.isHomeRegion)?.regionName;
   if (!homeRegion) throw new OnboardingError(ErrorCode.Internal, 'The tenancy reports no home region', { exposed: false });
   // Reads go to the home region too: IAM replicates to other regions with a delay.
@@ -47,10 +55,26 @@ export async function createOciRuntime(config: FunctionConfig, env: Readonly<Rec
     let made: T | undefined;
     return () => (made ??= make());
   };
-  const ons = lazy(() => placeClient(new (require('oci-ons') as typeof import('oci-ons')).NotificationDataPlaneClient(provider, clientConfiguration), auth.region, template));
-  const secrets = lazy(() => placeClient(new (require('oci-secrets') as typeof import('oci-secrets')).SecretsClient(provider, clientConfiguration), auth.region, template));
+  const ons = lazy(() =>
+    placeClient(
+      new (require('oci-ons') as typeof import('oci-ons')).NotificationDataPlaneClient(provider, clientConfiguration),
+      auth.region,
+      template,
+    ),
+  );
+  const secrets = lazy(() =>
+    placeClient(
+      new (require('oci-secrets') as typeof import('oci-secrets')).SecretsClient(provider, clientConfiguration),
+      auth.region,
+      template,
+    ),
+  );
   const objects = lazy(() =>
-    placeClient(new (require('oci-objectstorage') as typeof import('oci-objectstorage')).ObjectStorageClient(provider, clientConfiguration), auth.region, template),
+    placeClient(
+      new (require('oci-objectstorage') as typeof import('oci-objectstorage')).ObjectStorageClient(provider, clientConfiguration),
+      auth.region,
+      template,
+    ),
   );
 
   const catalogFor = config.ROLE_CATALOG
@@ -58,7 +82,11 @@ export async function createOciRuntime(config: FunctionConfig, env: Readonly<Rec
     : lazy(() =>
         objectStorageCatalogSource(
           objects(),
-          { bucket: config.ROLE_CATALOG_BUCKET ?? '', object: config.ROLE_CATALOG_OBJECT ?? '', namespace: config.ROLE_CATALOG_NAMESPACE },
+          {
+            bucket: config.ROLE_CATALOG_BUCKET ?? '',
+            object: config.ROLE_CATALOG_OBJECT ?? '',
+            namespace: config.ROLE_CATALOG_NAMESPACE,
+          },
           config.ROLE_CATALOG_TTL_SECONDS * 1000,
         ),
       )();

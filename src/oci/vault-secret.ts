@@ -18,17 +18,24 @@ export function vaultSecretSource(client: SecretsClient, ref: SecretRef, ttlMs: 
       try {
         const response = await callOci(
           'secretId' in ref ? 'GetSecretBundle' : 'GetSecretBundleByName',
-          () => ('secretId' in ref ? client.getSecretBundle({ secretId: ref.secretId }) : client.getSecretBundleByName({ secretName: ref.secretName, vaultId: ref.vaultId })),
+          () =>
+            'secretId' in ref
+              ? client.getSecretBundle({ secretId: ref.secretId })
+              : client.getSecretBundleByName({ secretName: ref.secretName, vaultId: ref.vaultId }),
           policy,
         );
         const content = response.secretBundle.secretBundleContent as { contentType?: string; content?: string } | undefined;
-        if (content?.contentType !== 'BASE64' || !content.content) throw new OnboardingError(ErrorCode.SecretUnavailable, 'The bootstrap secret has no BASE64 content');
+        if (content?.contentType !== 'BASE64' || !content.content)
+          throw new OnboardingError(ErrorCode.SecretUnavailable, 'The bootstrap secret has no BASE64 content');
         const value = new SecretValue(Buffer.from(content.content, 'base64').toString('utf8'));
         cached = { value, until: Date.now() + ttlMs };
         return value;
       } catch (error) {
         if (error instanceof OnboardingError && !(error instanceof OciCallError)) throw error;
-        const detail = error instanceof OciCallError ? ` (${error.status ?? 'no response'} ${error.ociCode ?? ''}, opc-request-id ${error.opcRequestId ?? 'none'})` : '';
+        const detail =
+          error instanceof OciCallError
+            ? ` (${error.status ?? 'no response'} ${error.ociCode ?? ''}, opc-request-id ${error.opcRequestId ?? 'none'})`
+            : '';
         throw new OnboardingError(ErrorCode.SecretUnavailable, `The bootstrap secret could not be read${detail}`, { cause: error });
       }
     },

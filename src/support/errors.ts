@@ -62,7 +62,12 @@ export class OciCallError extends OnboardingError {
     opcRequestId: string | undefined;
     retryable: boolean;
   }) {
-    super(ErrorCode.OciRequestFailed, `${details.operation} failed: ${details.status ?? 'no response'} ${details.ociCode ?? ''} ${details.message}`.replace(/\s+/g, ' ').trim());
+    super(
+      ErrorCode.OciRequestFailed,
+      `${details.operation} failed: ${details.status ?? 'no response'} ${details.ociCode ?? ''} ${details.message}`
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
     this.operation = details.operation;
     this.status = details.status;
     this.ociCode = details.ociCode;
@@ -101,5 +106,8 @@ export function toErrorReport(error: unknown): ErrorReport {
       ...(error.problems.length > 0 ? { problems: error.problems } : {}),
     };
   }
-  return { code: ErrorCode.Internal, message: 'Internal error; the function log has the details under this call id.' };
+  return {
+    code: ErrorCode.Internal,
+    message: 'Internal error; the function log has the details under this call id.',
+  };
 }

@@ -1,4 +1,4 @@
-import { SecretValue, REDACTED_TEXT } from './secret';
+import { REDACTED_TEXT, SecretValue } from './secret';
 
 export const LogLevel = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 export type LogLevelName = keyof typeof LogLevel;
@@ -21,7 +21,11 @@ const MAX_DEPTH = 8;
 function redact(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value instanceof SecretValue) return REDACTED_TEXT;
   if (value instanceof Error) {
-    return { type: value.name, message: value.message, ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
+    return {
+      type: value.name,
+      message: value.message,
+      ...('code' in value ? { code: (value as { code: unknown }).code } : {}),
+    };
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH || seen.has(value)) return '[…]';

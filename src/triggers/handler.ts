@@ -22,7 +22,11 @@ export interface HandlerDependencies {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
   /** Builds the OCI adapters; called once per container (again only after a failure). */
-  readonly loadRuntime: (config: FunctionConfig, env: Readonly<Record<string, string | undefined>>, policy: CallPolicy) => Promise<OciRuntime>;
+  readonly loadRuntime: (
+    config: FunctionConfig,
+    env: Readonly<Record<string, string | undefined>>,
+    policy: CallPolicy,
+  ) => Promise<OciRuntime>;
 }
 
 /**
@@ -42,7 +46,12 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     let services: ReturnType<OciRuntime['forCall']> | undefined;
     let current: FunctionConfig | undefined;
 
-    const finish = (partial: Pick<OnboardingResult, 'status' | 'steps' | 'errors'> & { userId?: string | undefined; dryRun?: boolean }): OnboardingResult => ({
+    const finish = (
+      partial: Pick<OnboardingResult, 'status' | 'steps' | 'errors'> & {
+        userId?: string | undefined;
+        dryRun?: boolean;
+      },
+    ): OnboardingResult => ({
       status: partial.status,
       correlation: { callId, ...(hire?.eventId ? { eventId: hire.eventId } : {}) },
       ...(hire ? { employeeId: hire.employeeId, userName: hire.userName } : {}),
@@ -60,8 +69,17 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       current = config ??= parseConfig(deps.env);
       hire = decodeDirectEvent(input);
       const dryRun = current.DRY_RUN || hire.dryRun === true;
-      log.info('event accepted', { eventId: hire.eventId, employeeId: hire.employeeId, roles: hire.roles, dryRun });
-      const policy: CallPolicy = { deadline: deadline - current.PUBLISH_RESERVE_MS, maxAttempts: current.OCI_MAX_ATTEMPTS, log };
+      log.info('event accepted', {
+        eventId: hire.eventId,
+        employeeId: hire.employeeId,
+        roles: hire.roles,
+        dryRun,
+      });
+      const policy: CallPolicy = {
+        deadline: deadline - current.PUBLISH_RESERVE_MS,
+        maxAttempts: current.OCI_MAX_ATTEMPTS,
+        log,
+      };
       runtime ??= deps.loadRuntime(current, deps.env, policy);
       const oci = await runtime.catch((error: unknown) => {
         runtime = undefined;
@@ -69,9 +87,21 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       });
       services = oci.forCall(callId, policy);
       const catalog = await services.catalog.load();
-      const outcome = await onboardNewHire(hire, { catalog, tenancyId: oci.tenancyId, directory: services.directory, dryRun, log });
+      const outcome = await onboardNewHire(hire, {
+        catalog,
+        tenancyId: oci.tenancyId,
+        directory: services.directory,
+        dryRun,
+        log,
+      });
       const failed = outcome.steps.some((s: StepResult) => s.outcome === 'failed');
-      result = finish({ status: dryRun ? Status.DryRun : failed ? Status.Failed : Status.Succeeded, steps: outcome.steps, errors: [], userId: outcome.userId, dryRun });
+      result = finish({
+        status: dryRun ? Status.DryRun : failed ? Status.Failed : Status.Succeeded,
+        steps: outcome.steps,
+        errors: [],
+        userId: outcome.userId,
+        dryRun,
+      });
     } catch (error) {
       const report = toErrorReport(error);
       const rejected = error instanceof OnboardingError && CALLER_ERRORS.has(error.code);
@@ -81,7 +111,11 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     }
 
     if (result.status !== Status.Rejected && result.status !== Status.DryRun && services && current) {
-      result = await publish(result, services, { deadline: deadline - RESPONSE_RESERVE_MS, maxAttempts: current.OCI_MAX_ATTEMPTS, log });
+      result = await publish(result, services, {
+        deadline: deadline - RESPONSE_RESERVE_MS,
+        maxAttempts: current.OCI_MAX_ATTEMPTS,
+        log,
+      });
     }
     // The durable record: OCI Logging keeps this line whatever happened to the notification.
     log.info('onboarding result', { result });
@@ -89,13 +123,22 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
   };
 }
 
-async function publish(result: OnboardingResult, services: NonNullable<ReturnType<OciRuntime['forCall']>>, policy: CallPolicy): Promise<OnboardingResult> {
+async function publish(
+  result: OnboardingResult,
+  services: NonNullable<ReturnType<OciRuntime['forCall']>>,
+  policy: CallPolicy,
+): Promise<OnboardingResult> {
   try {
-    const { messageId } = await services.notifier.publish({ title: notificationTitle(result), body: notificationBody(result) });
+    const { messageId } = await services.notifier.publish({
+      title: notificationTitle(result),
+      body: notificationBody(result),
+    });
     return { ...result, notification: { published: true, messageId } };
   } catch (error) {
     const report: ErrorReport = { ...toErrorReport(error), code: ErrorCode.PublishFailed };
-    policy.log.error('notification not published; the result is in this log and in the response', { error: report });
+    policy.log.error('notification not published; the result is in this log and in the response', {
+      error: report,
+    });
     return { ...result, notification: { published: false, error: report } };
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, type ApiRequest, notFound, pageOf, requireString, type Route } from '../http';
+import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
 import { makeOcid } from '../ocid';
 import { type GroupRecord, lifecycleState, type PolicyRecord, sameName, type TenancyState, type UserRecord } from '../state';
 
@@ -141,7 +141,16 @@ export function identityRoutes(state: TenancyState): Route[] {
   return [
     route('GET', `/tenancies/${ID}`, 'GetTenancy', ({ params }) => {
       if (params[0] !== tenancyId) throw notFound(`tenancy ${params[0]}`);
-      return { status: 200, body: { id: tenancyId, name: state.tenancy.name, homeRegionKey: state.tenancy.homeRegionKey, freeformTags: {}, definedTags: {} } };
+      return {
+        status: 200,
+        body: {
+          id: tenancyId,
+          name: state.tenancy.name,
+          homeRegionKey: state.tenancy.homeRegionKey,
+          freeformTags: {},
+          definedTags: {},
+        },
+      };
     }),
     route('GET', `/tenancies/${ID}/regionSubscriptions`, 'ListRegionSubscriptions', ({ params }) => {
       if (params[0] !== tenancyId) throw notFound(`tenancy ${params[0]}`);
@@ -149,172 +158,355 @@ export function identityRoutes(state: TenancyState): Route[] {
     }),
     route('GET', `/compartments/${ID}`, 'GetCompartment', ({ params }) => {
       const c = state.compartments.get(params[0] ?? '') ?? throwNotFound(`compartment ${params[0]}`);
-      return { status: 200, body: { id: c.id, compartmentId: c.parentId, name: c.name, description: c.description, timeCreated: iso(c.timeCreated), lifecycleState: 'ACTIVE', isAccessible: true, freeformTags: {}, definedTags: {} } };
+      return {
+        status: 200,
+        body: {
+          id: c.id,
+          compartmentId: c.parentId,
+          name: c.name,
+          description: c.description,
+          timeCreated: iso(c.timeCreated),
+          lifecycleState: 'ACTIVE',
+          isAccessible: true,
+          freeformTags: {},
+          definedTags: {},
+        },
+      };
     }),
     route('GET', '/compartments', 'ListCompartments', ({ query }) => {
       const parent = knownCompartment(query.get('compartmentId'));
       const children = [...state.compartments.values()].filter((c) => c.parentId === parent);
-      return pageOf(children.map((c) => ({ id: c.id, compartmentId: c.parentId, name: c.name, description: c.description, timeCreated: iso(c.timeCreated), lifecycleState: 'ACTIVE' })), query);
+      return pageOf(
+        children.map((c) => ({
+          id: c.id,
+          compartmentId: c.parentId,
+          name: c.name,
+          description: c.description,
+          timeCreated: iso(c.timeCreated),
+          lifecycleState: 'ACTIVE',
+        })),
+        query,
+      );
     }),
 
     // Users
-    route('POST', '/users', 'CreateUser', (request) => {
-      const body = request.json();
-      requireTenancy(request, body.compartmentId as string);
-      const name = requireString(body, 'name');
-      const description = requireString(body, 'description');
-      if (state.findUserByName(name)) throw conflict(`user ${name}`);
-      const record: UserRecord = {
-        id: makeOcid('user'),
-        name,
-        description,
-        ...(typeof body.email === 'string' ? { email: body.email } : {}),
-        freeformTags: tags(body),
-        capabilities: { canUseConsolePassword: true, canUseApiKeys: true, canUseAuthTokens: true, canUseSmtpCredentials: true, canUseCustomerSecretKeys: true, canUseOAuth2ClientCredentials: true, canUseDbCredentials: true },
-        ...state.lifecycle(),
-      };
-      state.users.set(record.id, record);
-      return { status: 200, body: userView(record, tenancyId) };
-    }, true),
+    route(
+      'POST',
+      '/users',
+      'CreateUser',
+      (request) => {
+        const body = request.json();
+        requireTenancy(request, body.compartmentId as string);
+        const name = requireString(body, 'name');
+        const description = requireString(body, 'description');
+        if (state.findUserByName(name)) throw conflict(`user ${name}`);
+        const record: UserRecord = {
+          id: makeOcid('user'),
+          name,
+          description,
+          ...(typeof body.email === 'string' ? { email: body.email } : {}),
+          freeformTags: tags(body),
+          capabilities: {
+            canUseConsolePassword: true,
+            canUseApiKeys: true,
+            canUseAuthTokens: true,
+            canUseSmtpCredentials: true,
+            canUseCustomerSecretKeys: true,
+            canUseOAuth2ClientCredentials: true,
+            canUseDbCredentials: true,
+          },
+          ...state.lifecycle(),
+        };
+        state.users.set(record.id, record);
+        return { status: 200, body: userView(record, tenancyId) };
+      },
+      true,
+    ),
     route('GET', '/users', 'ListUsers', ({ query }) => {
       if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
-      return pageOf(byName(state.users.values(), query.get('name')).map((u) => userView(u, tenancyId)), query);
+      return pageOf(
+        byName(state.users.values(), query.get('name')).map((u) => userView(u, tenancyId)),
+        query,
+      );
     }),
-    route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({ status: 200, body: userView(user(params[0]), tenancyId) })),
-    route('PUT', `/users/${ID}`, 'UpdateUser', (request) => {
-      const record = user(request.params[0]);
-      const body = request.json();
-      if (typeof body.description === 'string') record.description = body.description;
-      if (typeof body.email === 'string') record.email = body.email;
-      if (body.freeformTags !== undefined) record.freeformTags = tags(body);
-      return { status: 200, body: userView(record, tenancyId) };
-    }, true),
-    route('PUT', `/users/${ID}/capabilities`, 'UpdateUserCapabilities', (request) => {
-      const record = user(request.params[0]);
-      for (const [key, value] of Object.entries(request.json())) if (typeof value === 'boolean') record.capabilities[key] = value;
-      return { status: 200, body: userView(record, tenancyId) };
-    }, true),
-    route('DELETE', `/users/${ID}`, 'DeleteUser', ({ params }) => {
-      const record = user(params[0]);
-      if ([...state.memberships.values()].some((m) => m.userId === record.id)) {
-        throw new ApiError(409, 'IncorrectState', 'User is still a member of one or more groups');
-      }
-      state.users.delete(record.id);
-      state.uiPasswords.delete(record.id);
-      return { status: 204 };
-    }, true),
-    route('POST', `/users/${ID}/uiPassword`, 'CreateOrResetUIPassword', ({ params }) => {
-      const record = user(params[0]);
-      const timeCreated = new Date();
-      state.uiPasswords.set(record.id, { timeCreated });
-      // OCI generates the password, returns it once, and requires a change at first sign-in.
-      const password = `${randomBytes(12).toString('base64url')}#1aA`;
-      return { status: 200, body: { password, userId: record.id, timeCreated: iso(timeCreated), lifecycleState: 'ACTIVE' } };
-    }, true),
+    route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({
+      status: 200,
+      body: userView(user(params[0]), tenancyId),
+    })),
+    route(
+      'PUT',
+      `/users/${ID}`,
+      'UpdateUser',
+      (request) => {
+        const record = user(request.params[0]);
+        const body = request.json();
+        if (typeof body.description === 'string') record.description = body.description;
+        if (typeof body.email === 'string') record.email = body.email;
+        if (body.freeformTags !== undefined) record.freeformTags = tags(body);
+        return { status: 200, body: userView(record, tenancyId) };
+      },
+      true,
+    ),
+    route(
+      'PUT',
+      `/users/${ID}/capabilities`,
+      'UpdateUserCapabilities',
+      (request) => {
+        const record = user(request.params[0]);
+        for (const [key, value] of Object.entries(request.json())) if (typeof value === 'boolean') record.capabilities[key] = value;
+        return { status: 200, body: userView(record, tenancyId) };
+      },
+      true,
+    ),
+    route(
+      'DELETE',
+      `/users/${ID}`,
+      'DeleteUser',
+      ({ params }) => {
+        const record = user(params[0]);
+        if ([...state.memberships.values()].some((m) => m.userId === record.id)) {
+          throw new ApiError(409, 'IncorrectState', 'User is still a member of one or more groups');
+        }
+        state.users.delete(record.id);
+        state.uiPasswords.delete(record.id);
+        return { status: 204 };
+      },
+      true,
+    ),
+    route(
+      'POST',
+      `/users/${ID}/uiPassword`,
+      'CreateOrResetUIPassword',
+      ({ params }) => {
+        const record = user(params[0]);
+        const timeCreated = new Date();
+        state.uiPasswords.set(record.id, { timeCreated });
+        // OCI generates the password, returns it once, and requires a change at first sign-in.
+        const password = `${randomBytes(12).toString('base64url')}#1aA`;
+        return {
+          status: 200,
+          body: { password, userId: record.id, timeCreated: iso(timeCreated), lifecycleState: 'ACTIVE' },
+        };
+      },
+      true,
+    ),
     route('GET', `/users/${ID}/uiPassword`, 'GetUserUIPasswordInformation', ({ params }) => {
       const record = user(params[0]);
       const info = state.uiPasswords.get(record.id) ?? throwNotFound(`UI password of user ${record.id}`);
-      return { status: 200, body: { userId: record.id, timeCreated: iso(info.timeCreated), lifecycleState: 'ACTIVE' } };
+      return {
+        status: 200,
+        body: { userId: record.id, timeCreated: iso(info.timeCreated), lifecycleState: 'ACTIVE' },
+      };
     }),
     route('GET', `/users/${ID}/apiKeys`, 'ListApiKeys', ({ params }) => {
       const record = user(params[0]);
-      return { status: 200, body: (state.apiKeys.get(record.id) ?? []).map((k) => ({ ...k, keyId: `${tenancyId}/${record.id}/${k.fingerprint}`, timeCreated: iso(k.timeCreated), lifecycleState: 'ACTIVE' })) };
+      return {
+        status: 200,
+        body: (state.apiKeys.get(record.id) ?? []).map((k) => ({
+          ...k,
+          keyId: `${tenancyId}/${record.id}/${k.fingerprint}`,
+          timeCreated: iso(k.timeCreated),
+          lifecycleState: 'ACTIVE',
+        })),
+      };
     }),
-    route('DELETE', `/users/${ID}/apiKeys/${ID}`, 'DeleteApiKey', ({ params }) => {
-      const record = user(params[0]);
-      const keys = state.apiKeys.get(record.id) ?? [];
-      const fingerprint = decodeURIComponent(params[1] ?? '');
-      if (!keys.some((k) => k.fingerprint === fingerprint)) throw notFound(`api key ${fingerprint}`);
-      state.apiKeys.set(record.id, keys.filter((k) => k.fingerprint !== fingerprint));
-      return { status: 204 };
-    }, true),
+    route(
+      'DELETE',
+      `/users/${ID}/apiKeys/${ID}`,
+      'DeleteApiKey',
+      ({ params }) => {
+        const record = user(params[0]);
+        const keys = state.apiKeys.get(record.id) ?? [];
+        const fingerprint = decodeURIComponent(params[1] ?? '');
+        if (!keys.some((k) => k.fingerprint === fingerprint)) throw notFound(`api key ${fingerprint}`);
+        state.apiKeys.set(
+          record.id,
+          keys.filter((k) => k.fingerprint !== fingerprint),
+        );
+        return { status: 204 };
+      },
+      true,
+    ),
 
     // Groups
-    route('POST', '/groups', 'CreateGroup', (request) => {
-      const body = request.json();
-      requireTenancy(request, body.compartmentId as string);
-      const name = requireString(body, 'name');
-      const description = requireString(body, 'description');
-      if (state.findGroupByName(name)) throw conflict(`group ${name}`);
-      const record: GroupRecord = { id: makeOcid('group'), name, description, freeformTags: tags(body), ...state.lifecycle() };
-      state.groups.set(record.id, record);
-      return { status: 200, body: groupView(record, tenancyId) };
-    }, true),
+    route(
+      'POST',
+      '/groups',
+      'CreateGroup',
+      (request) => {
+        const body = request.json();
+        requireTenancy(request, body.compartmentId as string);
+        const name = requireString(body, 'name');
+        const description = requireString(body, 'description');
+        if (state.findGroupByName(name)) throw conflict(`group ${name}`);
+        const record: GroupRecord = {
+          id: makeOcid('group'),
+          name,
+          description,
+          freeformTags: tags(body),
+          ...state.lifecycle(),
+        };
+        state.groups.set(record.id, record);
+        return { status: 200, body: groupView(record, tenancyId) };
+      },
+      true,
+    ),
     route('GET', '/groups', 'ListGroups', ({ query }) => {
       if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
-      return pageOf(byName(state.groups.values(), query.get('name')).map((g) => groupView(g, tenancyId)), query);
+      return pageOf(
+        byName(state.groups.values(), query.get('name')).map((g) => groupView(g, tenancyId)),
+        query,
+      );
     }),
-    route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({ status: 200, body: groupView(group(params[0]), tenancyId) })),
-    route('DELETE', `/groups/${ID}`, 'DeleteGroup', ({ params }) => {
-      const record = group(params[0]);
-      if ([...state.memberships.values()].some((m) => m.groupId === record.id)) {
-        throw new ApiError(409, 'IncorrectState', 'Group still has members');
-      }
-      state.groups.delete(record.id);
-      return { status: 204 };
-    }, true),
+    route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({
+      status: 200,
+      body: groupView(group(params[0]), tenancyId),
+    })),
+    route(
+      'DELETE',
+      `/groups/${ID}`,
+      'DeleteGroup',
+      ({ params }) => {
+        const record = group(params[0]);
+        if ([...state.memberships.values()].some((m) => m.groupId === record.id)) {
+          throw new ApiError(409, 'IncorrectState', 'Group still has members');
+        }
+        state.groups.delete(record.id);
+        return { status: 204 };
+      },
+      true,
+    ),
 
     // Memberships
-    route('POST', '/userGroupMemberships', 'AddUserToGroup', (request) => {
-      const body = request.json();
-      const member = user(requireString(body, 'userId'));
-      const target = group(requireString(body, 'groupId'));
-      if (lifecycleState(member) !== 'ACTIVE' || lifecycleState(target) !== 'ACTIVE') {
-        // Assumed: OCI answers IncorrectState for a resource still CREATING (the SDK retries exactly this).
-        throw new ApiError(409, 'IncorrectState', 'User or group is not yet ACTIVE');
-      }
-      if ([...state.memberships.values()].some((m) => m.userId === member.id && m.groupId === target.id)) {
-        throw conflict('membership');
-      }
-      const record = { id: makeOcid('groupmembership'), userId: member.id, groupId: target.id, ...state.lifecycle() };
-      state.memberships.set(record.id, record);
-      return { status: 200, body: { id: record.id, compartmentId: tenancyId, userId: member.id, groupId: target.id, timeCreated: iso(record.timeCreated), lifecycleState: lifecycleState(record) } };
-    }, true),
+    route(
+      'POST',
+      '/userGroupMemberships',
+      'AddUserToGroup',
+      (request) => {
+        const body = request.json();
+        const member = user(requireString(body, 'userId'));
+        const target = group(requireString(body, 'groupId'));
+        if (lifecycleState(member) !== 'ACTIVE' || lifecycleState(target) !== 'ACTIVE') {
+          // Assumed: OCI answers IncorrectState for a resource still CREATING (the SDK retries exactly this).
+          throw new ApiError(409, 'IncorrectState', 'User or group is not yet ACTIVE');
+        }
+        if ([...state.memberships.values()].some((m) => m.userId === member.id && m.groupId === target.id)) {
+          throw conflict('membership');
+        }
+        const record = {
+          id: makeOcid('groupmembership'),
+          userId: member.id,
+          groupId: target.id,
+          ...state.lifecycle(),
+        };
+        state.memberships.set(record.id, record);
+        return {
+          status: 200,
+          body: {
+            id: record.id,
+            compartmentId: tenancyId,
+            userId: member.id,
+            groupId: target.id,
+            timeCreated: iso(record.timeCreated),
+            lifecycleState: lifecycleState(record),
+          },
+        };
+      },
+      true,
+    ),
     route('GET', '/userGroupMemberships', 'ListUserGroupMemberships', ({ query }) => {
       if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
       const userId = query.get('userId');
       const groupId = query.get('groupId');
       if (!userId && !groupId) throw new ApiError(400, 'InvalidParameter', 'userId or groupId is required');
       const items = [...state.memberships.values()].filter((m) => (!userId || m.userId === userId) && (!groupId || m.groupId === groupId));
-      return pageOf(items.map((m) => ({ id: m.id, compartmentId: tenancyId, userId: m.userId, groupId: m.groupId, timeCreated: iso(m.timeCreated), lifecycleState: lifecycleState(m) })), query);
+      return pageOf(
+        items.map((m) => ({
+          id: m.id,
+          compartmentId: tenancyId,
+          userId: m.userId,
+          groupId: m.groupId,
+          timeCreated: iso(m.timeCreated),
+          lifecycleState: lifecycleState(m),
+        })),
+        query,
+      );
     }),
-    route('DELETE', `/userGroupMemberships/${ID}`, 'RemoveUserFromGroup', ({ params }) => {
-      if (!state.memberships.delete(params[0] ?? '')) throw notFound(`membership ${params[0]}`);
-      return { status: 204 };
-    }, true),
+    route(
+      'DELETE',
+      `/userGroupMemberships/${ID}`,
+      'RemoveUserFromGroup',
+      ({ params }) => {
+        if (!state.memberships.delete(params[0] ?? '')) throw notFound(`membership ${params[0]}`);
+        return { status: 204 };
+      },
+      true,
+    ),
 
     // Policies
-    route('POST', '/policies', 'CreatePolicy', (request) => {
-      const body = request.json();
-      const compartmentId = knownCompartment(body.compartmentId as string);
-      const name = requireString(body, 'name');
-      const description = requireString(body, 'description');
-      const statements = checkStatements(state, body.statements, compartmentId);
-      if ([...state.policies.values()].some((p) => sameName(p.name, name) && p.compartmentId === compartmentId)) {
-        throw conflict(`policy ${name}`);
-      }
-      const record: PolicyRecord = { id: makeOcid('policy'), compartmentId, name, description, statements, freeformTags: tags(body), ...state.lifecycle() };
-      state.policies.set(record.id, record);
-      return { status: 200, body: policyView(record) };
-    }, true),
+    route(
+      'POST',
+      '/policies',
+      'CreatePolicy',
+      (request) => {
+        const body = request.json();
+        const compartmentId = knownCompartment(body.compartmentId as string);
+        const name = requireString(body, 'name');
+        const description = requireString(body, 'description');
+        const statements = checkStatements(state, body.statements, compartmentId);
+        if ([...state.policies.values()].some((p) => sameName(p.name, name) && p.compartmentId === compartmentId)) {
+          throw conflict(`policy ${name}`);
+        }
+        const record: PolicyRecord = {
+          id: makeOcid('policy'),
+          compartmentId,
+          name,
+          description,
+          statements,
+          freeformTags: tags(body),
+          ...state.lifecycle(),
+        };
+        state.policies.set(record.id, record);
+        return { status: 200, body: policyView(record) };
+      },
+      true,
+    ),
     route('GET', '/policies', 'ListPolicies', ({ query }) => {
       const compartmentId = knownCompartment(query.get('compartmentId'));
-      const items = byName([...state.policies.values()].filter((p) => p.compartmentId === compartmentId), query.get('name'));
+      const items = byName(
+        [...state.policies.values()].filter((p) => p.compartmentId === compartmentId),
+        query.get('name'),
+      );
       return pageOf(items.map(policyView), query);
     }),
-    route('GET', `/policies/${ID}`, 'GetPolicy', ({ params }) => ({ status: 200, body: policyView(policy(params[0])) })),
-    route('PUT', `/policies/${ID}`, 'UpdatePolicy', (request) => {
-      const record = policy(request.params[0]);
-      const body = request.json();
-      if (body.statements !== undefined) record.statements = checkStatements(state, body.statements, record.compartmentId);
-      if (typeof body.description === 'string') record.description = body.description;
-      if (body.freeformTags !== undefined) record.freeformTags = tags(body);
-      return { status: 200, body: policyView(record) };
-    }, true),
-    route('DELETE', `/policies/${ID}`, 'DeletePolicy', ({ params }) => {
-      if (!state.policies.delete(params[0] ?? '')) throw notFound(`policy ${params[0]}`);
-      return { status: 204 };
-    }, true),
+    route('GET', `/policies/${ID}`, 'GetPolicy', ({ params }) => ({
+      status: 200,
+      body: policyView(policy(params[0])),
+    })),
+    route(
+      'PUT',
+      `/policies/${ID}`,
+      'UpdatePolicy',
+      (request) => {
+        const record = policy(request.params[0]);
+        const body = request.json();
+        if (body.statements !== undefined) record.statements = checkStatements(state, body.statements, record.compartmentId);
+        if (typeof body.description === 'string') record.description = body.description;
+        if (body.freeformTags !== undefined) record.freeformTags = tags(body);
+        return { status: 200, body: policyView(record) };
+      },
+      true,
+    ),
+    route(
+      'DELETE',
+      `/policies/${ID}`,
+      'DeletePolicy',
+      ({ params }) => {
+        if (!state.policies.delete(params[0] ?? '')) throw notFound(`policy ${params[0]}`);
+        return { status: 204 };
+      },
+      true,
+    ),
   ];
 }
 

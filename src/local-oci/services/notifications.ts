@@ -21,7 +21,15 @@ export function notificationRoutes(state: TenancyState): Route[] {
         const t = topic(params[0]);
         return {
           status: 200,
-          body: { topicId: t.id, name: t.name, compartmentId: t.compartmentId, lifecycleState: 'ACTIVE', timeCreated: t.timeCreated.toISOString(), apiEndpoint: 'local', etag: 'local' },
+          body: {
+            topicId: t.id,
+            name: t.name,
+            compartmentId: t.compartmentId,
+            lifecycleState: 'ACTIVE',
+            timeCreated: t.timeCreated.toISOString(),
+            apiEndpoint: 'local',
+            etag: 'local',
+          },
         };
       },
     },

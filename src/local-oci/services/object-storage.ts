@@ -58,8 +58,20 @@ export function objectStorageRoutes(state: TenancyState): Route[] {
         const objects = bucketOf(request);
         const name = objectName(request);
         preconditions(request, objects.get(name), false);
-        const stored = state.putObject(request.params[1] ?? '', name, request.rawBody, request.header('content-type') ?? 'application/octet-stream');
-        return { status: 200, headers: { etag: stored.etag, 'opc-content-md5': stored.md5, 'last-modified': stored.timeModified.toUTCString() } };
+        const stored = state.putObject(
+          request.params[1] ?? '',
+          name,
+          request.rawBody,
+          request.header('content-type') ?? 'application/octet-stream',
+        );
+        return {
+          status: 200,
+          headers: {
+            etag: stored.etag,
+            'opc-content-md5': stored.md5,
+            'last-modified': stored.timeModified.toUTCString(),
+          },
+        };
       },
     },
     {
@@ -138,4 +150,3 @@ export function objectStorageRoutes(state: TenancyState): Route[] {
     },
   ];
 }
-

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FunctionDiedError, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
+import { fixturePath } from '../helpers';
+
+describe('Fn harness', () => {
+  let fn: RunningFunction | undefined;
+  afterEach(async () => {
+    await fn?.stop();
+    fn = undefined;
+  });
+
+  it('runs a function as the Fn agent does and returns status, headers and body', async () => {
+    fn = await startFunction({ entry: fixturePath('functions', 'echo.js'), env: { GREETING: 'hi' } });
+    const response = await fn.invoke('payload', {
+      callId: 'CALL-1',
+      contentType: 'text/plain',
+      deadlineMs: 5000,
+      headers: { 'X-OCI-NS-MessageId': 'msg-1', 'Fn-Intent': 'httprequest' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers['fn-fdk-version']).toMatch(/fdk-node/);
+    expect(response.json).toMatchObject({
+      input: 'payload',
+      callId: 'CALL-1',
+      contentType: 'text/plain',
+      nsMessageId: 'msg-1',
+      intent: 'httprequest',
+      config: 'hi',
+    });
+    const deadline = Date.parse((response.json as { deadline: string }).deadline);
+    expect(deadline - Date.now()).toBeGreaterThan(3000);
+  });
+
+  it('notices a function process that died and says so on every later call', async () => {
+    fn = await startFunction({ entry: fixturePath('functions', 'echo.js') });
+    await expect(fn.invoke('die')).rejects.toBeInstanceOf(FunctionDiedError);
+    expect(fn.exit()).toBeDefined();
+    await expect(fn.invoke('again')).rejects.toThrow(/dead/);
+  });
+
+  it('reports a function that exits before listening', async () => {
+    await expect(startFunction({ entry: fixturePath('functions', 'no-such-file.js') })).rejects.toThrow(/exited before listening/);
+  });
+
+  it('stops cleanly, leaving no socket behind', async () => {
+    const running = await startFunction({ entry: fixturePath('functions', 'echo.js') });
+    expect(existsSync(running.socketPath)).toBe(true);
+    await running.stop();
+    expect(running.exit()).toBeDefined();
+    expect(existsSync(running.socketPath)).toBe(false);
+    expect(existsSync(dirname(running.socketPath))).toBe(false);
+  });
+});

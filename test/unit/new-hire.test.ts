@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseNewHire } from '../../src/core/new-hire';
+import { ValidationError } from '../../src/support/errors';
+import { fixtureJson } from '../helpers';
+
+describe('parseNewHire', () => {
+  it('accepts the documented example and freezes it', () => {
+    // Prepare
+    const input = fixtureJson('events', 'new-hire.json');
+    // Act
+    const hire = parseNewHire(input);
+    // Assess
+    expect(hire).toMatchObject({
+      employeeId: 'E104233',
+      userName: 'ada.lovelace+oci@example.com',
+      roles: ['developer', 'auditor'],
+      compartment: 'dev',
+    });
+    expect(Object.isFrozen(hire)).toBe(true);
+  });
+
+  it('names every bad field at once, including unknown ones', () => {
+    const input = fixtureJson('events', 'new-hire-invalid.json');
+    let caught: unknown;
+    try {
+      parseNewHire(input);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    const error = caught as ValidationError;
+    expect(error.code).toBe('INVALID_EVENT');
+    const paths = error.problems.map((p) => p.path);
+    for (const field of ['employeeId', 'userName', 'email', 'givenName', 'familyName', 'roles', 'startDate', '(root)'])
+      expect(paths).toContain(field);
+    expect(error.problems.find((p) => p.path === '(root)')?.message).toMatch(/department/);
+  });
+
+  it.each([
+    ['a JSON array', []],
+    ['null', null],
+    ['a string', 'hello'],
+  ])('rejects %s', (_label, input) => {
+    expect(() => parseNewHire(input)).toThrow(ValidationError);
+  });
+
+  it('rejects repeated roles and names that OCI would refuse', () => {
+    const base = fixtureJson('events', 'new-hire-minimal.json');
+    expect(() => parseNewHire({ ...base, roles: ['auditor', 'auditor'] })).toThrow(/not valid/);
+    expect(() => parseNewHire({ ...base, userName: 'x'.repeat(101) })).toThrow(ValidationError);
+    expect(() => parseNewHire({ ...base, userName: "o'brien" })).toThrow(ValidationError);
+    expect(parseNewHire({ ...base, userName: 'a+b@x.com' }).userName).toBe('a+b@x.com');
+  });
+});

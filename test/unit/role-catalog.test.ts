@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { parseNewHire } from '../../src/core/new-hire';
+import { parseRoleCatalog, resolveDesiredState } from '../../src/core/role-catalog';
+import { OnboardingError, ValidationError } from '../../src/support/errors';
+import { demoCatalogJson, fixtureJson, TENANCY } from '../helpers';
+
+const catalog = () => parseRoleCatalog(JSON.parse(demoCatalogJson()));
+const hire = (overrides: Record<string, unknown> = {}) => parseNewHire({ ...fixtureJson('events', 'new-hire.json'), ...overrides });
+
+describe('parseRoleCatalog', () => {
+  it('accepts the example catalog and freezes it deeply', () => {
+    const parsed = catalog();
+    expect(Object.keys(parsed.roles)).toEqual(['developer', 'auditor']);
+    expect(Object.isFrozen(parsed.roles.developer?.policy.statements)).toBe(true);
+  });
+
+  it('lists every problem of every role at once', () => {
+    // Prepare: one role breaks the schema, the other breaks three template rules.
+    const input = fixtureJson('catalogs', 'invalid-catalog.json');
+    // Act
+    let problems: string[] = [];
+    try {
+      parseRoleCatalog(input);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).code).toBe('INVALID_ROLE_CATALOG');
+      problems = (error as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+    // Assess
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^roles\.Bad Name: role names are lower-case/),
+        expect.stringMatching(/^roles\.Bad Name\.policy\.statements: /),
+        expect.stringMatching(/^roles\.admin-ish\.group\.name: unknown placeholder \$\{team\}/),
+        expect.stringMatching(/^roles\.admin-ish\.policy\.statements\.0: .*manage all-resources in tenancy/),
+        expect.stringMatching(/^roles\.admin-ish\.policy\.statements\.1: a role statement must start "Allow group \$\{group\} to"/),
+      ]),
+    );
+  });
+
+  it('rejects a catalog of another version or with unknown top-level keys', () => {
+    expect(() => parseRoleCatalog({ version: 2, roles: {} })).toThrow(ValidationError);
+    expect(() => parseRoleCatalog({ version: 1, roles: {}, extra: true })).toThrow(ValidationError);
+  });
+});
+
+describe('resolveDesiredState', () => {
+  it('derives the user, one group and one policy per role, never per user', () => {
+    const desired = resolveDesiredState(hire(), catalog(), TENANCY);
+    expect(desired.user).toEqual({
+      name: 'ada.lovelace+oci@example.com',
+      email: 'ada.lovelace@example.com',
+      description: 'Ada Lovelace (employee E104233)',
+      freeformTags: {
+        'employee-id': 'E104233',
+        'managed-by': 'iam-onboarding-function',
+        manager: 'E100017',
+        'start-date': '2026-12-01',
+      },
+    });
+    expect(desired.groups.map((g) => g.name)).toEqual(['developers-dev', 'auditors']);
+    expect(desired.policies.map((p) => [p.name, p.compartmentId])).toEqual([
+      ['developers-dev', TENANCY],
+      ['auditors', TENANCY],
+    ]);
+    expect(desired.policies[0]?.statements[0]).toBe('Allow group developers-dev to manage instance-family in compartment dev');
+    expect(JSON.stringify(desired)).not.toContain('ada.lovelace@example.com to');
+  });
+
+  it('uses the first allowed compartment when the event names none', () => {
+    const desired = resolveDesiredState(hire({ compartment: undefined }), catalog(), TENANCY);
+    expect(desired.groups[0]?.name).toBe('developers-dev');
+  });
+
+  it('refuses a compartment the role does not allow', () => {
+    expect(() => resolveDesiredState(hire({ compartment: 'prod' }), catalog(), TENANCY)).toThrow(
+      expect.objectContaining({ code: 'COMPARTMENT_NOT_ALLOWED' }),
+    );
+  });
+
+  it('names unknown roles and the known ones', () => {
+    let caught: unknown;
+    try {
+      resolveDesiredState(hire({ roles: ['developer', 'root'] }), catalog(), TENANCY);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(OnboardingError);
+    expect((caught as OnboardingError).code).toBe('UNKNOWN_ROLE');
+    expect((caught as OnboardingError).problems).toEqual([
+      { path: 'roles.1', message: 'unknown role "root"; known roles: auditor, developer' },
+    ]);
+  });
+});
