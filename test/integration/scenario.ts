@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import type { OnboardingResult } from '../../src/core/result';
+import type { FaultRule } from '../../src/local-oci/faults';
+import { type InvokeOptions, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
+import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
+import type { Timing } from '../../src/local-oci/state';
+import { fixtureJson } from '../helpers';
+
+export const BUNDLE = join(__dirname, '..', '..', 'dist', 'func.js');
+
+/** A local OCI plus the bundled function running under the Fn harness. */
+export interface Scenario {
+  readonly stack: LocalStack;
+  readonly fn: RunningFunction;
+  /** Invokes with an event (object or raw text); returns the result and what OCI saw meanwhile. */
+  onboard(event: unknown, options?: InvokeOptions): Promise<{ status: number; result: OnboardingResult; writes: number; calls: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startScenario(
+  options: {
+    bootstrapPassword?: string;
+    timing?: Partial<Timing>;
+    faults?: FaultRule[];
+    env?: Record<string, string>;
+    catalog?: string;
+  } = {},
+): Promise<Scenario> {
+  const stack = await startLocalStack({
+    ...(options.bootstrapPassword ? { bootstrapPassword: options.bootstrapPassword } : {}),
+    ...(options.timing ? { timing: options.timing } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.env ? { extraEnv: options.env } : {}),
+  });
+  const fn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });
+  return {
+    stack,
+    fn,
+    async onboard(event, invokeOptions) {
+      const mark = stack.oci.requests.mark();
+      const response = await fn.invoke(typeof event === 'string' ? event : JSON.stringify(event), invokeOptions);
+      return {
+        status: response.status,
+        result: response.json as OnboardingResult,
+        writes: stack.oci.requests.iamWrites(mark).length,
+        calls: stack.oci.requests.entries(mark).length,
+      };
+    },
+    async stop() {
+      await fn.stop();
+      await stack.oci.stop();
+    },
+  };
+}
+
+export const newHire = (overrides: Record<string, unknown> = {}) => ({ ...fixtureJson('events', 'new-hire.json'), ...overrides });
+export const outcomes = (result: OnboardingResult) => result.steps.map((s) => `${s.step}:${s.target}:${s.outcome}`);
