@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   await stack.oci.stop();
 
   const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(7);
-  out(`Benchmark on the local OCI (no added latency), node ${process.version} ${nodeArgs.join(' ')}, ${COLD_RUNS} cold processes, ${WARM_RUNS} warm hires`);
+  out(
+    `Benchmark on the local OCI (no added latency), node ${process.version} ${nodeArgs.join(' ')}, ${COLD_RUNS} cold processes, ${WARM_RUNS} warm hires`,
+  );
   out('');
   out('Cold process (median of runs)                         figure   target');
   out(`  FDK socket listening after spawn (ms)              ${fmt(median(cold.map((c) => c.listenMs)))}   < 1000`);
@@ -75,7 +77,9 @@ async function main(): Promise<void> {
   out(`  new hire: OCI calls (reads + writes + publish)     ${fmt(median(warm.map((w) => w.calls)))}`);
   out(`  new hire: IAM writes                               ${fmt(median(warm.map((w) => w.writes)))}`);
   out(`  replay: onboarding time (ms, median)               ${fmt(median(replays.map((w) => w.ms)), 1)}`);
-  out(`  replay: OCI calls / IAM writes                     ${fmt(median(replays.map((w) => w.calls)))} / ${median(replays.map((w) => w.writes))}`);
+  out(
+    `  replay: OCI calls / IAM writes                     ${fmt(median(replays.map((w) => w.calls)))} / ${median(replays.map((w) => w.writes))}`,
+  );
   out(`  peak RSS after ${WARM_RUNS * 2 + 1} invocations (MB)                 ${fmt(peakWarm, 1)}   < 128`);
 }
 

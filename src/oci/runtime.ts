@@ -53,7 +53,10 @@ export async function createOciRuntime(
   // Service packages other than Identity load on first use, off the cold-start path.
   const lazy = <T>(make: () => T) => {
     let made: T | undefined;
-    return () => (made ??= make());
+    return () => {
+      made ??= make();
+      return made;
+    };
   };
   const ons = lazy(() =>
     placeClient(

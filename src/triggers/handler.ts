@@ -66,7 +66,8 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
 
     let result: OnboardingResult;
     try {
-      current = config ??= parseConfig(deps.env);
+      config ??= parseConfig(deps.env);
+      current = config;
       hire = decodeDirectEvent(input);
       const dryRun = current.DRY_RUN || hire.dryRun === true;
       log.info('event accepted', {
