@@ -253,8 +253,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   if (res.destroyed) return;
   const payload =
     body === undefined || status === 204 || status === 304 ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  // OCI sends an etag with every single resource it returns: a version of that resource.
+  const isResource =
+    status < 300 && payload !== undefined && typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body);
   res.writeHead(status, {
     'opc-request-id': makeRequestId(),
+    ...(isResource ? { etag: createHash('sha256').update(payload).digest('hex').slice(0, 32) } : {}),
     ...(payload && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}),
     ...(payload ? { 'content-length': String(payload.length) } : {}),
     ...headers,

@@ -11,9 +11,27 @@ describe('local OCI: Identity', () => {
   });
   afterAll(() => oci.stop());
 
-  it('finds the home region through region subscriptions', async () => {
+  it('finds the home region through region subscriptions and the tenancy', async () => {
     const { items } = await sdk.identity.listRegionSubscriptions({ tenancyId: sdk.tenancyId });
     expect(items.filter((r) => r.isHomeRegion).map((r) => r.regionName)).toEqual(['us-ashburn-1']);
+    const { tenancy } = await sdk.identity.getTenancy({ tenancyId: sdk.tenancyId });
+    expect(tenancy).toMatchObject({ id: sdk.tenancyId, homeRegionKey: 'IAD' });
+  });
+
+  it('sends an etag with a single resource, which changes when the resource does', async () => {
+    const { group, etag } = await sdk.identity.createGroup({
+      createGroupDetails: { compartmentId: sdk.tenancyId, name: 'etagged', description: 'd' },
+    });
+    expect(etag).toMatch(/^[0-9a-f]{32}$/);
+    expect((await sdk.identity.getGroup({ groupId: group.id })).etag).toBe((await sdk.identity.getGroup({ groupId: group.id })).etag);
+    const user = (
+      await sdk.identity.createUser({
+        createUserDetails: { compartmentId: sdk.tenancyId, name: 'etag-user@example.com', description: 'd' },
+      })
+    ).user;
+    const before = (await sdk.identity.getUser({ userId: user.id })).etag;
+    await sdk.identity.updateUser({ userId: user.id, updateUserDetails: { description: 'changed' } });
+    expect((await sdk.identity.getUser({ userId: user.id })).etag).not.toBe(before);
   });
 
   it('creates users CREATING, then ACTIVE, answering with opc-request-id', async () => {
