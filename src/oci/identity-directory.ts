@@ -62,14 +62,19 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     }
   }
 
+  /** Lists by name (OCI filters, case aside) and keeps the live resource whose name matches. */
+  async function findByName<T extends { name: string; lifecycleState: string }>(
+    operation: string,
+    name: string,
+    list: (query: { name: string; page: string | undefined }) => Promise<{ items: T[]; opcNextPage?: string | undefined }>,
+  ): Promise<T | undefined> {
+    const items = await callOci(operation, () => allPages((page) => list({ name: queryValue(name), page })), policy);
+    return items.find((item) => sameName(item.name, name) && LIVE.has(item.lifecycleState));
+  }
+
   const directory: IdentityDirectory = {
     async findUserByName(name) {
-      const users = await callOci(
-        'ListUsers',
-        () => allPages((page) => client.listUsers({ compartmentId: tenancyId, name: queryValue(name), page })),
-        policy,
-      );
-      const user = users.find((u) => sameName(u.name, name) && LIVE.has(u.lifecycleState));
+      const user = await findByName('ListUsers', name, (query) => client.listUsers({ compartmentId: tenancyId, ...query }));
       return user && toUser(user);
     },
     createUser(spec: UserSpec) {
@@ -109,12 +114,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       return toUser(response.user);
     },
     async findGroupByName(name) {
-      const groups = await callOci(
-        'ListGroups',
-        () => allPages((page) => client.listGroups({ compartmentId: tenancyId, name: queryValue(name), page })),
-        policy,
-      );
-      const group = groups.find((g) => sameName(g.name, name) && LIVE.has(g.lifecycleState));
+      const group = await findByName('ListGroups', name, (query) => client.listGroups({ compartmentId: tenancyId, ...query }));
       return group && toGroup(group);
     },
     createGroup(spec) {
@@ -163,12 +163,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       }
     },
     async findPolicy(compartmentId, name) {
-      const policies = await callOci(
-        'ListPolicies',
-        () => allPages((page) => client.listPolicies({ compartmentId, name: queryValue(name), page })),
-        policy,
-      );
-      const found = policies.find((p) => sameName(p.name, name) && LIVE.has(p.lifecycleState));
+      const found = await findByName('ListPolicies', name, (query) => client.listPolicies({ compartmentId, ...query }));
       return found && toPolicy(found);
     },
     createPolicy(spec: PolicySpec, { groupsAreNew }) {

@@ -127,6 +127,11 @@ export function identityRoutes(state: TenancyState): Route[] {
   };
   const byName = <T extends { name: string }>(items: Iterable<T>, name: string | null) =>
     [...items].filter((item) => name === null || sameName(item.name, name));
+  /** ListUsers, ListGroups: tenancy-level resources, filtered by name and paged. */
+  const listInTenancy = <T extends { name: string }>(items: Iterable<T>, query: URLSearchParams, view: (item: T) => unknown) => {
+    if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
+    return pageOf(byName(items, query.get('name')).map(view), query);
+  };
 
   const route = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite = false): Route => ({
     method,
@@ -222,13 +227,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       },
       true,
     ),
-    route('GET', '/users', 'ListUsers', ({ query }) => {
-      if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
-      return pageOf(
-        byName(state.users.values(), query.get('name')).map((u) => userView(u, tenancyId)),
-        query,
-      );
-    }),
+    route('GET', '/users', 'ListUsers', ({ query }) => listInTenancy(state.users.values(), query, (r) => userView(r, tenancyId))),
     route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({
       status: 200,
       body: userView(user(params[0]), tenancyId),
@@ -351,13 +350,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       },
       true,
     ),
-    route('GET', '/groups', 'ListGroups', ({ query }) => {
-      if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
-      return pageOf(
-        byName(state.groups.values(), query.get('name')).map((g) => groupView(g, tenancyId)),
-        query,
-      );
-    }),
+    route('GET', '/groups', 'ListGroups', ({ query }) => listInTenancy(state.groups.values(), query, (r) => groupView(r, tenancyId))),
     route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({
       status: 200,
       body: groupView(group(params[0]), tenancyId),

@@ -38,6 +38,15 @@ export function objectStorageRoutes(state: TenancyState): Route[] {
     return objects;
   };
   const objectName = (request: ApiRequest) => decodeURIComponent(request.params[2] ?? '');
+  /** GetObject and HeadObject: the same checks and headers, with or without the body. */
+  const readObject = (request: ApiRequest, withBody: boolean): ApiResponse => {
+    const name = objectName(request);
+    const object = bucketOf(request).get(name);
+    const early = preconditions(request, object, true);
+    if (early) return early;
+    if (!object) throw objectNotFound(name);
+    return { status: 200, headers: objectHeaders(object), ...(withBody ? { body: object.body } : {}) };
+  };
   const OBJECT = /^\/n\/([^/]+)\/b\/([^/]+)\/o\/(.+)$/;
 
   return [
@@ -74,34 +83,8 @@ export function objectStorageRoutes(state: TenancyState): Route[] {
         };
       },
     },
-    {
-      method: 'GET',
-      pattern: OBJECT,
-      service: 'objectstorage',
-      operation: 'GetObject',
-      handle: (request) => {
-        const name = objectName(request);
-        const object = bucketOf(request).get(name);
-        const early = preconditions(request, object, true);
-        if (early) return early;
-        if (!object) throw objectNotFound(name);
-        return { status: 200, body: object.body, headers: objectHeaders(object) };
-      },
-    },
-    {
-      method: 'HEAD',
-      pattern: OBJECT,
-      service: 'objectstorage',
-      operation: 'HeadObject',
-      handle: (request) => {
-        const name = objectName(request);
-        const object = bucketOf(request).get(name);
-        const early = preconditions(request, object, true);
-        if (early) return early;
-        if (!object) throw objectNotFound(name);
-        return { status: 200, headers: objectHeaders(object) };
-      },
-    },
+    { method: 'GET', pattern: OBJECT, service: 'objectstorage', operation: 'GetObject', handle: (request) => readObject(request, true) },
+    { method: 'HEAD', pattern: OBJECT, service: 'objectstorage', operation: 'HeadObject', handle: (request) => readObject(request, false) },
     {
       method: 'DELETE',
       pattern: OBJECT,
