@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { OnboardingResult } from '../core/result';
 
 export const out = (text = '') => process.stdout.write(`${text}\n`);
@@ -11,4 +12,5 @@ export function printSteps(result: OnboardingResult): void {
   for (const error of result.errors) out(`    error ${error.code}: ${error.message}`);
 }
 
-export const bundlePath = () => require('node:path').join(__dirname, '..', '..', 'dist', 'func.js') as string;
+/** The bundle `npm run build` writes: what OCI Functions runs. */
+export const bundlePath = () => join(__dirname, '..', '..', 'dist', 'func.js');

@@ -14,7 +14,10 @@ export interface CallServices {
   readonly directory: IdentityDirectory;
   readonly notifier: Notifier;
   readonly catalog: CatalogSource;
-  /** Undefined when no bootstrap secret is configured. */
+  /**
+   * The Vault bootstrap password, for the identity-domain path (the only API that takes a chosen
+   * password); undefined when none is configured. The classic path never reads it.
+   */
   readonly bootstrapSecret: SecretSource | undefined;
 }
 

@@ -6,7 +6,7 @@ import { onboardNewHire } from '../core/onboard';
 import { notificationBody, notificationTitle } from '../core/report';
 import { countOutcomes, type OnboardingResult, Status, type StepResult } from '../core/result';
 import type { CallPolicy } from '../oci/call';
-import type { OciRuntime } from '../oci/runtime';
+import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
 import { decodeDirectEvent } from './decode';
@@ -43,7 +43,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     const log = deps.log.child({ callId });
     const deadline = ctx.deadline?.getTime() ?? started + DEFAULT_TIMEOUT_MS;
     let hire: NewHire | undefined;
-    let services: ReturnType<OciRuntime['forCall']> | undefined;
+    let services: CallServices | undefined;
     let current: FunctionConfig | undefined;
 
     const finish = (
@@ -124,11 +124,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
   };
 }
 
-async function publish(
-  result: OnboardingResult,
-  services: NonNullable<ReturnType<OciRuntime['forCall']>>,
-  policy: CallPolicy,
-): Promise<OnboardingResult> {
+async function publish(result: OnboardingResult, services: CallServices, policy: CallPolicy): Promise<OnboardingResult> {
   try {
     const { messageId } = await services.notifier.publish({
       title: notificationTitle(result),
