@@ -175,67 +175,73 @@ async function applyPlan(
   const userOk = userResult !== undefined && userResult.outcome !== Outcome.Failed && userId !== undefined;
   const groupById = new Map(groupResults.map((r) => [r.target.toLowerCase(), r]));
 
-  // 2. Memberships need both the user and the group.
-  const membershipResults: StepResult[] = [];
-  for (const planned of plan.filter((p) => p.step === 'membership')) {
-    const group = groupById.get(planned.target.toLowerCase());
-    const blocked = !userOk
-      ? 'the user step did not complete'
-      : group?.outcome === Outcome.Failed || !group?.ocid
-        ? 'the group step did not complete'
-        : undefined;
-    if (blocked) {
-      membershipResults.push({
-        step: planned.step,
-        target: planned.target,
-        action: planned.action,
-        outcome: Outcome.Skipped,
-        reason: `skipped: ${blocked}`,
-      });
-      continue;
+  // 2. Memberships need the user and their group; policies only their group. The two run side by
+  // side, memberships one after another (parallel adds to one group can conflict at OCI).
+  const addMemberships = async (): Promise<StepResult[]> => {
+    const results: StepResult[] = [];
+    for (const planned of plan.filter((p) => p.step === 'membership')) {
+      const group = groupById.get(planned.target.toLowerCase());
+      const blocked = !userOk
+        ? 'the user step did not complete'
+        : group?.outcome === Outcome.Failed || !group?.ocid
+          ? 'the group step did not complete'
+          : undefined;
+      if (blocked) {
+        results.push({
+          step: planned.step,
+          target: planned.target,
+          action: planned.action,
+          outcome: Outcome.Skipped,
+          reason: `skipped: ${blocked}`,
+        });
+        continue;
+      }
+      results.push(
+        await run(planned, async () => {
+          if (planned.action === 'none') return { outcome: Outcome.Unchanged };
+          const { added } = await directory.addUserToGroup(userId ?? '', group?.ocid ?? '');
+          return added ? { outcome: Outcome.Created } : { outcome: Outcome.Unchanged, reason: 'already a member' };
+        }),
+      );
     }
-    membershipResults.push(
-      await run(planned, async () => {
-        if (planned.action === 'none') return { outcome: Outcome.Unchanged };
-        const { added } = await directory.addUserToGroup(userId ?? '', group?.ocid ?? '');
-        return added ? { outcome: Outcome.Created } : { outcome: Outcome.Unchanged, reason: 'already a member' };
-      }),
-    );
-  }
+    return results;
+  };
 
   // 3. Policies name their group, which must exist (and may be brand new).
-  const policyResults = await Promise.all(
-    plan
-      .filter((p) => p.step === 'policy')
-      .map((planned) => {
-        const spec = desired.policies.find((p) => p.name === planned.target);
-        const group = groupById.get(spec?.groupName.toLowerCase() ?? '');
-        if (!spec || !group || group.outcome === Outcome.Failed) {
-          return {
-            step: planned.step,
-            target: planned.target,
-            action: planned.action,
-            outcome: Outcome.Skipped,
-            reason: 'skipped: the group step did not complete',
-          } satisfies StepResult;
-        }
-        const groupsAreNew = group.outcome === Outcome.Created;
-        return run(planned, async () => {
-          if (planned.action === 'none') return unchanged(planned);
-          if (planned.action === 'update') {
-            const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, {
-              groupsAreNew,
-            });
-            return { outcome: Outcome.Updated, ocid: policy.id };
+  const ensurePolicies = () =>
+    Promise.all(
+      plan
+        .filter((p) => p.step === 'policy')
+        .map((planned) => {
+          const spec = desired.policies.find((p) => p.name === planned.target);
+          const group = groupById.get(spec?.groupName.toLowerCase() ?? '');
+          if (!spec || !group || group.outcome === Outcome.Failed) {
+            return {
+              step: planned.step,
+              target: planned.target,
+              action: planned.action,
+              outcome: Outcome.Skipped,
+              reason: 'skipped: the group step did not complete',
+            } satisfies StepResult;
           }
-          const { record, created } = await directory.createPolicy(spec, { groupsAreNew });
-          return created
-            ? { outcome: Outcome.Created, ocid: record.id }
-            : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
-        });
-      }),
-  );
+          const groupsAreNew = group.outcome === Outcome.Created;
+          return run(planned, async () => {
+            if (planned.action === 'none') return unchanged(planned);
+            if (planned.action === 'update') {
+              const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, {
+                groupsAreNew,
+              });
+              return { outcome: Outcome.Updated, ocid: policy.id };
+            }
+            const { record, created } = await directory.createPolicy(spec, { groupsAreNew });
+            return created
+              ? { outcome: Outcome.Created, ocid: record.id }
+              : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
+          });
+        }),
+    );
 
+  const [membershipResults, policyResults] = await Promise.all([addMemberships(), ensurePolicies()]);
   return {
     steps: [userResult as StepResult, ...groupResults, ...membershipResults, ...policyResults],
     userId,

@@ -206,7 +206,8 @@ describe('onboarding through the Fn FDK against the local OCI', () => {
   });
 
   it('waits out eventual consistency: a new group named in a policy, a user still CREATING', async () => {
-    scenario = await startScenario({ timing: { groupVisibilityDelayMs: 700, activationDelayMs: 300 } });
+    // Delays long enough that even a loaded machine reaches OCI inside them; attempts enough to outlast them.
+    scenario = await startScenario({ timing: { groupVisibilityDelayMs: 1500, activationDelayMs: 1000 }, env: { OCI_MAX_ATTEMPTS: '12' } });
     const { result } = await scenario.onboard(newHire());
     expect(result.status).toBe('succeeded');
     const counts = scenario.stack.oci.requests.counts();
