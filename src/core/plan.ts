@@ -1,4 +1,4 @@
-import { sameStatements } from './policy-statement';
+import { sameStatements } from './policy/normal-form';
 import type { DirectoryGroup, DirectoryPolicy, DirectoryUser } from './ports';
 import type { Action, StepKind } from './result';
 import { type DesiredState, EMPLOYEE_TAG } from './role-catalog';

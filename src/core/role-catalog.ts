@@ -1,14 +1,28 @@
 import { z } from 'zod';
 import { ErrorCode, OnboardingError, type Problem, ValidationError } from '../support/errors';
 import type { NewHire } from './new-hire';
-import { normaliseStatement } from './policy-statement';
+import { checkStatement, type Finding, MAX_STATEMENTS_PER_POLICY, RULES, type RuleId } from './policy/lint';
+import { parseStatement } from './policy/parser';
 import { problemsOf } from './validation';
 
-/** OCI allows about 50 statements in one policy. */
-export const MAX_STATEMENTS_PER_POLICY = 50;
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 const KNOWN_PLACEHOLDERS = new Set(['group', 'compartment']);
 const GROUP_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const RULE_IDS = Object.keys(RULES) as [RuleId, ...RuleId[]];
+
+/** A statement, or a statement with the lint rules it is explicitly allowed to break, and why. */
+const statementSchema = z.union([
+  z.string().min(1).max(1000),
+  z
+    .object({
+      statement: z.string().min(1).max(1000),
+      allow: z.array(z.enum(RULE_IDS).refine((rule) => rule !== 'syntax', 'a syntax error cannot be allowed')).min(1),
+      reason: z.string().min(10, 'say why the rule may be broken here (10 characters at least)'),
+    })
+    .strict(),
+]);
+export type StatementEntry = z.infer<typeof statementSchema>;
+export const statementText = (entry: StatementEntry) => (typeof entry === 'string' ? entry : entry.statement);
 
 const roleSchema = z
   .object({
@@ -23,7 +37,7 @@ const roleSchema = z
           .string()
           .regex(/^ocid1\.(compartment|tenancy)\./, 'must be a compartment or tenancy OCID')
           .optional(),
-        statements: z.array(z.string().min(1).max(1000)).min(1).max(MAX_STATEMENTS_PER_POLICY),
+        statements: z.array(statementSchema).min(1),
       })
       .strict(),
     /** Compartment names a hire may be given this role in; the first is the default. */
@@ -44,69 +58,139 @@ export interface RoleCatalog {
   readonly roles: Readonly<Record<string, Role>>;
 }
 
+/** A lint finding about one statement of a role, for the catalog check and `npm run lint-policy`. */
+export interface CatalogFinding extends Finding {
+  readonly role: string;
+  readonly statementIndex: number;
+  /** The statement as written in the catalog (placeholders included). */
+  readonly statement: string;
+  /** True when the catalog allows this rule for this statement. */
+  readonly allowed: boolean;
+}
+
+const fill = (template: string, compartment: string, groupName = '') =>
+  template.replaceAll('${compartment}', compartment).replaceAll('${group}', groupName);
+
+/** Maps a 1-based column of the filled statement back to the template, so findings point at what was written. */
+function templateColumn(template: string, values: Record<string, string>, filledColumn: number): number {
+  let filled = 1;
+  let at = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const index = match.index ?? 0;
+    const literal = index - at;
+    if (filledColumn < filled + literal) return at + (filledColumn - filled) + 1;
+    filled += literal;
+    const length = (values[match[1] ?? ''] ?? match[0]).length;
+    if (filledColumn < filled + length) return index + 1;
+    filled += length;
+    at = index + match[0].length;
+  }
+  return at + (filledColumn - filled) + 1;
+}
+
 function templateProblems(role: Role, roleName: string): Problem[] {
   const problems: Problem[] = [];
   const at = (path: string) => `roles.${roleName}.${path}`;
-  const usesCompartment = [role.group.name, role.policy.name, ...role.policy.statements].some((t) => t.includes('${compartment}'));
+  const texts = role.policy.statements.map(statementText);
+  const usesCompartment = [role.group.name, role.policy.name, ...texts].some((t) => t.includes('${compartment}'));
   const check = (template: string, path: string) => {
     for (const [, name] of template.matchAll(PLACEHOLDER)) {
-      if (!KNOWN_PLACEHOLDERS.has(name ?? ''))
-        problems.push({
-          path: at(path),
-          message: `unknown placeholder \${${name}}; use \${group} or \${compartment}`,
-        });
+      if (!KNOWN_PLACEHOLDERS.has(name ?? '')) {
+        problems.push({ path: at(path), message: `unknown placeholder \${${name}}; use \${group} or \${compartment}` });
+      }
     }
   };
   check(role.group.name, 'group.name');
   check(role.policy.name, 'policy.name');
+  texts.forEach((text, i) => check(text, `policy.statements.${i}`));
   if (role.group.name.includes('${group}')) problems.push({ path: at('group.name'), message: 'the group name cannot contain ${group}' });
-  if (usesCompartment && !role.compartments)
-    problems.push({
-      path: at('compartments'),
-      message: '${compartment} is used, so the role must list its allowed compartments',
-    });
-  if (!usesCompartment && role.compartments)
-    problems.push({
-      path: at('compartments'),
-      message: 'compartments are listed but no template uses ${compartment}',
-    });
-  role.policy.statements.forEach((statement, i) => {
-    const path = `policy.statements.${i}`;
-    check(statement, path);
-    const normal = normaliseStatement(statement);
-    if (!/^allow group \$\{group\} to /.test(normal)) {
-      problems.push({
-        path: at(path),
-        message: 'a role statement must start "Allow group ${group} to": it grants to its own group only',
-      });
+  if (usesCompartment && !role.compartments) {
+    problems.push({ path: at('compartments'), message: '${compartment} is used, so the role must list its allowed compartments' });
+  }
+  if (!usesCompartment && role.compartments) {
+    problems.push({ path: at('compartments'), message: 'compartments are listed but no template uses ${compartment}' });
+  }
+  for (const compartment of role.compartments ?? ['']) {
+    const groupName = fill(role.group.name, compartment);
+    if (!GROUP_NAME.test(groupName)) {
+      problems.push({ path: at('group.name'), message: `"${groupName}" is not a valid group name (letters, digits, . _ -)` });
     }
-    if (/\bto manage all-resources in tenancy\b/.test(normal)) {
-      problems.push({
-        path: at(path),
-        message: '"manage all-resources in tenancy" makes the group administrators (CIS OCI 1.2); not allowed in a role',
-      });
-    }
-  });
-  for (const compartment of role.compartments ?? ['x']) {
-    const groupName = role.group.name.replaceAll('${compartment}', compartment);
-    if (!GROUP_NAME.test(groupName))
-      problems.push({
-        path: at('group.name'),
-        message: `"${groupName}" is not a valid group name (letters, digits, . _ -)`,
-      });
   }
   return problems;
 }
 
 /**
- * Validates a role catalog; throws a ValidationError listing every problem.
- * @example parseRoleCatalog(JSON.parse(config.ROLE_CATALOG))
+ * Parses and lints every statement of a role as it will be written: once per allowed compartment,
+ * with the role's group filled in. A statement must grant to that group and nobody else.
  */
-export function parseRoleCatalog(input: unknown): RoleCatalog {
+function statementFindings(role: Role, roleName: string): CatalogFinding[] {
+  const findings = new Map<string, CatalogFinding>();
+  role.policy.statements.forEach((entry, statementIndex) => {
+    const text = statementText(entry);
+    // A statement with an unknown placeholder is already reported; it cannot be rendered.
+    if ([...text.matchAll(PLACEHOLDER)].some(([, name]) => !KNOWN_PLACEHOLDERS.has(name ?? ''))) return;
+    const allowed = new Set<string>(typeof entry === 'string' ? [] : entry.allow);
+    for (const compartment of role.compartments ?? ['']) {
+      const groupName = fill(role.group.name, compartment);
+      const rendered = fill(text, compartment, groupName);
+      const found = checkStatement(rendered);
+      if (!found.some((f) => f.rule === 'syntax')) {
+        const { statement } = parseStatement(rendered);
+        const ownGroup =
+          (statement.kind === 'allow' || statement.kind === 'deny') &&
+          statement.subject.kind === 'group' &&
+          statement.subject.names.length === 1 &&
+          !statement.subject.names[0]?.domain &&
+          statement.subject.names[0]?.name.toLowerCase() === groupName.toLowerCase();
+        if (!ownGroup) {
+          found.push({
+            rule: 'role-own-group',
+            severity: RULES['role-own-group'].severity,
+            column: 1,
+            message: 'a role statement must be "Allow group ${group} to …": it grants to its own group only',
+          });
+        }
+      }
+      for (const f of found) {
+        // Placeholders shift columns; report each finding once, at the column in the filled statement.
+        const column = templateColumn(text, { group: groupName, compartment }, f.column);
+        findings.set(`${f.rule}:${f.message}`, {
+          ...f,
+          column,
+          role: roleName,
+          statementIndex,
+          statement: text,
+          allowed: allowed.has(f.rule),
+        });
+      }
+    }
+  });
+  const count = role.policy.statements.length;
+  if (count > MAX_STATEMENTS_PER_POLICY) {
+    findings.set('budget', {
+      rule: 'policy-statement-budget',
+      severity: 'error',
+      column: 1,
+      message: `the policy has ${count} statements; OCI allows ${MAX_STATEMENTS_PER_POLICY}`,
+      role: roleName,
+      statementIndex: MAX_STATEMENTS_PER_POLICY,
+      statement: statementText(role.policy.statements[MAX_STATEMENTS_PER_POLICY] as StatementEntry),
+      allowed: false,
+    });
+  }
+  return [...findings.values()];
+}
+
+/**
+ * Checks a catalog without throwing: the schema and template problems, and every finding about every
+ * statement (warnings and allowed ones included). `npm run lint-policy` prints this.
+ */
+export function checkRoleCatalog(input: unknown): { catalog: RoleCatalog | undefined; problems: Problem[]; findings: CatalogFinding[] } {
   const parsed = catalogSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(ErrorCode.InvalidRoleCatalog, 'The role catalog is not valid', problemsOf(parsed.error));
+  if (!parsed.success) return { catalog: undefined, problems: problemsOf(parsed.error), findings: [] };
   // Each role is checked on its own, so one broken role does not hide the problems of another.
   const problems: Problem[] = [];
+  const findings: CatalogFinding[] = [];
   const roles: Record<string, Role> = {};
   for (const [name, raw] of Object.entries(parsed.data.roles)) {
     if (!ROLE_NAME.test(name)) problems.push({ path: `roles.${name}`, message: 'role names are lower-case letters, digits and -' });
@@ -115,11 +199,31 @@ export function parseRoleCatalog(input: unknown): RoleCatalog {
       problems.push(...problemsOf(role.error).map((p) => ({ ...p, path: `roles.${name}.${p.path}` })));
       continue;
     }
-    problems.push(...templateProblems(role.data, name));
+    const template = templateProblems(role.data, name);
+    problems.push(...template);
+    // Statements can be checked whenever the group name renders; a broken policy name does not hide them.
+    if (!template.some((p) => /\.(group\.name|compartments)$/.test(p.path))) findings.push(...statementFindings(role.data, name));
     roles[name] = role.data;
   }
-  if (problems.length > 0) throw new ValidationError(ErrorCode.InvalidRoleCatalog, 'The role catalog is not valid', problems);
-  return deepFreeze({ version: 1, roles });
+  for (const f of findings) {
+    if (f.severity === 'error' && !f.allowed) {
+      problems.push({
+        path: `roles.${f.role}.policy.statements.${f.statementIndex}`,
+        message: `${f.rule} (column ${f.column}): ${f.message}`,
+      });
+    }
+  }
+  return { catalog: problems.length === 0 ? deepFreeze({ version: 1, roles }) : undefined, problems, findings };
+}
+
+/**
+ * Validates a role catalog; throws a ValidationError listing every problem.
+ * @example parseRoleCatalog(JSON.parse(config.ROLE_CATALOG))
+ */
+export function parseRoleCatalog(input: unknown): RoleCatalog {
+  const { catalog, problems } = checkRoleCatalog(input);
+  if (!catalog) throw new ValidationError(ErrorCode.InvalidRoleCatalog, 'The role catalog is not valid', problems);
+  return catalog;
 }
 
 /** What the hire's identity should look like in OCI, derived from the event and the catalog. */
@@ -177,22 +281,21 @@ export function resolveDesiredState(hire: NewHire, catalog: RoleCatalog, tenancy
         return;
       }
     }
-    const fill = (template: string, groupName = '') => template.replaceAll('${compartment}', compartment).replaceAll('${group}', groupName);
-    const groupName = fill(role.group.name);
+    const groupName = fill(role.group.name, compartment);
     const group = groups.get(groupName.toLowerCase()) ?? {
       name: groupName,
-      description: fill(role.group.description),
+      description: fill(role.group.description, compartment),
       roles: [],
     };
     group.roles.push(roleName);
     groups.set(groupName.toLowerCase(), group);
     const compartmentId = role.policy.compartmentId ?? tenancyId;
-    const policyName = fill(role.policy.name, groupName);
+    const policyName = fill(role.policy.name, compartment, groupName);
     policies.set(`${compartmentId}/${policyName.toLowerCase()}`, {
       name: policyName,
       compartmentId,
-      description: fill(role.policy.description, groupName),
-      statements: role.policy.statements.map((s) => fill(s, groupName)),
+      description: fill(role.policy.description, compartment, groupName),
+      statements: role.policy.statements.map((s) => fill(statementText(s), compartment, groupName)),
       groupName,
     });
   });

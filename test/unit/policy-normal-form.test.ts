@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseStatement, sameStatements } from '../../src/core/policy-statement';
+import { normaliseStatement, sameStatements } from '../../src/core/policy/normal-form';
 
 describe('normaliseStatement', () => {
   it.each([
@@ -13,10 +13,23 @@ describe('normaliseStatement', () => {
     expect(normaliseStatement(a)).toBe(normaliseStatement(b));
   });
 
-  it('keeps the case of quoted text, which OCI compares exactly', () => {
-    expect(normaliseStatement("Allow group X to read buckets in tenancy where target.bucket.name='Logs'")).not.toBe(
-      normaliseStatement("Allow group X to read buckets in tenancy where target.bucket.name='logs'"),
+  it('ignores the case of condition values, as OCI matches conditions (Advanced Policy Features)', () => {
+    expect(normaliseStatement("Allow group X to read buckets in tenancy where target.bucket.name='Logs'")).toBe(
+      normaliseStatement("Allow group X to read buckets in tenancy where target.bucket.name = 'logs'"),
     );
+  });
+
+  it('keeps what differs in meaning apart', () => {
+    const base = "Allow group X to read buckets in tenancy where target.bucket.name = 'logs'";
+    for (const other of [
+      "Allow group X to read buckets in tenancy where target.bucket.name != 'logs'",
+      "Deny group X to read buckets in tenancy where target.bucket.name = 'logs'",
+      "Allow group X to read objects in tenancy where target.bucket.name = 'logs'",
+      "Allow group X to read buckets in compartment logs where target.bucket.name = 'logs'",
+      "Allow group 'My Domain'/X to read buckets in tenancy where target.bucket.name = 'logs'",
+    ]) {
+      expect(normaliseStatement(other)).not.toBe(normaliseStatement(base));
+    }
   });
 });
 
