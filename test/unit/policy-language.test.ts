@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { lintFile } from '../../src/cli/lint-policy';
+import { checkStatement, RULES } from '../../src/core/policy/lint';
+import { normaliseStatement, renderNormal } from '../../src/core/policy/normal-form';
+import { parseStatement } from '../../src/core/policy/parser';
+import { readFixture } from '../helpers';
+
+const documented = readFixture('policies', 'oracle-docs-valid.txt')
+  .split('\n')
+  .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+const broken = JSON.parse(readFixture('policies', 'broken-and-dangerous.json')) as {
+  statement: string;
+  rule: string;
+  column: number;
+  suggestion?: string;
+}[];
+
+describe('the policy parser on statements from Oracle documentation', () => {
+  it('has a corpus worth the name', () => {
+    expect(documented.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(documented)('parses: %s', (statement) => {
+    expect(checkStatement(statement).filter((f) => f.rule === 'syntax' || f.rule === 'unknown-resource-type')).toEqual([]);
+  });
+
+  it.each(documented)('has a stable normal form: %s', (statement) => {
+    const normal = normaliseStatement(statement);
+    expect(renderNormal(parseStatement(normal).statement)).toBe(normal);
+    expect(normaliseStatement(normal)).toBe(normal);
+  });
+
+  it('reads every part of a statement', () => {
+    expect(
+      parseStatement(
+        "Allow group 'My Domain'/'Net Admins', B to {OBJECT_READ} in compartment a:b where all {request.region = 'iad', target.bucket.name = /dev-*/}",
+      ).statement,
+    ).toEqual({
+      kind: 'allow',
+      subject: { kind: 'group', names: [{ domain: 'My Domain', name: 'Net Admins' }, { name: 'B' }] },
+      grant: { kind: 'permissions', permissions: ['OBJECT_READ'] },
+      location: { kind: 'compartment', path: ['a', 'b'] },
+      condition: {
+        kind: 'all',
+        items: [
+          { kind: 'compare', variable: 'request.region', operator: '=', values: [{ kind: 'string', text: 'iad' }] },
+          { kind: 'compare', variable: 'target.bucket.name', operator: '=', values: [{ kind: 'pattern', text: 'dev-*' }] },
+        ],
+      },
+    });
+  });
+});
+
+describe('findings on broken and dangerous statements', () => {
+  it.each(broken)('$rule at column $column: $statement', ({ statement, rule, column, suggestion }) => {
+    const findings = checkStatement(statement);
+    const match = findings.find((f) => f.rule === rule);
+    expect(match, JSON.stringify(findings)).toBeDefined();
+    expect(match?.column).toBe(column);
+    expect(match?.severity).toBe(RULES[rule as keyof typeof RULES].severity);
+    if (suggestion) expect(match?.message).toContain(`did you mean "${suggestion}"?`);
+  });
+
+  it('passes the guarded form CIS OCI 1.3 recommends', () => {
+    expect(checkStatement("Allow group IAMAdmins to use users in tenancy where target.group.name != 'Administrators'")).toEqual([]);
+    expect(
+      checkStatement(
+        "Allow group IAMAdmins to use groups in tenancy where all {target.group.name != 'Administrators', request.region = 'iad'}",
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('normal form', () => {
+  it('makes what OCI treats as the same compare equal: keyword case, spacing, quoting, name order', () => {
+    expect(normaliseStatement("ALLOW group 'B', a  to READ buckets IN compartment Dev where target.bucket.name='X'")).toBe(
+      normaliseStatement("Allow group A, B to read buckets in compartment dev where target.bucket.name = 'x'"),
+    );
+    expect(normaliseStatement('Allow group X to {OBJECT_READ, OBJECT_INSPECT} in tenancy')).toBe(
+      normaliseStatement('Allow group X to {object_inspect,object_read} in tenancy'),
+    );
+    expect(normaliseStatement("Allow group X to read buckets in tenancy where any {request.region='a', request.region='b'}")).toBe(
+      normaliseStatement("Allow group X to read buckets in tenancy where any {request.region='b', request.region='a'}"),
+    );
+  });
+});
+
+describe('lint-policy file formats', () => {
+  it('reads statements one per line, skipping comments, with file positions', () => {
+    const results = lintFile('# header\n\nAllow group X to read buckets in compartmnt dev\nAllow any-user to read buckets in tenancy\n');
+    expect(results.map((r) => `${r.line}:${r.column} ${r.severity} ${r.rule}`)).toEqual(['3:34 error syntax', '4:1 error any-user-grant']);
+  });
+
+  it('reads a JSON array and points into the file', () => {
+    const text = '[\n  "Allow group X to read buckets in tenancy",\n  "Allow group X to read bukets in tenancy"\n]\n';
+    expect(lintFile(text).map((r) => `${r.line}:${r.column} ${r.rule}`)).toEqual(['3:26 unknown-resource-type']);
+  });
+
+  it('reads a role catalog, honouring rules it allows per statement', () => {
+    const catalog = {
+      version: 1,
+      roles: {
+        ops: {
+          description: 'Operators',
+          group: { name: 'ops', description: 'Operators' },
+          policy: {
+            name: 'ops',
+            description: 'Operators',
+            statements: [
+              {
+                statement: 'Allow group ${group} to manage users in tenancy',
+                allow: ['iam-admin-unguarded'],
+                reason: 'the ops team resets passwords for the help desk',
+              },
+              'Allow group ${group} to manage groups in tenancy',
+            ],
+          },
+        },
+      },
+    };
+    const results = lintFile(JSON.stringify(catalog, null, 2));
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      severity: 'error',
+      rule: 'iam-admin-unguarded',
+      message: expect.stringMatching(/^role ops: manage groups in tenancy/),
+    });
+  });
+
+  it('reports the statement over the 50-statement budget', () => {
+    const lines = Array.from({ length: 51 }, (_, i) => `Allow group X${i} to read buckets in tenancy`).join('\n');
+    expect(lintFile(lines).map((r) => `${r.line} ${r.rule}`)).toEqual(['51 policy-statement-budget']);
+  });
+});
