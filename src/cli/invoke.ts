@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-oci/stack';
-import { bundlePath, out } from './print';
+import { bundlePath, out, userPath } from './print';
 
 const usage = 'usage: npm run invoke -- <event.json | -> [--content-type TYPE] [--header Name:Value]... [--no-local]';
 
@@ -12,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const body = readFileSync(file === '-' ? 0 : file);
+  const body = readFileSync(file === '-' ? 0 : userPath(file));
   const contentType =
     argv[argv.indexOf('--content-type') + 1] && argv.includes('--content-type')
       ? argv[argv.indexOf('--content-type') + 1]

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { checkStatement, MAX_STATEMENTS_PER_POLICY, RULES } from '../core/policy/lint';
 import { checkRoleCatalog } from '../core/role-catalog';
-import { out } from './print';
+import { out, userPath } from './print';
 
 interface Located {
   readonly line: number;
@@ -104,7 +104,7 @@ function main(argv: string[]): number {
     );
     return 2;
   }
-  const results = lintFile(readFileSync(file, 'utf8'));
+  const results = lintFile(readFileSync(userPath(file), 'utf8'));
   for (const r of results) out(`${file}:${r.line}:${r.column}: ${r.severity} ${r.rule}: ${r.message}`);
   const errors = results.filter((r) => r.severity === 'error').length;
   out(`${errors} error${errors === 1 ? '' : 's'}, ${results.length - errors} warning${results.length - errors === 1 ? '' : 's'}`);
