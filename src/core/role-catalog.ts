@@ -102,7 +102,7 @@ function templateProblems(role: Role, roleName: string): Problem[] {
   };
   check(role.group.name, 'group.name');
   check(role.policy.name, 'policy.name');
-  texts.forEach((text, i) => check(text, `policy.statements.${i}`));
+  for (const [i, text] of texts.entries()) check(text, `policy.statements.${i}`);
   if (role.group.name.includes('${group}')) problems.push({ path: at('group.name'), message: 'the group name cannot contain ${group}' });
   if (usesCompartment && !role.compartments) {
     problems.push({ path: at('compartments'), message: '${compartment} is used, so the role must list its allowed compartments' });
