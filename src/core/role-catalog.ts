@@ -226,6 +226,22 @@ export function parseRoleCatalog(input: unknown): RoleCatalog {
   return catalog;
 }
 
+/**
+ * Parses catalog JSON text, then validates it; `where` names the source in the error.
+ * @example parseRoleCatalogText(config.ROLE_CATALOG, 'ROLE_CATALOG')
+ */
+export function parseRoleCatalogText(text: string, where: string): RoleCatalog {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(ErrorCode.InvalidRoleCatalog, `The role catalog in ${where} is not JSON`, [
+      { path: '(root)', message: (error as Error).message },
+    ]);
+  }
+  return parseRoleCatalog(json);
+}
+
 /** What the hire's identity should look like in OCI, derived from the event and the catalog. */
 export interface DesiredState {
   readonly user: {

@@ -1,30 +1,8 @@
 import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { CatalogSource } from '../core/ports';
-import { parseRoleCatalog, type RoleCatalog } from '../core/role-catalog';
-import { ErrorCode, OciCallError, OnboardingError, ValidationError } from '../support/errors';
+import { parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
+import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
-
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(ErrorCode.InvalidRoleCatalog, `The role catalog in ${where} is not JSON`, [
-      { path: '(root)', message: (error as Error).message },
-    ]);
-  }
-}
-
-/** A catalog given inline in the function config: parsed and validated once per container. */
-export function inlineCatalogSource(json: string): () => CatalogSource {
-  let catalog: RoleCatalog | undefined;
-  const source: CatalogSource = {
-    load: async () => {
-      catalog ??= parseRoleCatalog(parseJson(json, 'ROLE_CATALOG'));
-      return catalog;
-    },
-  };
-  return () => source;
-}
 
 /**
  * A catalog kept in Object Storage: cached for `ttlMs`, then revalidated with `if-none-match`, so an
@@ -55,7 +33,7 @@ export function objectStorageCatalogSource(
           policy,
         );
         const text = await new Response(response.value as ReadableStream).text();
-        const catalog = parseRoleCatalog(parseJson(text, where));
+        const catalog = parseRoleCatalogText(text, where);
         cached = { catalog, etag: response.eTag, until: Date.now() + ttlMs };
         return catalog;
       } catch (error) {

@@ -3,7 +3,7 @@ import type { FunctionConfig } from '../config';
 import type { CatalogSource, IdentityDirectory, Notifier, SecretSource } from '../core/ports';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
-import { inlineCatalogSource, objectStorageCatalogSource } from './catalog-source';
+import { objectStorageCatalogSource } from './catalog-source';
 import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
 import { classicIdentityDirectory } from './identity-directory';
 import { onsNotifier } from './ons-notifier';
@@ -13,7 +13,8 @@ import { vaultSecretSource } from './vault-secret';
 export interface CallServices {
   readonly directory: IdentityDirectory;
   readonly notifier: Notifier;
-  readonly catalog: CatalogSource;
+  /** The catalog in Object Storage; undefined when it is inline in the config (the handler reads that). */
+  readonly catalog: CatalogSource | undefined;
   /**
    * The Vault bootstrap password, for the identity-domain path (the only API that takes a chosen
    * password); undefined when none is configured. The classic path never reads it.
@@ -83,19 +84,14 @@ export async function createOciRuntime(
     ),
   );
 
-  const catalogFor = config.ROLE_CATALOG
-    ? inlineCatalogSource(config.ROLE_CATALOG)
-    : lazy(() =>
-        objectStorageCatalogSource(
+  const catalogFor =
+    config.ROLE_CATALOG_BUCKET && config.ROLE_CATALOG_OBJECT
+      ? objectStorageCatalogSource(
           objects(),
-          {
-            bucket: config.ROLE_CATALOG_BUCKET ?? '',
-            object: config.ROLE_CATALOG_OBJECT ?? '',
-            namespace: config.ROLE_CATALOG_NAMESPACE,
-          },
+          { bucket: config.ROLE_CATALOG_BUCKET, object: config.ROLE_CATALOG_OBJECT, namespace: config.ROLE_CATALOG_NAMESPACE },
           config.ROLE_CATALOG_TTL_SECONDS * 1000,
-        ),
-      )();
+        )
+      : undefined;
   const secretRef = config.BOOTSTRAP_SECRET_ID
     ? { secretId: config.BOOTSTRAP_SECRET_ID }
     : config.BOOTSTRAP_SECRET_NAME && config.BOOTSTRAP_VAULT_ID
@@ -110,7 +106,7 @@ export async function createOciRuntime(
     forCall: (callId, policy) => ({
       directory: classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
       notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
-      catalog: catalogFor(policy),
+      catalog: catalogFor?.(policy),
       bootstrapSecret: secretFor?.()(policy),
     }),
   };

@@ -3,8 +3,10 @@ import type { Context } from '@fnproject/fdk';
 import { type FunctionConfig, parseConfig } from '../config';
 import type { NewHire } from '../core/new-hire';
 import { onboardNewHire } from '../core/onboard';
+import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
 import { countOutcomes, type OnboardingResult, Status, type StepResult } from '../core/result';
+import { parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
 import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
@@ -35,6 +37,8 @@ export interface HandlerDependencies {
  */
 export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: Context) => Promise<OnboardingResult> {
   let config: FunctionConfig | undefined;
+  /** An inline catalog, validated with the config: before any call to OCI. */
+  let inlineCatalog: RoleCatalog | undefined;
   let runtime: Promise<OciRuntime> | undefined;
 
   return async (input, ctx) => {
@@ -68,6 +72,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     try {
       config ??= parseConfig(deps.env);
       current = config;
+      if (current.ROLE_CATALOG) inlineCatalog ??= parseRoleCatalogText(current.ROLE_CATALOG, 'ROLE_CATALOG');
       hire = decodeDirectEvent(input);
       const dryRun = current.DRY_RUN || hire.dryRun === true;
       log.info('event accepted', {
@@ -87,7 +92,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         throw error;
       });
       services = oci.forCall(callId, policy);
-      const catalog = await services.catalog.load();
+      const catalog = inlineCatalog ?? (await (services.catalog as CatalogSource).load());
       const outcome = await onboardNewHire(hire, {
         catalog,
         tenancyId: oci.tenancyId,

@@ -72,12 +72,26 @@ describe('configuration, credentials and the role catalog', () => {
     }
   });
 
-  it('refuses an invalid role catalog before any IAM call, listing every finding', async () => {
+  it('refuses an invalid inline role catalog before any call to OCI, listing every finding', async () => {
     stack = await startLocalStack({ catalog: readFixture('catalogs', 'invalid-catalog.json') });
     const { result } = await invokeWith(stack.functionEnv, fixtureJson('events', 'new-hire-minimal.json'));
     expect(result.status).toBe('failed');
     expect(result.errors[0]?.code).toBe('INVALID_ROLE_CATALOG');
     expect(result.errors[0]?.problems?.length).toBeGreaterThanOrEqual(5);
-    expect(stack.oci.requests.entries().map((e) => e.operation)).toEqual(['ListRegionSubscriptions', 'PublishMessage']);
+    expect(stack.oci.requests.entries()).toHaveLength(0);
+  });
+
+  it('refuses an invalid catalog in Object Storage before any IAM call, and reports it on the topic', async () => {
+    stack = await startLocalStack();
+    stack.oci.state.putObject('config', 'iam/role-catalog.json', readFixture('catalogs', 'invalid-catalog.json'), 'application/json');
+    const { ROLE_CATALOG: _inline, ...env } = stack.functionEnv;
+    const { result } = await invokeWith({ ...env, ROLE_CATALOG_BUCKET: 'config', ROLE_CATALOG_OBJECT: 'iam/role-catalog.json' });
+    expect(result.errors[0]?.code).toBe('INVALID_ROLE_CATALOG');
+    expect(stack.oci.requests.entries().map((e) => e.operation)).toEqual([
+      'ListRegionSubscriptions',
+      'GetNamespace',
+      'GetObject',
+      'PublishMessage',
+    ]);
   });
 });
