@@ -7,9 +7,21 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** A body other than OCI's `{code, message}`, e.g. a SCIM error. */
+    readonly body?: unknown,
   ) {
     super(message);
   }
+}
+
+/** A SCIM error (RFC 7644 section 3.12), as the Identity Domains API answers. */
+export function scimError(status: number, detail: string, scimType?: string): ApiError {
+  return new ApiError(status, scimType ?? 'scim', detail, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+    detail,
+    status: String(status),
+    ...(scimType ? { scimType } : {}),
+  });
 }
 
 export const notFound = (what: string) =>
@@ -38,7 +50,7 @@ export interface Route {
   readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Matched against the path without the API version prefix's region part. */
   readonly pattern: RegExp;
-  readonly service: 'identity' | 'secrets' | 'notifications' | 'objectstorage';
+  readonly service: 'identity' | 'identitydomains' | 'secrets' | 'notifications' | 'objectstorage';
   /** The operation's name in OCI's API reference, e.g. `CreateUser`. */
   readonly operation: string;
   /** Whether the operation changes IAM state (IAM writes must go to the home region). */

@@ -10,6 +10,8 @@ export interface LoggedRequest {
   readonly outcome: Outcome;
   readonly iamWrite: boolean;
   readonly at: number;
+  /** The request body as text (up to 64 KB), so tests can see exactly what was sent where. */
+  readonly body: string;
 }
 
 /** Every request the local OCI answered, for tests and benchmarks to count. */

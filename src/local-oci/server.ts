@@ -10,6 +10,7 @@ import { ApiError, type ApiRequest, type ApiResponse, type Route } from './http'
 import { makeOcid, makeRequestId } from './ocid';
 import { RequestLog } from './request-log';
 import { identityRoutes } from './services/identity';
+import { identityDomainRoutes } from './services/identity-domains';
 import { notificationRoutes } from './services/notifications';
 import { objectStorageRoutes } from './services/object-storage';
 import { secretsRoutes } from './services/secrets';
@@ -25,6 +26,8 @@ export interface LocalOciOptions {
   readonly timing?: Partial<Timing>;
   readonly faults?: readonly FaultRule[];
   readonly faultSeed?: number;
+  /** Makes the tenancy one with an identity domain of this name, served at `domainUrl`. */
+  readonly identityDomain?: string;
 }
 
 /** A running local OCI: endpoints, credentials, state, faults, request log, and a stop. */
@@ -33,6 +36,8 @@ export interface LocalOci {
   readonly endpoint: string;
   /** For the SDK's `client.endpoint`: `http://127.0.0.1:PORT/r/<region>`. */
   endpointFor(region: string): string;
+  /** The identity domain's URL (the SCIM API), when the tenancy has one. */
+  readonly domainUrl: string | undefined;
   /** A template with `{region}`, as the function's `OCI_ENDPOINT_TEMPLATE` config takes it. */
   readonly endpointTemplate: string;
   readonly homeRegion: string;
@@ -60,6 +65,7 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     homeRegion,
     otherRegions: defaultRegion === homeRegion ? [] : [defaultRegion],
     timing: { activationDelayMs: 0, groupVisibilityDelayMs: 0, ...options.timing },
+    domainName: options.identityDomain,
   });
   const functionsCompartment = state.addCompartment('functions');
   const credentials = createLocalCredentials({
@@ -73,7 +79,13 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
   const apiKeys = new Map([[`${tenancyId}/${credentials.adminUserId}/${credentials.adminFingerprint}`, credentials.adminPublicKey]]);
   const faults = new Faults(options.faults, options.faultSeed);
   const requests = new RequestLog();
-  const routes: Route[] = [...identityRoutes(state), ...secretsRoutes(state), ...notificationRoutes(state), ...objectStorageRoutes(state)];
+  const routes: Route[] = [
+    ...identityRoutes(state),
+    ...(state.domain ? identityDomainRoutes(state.domain) : []),
+    ...secretsRoutes(state),
+    ...notificationRoutes(state),
+    ...objectStorageRoutes(state),
+  ];
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
 
   const sockets = new Set<Socket>();
@@ -107,6 +119,7 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
         outcome,
         iamWrite: route?.iamWrite ?? false,
         at: Date.now(),
+        body: body.subarray(0, 65536).toString('utf8'),
       });
 
     const latency = faults.latencyFor(operation);
@@ -156,7 +169,8 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
       log(404, 'error');
       return send(res, 404, { code: 'NotFound', message: `No such operation: ${method} ${path}` }, {});
     }
-    if (route.iamWrite && region !== homeRegion) {
+    // Classic IAM writes go to the home region; a domain has one URL of its own.
+    if (route.iamWrite && route.service === 'identity' && region !== homeRegion) {
       log(403, 'error');
       return send(
         res,
@@ -210,7 +224,7 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       log(error.status, 'error');
-      return send(res, error.status, { code: error.code, message: error.message }, {}, method === 'HEAD');
+      return send(res, error.status, error.body ?? { code: error.code, message: error.message }, {}, method === 'HEAD');
     }
   }
 
@@ -225,6 +239,7 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     endpoint,
     endpointFor: (region) => `${endpoint}/r/${region}`,
     endpointTemplate: `${endpoint}/r/{region}`,
+    domainUrl: state.domain ? endpoint : undefined,
     homeRegion,
     defaultRegion,
     credentials,

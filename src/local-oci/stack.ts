@@ -39,6 +39,7 @@ export async function startLocalStack(
     ONS_TOPIC_ID: topic.id,
     BOOTSTRAP_SECRET_ID: secret.id,
     ROLE_CATALOG: options.catalog ?? JSON.stringify(JSON.parse(readFileSync(DEMO_CATALOG_PATH, 'utf8'))),
+    ...(oci.domainUrl && oci.state.domain ? { IDENTITY_DOMAIN_URL: oci.domainUrl, IDENTITY_DOMAIN_NAME: oci.state.domain.name } : {}),
     ...options.extraEnv,
   };
   return { oci, topicId: topic.id, secretId: secret.id, functionEnv };

@@ -71,6 +71,37 @@ export interface StoredObject {
   timeModified: Date;
 }
 
+export interface DomainUser {
+  id: string;
+  ocid: string;
+  userName: string;
+  externalId?: string;
+  description?: string;
+  name: { givenName?: string; familyName?: string };
+  emails: { value: string; type: string; primary?: boolean }[];
+  active: boolean;
+  /** SHA-256 of the password; the emulator never keeps the password itself. */
+  passwordHash?: string;
+  passwordSetAt?: Date;
+  /** Whether the domain would have sent its welcome e-mail (bypassNotification was false). */
+  notified: boolean;
+  created: Date;
+}
+export interface DomainGroup {
+  id: string;
+  ocid: string;
+  displayName: string;
+  description?: string;
+  members: Set<string>;
+  created: Date;
+}
+/** An identity domain, reached through the Identity Domains (SCIM) API. */
+export interface DomainState {
+  readonly name: string;
+  readonly users: Map<string, DomainUser>;
+  readonly groups: Map<string, DomainGroup>;
+}
+
 /** Timing knobs that make the local OCI behave like a real, eventually consistent one. */
 export interface Timing {
   /** How long a create stays CREATING. */
@@ -95,13 +126,17 @@ export class TenancyState {
   readonly topics = new Map<string, TopicRecord>();
   readonly buckets = new Map<string, Map<string, StoredObject>>();
   readonly timing: Timing;
+  /** The identity domain, when the tenancy uses identity domains. */
+  readonly domain: DomainState | undefined;
 
   constructor(options: {
     tenancyId: string;
     homeRegion: string;
     otherRegions: readonly string[];
     timing: Timing;
+    domainName?: string | undefined;
   }) {
+    this.domain = options.domainName ? { name: options.domainName, users: new Map(), groups: new Map() } : undefined;
     this.tenancy = {
       id: options.tenancyId,
       name: 'local-tenancy',

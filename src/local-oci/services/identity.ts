@@ -78,7 +78,17 @@ function checkStatement(state: TenancyState, statement: string, policyCompartmen
   if (subject !== undefined) {
     for (const raw of subject.split(',')) {
       const name = raw.trim().replace(/^'(.*)'$/, '$1');
-      if (name.includes('/')) continue; // a group of another identity domain: not modelled by the classic API
+      if (name.includes('/')) {
+        // A group of an identity domain, written Domain/Group.
+        const [domainName = '', groupName = ''] = name.split('/').map((part) => part.trim().replace(/^'(.*)'$/, '$1'));
+        const domain = state.domain;
+        const known =
+          domain !== undefined &&
+          sameName(domain.name, domainName) &&
+          [...domain.groups.values()].some((g) => sameName(g.displayName, groupName));
+        if (!known) throw invalid(`group ${name} does not exist`);
+        continue;
+      }
       if (/^id\s/i.test(name)) {
         if (!state.groups.has(name.slice(3).trim())) throw invalid(`group ${name} does not exist`);
         continue;
@@ -384,6 +394,8 @@ export function identityRoutes(state: TenancyState): Route[] {
           throw new ApiError(409, 'IncorrectState', 'User or group is not yet ACTIVE');
         }
         if ([...state.memberships.values()].some((m) => m.userId === member.id && m.groupId === target.id)) {
+          // Identity-domain tenancies answer a duplicate membership with IdcsConversionError.
+          if (state.domain) throw new ApiError(409, 'IdcsConversionError', 'The user is already a member of the group');
           throw conflict('membership');
         }
         const record = {

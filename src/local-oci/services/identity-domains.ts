@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { type ApiRequest, type Route, scimError } from '../http';
+import { makeOcid } from '../ocid';
+import { compileScimFilter, ScimFilterError } from '../scim-filter';
+import type { DomainGroup, DomainState, DomainUser } from '../state';
+
+// Identity Domains API (SCIM 2.0 with Oracle extensions):
+// https://docs.oracle.com/en-us/iaas/api/#/en/identity-domains/v1/ — users, groups, the password changer.
+
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User';
+const PASSWORD_STATE = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User';
+const GROUP_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:group:Group';
+const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A domain's default password policy, roughly: 8+ characters with upper, lower and a digit. */
+function meetsPolicy(password: string): boolean {
+  return password.length >= 8 && /[A-Z]/.test(password) && /[a-z]/.test(password) && /[0-9]/.test(password);
+}
+
+function userView(user: DomainUser, domain: DomainState) {
+  return {
+    schemas: [USER_SCHEMA, USER_EXTENSION],
+    id: user.id,
+    ocid: user.ocid,
+    userName: user.userName,
+    ...(user.externalId ? { externalId: user.externalId } : {}),
+    ...(user.description ? { description: user.description } : {}),
+    name: user.name,
+    emails: user.emails,
+    active: user.active,
+    groups: [...domain.groups.values()]
+      .filter((g) => g.members.has(user.id))
+      .map((g) => ({ value: g.id, ocid: g.ocid, display: g.displayName })),
+    // lastSuccessfulSetDate is absent until a password is set; mustChange is read-only in the API.
+    [PASSWORD_STATE]: { ...(user.passwordSetAt ? { lastSuccessfulSetDate: user.passwordSetAt.toISOString() } : {}), mustChange: false },
+    meta: {
+      resourceType: 'User',
+      created: user.created.toISOString(),
+      lastModified: user.created.toISOString(),
+      location: `/admin/v1/Users/${user.id}`,
+    },
+  };
+}
+
+function groupView(group: DomainGroup) {
+  return {
+    schemas: [GROUP_SCHEMA, GROUP_EXTENSION],
+    id: group.id,
+    ocid: group.ocid,
+    displayName: group.displayName,
+    ...(group.description ? { [GROUP_EXTENSION]: { description: group.description } } : {}),
+    members: [...group.members].map((value) => ({ value, type: 'User' })),
+    meta: { resourceType: 'Group', created: group.created.toISOString(), location: `/admin/v1/Groups/${group.id}` },
+  };
+}
+
+/** Filters and pages a list as SCIM does (startIndex is 1-based, count the page size). */
+function listResponse<T>(items: readonly T[], request: ApiRequest, view: (item: T) => Record<string, unknown>) {
+  const filter = request.query.get('filter');
+  let predicate: (resource: Record<string, unknown>) => boolean = () => true;
+  if (filter) {
+    try {
+      predicate = compileScimFilter(filter);
+    } catch (error) {
+      if (error instanceof ScimFilterError) throw scimError(400, `Invalid filter: ${error.message}`, 'invalidFilter');
+      throw error;
+    }
+  }
+  const matching = items.map(view).filter(predicate);
+  const start = Math.max(Number(request.query.get('startIndex') ?? 1) || 1, 1);
+  const count = Math.min(Number(request.query.get('count') ?? 50) || 50, 1000);
+  const page = matching.slice(start - 1, start - 1 + count);
+  return {
+    status: 200,
+    body: { schemas: [LIST_RESPONSE], totalResults: matching.length, Resources: page, startIndex: start, itemsPerPage: page.length },
+  };
+}
+
+export function identityDomainRoutes(domain: DomainState): Route[] {
+  const route = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite = false): Route => ({
+    method,
+    pattern: new RegExp(`^/admin/v1${path}$`),
+    service: 'identitydomains',
+    operation,
+    iamWrite,
+    handle,
+  });
+  const user = (id: string | undefined) => {
+    const found = domain.users.get(id ?? '');
+    if (!found) throw scimError(404, `Resource ${id} not found`);
+    return found;
+  };
+  const group = (id: string | undefined) => {
+    const found = domain.groups.get(id ?? '');
+    if (!found) throw scimError(404, `Resource ${id} not found`);
+    return found;
+  };
+  const setPassword = (target: DomainUser, password: unknown) => {
+    if (typeof password !== 'string' || !meetsPolicy(password)) {
+      // The message never repeats the password.
+      throw scimError(400, 'The password does not meet the password policy of the domain', 'invalidValue');
+    }
+    target.passwordHash = hash(password);
+    target.passwordSetAt = new Date();
+  };
+  const ID = '([^/]+)';
+
+  return [
+    route(
+      'POST',
+      '/Users',
+      'CreateUser',
+      (request) => {
+        const body = request.json<Record<string, unknown>>();
+        const userName = body.userName;
+        if (typeof userName !== 'string' || userName === '') throw scimError(400, 'userName is required', 'invalidValue');
+        if ([...domain.users.values()].some((u) => u.userName.toLowerCase() === userName.toLowerCase())) {
+          throw scimError(409, `A user with userName ${userName} already exists`, 'uniqueness');
+        }
+        const id = createHash('md5').update(makeOcid('user')).digest('hex');
+        const extension = (body[USER_EXTENSION] ?? {}) as { bypassNotification?: boolean };
+        const created: DomainUser = {
+          id,
+          ocid: makeOcid('user'),
+          userName,
+          ...(typeof body.externalId === 'string' ? { externalId: body.externalId } : {}),
+          ...(typeof body.description === 'string' ? { description: body.description } : {}),
+          name: (body.name ?? {}) as DomainUser['name'],
+          emails: (Array.isArray(body.emails) ? body.emails : []) as DomainUser['emails'],
+          active: body.active !== false,
+          notified: extension.bypassNotification !== true,
+          created: new Date(),
+        };
+        if (body.password !== undefined) setPassword(created, body.password);
+        domain.users.set(id, created);
+        return { status: 201, body: userView(created, domain) };
+      },
+      true,
+    ),
+    route('GET', '/Users', 'ListUsers', (request) => listResponse([...domain.users.values()], request, (u) => userView(u, domain))),
+    route('GET', `/Users/${ID}`, 'GetUser', ({ params }) => ({ status: 200, body: userView(user(params[0]), domain) })),
+    route(
+      'PATCH',
+      `/Users/${ID}`,
+      'PatchUser',
+      (request) => {
+        const target = user(request.params[0]);
+        const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
+        if (!Array.isArray(patch.Operations) || patch.Operations.length === 0)
+          throw scimError(400, 'Operations are required', 'invalidSyntax');
+        for (const { op, path, value } of patch.Operations) {
+          if (op?.toLowerCase() !== 'replace') throw scimError(400, `Unsupported patch operation ${op}`, 'invalidSyntax');
+          if (path === 'description' && typeof value === 'string') target.description = value;
+          else if (path === 'emails' && Array.isArray(value)) target.emails = value as DomainUser['emails'];
+          else throw scimError(400, `Unsupported patch path ${path}`, 'invalidPath');
+        }
+        return { status: 200, body: userView(target, domain) };
+      },
+      true,
+    ),
+    route(
+      'PUT',
+      `/UserPasswordChanger/${ID}`,
+      'PutUserPasswordChanger',
+      (request) => {
+        const target = user(request.params[0]);
+        setPassword(target, request.json<{ password?: unknown }>().password);
+        return { status: 200, body: { schemas: ['urn:ietf:params:scim:schemas:oracle:idcs:UserPasswordChanger'], id: target.id } };
+      },
+      true,
+    ),
+    route(
+      'POST',
+      '/Groups',
+      'CreateGroup',
+      (request) => {
+        const body = request.json<Record<string, unknown>>();
+        const displayName = body.displayName;
+        if (typeof displayName !== 'string' || displayName === '') throw scimError(400, 'displayName is required', 'invalidValue');
+        if ([...domain.groups.values()].some((g) => g.displayName.toLowerCase() === displayName.toLowerCase())) {
+          throw scimError(409, `A group with displayName ${displayName} already exists`, 'uniqueness');
+        }
+        const extension = (body[GROUP_EXTENSION] ?? {}) as { description?: string };
+        const created: DomainGroup = {
+          id: createHash('md5').update(makeOcid('group')).digest('hex'),
+          ocid: makeOcid('group'),
+          displayName,
+          ...(extension.description ? { description: extension.description } : {}),
+          members: new Set(),
+          created: new Date(),
+        };
+        domain.groups.set(created.id, created);
+        return { status: 201, body: groupView(created) };
+      },
+      true,
+    ),
+    route('GET', '/Groups', 'ListGroups', (request) => listResponse([...domain.groups.values()], request, groupView)),
+    route('GET', `/Groups/${ID}`, 'GetGroup', ({ params }) => ({ status: 200, body: groupView(group(params[0])) })),
+    route(
+      'PATCH',
+      `/Groups/${ID}`,
+      'PatchGroup',
+      (request) => {
+        const target = group(request.params[0]);
+        const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
+        if (!Array.isArray(patch.Operations) || patch.Operations.length === 0)
+          throw scimError(400, 'Operations are required', 'invalidSyntax');
+        for (const operation of patch.Operations) {
+          const op = operation.op?.toLowerCase();
+          if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
+            throw scimError(400, `Unsupported patch operation ${operation.op} ${operation.path}`, 'invalidPath');
+          }
+          for (const member of operation.value as { value?: string }[]) {
+            const memberId = user(member.value).id;
+            if (op === 'add') target.members.add(memberId);
+            else target.members.delete(memberId);
+          }
+        }
+        return { status: 200, body: groupView(target) };
+      },
+      true,
+    ),
+  ];
+}
