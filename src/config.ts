@@ -19,6 +19,10 @@ const configSchema = z
     BOOTSTRAP_SECRET_NAME: z.string().min(1).optional(),
     BOOTSTRAP_VAULT_ID: ocid('vault').optional(),
     BOOTSTRAP_SECRET_TTL_SECONDS: positiveInt(300),
+    IDENTITY_DOMAIN_URL: z.string().url('must be the domain URL, https://idcs-….identity.oraclecloud.com').optional(),
+    IDENTITY_DOMAIN_NAME: z.string().min(1).default('Default'),
+    DOMAIN_WELCOME_EMAIL: bool.default('false'),
+    SET_PASSWORD_FOR_EXISTING_USERS: bool.default('false'),
     DRY_RUN: bool.default('false'),
     OCI_AUTH: z.enum(['auto', 'resource_principal', 'config_file']).default('auto'),
     OCI_CONFIG_FILE: z.string().optional(),
@@ -45,6 +49,14 @@ const configSchema = z
         code: 'custom',
         path: ['ROLE_CATALOG_OBJECT'],
         message: 'ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT go together',
+      });
+    }
+    if (c.IDENTITY_DOMAIN_URL && !c.BOOTSTRAP_SECRET_ID && !c.BOOTSTRAP_SECRET_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOOTSTRAP_SECRET_ID'],
+        message:
+          'an identity domain needs the bootstrap password: set BOOTSTRAP_SECRET_ID, or BOOTSTRAP_SECRET_NAME and BOOTSTRAP_VAULT_ID',
       });
     }
     if (c.BOOTSTRAP_SECRET_ID && (c.BOOTSTRAP_SECRET_NAME || c.BOOTSTRAP_VAULT_ID)) {

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ErrorCode, ValidationError } from '../support/errors';
 import { problemsOf } from './validation';
 
-/** OCI user names: ASCII letters, digits and `. _ - + @`, at most 100 characters. */
+/** Classic IAM user names: ASCII letters, digits and `. _ - + @`, at most 100 characters. */
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._+@-]{0,99}$/;
+const ANY_USER_NAME = /^[^\s\p{Cc}]{1,100}$/u;
 const PERSON_NAME = /^[^\p{Cc}<>{}$]{1,100}$/u;
 
 const newHireSchema = z
@@ -13,7 +14,8 @@ const newHireSchema = z
       .regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -')
       .optional(),
     employeeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -'),
-    userName: z.string().regex(USER_NAME, 'must be 1-100 characters: letters, digits and . _ - + @, starting with a letter or digit'),
+    // Each directory narrows this further (classic IAM: USER_NAME); an identity domain takes quotes too.
+    userName: z.string().regex(ANY_USER_NAME, 'must be 1-100 characters without spaces or control characters'),
     email: z.string().max(254).email(),
     givenName: z.string().trim().regex(PERSON_NAME, 'must be 1-100 characters without control characters or < > { } $'),
     familyName: z.string().trim().regex(PERSON_NAME, 'must be 1-100 characters without control characters or < > { } $'),

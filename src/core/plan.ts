@@ -1,18 +1,21 @@
 import { sameStatements } from './policy/normal-form';
 import type { DirectoryGroup, DirectoryPolicy, DirectoryUser } from './ports';
 import type { Action, StepKind } from './result';
-import { type DesiredState, EMPLOYEE_TAG } from './role-catalog';
+import type { DesiredState } from './role-catalog';
 
 /** What OCI holds now, as the look-ups found it. */
 export interface ObservedState {
   readonly user: DirectoryUser | undefined;
   /** By lower-cased group name; undefined when the group does not exist. */
   readonly groups: ReadonlyMap<string, DirectoryGroup | undefined>;
-  /** Group OCIDs the user is in (empty when there is no user yet). */
+  /** Group ids the user is in (empty when there is no user yet). */
   readonly memberGroupIds: ReadonlySet<string>;
   /** By `compartmentId/lower-cased name`. */
   readonly policies: ReadonlyMap<string, DirectoryPolicy | undefined>;
 }
+
+/** How console passwords are handled: not at all (classic IAM), or the Vault bootstrap password (a domain). */
+export type PasswordMode = { readonly kind: 'classic' } | { readonly kind: 'bootstrap'; readonly setForExistingUsers: boolean };
 
 export interface PlannedStep {
   readonly step: StepKind;
@@ -27,16 +30,29 @@ export interface PlannedStep {
 export const policyKey = (compartmentId: string, name: string) => `${compartmentId}/${name.toLowerCase()}`;
 
 /**
+ * Why the classic IAM path never creates a console password: CreateOrResetUIPassword takes no
+ * password; OCI generates one and returns it to the caller only. The function has no channel that
+ * only the new hire can read, so holding that password would put it in the hands of whoever reads
+ * the function's output.
+ */
+export const CLASSIC_CONSOLE_PASSWORD_REASON =
+  'not created: classic IAM only generates a one-time password and returns it to the caller alone (README: Console passwords)';
+/** Oracle's Identity Domains API marks passwordState mustChange read-only: no per-user "change at first sign-in". */
+export const BOOTSTRAP_PASSWORD_NOTE =
+  'the bootstrap password from Vault; the API cannot require a change at first sign-in (README: Console passwords)';
+
+/**
  * Decides, from data alone, what each step must do to converge OCI on the desired state.
  * A replay of an applied event plans `none` everywhere.
  */
-export function planSteps(desired: DesiredState, observed: ObservedState, employeeId: string): PlannedStep[] {
-  const steps: PlannedStep[] = [planUser(desired, observed.user, employeeId)];
+export function planSteps(desired: DesiredState, observed: ObservedState, passwords: PasswordMode): PlannedStep[] {
+  const user = planUser(desired, observed.user);
+  const steps: PlannedStep[] = [user];
   for (const group of desired.groups) {
     const found = observed.groups.get(group.name.toLowerCase());
     steps.push(
       found
-        ? { step: 'group', target: group.name, action: 'none', ocid: found.id }
+        ? { step: 'group', target: group.name, action: 'none', ocid: found.ocid }
         : { step: 'group', target: group.name, action: 'create' },
     );
   }
@@ -63,28 +79,44 @@ export function planSteps(desired: DesiredState, observed: ObservedState, employ
       ...(changes.length > 0 ? { changes } : {}),
     });
   }
+  steps.push(planPassword(desired.user.name, user, observed.user, passwords));
   return steps;
 }
 
-function planUser(desired: DesiredState, found: DirectoryUser | undefined, employeeId: string): PlannedStep {
+function planUser(desired: DesiredState, found: DirectoryUser | undefined): PlannedStep {
   const target = desired.user.name;
   if (!found) return { step: 'user', target, action: 'create' };
-  const owner = found.freeformTags[EMPLOYEE_TAG];
-  if (owner !== employeeId) {
+  if (found.employeeId !== desired.user.employeeId) {
     // Never take over an account that belongs to someone else (or to no one we know).
     return {
       step: 'user',
       target,
       action: 'refuse',
-      ocid: found.id,
-      reason: owner ? `user name belongs to employee ${owner}` : 'user name is taken by a user this function did not create',
+      ocid: found.ocid,
+      reason: found.employeeId
+        ? `user name belongs to employee ${found.employeeId}`
+        : 'user name is taken by a user this function did not create',
     };
   }
   const changes: string[] = [];
   if ((found.email ?? '').toLowerCase() !== desired.user.email.toLowerCase()) changes.push('email');
   if (found.description !== desired.user.description) changes.push('description');
-  if (Object.entries(desired.user.freeformTags).some(([key, value]) => found.freeformTags[key] !== value)) changes.push('freeformTags');
+  const tags = found.freeformTags;
+  if (tags && Object.entries(desired.user.freeformTags).some(([key, value]) => tags[key] !== value)) changes.push('freeformTags');
   return changes.length > 0
-    ? { step: 'user', target, action: 'update', ocid: found.id, changes }
-    : { step: 'user', target, action: 'none', ocid: found.id };
+    ? { step: 'user', target, action: 'update', ocid: found.ocid, changes }
+    : { step: 'user', target, action: 'none', ocid: found.ocid };
+}
+
+/** The console password: created with a new user, never reset on an existing one, set on one without only when allowed. */
+function planPassword(target: string, user: PlannedStep, found: DirectoryUser | undefined, mode: PasswordMode): PlannedStep {
+  const step = 'console-password';
+  if (mode.kind === 'classic') return { step, target, action: 'skip', reason: CLASSIC_CONSOLE_PASSWORD_REASON };
+  if (user.action === 'refuse') return { step, target, action: 'skip', reason: 'the user step refuses this user' };
+  if (user.action === 'create') return { step, target, action: 'create', reason: `set at creation to ${BOOTSTRAP_PASSWORD_NOTE}` };
+  if (found?.hasPassword) return { step, target, action: 'none', reason: 'the user has a password; it is never reset' };
+  if (!mode.setForExistingUsers) {
+    return { step, target, action: 'skip', reason: 'the existing user has no password; SET_PASSWORD_FOR_EXISTING_USERS is off' };
+  }
+  return { step, target, action: 'create', reason: `set on the existing user, who had none, to ${BOOTSTRAP_PASSWORD_NOTE}` };
 }

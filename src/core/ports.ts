@@ -4,14 +4,22 @@ import type { RoleCatalog } from './role-catalog';
 // The interfaces the core names; OCI adapters implement them and are passed in as plain parameters.
 
 export interface DirectoryUser {
+  /** The id the directory's API takes (the OCID in classic IAM, the SCIM id in a domain). */
   readonly id: string;
+  readonly ocid: string;
   readonly name: string;
   readonly email: string | undefined;
   readonly description: string;
-  readonly freeformTags: Readonly<Record<string, string>>;
+  /** The employee the account belongs to: the `employee-id` tag, or SCIM `externalId`. */
+  readonly employeeId: string | undefined;
+  /** Classic IAM's freeform tags; undefined where the directory has none. */
+  readonly freeformTags: Readonly<Record<string, string>> | undefined;
+  /** Whether a console password is set; undefined where the directory cannot tell. */
+  readonly hasPassword: boolean | undefined;
 }
 export interface DirectoryGroup {
   readonly id: string;
+  readonly ocid: string;
   readonly name: string;
 }
 export interface DirectoryPolicy {
@@ -25,6 +33,9 @@ export interface UserSpec {
   readonly name: string;
   readonly email: string;
   readonly description: string;
+  readonly givenName: string;
+  readonly familyName: string;
+  readonly employeeId: string;
   readonly freeformTags: Readonly<Record<string, string>>;
 }
 export interface PolicySpec {
@@ -39,14 +50,25 @@ export interface Created<T> {
   readonly created: boolean;
 }
 
+/** Console passwords, where the directory can set a chosen one (identity domains). */
+export interface PasswordSetter {
+  setPassword(userId: string, password: SecretValue): Promise<void>;
+}
+
 /** IAM users, groups, memberships and policies, bound to one invocation (its deadline and call id). */
 export interface IdentityDirectory {
+  readonly kind: 'classic' | 'domain';
+  /** User names this directory accepts, and how to say so. */
+  readonly userNameRule: { readonly pattern: RegExp; readonly description: string };
+  /** How a policy statement names one of this directory's groups (`Domain/Group` outside Default). */
+  groupReference(groupName: string): string;
   findUserByName(name: string): Promise<DirectoryUser | undefined>;
-  createUser(spec: UserSpec): Promise<Created<DirectoryUser>>;
+  /** `initialPassword` is set at creation where the directory takes one (identity domains). */
+  createUser(spec: UserSpec, initialPassword?: SecretValue): Promise<Created<DirectoryUser>>;
   updateUser(id: string, changes: Partial<Pick<UserSpec, 'email' | 'description' | 'freeformTags'>>): Promise<DirectoryUser>;
   findGroupByName(name: string): Promise<DirectoryGroup | undefined>;
   createGroup(spec: { name: string; description: string }): Promise<Created<DirectoryGroup>>;
-  /** OCIDs of the groups the user is in. */
+  /** Ids of the groups the user is in. */
   groupIdsOfUser(userId: string): Promise<ReadonlySet<string>>;
   /** Resolves when the user is in the group, whether or not this call added it. */
   addUserToGroup(userId: string, groupId: string): Promise<{ added: boolean }>;
@@ -54,6 +76,8 @@ export interface IdentityDirectory {
   /** `groupsAreNew`: a group named in the statements was created moments ago, so OCI may not see it yet. */
   createPolicy(spec: PolicySpec, options: { groupsAreNew: boolean }): Promise<Created<DirectoryPolicy>>;
   updatePolicy(id: string, spec: PolicySpec, options: { groupsAreNew: boolean }): Promise<DirectoryPolicy>;
+  /** Present where chosen passwords can be set. */
+  readonly passwords: PasswordSetter | undefined;
 }
 
 /** Publishes a notification (ONS topic). */

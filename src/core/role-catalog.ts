@@ -3,6 +3,7 @@ import { ErrorCode, OnboardingError, type Problem, ValidationError } from '../su
 import type { NewHire } from './new-hire';
 import { checkStatement, type Finding, MAX_STATEMENTS_PER_POLICY, RULES, type RuleId } from './policy/lint';
 import { parseStatement } from './policy/parser';
+import type { UserSpec } from './ports';
 import { problemsOf } from './validation';
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
@@ -244,12 +245,7 @@ export function parseRoleCatalogText(text: string, where: string): RoleCatalog {
 
 /** What the hire's identity should look like in OCI, derived from the event and the catalog. */
 export interface DesiredState {
-  readonly user: {
-    readonly name: string;
-    readonly email: string;
-    readonly description: string;
-    readonly freeformTags: Readonly<Record<string, string>>;
-  };
+  readonly user: UserSpec;
   readonly groups: readonly {
     readonly name: string;
     readonly description: string;
@@ -273,7 +269,12 @@ export const MANAGED_BY = 'iam-onboarding-function';
  * Resolves a hire's roles into the users, groups and policies it needs. Throws UNKNOWN_ROLE or
  * COMPARTMENT_NOT_ALLOWED (both meant for the caller) before anything is looked up.
  */
-export function resolveDesiredState(hire: NewHire, catalog: RoleCatalog, tenancyId: string): DesiredState {
+export function resolveDesiredState(
+  hire: NewHire,
+  catalog: RoleCatalog,
+  tenancyId: string,
+  groupReference: (groupName: string) => string = (name) => name,
+) {
   const problems: Problem[] = [];
   const groups = new Map<string, { name: string; description: string; roles: string[] }>();
   const policies = new Map<string, DesiredState['policies'][number]>();
@@ -311,7 +312,7 @@ export function resolveDesiredState(hire: NewHire, catalog: RoleCatalog, tenancy
       name: policyName,
       compartmentId,
       description: fill(role.policy.description, compartment, groupName),
-      statements: role.policy.statements.map((s) => fill(statementText(s), compartment, groupName)),
+      statements: role.policy.statements.map((s) => fill(statementText(s), compartment, groupReference(groupName))),
       groupName,
     });
   });
@@ -324,6 +325,9 @@ export function resolveDesiredState(hire: NewHire, catalog: RoleCatalog, tenancy
       name: hire.userName,
       email: hire.email,
       description: `${hire.givenName} ${hire.familyName} (employee ${hire.employeeId})`,
+      givenName: hire.givenName,
+      familyName: hire.familyName,
+      employeeId: hire.employeeId,
       freeformTags: {
         [EMPLOYEE_TAG]: hire.employeeId,
         [MANAGED_BY_TAG]: MANAGED_BY,

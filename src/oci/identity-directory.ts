@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IdentityClient, models } from 'oci-identity';
+import { USER_NAME } from '../core/new-hire';
 import type { Created, DirectoryGroup, DirectoryPolicy, DirectoryUser, IdentityDirectory, PolicySpec, UserSpec } from '../core/ports';
+import { EMPLOYEE_TAG } from '../core/role-catalog';
 import type { OciCallError } from '../support/errors';
 import { allPages, type CallPolicy, callOci } from './call';
 
@@ -17,12 +19,16 @@ const queryValue = (value: string) => encodeURIComponent(value);
 
 const toUser = (u: models.User): DirectoryUser => ({
   id: u.id,
+  ocid: u.id,
   name: u.name,
   email: u.email,
   description: u.description,
+  employeeId: u.freeformTags?.[EMPLOYEE_TAG],
   freeformTags: u.freeformTags ?? {},
+  // Classic IAM tells whether a console password exists only through another call; it never sets a chosen one.
+  hasPassword: undefined,
 });
-const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, name: g.name });
+const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, ocid: g.id, name: g.name });
 const toPolicy = (p: models.Policy): DirectoryPolicy => ({
   id: p.id,
   name: p.name,
@@ -73,6 +79,13 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   }
 
   const directory: IdentityDirectory = {
+    kind: 'classic',
+    userNameRule: {
+      pattern: USER_NAME,
+      description: 'classic IAM user names are 1-100 letters, digits and . _ - + @, starting with a letter or digit',
+    },
+    groupReference: (name) => name,
+    passwords: undefined,
     async findUserByName(name) {
       const user = await findByName('ListUsers', name, (query) => client.listUsers({ compartmentId: tenancyId, ...query }));
       return user && toUser(user);

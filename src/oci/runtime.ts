@@ -5,6 +5,7 @@ import { ErrorCode, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
 import { objectStorageCatalogSource } from './catalog-source';
 import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
+import { domainDirectory } from './domain-directory';
 import { classicIdentityDirectory } from './identity-directory';
 import { onsNotifier } from './ons-notifier';
 import { vaultSecretSource } from './vault-secret';
@@ -92,6 +93,15 @@ export async function createOciRuntime(
           config.ROLE_CATALOG_TTL_SECONDS * 1000,
         )
       : undefined;
+  const domainUrl = config.IDENTITY_DOMAIN_URL;
+  const domains = lazy(() => {
+    const client = new (require('oci-identitydomains') as typeof import('oci-identitydomains')).IdentityDomainsClient(
+      provider,
+      clientConfiguration,
+    );
+    client.endpoint = domainUrl ?? '';
+    return client;
+  });
   const secretRef = config.BOOTSTRAP_SECRET_ID
     ? { secretId: config.BOOTSTRAP_SECRET_ID }
     : config.BOOTSTRAP_SECRET_NAME && config.BOOTSTRAP_VAULT_ID
@@ -104,7 +114,14 @@ export async function createOciRuntime(
     homeRegion,
     authKind: auth.kind,
     forCall: (callId, policy) => ({
-      directory: classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+      directory: domainUrl
+        ? domainDirectory(
+            domains(),
+            classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+            { domainName: config.IDENTITY_DOMAIN_NAME, welcomeEmail: config.DOMAIN_WELCOME_EMAIL },
+            policy,
+          )
+        : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
       notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
       catalog: catalogFor?.(policy),
       bootstrapSecret: secretFor?.()(policy),

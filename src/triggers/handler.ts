@@ -99,6 +99,8 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         directory: services.directory,
         dryRun,
         log,
+        bootstrapPassword: services.bootstrapSecret,
+        setPasswordForExistingUsers: current.SET_PASSWORD_FOR_EXISTING_USERS,
       });
       const failed = outcome.steps.some((s: StepResult) => s.outcome === 'failed');
       result = finish({

@@ -24,6 +24,7 @@ export async function startScenario(
     faults?: FaultRule[];
     env?: Record<string, string>;
     catalog?: string;
+    identityDomain?: string;
   } = {},
 ): Promise<Scenario> {
   const stack = await startLocalStack({
@@ -31,6 +32,7 @@ export async function startScenario(
     ...(options.timing ? { timing: options.timing } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.identityDomain ? { identityDomain: options.identityDomain } : {}),
     ...(options.env ? { extraEnv: options.env } : {}),
   });
   const fn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });

@@ -21,7 +21,14 @@ describe('deployment files', () => {
   it('never loads the oci-sdk umbrella package', () => {
     const bundle = readFileSync(join(root, 'dist', 'func.js'), 'utf8');
     const ociPackages = new Set([...bundle.matchAll(/\/\/ node_modules\/(oci-[a-z]+)\//g)].map((m) => m[1]));
-    expect([...ociPackages].sort()).toEqual(['oci-common', 'oci-identity', 'oci-objectstorage', 'oci-ons', 'oci-secrets']);
+    expect([...ociPackages].sort()).toEqual([
+      'oci-common',
+      'oci-identity',
+      'oci-identitydomains',
+      'oci-objectstorage',
+      'oci-ons',
+      'oci-secrets',
+    ]);
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies['oci-sdk']).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNewHire } from '../../src/core/new-hire';
-import { type ObservedState, planSteps, policyKey } from '../../src/core/plan';
+import { CLASSIC_CONSOLE_PASSWORD_REASON, type ObservedState, type PasswordMode, planSteps, policyKey } from '../../src/core/plan';
+import type { DirectoryUser } from '../../src/core/ports';
 import { parseRoleCatalog, resolveDesiredState } from '../../src/core/role-catalog';
 import { demoCatalogJson, fixtureJson, TENANCY } from '../helpers';
 
@@ -9,25 +10,26 @@ const desired = resolveDesiredState(
   parseRoleCatalog(JSON.parse(demoCatalogJson())),
   TENANCY,
 );
-const nothing: ObservedState = {
-  user: undefined,
-  groups: new Map(),
-  memberGroupIds: new Set(),
-  policies: new Map(),
+const nothing: ObservedState = { user: undefined, groups: new Map(), memberGroupIds: new Set(), policies: new Map() };
+const CLASSIC: PasswordMode = { kind: 'classic' };
+
+const existingUser: DirectoryUser = {
+  id: 'ocid1.user.oc1..u',
+  ocid: 'ocid1.user.oc1..u',
+  name: desired.user.name,
+  email: desired.user.email,
+  description: desired.user.description,
+  employeeId: desired.user.employeeId,
+  freeformTags: { ...desired.user.freeformTags },
+  hasPassword: undefined,
 };
 
 /** The state OCI holds after the desired state was applied, as the look-ups return it. */
-function converged(): ObservedState {
+function converged(user: Partial<DirectoryUser> = {}): ObservedState {
   return {
-    user: {
-      id: 'ocid1.user.oc1..u',
-      name: desired.user.name,
-      email: desired.user.email,
-      description: desired.user.description,
-      freeformTags: { ...desired.user.freeformTags },
-    },
-    groups: new Map(desired.groups.map((g, i) => [g.name.toLowerCase(), { id: `ocid1.group.oc1..g${i}`, name: g.name }])),
-    memberGroupIds: new Set(desired.groups.map((_g, i) => `ocid1.group.oc1..g${i}`)),
+    user: { ...existingUser, ...user },
+    groups: new Map(desired.groups.map((g, i) => [g.name.toLowerCase(), { id: `g${i}`, ocid: `ocid1.group.oc1..g${i}`, name: g.name }])),
+    memberGroupIds: new Set(desired.groups.map((_g, i) => `g${i}`)),
     policies: new Map(desired.policies.map((p, i) => [policyKey(p.compartmentId, p.name), { id: `ocid1.policy.oc1..p${i}`, ...p }])),
   };
 }
@@ -35,7 +37,7 @@ const actions = (steps: ReturnType<typeof planSteps>) => steps.map((s) => `${s.s
 
 describe('planSteps', () => {
   it('creates everything in an empty tenancy', () => {
-    expect(actions(planSteps(desired, nothing, 'E104233'))).toEqual([
+    expect(actions(planSteps(desired, nothing, CLASSIC))).toEqual([
       'user:ada.lovelace+oci@example.com:create',
       'group:developers-dev:create',
       'group:auditors:create',
@@ -43,65 +45,97 @@ describe('planSteps', () => {
       'membership:auditors:create',
       'policy:developers-dev:create',
       'policy:auditors:create',
+      'console-password:ada.lovelace+oci@example.com:skip',
     ]);
   });
 
   it('plans nothing at all once converged (a replay writes nothing)', () => {
-    expect(planSteps(desired, converged(), 'E104233').every((s) => s.action === 'none')).toBe(true);
+    const steps = planSteps(desired, converged(), CLASSIC);
+    expect(steps.filter((s) => s.step !== 'console-password').every((s) => s.action === 'none')).toBe(true);
+    expect(steps.at(-1)).toMatchObject({ step: 'console-password', action: 'skip', reason: CLASSIC_CONSOLE_PASSWORD_REASON });
   });
 
   it('treats statements OCI rewrote (case, spacing, order) as unchanged', () => {
     const observed = converged();
     const [key, policy] = [...observed.policies.entries()][0] ?? [];
-    const rewritten = new Map(observed.policies);
-    rewritten.set(key ?? '', {
-      ...(policy as NonNullable<typeof policy>),
-      statements: [...(policy?.statements ?? [])].reverse().map((s) => s.toLowerCase().replace(/ to /, '   to ')),
-    });
-    expect(planSteps(desired, { ...observed, policies: rewritten }, 'E104233').find((s) => s.step === 'policy')?.action).toBe('none');
+    if (!key || !policy) throw new Error('no policy');
+    const policies = new Map(observed.policies);
+    policies.set(key, { ...policy, statements: [...policy.statements].reverse().map((s) => s.toLowerCase().replace(/ to /, '   to ')) });
+    expect(planSteps(desired, { ...observed, policies }, CLASSIC).find((s) => s.step === 'policy')?.action).toBe('none');
   });
 
   it('updates a policy whose statements differ, and says what changes', () => {
     const observed = converged();
-    const policies = new Map(observed.policies);
     const key = policyKey(TENANCY, 'auditors');
-    policies.set(key, {
-      ...(policies.get(key) as NonNullable<ReturnType<typeof policies.get>>),
-      statements: ['Allow group auditors to manage all-resources in tenancy'],
-    });
-    const step = planSteps(desired, { ...observed, policies }, 'E104233').find((s) => s.target === 'auditors' && s.step === 'policy');
+    const found = observed.policies.get(key);
+    if (!found) throw new Error('no policy');
+    const policies = new Map(observed.policies);
+    policies.set(key, { ...found, statements: ['Allow group auditors to manage all-resources in tenancy'] });
+    const step = planSteps(desired, { ...observed, policies }, CLASSIC).find((s) => s.target === 'auditors' && s.step === 'policy');
     expect(step).toMatchObject({ action: 'update', changes: ['statements'], ocid: 'ocid1.policy.oc1..p1' });
   });
 
   it('updates a user whose e-mail changed, keeping its OCID', () => {
-    const observed = converged();
-    const user = { ...(observed.user as NonNullable<ObservedState['user']>), email: 'old@example.com' };
-    expect(planSteps(desired, { ...observed, user }, 'E104233')[0]).toMatchObject({
+    expect(planSteps(desired, converged({ email: 'old@example.com' }), CLASSIC)[0]).toMatchObject({
       action: 'update',
       changes: ['email'],
       ocid: 'ocid1.user.oc1..u',
     });
   });
 
+  it('compares tags only where the directory has them', () => {
+    expect(planSteps(desired, converged({ freeformTags: { 'employee-id': 'E104233' } }), CLASSIC)[0]).toMatchObject({
+      action: 'update',
+      changes: ['freeformTags'],
+    });
+    expect(planSteps(desired, converged({ freeformTags: undefined }), CLASSIC)[0]?.action).toBe('none');
+  });
+
   it('refuses to take over a user of the same name that belongs to someone else', () => {
-    const observed = converged();
-    const other = {
-      ...(observed.user as NonNullable<ObservedState['user']>),
-      freeformTags: { 'employee-id': 'E999' },
-    };
-    const untagged = { ...other, freeformTags: {} };
-    expect(planSteps(desired, { ...observed, user: other }, 'E104233')[0]).toMatchObject({
+    expect(planSteps(desired, converged({ employeeId: 'E999' }), CLASSIC)[0]).toMatchObject({
       action: 'refuse',
       reason: 'user name belongs to employee E999',
     });
-    expect(planSteps(desired, { ...observed, user: untagged }, 'E104233')[0]?.reason).toMatch(/did not create/);
+    expect(planSteps(desired, converged({ employeeId: undefined }), CLASSIC)[0]?.reason).toMatch(/did not create/);
   });
 
   it('adds only the missing memberships', () => {
-    const observed = { ...converged(), memberGroupIds: new Set(['ocid1.group.oc1..g1']) };
-    expect(actions(planSteps(desired, observed, 'E104233')).filter((a) => a.startsWith('membership'))).toEqual([
+    const observed = { ...converged(), memberGroupIds: new Set(['g1']) };
+    expect(actions(planSteps(desired, observed, CLASSIC)).filter((a) => a.startsWith('membership'))).toEqual([
       'membership:developers-dev:create',
       'membership:auditors:none',
     ]);
+  });
+
+  describe('console password with the Vault bootstrap password (identity domains)', () => {
+    const password = (mode: PasswordMode, observed: ObservedState) => planSteps(desired, observed, mode).at(-1);
+    const bootstrap = (setForExistingUsers: boolean): PasswordMode => ({ kind: 'bootstrap', setForExistingUsers });
+
+    it('sets it when the user is created', () => {
+      expect(password(bootstrap(false), nothing)).toMatchObject({ action: 'create', reason: expect.stringMatching(/^set at creation/) });
+    });
+
+    it('never resets the password of a user who has one, whatever the option', () => {
+      expect(password(bootstrap(true), converged({ hasPassword: true }))).toMatchObject({
+        action: 'none',
+        reason: 'the user has a password; it is never reset',
+      });
+      expect(password(bootstrap(false), converged({ hasPassword: true }))?.action).toBe('none');
+    });
+
+    it('gives one to an existing user without, only when allowed', () => {
+      expect(password(bootstrap(false), converged({ hasPassword: false }))).toMatchObject({
+        action: 'skip',
+        reason: expect.stringMatching(/SET_PASSWORD_FOR_EXISTING_USERS is off/),
+      });
+      expect(password(bootstrap(true), converged({ hasPassword: false }))).toMatchObject({
+        action: 'create',
+        reason: expect.stringMatching(/existing user, who had none/),
+      });
+    });
+
+    it('does not touch the password of a user it refuses', () => {
+      expect(password(bootstrap(true), converged({ hasPassword: false, employeeId: 'E999' }))?.action).toBe('skip');
+    });
   });
 });

@@ -51,6 +51,9 @@ describe('resolveDesiredState', () => {
       name: 'ada.lovelace+oci@example.com',
       email: 'ada.lovelace@example.com',
       description: 'Ada Lovelace (employee E104233)',
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      employeeId: 'E104233',
       freeformTags: {
         'employee-id': 'E104233',
         'managed-by': 'iam-onboarding-function',

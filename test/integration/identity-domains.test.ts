@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newHire, outcomes, type Scenario, startScenario } from './scenario';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe('onboarding into an identity domain through the Fn FDK', () => {
+  let scenario: Scenario | undefined;
+  afterEach(async () => {
+    await scenario?.stop();
+    scenario = undefined;
+  });
+
+  it('creates the user in the domain with the Vault bootstrap password, groups and memberships by SCIM, policies naming Domain/Group', async () => {
+    // Prepare
+    scenario = await startScenario({ identityDomain: 'Employees', bootstrapPassword: 'Bootstrap-Passw0rd-1' });
+    const { oci } = scenario.stack;
+    // Act
+    const { result, writes } = await scenario.onboard(newHire());
+    // Assess
+    expect(result.status).toBe('succeeded');
+    expect(outcomes(result)).toEqual([
+      'user:ada.lovelace+oci@example.com:created',
+      'group:developers-dev:created',
+      'group:auditors:created',
+      'membership:developers-dev:created',
+      'membership:auditors:created',
+      'policy:developers-dev:created',
+      'policy:auditors:created',
+      'console-password:ada.lovelace+oci@example.com:created',
+    ]);
+    expect(result.steps.at(-1)?.reason).toMatch(/cannot require a change at first sign-in/);
+    expect(writes).toBe(7);
+    const [user] = [...(oci.state.domain?.users.values() ?? [])];
+    expect(user).toMatchObject({
+      userName: 'ada.lovelace+oci@example.com',
+      externalId: 'E104233',
+      name: { givenName: 'Ada', familyName: 'Lovelace' },
+      notified: false,
+    });
+    expect(user?.passwordHash).toBe(sha256('Bootstrap-Passw0rd-1'));
+    expect(result.userId).toBe(user?.ocid);
+    expect([...(oci.state.domain?.groups.values() ?? [])].map((g) => [g.displayName, g.members.size])).toEqual([
+      ['developers-dev', 1],
+      ['auditors', 1],
+    ]);
+    expect(oci.state.users.size).toBe(0);
+    expect([...oci.state.policies.values()].flatMap((p) => p.statements)[0]).toBe(
+      'Allow group Employees/developers-dev to manage instance-family in compartment dev',
+    );
+  });
+
+  it('writes nothing on a replay and never resets the password', async () => {
+    scenario = await startScenario({ identityDomain: 'Employees' });
+    await scenario.onboard(newHire());
+    const replay = await scenario.onboard(newHire());
+    expect(replay.writes).toBe(0);
+    expect(replay.result.counts).toEqual({ created: 0, updated: 0, unchanged: 8, skipped: 0, failed: 0 });
+    expect(replay.result.steps.at(-1)).toMatchObject({ outcome: 'unchanged', reason: 'the user has a password; it is never reset' });
+    expect(scenario.stack.oci.requests.counts().PutUserPasswordChanger).toBeUndefined();
+  });
+
+  it('onboards a user name with +, \' and " in it, and finds it again on a replay', async () => {
+    scenario = await startScenario({ identityDomain: 'Employees' });
+    const tricky = newHire({ userName: `o'brien"+ada@example.com` });
+    expect((await scenario.onboard(tricky)).result.status).toBe('succeeded');
+    const replay = await scenario.onboard(tricky);
+    expect([replay.result.status, replay.writes]).toEqual(['succeeded', 0]);
+    expect([...(scenario.stack.oci.state.domain?.users.values() ?? [])].map((u) => u.userName)).toEqual([`o'brien"+ada@example.com`]);
+  });
+
+  it('refuses the same name on the classic path, naming the rule, and writes nothing', async () => {
+    scenario = await startScenario();
+    const { result, calls } = await scenario.onboard(newHire({ userName: `o'brien@example.com` }));
+    expect(result).toMatchObject({
+      status: 'rejected',
+      errors: [{ code: 'INVALID_EVENT', problems: [{ path: 'userName', message: expect.stringMatching(/classic IAM user names/) }] }],
+    });
+    expect(scenario.stack.oci.requests.iamWrites()).toHaveLength(0);
+    expect(calls).toBeLessThanOrEqual(1); // at most the home-region look-up of a cold container
+  });
+
+  it('lets the bootstrap password appear nowhere but in the SCIM password field of the one create request', async () => {
+    const canary = 'Canary-Domain-Passw0rd-9d1e';
+    scenario = await startScenario({ identityDomain: 'Employees', bootstrapPassword: canary, env: { LOG_LEVEL: 'debug' } });
+    const bodies: string[] = [];
+    for (const event of [newHire(), newHire(), newHire({ dryRun: true }), newHire({ userName: 'second@example.com', employeeId: 'E2' })]) {
+      bodies.push(JSON.stringify((await scenario.onboard(event)).result));
+    }
+    const { oci, topicId } = scenario.stack;
+    const carrying = oci.requests.entries().filter((e) => e.body.includes(canary));
+    expect(carrying.map((e) => e.operation)).toEqual(['CreateUser', 'CreateUser']);
+    for (const request of carrying) expect((JSON.parse(request.body) as { password: string }).password).toBe(canary);
+    expect(carrying.every((e) => e.body.split(canary).length === 2)).toBe(true);
+    const everywhereElse = [
+      ...bodies,
+      ...scenario.fn.stdout,
+      ...scenario.fn.stderr,
+      ...oci.state.messages(topicId).map((m) => `${m.title}${m.body}`),
+    ].join('\n');
+    expect(everywhereElse).not.toContain(canary);
+  });
+
+  it('gives the bootstrap password to an existing user without one only when configured, and sends the welcome e-mail when asked', async () => {
+    const seed = async (options: Parameters<typeof startScenario>[0]) => {
+      const s = await startScenario(options);
+      const domain = s.stack.oci.state.domain;
+      domain?.users.set('pre', {
+        id: 'pre',
+        ocid: 'ocid1.user.oc1..pre',
+        userName: 'ada.lovelace+oci@example.com',
+        externalId: 'E104233',
+        description: 'Ada Lovelace (employee E104233)',
+        name: {},
+        emails: [{ value: 'ada.lovelace@example.com', type: 'work', primary: true }],
+        active: true,
+        notified: false,
+        created: new Date(),
+      });
+      return s;
+    };
+    scenario = await seed({ identityDomain: 'Employees' });
+    const off = await scenario.onboard(newHire());
+    expect(off.result.steps.at(-1)).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/SET_PASSWORD_FOR_EXISTING_USERS is off/),
+    });
+    expect(scenario.stack.oci.state.domain?.users.get('pre')?.passwordHash).toBeUndefined();
+    await scenario.stop();
+
+    scenario = await seed({ identityDomain: 'Employees', env: { SET_PASSWORD_FOR_EXISTING_USERS: 'true', DOMAIN_WELCOME_EMAIL: 'true' } });
+    const on = await scenario.onboard(newHire());
+    expect(on.result.steps.at(-1)).toMatchObject({ outcome: 'created', reason: expect.stringMatching(/existing user, who had none/) });
+    expect(scenario.stack.oci.state.domain?.users.get('pre')?.passwordSetAt).toBeInstanceOf(Date);
+    const again = await scenario.onboard(newHire());
+    expect(again.writes).toBe(0);
+    const created = await scenario.onboard(newHire({ userName: 'welcome@example.com', employeeId: 'E3' }));
+    expect(created.result.status).toBe('succeeded');
+    expect([...(scenario.stack.oci.state.domain?.users.values() ?? [])].find((u) => u.userName === 'welcome@example.com')?.notified).toBe(
+      true,
+    );
+  });
+});
