@@ -4,11 +4,17 @@ import { createLogger, LogLevel, type LogLevelName } from './src/support/logger'
 import { createHandler } from './src/triggers/handler';
 
 const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in LogLevel ? (process.env.LOG_LEVEL as LogLevelName) : 'info';
+const log = createLogger({ level, bindings: { fn: process.env.FN_FN_NAME ?? 'iam-onboarding' } });
+
+// A dead process fails every later call of a warm container: log a stray rejection, never exit on it.
+process.on('unhandledRejection', (reason) =>
+  log.error('unhandled rejection', { error: reason instanceof Error ? reason : String(reason) }),
+);
 
 fdk.handle(
   createHandler({
     env: process.env,
-    log: createLogger({ level, bindings: { fn: process.env.FN_FN_NAME ?? 'iam-onboarding' } }),
+    log,
     loadRuntime: async (config, env, policy) => (await import('./src/oci/runtime')).createOciRuntime(config, env, policy),
   }),
   { inputMode: 'string' },

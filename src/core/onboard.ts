@@ -2,8 +2,8 @@ import { ErrorCode, OnboardingError, toErrorReport, ValidationError } from '../s
 import type { Logger } from '../support/logger';
 import type { SecretValue } from '../support/secret';
 import type { NewHire } from './new-hire';
-import { type ObservedState, type PasswordMode, type PlannedStep, planSteps, policyKey } from './plan';
-import type { DirectoryPolicy, IdentityDirectory, SecretSource } from './ports';
+import { type PasswordMode, type PlannedStep, planShared, planUserSteps, policyKey } from './plan';
+import type { DirectoryGroup, DirectoryPolicy, IdentityDirectory, SecretSource } from './ports';
 import { Outcome, type StepResult } from './result';
 import { type DesiredState, type RoleCatalog, resolveDesiredState } from './role-catalog';
 
@@ -25,42 +25,57 @@ export interface OnboardingOutcome {
   readonly userId: string | undefined;
 }
 
+/** The groups as the shared phase left them: what memberships need. */
+export interface GroupsOutcome {
+  /** By lower-cased group name: the group as found or created. */
+  readonly groups: ReadonlyMap<string, DirectoryGroup | undefined>;
+  /** Lower-cased names of groups whose step failed. */
+  readonly failedGroups: ReadonlySet<string>;
+}
+
+/** The shared phase in flight: memberships wait for `groups` only, the result for `done`. */
+export interface SharedPhase {
+  readonly groups: Promise<GroupsOutcome>;
+  readonly done: Promise<{ readonly steps: readonly StepResult[] }>;
+}
+
 type StepOutcome = Omit<StepResult, 'step' | 'target' | 'action'>;
 
-/**
- * Converges OCI on what the hire's roles require: looks everything up, plans from data, then writes
- * only what differs. Step failures are reported in the steps, never thrown; a replay completes them.
- */
-export async function onboardNewHire(hire: NewHire, context: OnboardingContext): Promise<OnboardingOutcome> {
+/** Validates the hire against the directory and resolves what its roles need. Throws caller errors. */
+export function desiredFor(hire: NewHire, context: Pick<OnboardingContext, 'catalog' | 'tenancyId' | 'directory'>): DesiredState {
   const { directory } = context;
   if (!directory.userNameRule.pattern.test(hire.userName)) {
     throw new ValidationError(ErrorCode.InvalidEvent, 'The new-hire event is not valid', [
       { path: 'userName', message: directory.userNameRule.description },
     ]);
   }
-  const passwords: PasswordMode =
-    directory.passwords && context.bootstrapPassword
-      ? { kind: 'bootstrap', setForExistingUsers: context.setPasswordForExistingUsers }
-      : { kind: 'classic' };
-  const desired = resolveDesiredState(hire, context.catalog, context.tenancyId, (name) => directory.groupReference(name));
-  const observed = await observe(desired, directory);
-  const plan = planSteps(desired, observed, passwords);
-  context.log.info('plan', { steps: plan.map(({ step, target, action }) => ({ step, target, action })) });
-  if (context.dryRun) return { steps: plan.map(dryRunResult), userId: observed.user?.ocid };
-  return applyPlan(plan, desired, observed, context);
+  return resolveDesiredState(hire, context.catalog, context.tenancyId, (name) => directory.groupReference(name));
 }
 
-/** Reads what exists: the user, each group and each policy by name, then the user's memberships. */
-async function observe(desired: DesiredState, directory: IdentityDirectory): Promise<ObservedState> {
-  const [user, groups, policies] = await Promise.all([
-    directory.findUserByName(desired.user.name),
-    Promise.all(desired.groups.map(async (g) => [g.name.toLowerCase(), await directory.findGroupByName(g.name)] as const)),
-    Promise.all(
-      desired.policies.map(async (p) => [policyKey(p.compartmentId, p.name), await directory.findPolicy(p.compartmentId, p.name)] as const),
-    ),
-  ]);
-  const memberGroupIds = user ? await directory.groupIdsOfUser(user.id) : new Set<string>();
-  return { user, groups: new Map(groups), memberGroupIds, policies: new Map(policies) };
+/**
+ * Converges OCI on what the hire's roles require: looks everything up, plans from data, then writes
+ * only what differs. Step failures are reported in the steps, never thrown; a replay completes them.
+ */
+export async function onboardNewHire(hire: NewHire, context: OnboardingContext): Promise<OnboardingOutcome> {
+  const desired = desiredFor(hire, context);
+  const shared = ensureShared(desired, context);
+  const own = await onboardUser(desired, shared, context).catch(async (error: unknown) => {
+    // Let the shared phase settle (its failure is already logged) before reporting the user's.
+    await shared.done.catch(() => undefined);
+    throw error;
+  });
+  const { steps: sharedSteps } = await shared.done;
+  const byKind = (steps: readonly StepResult[], kind: StepResult['step']) => steps.filter((s) => s.step === kind);
+  return {
+    steps: [
+      ...byKind(own.steps, 'user'),
+      ...byKind(sharedSteps, 'group'),
+      ...byKind(own.steps, 'membership'),
+      ...byKind(sharedSteps, 'policy'),
+      ...byKind(own.steps, 'console-password'),
+    ],
+    userId: own.userId,
+  };
 }
 
 function base(planned: PlannedStep) {
@@ -84,14 +99,9 @@ const skipped = (planned: PlannedStep, why: string): StepResult => ({
   reason: `skipped: ${why}`,
 });
 
-async function applyPlan(
-  plan: readonly PlannedStep[],
-  desired: DesiredState,
-  observed: ObservedState,
-  context: OnboardingContext,
-): Promise<OnboardingOutcome> {
-  const { directory, log } = context;
-  const run = async (planned: PlannedStep, write: () => Promise<StepOutcome>): Promise<StepResult> => {
+/** Runs one write, turning a failure into a failed step (with the error for the caller) instead of throwing. */
+function stepRunner(log: Logger) {
+  return async (planned: PlannedStep, write: () => Promise<StepOutcome>): Promise<StepResult> => {
     try {
       const result: StepResult = { ...base(planned), ...(await write()) };
       log.info('step', { step: result.step, target: result.target, outcome: result.outcome, ocid: result.ocid });
@@ -102,49 +112,48 @@ async function applyPlan(
       return { ...base(planned), outcome: Outcome.Failed, reason: report.message, error: report };
     }
   };
-  const unchanged = (planned: PlannedStep): StepOutcome => ({
-    outcome: Outcome.Unchanged,
-    ...(planned.ocid ? { ocid: planned.ocid } : {}),
-  });
-  const userPlan = plan.find((p) => p.step === 'user') as PlannedStep;
-  const passwordPlan = plan.find((p) => p.step === 'console-password') as PlannedStep;
-  const passwordAtCreation = passwordPlan.action === 'create' && userPlan.action === 'create';
-  // Directory ids (the SCIM id in a domain) of what exists or was just created, for memberships.
-  let userId = userPlan.action === 'refuse' ? undefined : observed.user?.id;
-  const groupIds = new Map([...observed.groups].flatMap(([name, group]) => (group ? [[name, group.id] as const] : [])));
+}
+const unchanged = (planned: PlannedStep): StepOutcome => ({ outcome: Outcome.Unchanged, ...(planned.ocid ? { ocid: planned.ocid } : {}) });
 
-  // 1. The user and the groups do not depend on each other.
-  const [userResult, ...groupResults] = await Promise.all([
-    run(userPlan, async () => {
-      switch (userPlan.action) {
-        case 'none':
-          return unchanged(userPlan);
-        case 'refuse':
-          throw userConflict(userPlan);
-        case 'update': {
-          const tags = observed.user?.freeformTags ? { ...observed.user.freeformTags, ...desired.user.freeformTags } : undefined;
-          const user = await directory.updateUser(observed.user?.id ?? '', {
-            email: desired.user.email,
-            description: desired.user.description,
-            ...(tags ? { freeformTags: tags } : {}),
-          });
-          return { outcome: Outcome.Updated, ocid: user.ocid };
-        }
-        default: {
-          // The bootstrap password is read only here, only when a new user gets it, and goes nowhere else.
-          const password: SecretValue | undefined = passwordAtCreation ? await context.bootstrapPassword?.read() : undefined;
-          const { record, created } = await directory.createUser(desired.user, password);
-          if (!created && record.employeeId !== desired.user.employeeId) {
-            throw new OnboardingError(ErrorCode.UserNameConflict, `User ${userPlan.target} was created meanwhile for another employee`);
-          }
-          userId = record.id;
-          return created
-            ? { outcome: Outcome.Created, ocid: record.ocid }
-            : { outcome: Outcome.Unchanged, ocid: record.ocid, reason: 'created meanwhile by a concurrent delivery' };
-        }
-      }
-    }),
-    ...plan
+/**
+ * Ensures the groups and the role policies, once for any number of hires: groups first (in parallel),
+ * then the policies that name them.
+ */
+export function ensureShared(desired: Pick<DesiredState, 'groups' | 'policies'>, context: OnboardingContext): SharedPhase {
+  let groupsReady: (outcome: GroupsOutcome) => void = () => undefined;
+  const groups = new Promise<GroupsOutcome>((resolve) => {
+    groupsReady = resolve;
+  });
+  const done = runShared(desired, context, groupsReady);
+  // Nobody may be left holding an unobserved rejection: callers await `done` when they need it.
+  done.catch(() => undefined);
+  // If the phase fails before the groups are known, whoever waits for them sees that failure.
+  return { groups: Promise.race([groups, done.then(() => groups)]), done };
+}
+
+async function runShared(
+  desired: Pick<DesiredState, 'groups' | 'policies'>,
+  context: OnboardingContext,
+  groupsReady: (outcome: GroupsOutcome) => void,
+): Promise<{ steps: StepResult[] }> {
+  const { directory, log } = context;
+  const [groups, policies] = await Promise.all([
+    Promise.all(desired.groups.map(async (g) => [g.name.toLowerCase(), await directory.findGroupByName(g.name)] as const)),
+    Promise.all(
+      desired.policies.map(async (p) => [policyKey(p.compartmentId, p.name), await directory.findPolicy(p.compartmentId, p.name)] as const),
+    ),
+  ]);
+  const found = new Map<string, DirectoryGroup | undefined>(groups);
+  const plan = planShared(desired, { groups: found, policies: new Map(policies) });
+  log.info('plan', { shared: plan.map(({ step, target, action }) => ({ step, target, action })) });
+  if (context.dryRun) {
+    groupsReady({ groups: found, failedGroups: new Set() });
+    return { steps: plan.map(dryRunResult) };
+  }
+
+  const run = stepRunner(log);
+  const groupResults = await Promise.all(
+    plan
       .filter((p) => p.step === 'group')
       .map((planned) =>
         run(planned, async () => {
@@ -154,33 +163,111 @@ async function applyPlan(
             name: planned.target,
             description: group?.description ?? planned.target,
           });
-          groupIds.set(planned.target.toLowerCase(), record.id);
+          found.set(planned.target.toLowerCase(), record);
           return created
             ? { outcome: Outcome.Created, ocid: record.ocid }
             : { outcome: Outcome.Unchanged, ocid: record.ocid, reason: 'created meanwhile' };
         }),
       ),
-  ]);
-  const userOk = userResult !== undefined && userResult.outcome !== Outcome.Failed;
-  const groupByName = new Map(groupResults.map((r) => [r.target.toLowerCase(), r]));
+  );
+  const byGroup = new Map(groupResults.map((r) => [r.target.toLowerCase(), r]));
+  groupsReady({
+    groups: found,
+    failedGroups: new Set(groupResults.filter((r) => r.outcome === Outcome.Failed).map((r) => r.target.toLowerCase())),
+  });
+  const policyResults = await Promise.all(
+    plan
+      .filter((p) => p.step === 'policy')
+      .map((planned) => {
+        const spec = desired.policies.find((p) => p.name === planned.target);
+        const group = byGroup.get(spec?.groupName.toLowerCase() ?? '');
+        if (!spec || !group || group.outcome === Outcome.Failed) return skipped(planned, 'the group step did not complete');
+        const groupsAreNew = group.outcome === Outcome.Created;
+        return run(planned, async () => {
+          if (planned.action === 'none') return unchanged(planned);
+          if (planned.action === 'update') {
+            const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, { groupsAreNew });
+            return { outcome: Outcome.Updated, ocid: policy.id };
+          }
+          const { record, created } = await directory.createPolicy(spec, { groupsAreNew });
+          return created
+            ? { outcome: Outcome.Created, ocid: record.id }
+            : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
+        });
+      }),
+  );
+  return { steps: [...groupResults, ...policyResults] };
+}
 
-  // 2. Memberships need the user and their group; policies only their group. The two run side by
-  // side, memberships one after another (parallel adds to one group can conflict at OCI).
-  const addMemberships = async (): Promise<StepResult[]> => {
-    const results: StepResult[] = [];
-    for (const planned of plan.filter((p) => p.step === 'membership')) {
-      const group = groupByName.get(planned.target.toLowerCase());
-      const memberId = userOk ? userId : undefined;
-      const groupId = groupIds.get(planned.target.toLowerCase());
-      if (!memberId) {
-        results.push(skipped(planned, 'the user step did not complete'));
-        continue;
+/**
+ * The hire's own steps: the user (at once), then its memberships once the shared groups exist, and the
+ * console password. `shared` may still be running: the user does not wait for it.
+ */
+export async function onboardUser(desired: DesiredState, shared: SharedPhase, context: OnboardingContext): Promise<OnboardingOutcome> {
+  const { directory, log } = context;
+  const passwords: PasswordMode =
+    directory.passwords && context.bootstrapPassword
+      ? { kind: 'bootstrap', setForExistingUsers: context.setPasswordForExistingUsers }
+      : { kind: 'classic' };
+  const found = await directory.findUserByName(desired.user.name);
+  const memberGroupIds = found ? await directory.groupIdsOfUser(found.id) : new Set<string>();
+  // The user and its password do not depend on the groups; memberships are planned once they exist
+  // (a group created by this batch has a new id, so nobody is a member of it yet).
+  const early = planUserSteps(desired, { user: found, groups: new Map(), memberGroupIds }, passwords);
+  const userPlan = early[0] as PlannedStep;
+  const passwordPlan = early.at(-1) as PlannedStep;
+  const membershipPlan = async () => {
+    const { groups } = await shared.groups;
+    return planUserSteps(desired, { user: found, groups, memberGroupIds }, passwords).filter((p) => p.step === 'membership');
+  };
+  if (context.dryRun) return { steps: [userPlan, ...(await membershipPlan()), passwordPlan].map(dryRunResult), userId: found?.ocid };
+  log.info('plan', { user: { step: userPlan.step, action: userPlan.action }, password: passwordPlan.action });
+
+  const run = stepRunner(log);
+  const passwordAtCreation = passwordPlan.action === 'create' && userPlan.action === 'create';
+  let userId = userPlan.action === 'refuse' ? undefined : found?.id;
+
+  const userResult = await run(userPlan, async () => {
+    switch (userPlan.action) {
+      case 'none':
+        return unchanged(userPlan);
+      case 'refuse':
+        throw userConflict(userPlan);
+      case 'update': {
+        const tags = found?.freeformTags ? { ...found.freeformTags, ...desired.user.freeformTags } : undefined;
+        const user = await directory.updateUser(found?.id ?? '', {
+          email: desired.user.email,
+          description: desired.user.description,
+          ...(tags ? { freeformTags: tags } : {}),
+        });
+        return { outcome: Outcome.Updated, ocid: user.ocid };
       }
-      if (!group || group.outcome === Outcome.Failed || !groupId) {
-        results.push(skipped(planned, 'the group step did not complete'));
-        continue;
+      default: {
+        // The bootstrap password is read only here, only when a new user gets it, and goes nowhere else.
+        const password: SecretValue | undefined = passwordAtCreation ? await context.bootstrapPassword?.read() : undefined;
+        const { record, created } = await directory.createUser(desired.user, password);
+        if (!created && record.employeeId !== desired.user.employeeId) {
+          throw new OnboardingError(ErrorCode.UserNameConflict, `User ${userPlan.target} was created meanwhile for another employee`);
+        }
+        userId = record.id;
+        return created
+          ? { outcome: Outcome.Created, ocid: record.ocid }
+          : { outcome: Outcome.Unchanged, ocid: record.ocid, reason: 'created meanwhile by a concurrent delivery' };
       }
-      results.push(
+    }
+  });
+  const memberId = userResult.outcome === Outcome.Failed ? undefined : userId;
+
+  // Memberships one after another: parallel adds to one group can conflict at OCI.
+  const { groups: current, failedGroups } = await shared.groups;
+  const membershipResults: StepResult[] = [];
+  for (const planned of await membershipPlan()) {
+    const groupId = current.get(planned.target.toLowerCase())?.id;
+    if (!memberId) membershipResults.push(skipped(planned, 'the user step did not complete'));
+    else if (failedGroups.has(planned.target.toLowerCase()) || !groupId)
+      membershipResults.push(skipped(planned, 'the group step did not complete'));
+    else {
+      membershipResults.push(
         await run(planned, async () => {
           if (planned.action === 'none') return { outcome: Outcome.Unchanged };
           const { added } = await directory.addUserToGroup(memberId, groupId);
@@ -188,43 +275,16 @@ async function applyPlan(
         }),
       );
     }
-    return results;
-  };
+  }
 
-  // 3. Policies name their group, which must exist (and may be brand new).
-  const ensurePolicies = () =>
-    Promise.all(
-      plan
-        .filter((p) => p.step === 'policy')
-        .map((planned) => {
-          const spec = desired.policies.find((p) => p.name === planned.target);
-          const group = groupByName.get(spec?.groupName.toLowerCase() ?? '');
-          if (!spec || !group || group.outcome === Outcome.Failed) return skipped(planned, 'the group step did not complete');
-          const groupsAreNew = group.outcome === Outcome.Created;
-          return run(planned, async () => {
-            if (planned.action === 'none') return unchanged(planned);
-            if (planned.action === 'update') {
-              const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, { groupsAreNew });
-              return { outcome: Outcome.Updated, ocid: policy.id };
-            }
-            const { record, created } = await directory.createPolicy(spec, { groupsAreNew });
-            return created
-              ? { outcome: Outcome.Created, ocid: record.id }
-              : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };
-          });
-        }),
-    );
-
-  // 4. The console password, when the plan gives one to an existing user (a new user got it at creation).
-  const setPassword = async (): Promise<StepResult> => {
+  const passwordResult = await (async (): Promise<StepResult> => {
     if (passwordPlan.action === 'skip')
       return { ...base(passwordPlan), outcome: Outcome.Skipped, reason: passwordPlan.reason ?? 'skipped' };
     if (passwordPlan.action === 'none')
       return { ...base(passwordPlan), outcome: Outcome.Unchanged, ...(passwordPlan.reason ? { reason: passwordPlan.reason } : {}) };
-    const target = userOk ? userId : undefined;
-    if (!target) return skipped(passwordPlan, 'the user step did not complete');
+    if (!memberId) return skipped(passwordPlan, 'the user step did not complete');
     if (passwordAtCreation) {
-      const created = userResult?.outcome === Outcome.Created;
+      const created = userResult.outcome === Outcome.Created;
       return {
         ...base(passwordPlan),
         outcome: created ? Outcome.Created : Outcome.Unchanged,
@@ -234,14 +294,10 @@ async function applyPlan(
     return run(passwordPlan, async () => {
       const password = await context.bootstrapPassword?.read();
       if (!password || !directory.passwords) throw new OnboardingError(ErrorCode.SecretUnavailable, 'No bootstrap password is configured');
-      await directory.passwords.setPassword(target, password);
+      await directory.passwords.setPassword(memberId, password);
       return { outcome: Outcome.Created, ...(passwordPlan.reason ? { reason: passwordPlan.reason } : {}) };
     });
-  };
+  })();
 
-  const [membershipResults, policyResults, passwordResult] = await Promise.all([addMemberships(), ensurePolicies(), setPassword()]);
-  return {
-    steps: [userResult as StepResult, ...groupResults, ...membershipResults, ...policyResults, passwordResult],
-    userId: userResult?.ocid,
-  };
+  return { steps: [userResult, ...membershipResults, passwordResult], userId: userResult.ocid };
 }

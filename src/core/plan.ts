@@ -41,13 +41,15 @@ export const CLASSIC_CONSOLE_PASSWORD_REASON =
 export const BOOTSTRAP_PASSWORD_NOTE =
   'the bootstrap password from Vault; the API cannot require a change at first sign-in (README: Console passwords)';
 
-/**
- * Decides, from data alone, what each step must do to converge OCI on the desired state.
- * A replay of an applied event plans `none` everywhere.
- */
-export function planSteps(desired: DesiredState, observed: ObservedState, passwords: PasswordMode): PlannedStep[] {
-  const user = planUser(desired, observed.user);
-  const steps: PlannedStep[] = [user];
+/** What the look-ups found of the groups and policies the hires' roles need. */
+export interface ObservedShared {
+  readonly groups: ReadonlyMap<string, DirectoryGroup | undefined>;
+  readonly policies: ReadonlyMap<string, DirectoryPolicy | undefined>;
+}
+
+/** Groups and policies, shared by every hire with the role: planned once per batch. */
+export function planShared(desired: Pick<DesiredState, 'groups' | 'policies'>, observed: ObservedShared): PlannedStep[] {
+  const steps: PlannedStep[] = [];
   for (const group of desired.groups) {
     const found = observed.groups.get(group.name.toLowerCase());
     steps.push(
@@ -55,11 +57,6 @@ export function planSteps(desired: DesiredState, observed: ObservedState, passwo
         ? { step: 'group', target: group.name, action: 'none', ocid: found.ocid }
         : { step: 'group', target: group.name, action: 'create' },
     );
-  }
-  for (const group of desired.groups) {
-    const found = observed.groups.get(group.name.toLowerCase());
-    const isMember = found !== undefined && observed.user !== undefined && observed.memberGroupIds.has(found.id);
-    steps.push({ step: 'membership', target: group.name, action: isMember ? 'none' : 'create' });
   }
   for (const policy of desired.policies) {
     const found = observed.policies.get(policyKey(policy.compartmentId, policy.name));
@@ -79,8 +76,39 @@ export function planSteps(desired: DesiredState, observed: ObservedState, passwo
       ...(changes.length > 0 ? { changes } : {}),
     });
   }
-  steps.push(planPassword(desired.user.name, user, observed.user, passwords));
   return steps;
+}
+
+/** The hire's own steps: the user, a membership per group, the console password. */
+export function planUserSteps(
+  desired: DesiredState,
+  observed: Pick<ObservedState, 'user' | 'groups' | 'memberGroupIds'>,
+  passwords: PasswordMode,
+): PlannedStep[] {
+  const user = planUser(desired, observed.user);
+  const memberships = desired.groups.map((group): PlannedStep => {
+    const found = observed.groups.get(group.name.toLowerCase());
+    const isMember = found !== undefined && observed.user !== undefined && observed.memberGroupIds.has(found.id);
+    return { step: 'membership', target: group.name, action: isMember ? 'none' : 'create' };
+  });
+  return [user, ...memberships, planPassword(desired.user.name, user, observed.user, passwords)];
+}
+
+/**
+ * Decides, from data alone, what each step must do to converge OCI on the desired state, in the order
+ * a result lists them. A replay of an applied event plans `none` everywhere.
+ */
+export function planSteps(desired: DesiredState, observed: ObservedState, passwords: PasswordMode): PlannedStep[] {
+  const shared = planShared(desired, observed);
+  const own = planUserSteps(desired, observed, passwords);
+  const byKind = (steps: PlannedStep[], kind: PlannedStep['step']) => steps.filter((s) => s.step === kind);
+  return [
+    ...byKind(own, 'user'),
+    ...byKind(shared, 'group'),
+    ...byKind(own, 'membership'),
+    ...byKind(shared, 'policy'),
+    ...byKind(own, 'console-password'),
+  ];
 }
 
 function planUser(desired: DesiredState, found: DirectoryUser | undefined): PlannedStep {

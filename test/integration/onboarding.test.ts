@@ -136,6 +136,18 @@ describe('onboarding through the Fn FDK against the local OCI', () => {
     expect(result.errors[0]).toMatchObject({ code: 'OCI_REQUEST_FAILED', operation: 'ListUsers', status: 503 });
   });
 
+  it('survives every call failing at once: answers, and the same process serves the next call', async () => {
+    scenario = await startScenario();
+    await scenario.onboard(newHire({ roles: ['auditor'] }));
+    scenario.stack.oci.faults.set([{ status: 500 }]);
+    const failed = await scenario.onboard(newHire({ userName: 'other@example.com', employeeId: 'E7' }), { deadlineMs: 5000 });
+    expect(failed.result.status).toBe('failed');
+    expect(scenario.fn.exit()).toBeUndefined();
+    scenario.stack.oci.faults.clear();
+    expect((await scenario.onboard(newHire({ userName: 'other@example.com', employeeId: 'E7' }))).result.status).toBe('succeeded');
+    expect(scenario.fn.stdout.some((line) => line.includes('unhandled rejection'))).toBe(false);
+  });
+
   it('keeps working in a warm container after a burst of failures (no circuit breaker left open)', async () => {
     scenario = await startScenario({ faults: [{ operations: ['ListUsers'], status: 500, count: 40 }], env: { OCI_MAX_ATTEMPTS: '2' } });
     for (let i = 0; i < 12; i += 1) expect((await scenario.onboard(newHire())).result.status).toBe('failed');
