@@ -127,8 +127,11 @@ export function ensureShared(desired: Pick<DesiredState, 'groups' | 'policies'>,
   const done = runShared(desired, context, groupsReady);
   // Nobody may be left holding an unobserved rejection: callers await `done` when they need it.
   done.catch(() => undefined);
-  // If the phase fails before the groups are known, whoever waits for them sees that failure.
-  return { groups: Promise.race([groups, done.then(() => groups)]), done };
+  // If the phase fails before the groups are known, whoever waits for them sees that failure; if
+  // nobody waits (the user step failed first), the rejection is still observed here.
+  const groupsOrFailure = Promise.race([groups, done.then(() => groups)]);
+  groupsOrFailure.catch(() => undefined);
+  return { groups: groupsOrFailure, done };
 }
 
 async function runShared(
