@@ -94,3 +94,21 @@ export interface SecretSource {
 export interface CatalogSource {
   load(): Promise<RoleCatalog>;
 }
+
+/** What Object Storage says of an object before reading it. */
+export interface StoredObjectInfo {
+  readonly etag: string;
+  /** Base64 MD5 of the content: the same file uploaded again has the same one. */
+  readonly md5: string;
+  readonly size: number;
+  readonly contentType: string | undefined;
+}
+
+/** Uploaded files, their reports, and the markers that make deliveries idempotent. */
+export interface ObjectStore {
+  head(bucket: string, name: string): Promise<StoredObjectInfo | undefined>;
+  /** The object's text, as it streams in. */
+  readText(bucket: string, name: string): AsyncIterable<string>;
+  write(bucket: string, name: string, body: string, contentType: string): Promise<void>;
+  readJson<T>(bucket: string, name: string): Promise<T | undefined>;
+}

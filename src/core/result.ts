@@ -67,3 +67,20 @@ export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, num
   for (const step of steps) counts[step.outcome] += 1;
   return counts;
 }
+
+/** The result of a batch (a JSON array, or an uploaded file): its report, and the notification. */
+export interface BatchResult {
+  readonly kind: 'batch';
+  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run';
+  readonly correlation: { readonly callId: string; readonly eventId?: string };
+  readonly report: import('./batch-report').BatchReport;
+  readonly notification?: OnboardingResult['notification'];
+}
+
+/** A delivery acknowledged without work: an event about something else, or a message already handled. */
+export interface NoticeResult {
+  readonly kind: 'notice';
+  readonly status: 'ignored' | 'duplicate';
+  readonly correlation: { readonly callId: string; readonly eventId?: string };
+  readonly reason: string;
+}

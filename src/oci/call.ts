@@ -7,6 +7,8 @@ export interface CallPolicy {
   readonly deadline: number;
   readonly maxAttempts: number;
   readonly log: Logger;
+  /** Told of every throttled answer (429), so a batch can slow down. */
+  readonly onThrottled?: () => void;
 }
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -56,6 +58,7 @@ export async function callOci<T>(
       return await send();
     } catch (raw) {
       const error = translateOciError(operation, raw);
+      if (error.status === 429) policy.onThrottled?.();
       const retryable = error.retryable || (options.retryAlso?.(error) ?? false);
       const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       if (!retryable || attempt >= policy.maxAttempts || Date.now() + delay >= policy.deadline) {

@@ -1,12 +1,13 @@
 import { IdentityClient } from 'oci-identity';
 import type { FunctionConfig } from '../config';
-import type { CatalogSource, IdentityDirectory, Notifier, SecretSource } from '../core/ports';
+import type { CatalogSource, IdentityDirectory, Notifier, ObjectStore, SecretSource } from '../core/ports';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
 import { objectStorageCatalogSource } from './catalog-source';
 import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
 import { domainDirectory } from './domain-directory';
 import { classicIdentityDirectory } from './identity-directory';
+import { objectStore } from './object-store';
 import { onsNotifier } from './ons-notifier';
 import { vaultSecretSource } from './vault-secret';
 
@@ -16,6 +17,10 @@ export interface CallServices {
   readonly notifier: Notifier;
   /** The catalog in Object Storage; undefined when it is inline in the config (the handler reads that). */
   readonly catalog: CatalogSource | undefined;
+  /** Uploads, reports and markers; the namespace defaults to the tenancy's own. */
+  objectsIn(namespace?: string): ObjectStore;
+  /** The HMAC secret of HR webhooks (API Gateway); undefined when none is configured. */
+  readonly webhookSecret: SecretSource | undefined;
   /**
    * The Vault bootstrap password, for the identity-domain path (the only API that takes a chosen
    * password); undefined when none is configured. The classic path never reads it.
@@ -108,6 +113,11 @@ export async function createOciRuntime(
       ? { secretName: config.BOOTSTRAP_SECRET_NAME, vaultId: config.BOOTSTRAP_VAULT_ID }
       : undefined;
   const secretFor = secretRef ? lazy(() => vaultSecretSource(secrets(), secretRef, config.BOOTSTRAP_SECRET_TTL_SECONDS * 1000)) : undefined;
+  const webhookSecretId = config.WEBHOOK_SECRET_ID;
+  const webhookFor = webhookSecretId
+    ? lazy(() => vaultSecretSource(secrets(), { secretId: webhookSecretId }, config.BOOTSTRAP_SECRET_TTL_SECONDS * 1000))
+    : undefined;
+  let ownNamespace: Promise<string> | undefined;
 
   return {
     tenancyId: auth.tenancyId,
@@ -125,6 +135,17 @@ export async function createOciRuntime(
       notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
       catalog: catalogFor?.(policy),
       bootstrapSecret: secretFor?.()(policy),
+      webhookSecret: webhookFor?.()(policy),
+      objectsIn: (namespace) =>
+        objectStore(
+          objects(),
+          () => {
+            if (namespace) return Promise.resolve(namespace);
+            ownNamespace ??= callOci('GetNamespace', () => objects().getNamespace({}), policy).then((r) => r.value);
+            return ownNamespace;
+          },
+          policy,
+        ),
     }),
   };
 }

@@ -1,6 +1,9 @@
 /** Stable error codes; callers and dashboards match on these, so never rename one. */
 export const ErrorCode = {
   InvalidEvent: 'INVALID_EVENT',
+  UnreadableRow: 'UNREADABLE_ROW',
+  UnsupportedTrigger: 'UNSUPPORTED_TRIGGER',
+  Unauthenticated: 'UNAUTHENTICATED',
   InvalidConfig: 'INVALID_CONFIG',
   InvalidRoleCatalog: 'INVALID_ROLE_CATALOG',
   UnknownRole: 'UNKNOWN_ROLE',

@@ -1,24 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '@fnproject/fdk';
 import { type FunctionConfig, parseConfig } from '../config';
-import type { NewHire } from '../core/new-hire';
-import { onboardNewHire } from '../core/onboard';
+import { BatchThrottle } from '../core/batch';
+import { batchSummary } from '../core/batch-report';
+import { parseNewHire } from '../core/new-hire';
 import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
-import { countOutcomes, type OnboardingResult, Status, type StepResult } from '../core/result';
+import { type BatchResult, countOutcomes, type NoticeResult, type OnboardingResult, Status } from '../core/result';
 import { parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
 import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
-import { decodeDirectEvent } from './decode';
+import { type Delivery, decodeDelivery } from './envelope';
+import type { Invocation } from './invocation';
+import { readMarker, writeMarker } from './markers';
+import { runRows, runUpload } from './run-batch';
+import { runHire } from './run-hire';
+import { verifyWebhook } from './webhook';
 
-/** Codes that mean "the event is wrong": the result is `rejected`, nothing is written or published. */
-const CALLER_ERRORS = new Set<string>([ErrorCode.InvalidEvent, ErrorCode.UnknownRole, ErrorCode.CompartmentNotAllowed]);
+/** Codes that mean "the request is wrong": the result is `rejected`, nothing is written or published. */
+const CALLER_ERRORS = new Set<string>([
+  ErrorCode.InvalidEvent,
+  ErrorCode.UnknownRole,
+  ErrorCode.CompartmentNotAllowed,
+  ErrorCode.UnsupportedTrigger,
+]);
 /** Without an Fn-Deadline header (never the case on OCI), assume the platform default timeout. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Time kept back after publishing for the FDK to write the response. */
 const RESPONSE_RESERVE_MS = 250;
+
+export type HandlerResult = OnboardingResult | BatchResult | NoticeResult;
 
 export interface HandlerDependencies {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -31,11 +44,21 @@ export interface HandlerDependencies {
   ) => Promise<OciRuntime>;
 }
 
+/** The HTTP status an API Gateway caller gets for a result. */
+function httpStatus(result: HandlerResult): number {
+  if ('kind' in result && result.kind === 'batch') return result.status === 'partial' ? 202 : result.status === 'failed' ? 502 : 200;
+  if (result.status === Status.Rejected) {
+    return (result as OnboardingResult).errors[0]?.code === ErrorCode.Unauthenticated ? 401 : 400;
+  }
+  return result.status === Status.Failed ? 502 : 200;
+}
+
 /**
- * The Fn handler: decodes the trigger, runs the core, publishes and returns the result. It always
- * returns a value (the FDK dies on undefined) and never throws (the FDK would show the error text).
+ * The Fn handler: decodes whatever arrived (a hire, a batch, an OCI event, an ONS delivery, an API
+ * Gateway request), authenticates webhooks, routes to the core, publishes and returns the result. It
+ * always returns a value (the FDK dies on undefined) and never throws (the FDK would show the text).
  */
-export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: Context) => Promise<OnboardingResult> {
+export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: Context) => Promise<HandlerResult> {
   let config: FunctionConfig | undefined;
   /** An inline catalog, validated with the config: before any call to OCI. */
   let inlineCatalog: RoleCatalog | undefined;
@@ -46,103 +69,138 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     const callId = ctx.callID ?? randomUUID();
     const log = deps.log.child({ callId });
     const deadline = ctx.deadline?.getTime() ?? started + DEFAULT_TIMEOUT_MS;
-    let hire: NewHire | undefined;
+    const header = (name: string) => ctx.getHeader(name);
+    const body = typeof input === 'string' ? input : Buffer.isBuffer(input) ? input.toString('utf8') : '';
+    let delivery: Delivery | undefined;
     let services: CallServices | undefined;
     let current: FunctionConfig | undefined;
 
-    const finish = (
-      partial: Pick<OnboardingResult, 'status' | 'steps' | 'errors'> & {
-        userId?: string | undefined;
-        dryRun?: boolean;
-      },
-    ): OnboardingResult => ({
-      status: partial.status,
-      correlation: { callId, ...(hire?.eventId ? { eventId: hire.eventId } : {}) },
-      ...(hire ? { employeeId: hire.employeeId, userName: hire.userName } : {}),
-      ...(partial.userId ? { userId: partial.userId } : {}),
-      dryRun: partial.dryRun ?? false,
-      steps: partial.steps,
-      counts: countOutcomes(partial.steps),
-      errors: partial.errors,
+    const failure = (status: 'rejected' | 'failed', report: ErrorReport): OnboardingResult => ({
+      status,
+      correlation: { callId, ...(delivery?.eventId ? { eventId: delivery.eventId } : {}) },
+      dryRun: false,
+      steps: [],
+      counts: countOutcomes([]),
+      errors: [report],
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
     });
 
-    let result: OnboardingResult;
+    let result: HandlerResult;
     try {
       config ??= parseConfig(deps.env);
       current = config;
       if (current.ROLE_CATALOG) inlineCatalog ??= parseRoleCatalogText(current.ROLE_CATALOG, 'ROLE_CATALOG');
-      hire = decodeDirectEvent(input);
-      const dryRun = current.DRY_RUN || hire.dryRun === true;
-      log.info('event accepted', {
-        eventId: hire.eventId,
-        employeeId: hire.employeeId,
-        roles: hire.roles,
-        dryRun,
-      });
+      const throttle = new BatchThrottle(current.BATCH_CONCURRENCY);
       const policy: CallPolicy = {
         deadline: deadline - current.PUBLISH_RESERVE_MS,
         maxAttempts: current.OCI_MAX_ATTEMPTS,
         log,
+        onThrottled: () => throttle.throttled(),
       };
-      runtime ??= deps.loadRuntime(current, deps.env, policy);
-      const oci = await runtime.catch((error: unknown) => {
-        runtime = undefined;
-        throw error;
-      });
-      services = oci.forCall(callId, policy);
-      const catalog = inlineCatalog ?? (await (services.catalog as CatalogSource).load());
-      const outcome = await onboardNewHire(hire, {
-        catalog,
-        tenancyId: oci.tenancyId,
-        directory: services.directory,
-        dryRun,
-        log,
-        bootstrapPassword: services.bootstrapSecret,
-        setPasswordForExistingUsers: current.SET_PASSWORD_FOR_EXISTING_USERS,
-      });
-      const failed = outcome.steps.some((s: StepResult) => s.outcome === 'failed');
-      result = finish({
-        status: dryRun ? Status.DryRun : failed ? Status.Failed : Status.Succeeded,
-        steps: outcome.steps,
-        errors: [],
-        userId: outcome.userId,
-        dryRun,
-      });
+      const decoded = decodeDelivery(body, header, { bucket: current.ONBOARDING_BUCKET, prefix: current.ONBOARDING_PREFIX });
+      delivery = decoded;
+      log.info('delivery', { via: decoded.via, kind: decoded.payload.kind, eventId: decoded.eventId });
+      // A bad hire is refused before any call to OCI; through API Gateway only after authentication.
+      if (decoded.payload.kind === 'hire' && decoded.via !== 'api-gateway') parseNewHire(decoded.payload.input);
+      if (decoded.payload.kind === 'ignored' && decoded.via !== 'api-gateway') {
+        result = {
+          kind: 'notice',
+          status: 'ignored',
+          correlation: { callId, ...(decoded.eventId ? { eventId: decoded.eventId } : {}) },
+          reason: decoded.payload.reason,
+        };
+      } else {
+        runtime ??= deps.loadRuntime(current, deps.env, policy);
+        const oci = await runtime.catch((error: unknown) => {
+          runtime = undefined;
+          throw error;
+        });
+        const bound = oci.forCall(callId, policy);
+        services = bound;
+        if (decoded.via === 'api-gateway') {
+          const secret = await bound.webhookSecret?.read();
+          if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
+          verifyWebhook(body, header, secret, {
+            signatureHeader: current.WEBHOOK_SIGNATURE_HEADER,
+            timestampHeader: current.WEBHOOK_TIMESTAMP_HEADER,
+            toleranceSeconds: current.WEBHOOK_TOLERANCE_SECONDS,
+          });
+        }
+        const catalog = inlineCatalog ?? (await (bound.catalog as CatalogSource).load());
+        const inv: Invocation = {
+          callId,
+          log,
+          deadline,
+          config: current,
+          services: bound,
+          catalog,
+          tenancyId: oci.tenancyId,
+          dryRun: current.DRY_RUN,
+          throttle,
+        };
+        result = await route(decoded, inv, started);
+      }
     } catch (error) {
       const report = toErrorReport(error);
-      const rejected = error instanceof OnboardingError && CALLER_ERRORS.has(error.code);
-      if (rejected) log.warn('event rejected', { error: report });
+      const unauthenticated = error instanceof OnboardingError && error.code === ErrorCode.Unauthenticated;
+      const rejected = unauthenticated || (error instanceof OnboardingError && CALLER_ERRORS.has(error.code));
+      if (rejected) log.warn(unauthenticated ? 'request not authenticated' : 'event rejected', { error: report });
       else log.error('onboarding failed', { error: report, cause: describe(error) });
-      result = finish({ status: rejected ? Status.Rejected : Status.Failed, steps: [], errors: [report] });
+      result = failure(rejected ? 'rejected' : 'failed', report);
     }
 
-    if (result.status !== Status.Rejected && result.status !== Status.DryRun && services && current) {
-      result = await publish(result, services, {
-        deadline: deadline - RESPONSE_RESERVE_MS,
-        maxAttempts: current.OCI_MAX_ATTEMPTS,
-        log,
-      });
+    if (services && current && shouldPublish(result)) {
+      result = await publish(result, services, { deadline: deadline - RESPONSE_RESERVE_MS, maxAttempts: current.OCI_MAX_ATTEMPTS, log });
     }
+    if (delivery?.via === 'api-gateway') ctx.httpGateway.statusCode = httpStatus(result);
     // The durable record: OCI Logging keeps this line whatever happened to the notification.
     log.info('onboarding result', { result });
     return result;
   };
 }
 
-async function publish(result: OnboardingResult, services: CallServices, policy: CallPolicy): Promise<OnboardingResult> {
+/** Routes a decoded delivery; an ONS message or OCI event seen before is acknowledged, not redone. */
+async function route(delivery: Delivery, inv: Invocation, started: number): Promise<HandlerResult> {
+  const { payload, dedupKey, eventId } = delivery;
+  const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
+  if (payload.kind === 'ignored') return { kind: 'notice', status: 'ignored', correlation, reason: payload.reason };
+  if (payload.kind === 'object') return runUpload(payload, inv, eventId);
+
+  const stateBucket = inv.config.STATE_BUCKET;
+  const markers = dedupKey && stateBucket && !inv.dryRun ? inv.services.objectsIn() : undefined;
+  if (markers && dedupKey && stateBucket) {
+    const seen = await readMarker(markers, stateBucket, dedupKey);
+    if (seen?.status === 'complete')
+      return { kind: 'notice', status: 'duplicate', correlation, reason: `already handled by call ${seen.callId} at ${seen.at}` };
+  }
+  const result = payload.kind === 'hire' ? await runHire(payload.input, inv, started, eventId) : await runRows(payload.rows, inv, eventId);
+  const done = result.status === Status.Succeeded || result.status === 'complete';
+  if (markers && dedupKey && stateBucket && done) {
+    await writeMarker(markers, stateBucket, { key: dedupKey, status: 'complete', at: new Date().toISOString(), callId: inv.callId });
+  }
+  return result;
+}
+
+function shouldPublish(result: HandlerResult): boolean {
+  if ('kind' in result && result.kind === 'notice') return false;
+  return result.status !== Status.Rejected && result.status !== Status.DryRun;
+}
+
+async function publish<T extends OnboardingResult | BatchResult>(result: T, services: CallServices, policy: CallPolicy): Promise<T>;
+async function publish(result: HandlerResult, services: CallServices, policy: CallPolicy): Promise<HandlerResult>;
+async function publish(result: HandlerResult, services: CallServices, policy: CallPolicy): Promise<HandlerResult> {
+  if ('kind' in result && result.kind === 'notice') return result;
+  const message =
+    'kind' in result && result.kind === 'batch'
+      ? batchSummary(result.report)
+      : { title: notificationTitle(result as OnboardingResult), body: notificationBody(result as OnboardingResult) };
   try {
-    const { messageId } = await services.notifier.publish({
-      title: notificationTitle(result),
-      body: notificationBody(result),
-    });
+    const { messageId } = await services.notifier.publish(message);
     return { ...result, notification: { published: true, messageId } };
   } catch (error) {
     const report: ErrorReport = { ...toErrorReport(error), code: ErrorCode.PublishFailed };
-    policy.log.error('notification not published; the result is in this log and in the response', {
-      error: report,
-    });
+    policy.log.error('notification not published; the result is in this log and in the response', { error: report });
     return { ...result, notification: { published: false, error: report } };
   }
 }

@@ -1,0 +1,32 @@
+import type { FunctionConfig } from '../config';
+import type { BatchThrottle } from '../core/batch';
+import type { RoleCatalog } from '../core/role-catalog';
+import type { CallServices } from '../oci/runtime';
+import type { Logger } from '../support/logger';
+
+/** Everything one invocation works with, decided once at its start. */
+export interface Invocation {
+  readonly callId: string;
+  readonly log: Logger;
+  /** Epoch ms when the platform ends the call. */
+  readonly deadline: number;
+  readonly config: FunctionConfig;
+  readonly services: CallServices;
+  readonly catalog: RoleCatalog;
+  readonly tenancyId: string;
+  readonly dryRun: boolean;
+  readonly throttle: BatchThrottle;
+}
+
+/** The onboarding context of the core, for this invocation. */
+export function onboardingContext(inv: Invocation) {
+  return {
+    catalog: inv.catalog,
+    tenancyId: inv.tenancyId,
+    directory: inv.services.directory,
+    dryRun: inv.dryRun,
+    log: inv.log,
+    bootstrapPassword: inv.services.bootstrapSecret,
+    setPasswordForExistingUsers: inv.config.SET_PASSWORD_FOR_EXISTING_USERS,
+  };
+}
