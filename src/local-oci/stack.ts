@@ -7,6 +7,11 @@ export interface LocalStack {
   readonly oci: LocalOci;
   readonly topicId: string;
   readonly secretId: string;
+  /** The bucket uploads of hires go to, and the one markers are kept in. */
+  readonly uploadBucket: string;
+  readonly stateBucket: string;
+  /** The HMAC secret HR webhooks are signed with. */
+  readonly webhookSecret: string;
   /** The function's config as Fn would give it, resource-principal variables included. */
   readonly functionEnv: Record<string, string>;
 }
@@ -22,6 +27,7 @@ export async function startLocalStack(
     bootstrapPassword?: string;
     catalog?: string;
     extraEnv?: Record<string, string>;
+    webhookSecret?: string;
   } = {},
 ): Promise<LocalStack> {
   const oci = await startLocalOci(options);
@@ -33,14 +39,23 @@ export async function startLocalStack(
     vaultId: 'ocid1.vault.oc1..localvault',
     content: options.bootstrapPassword ?? 'Local-Bootstrap-Password-1!',
   });
+  const uploadBucket = 'hr-uploads';
+  const stateBucket = 'onboarding-state';
+  oci.state.buckets.set(uploadBucket, new Map());
+  oci.state.buckets.set(stateBucket, new Map());
+  const webhookSecret = options.webhookSecret ?? 'local-webhook-secret-0123456789';
+  const webhook = oci.state.addSecret({ name: 'hr-webhook-hmac', vaultId: 'ocid1.vault.oc1..localvault', content: webhookSecret });
   const functionEnv = {
     ...oci.credentials.resourcePrincipalEnv,
     OCI_ENDPOINT_TEMPLATE: oci.endpointTemplate,
     ONS_TOPIC_ID: topic.id,
     BOOTSTRAP_SECRET_ID: secret.id,
+    ONBOARDING_BUCKET: uploadBucket,
+    STATE_BUCKET: stateBucket,
+    WEBHOOK_SECRET_ID: webhook.id,
     ROLE_CATALOG: options.catalog ?? JSON.stringify(JSON.parse(readFileSync(DEMO_CATALOG_PATH, 'utf8'))),
     ...(oci.domainUrl && oci.state.domain ? { IDENTITY_DOMAIN_URL: oci.domainUrl, IDENTITY_DOMAIN_NAME: oci.state.domain.name } : {}),
     ...options.extraEnv,
   };
-  return { oci, topicId: topic.id, secretId: secret.id, functionEnv };
+  return { oci, topicId: topic.id, secretId: secret.id, uploadBucket, stateBucket, webhookSecret, functionEnv };
 }

@@ -121,7 +121,9 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         if (decoded.via === 'api-gateway') {
           const secret = await bound.webhookSecret?.read();
           if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
-          verifyWebhook(body, header, secret, {
+          // API Gateway passes the client's headers to the function as Fn-Http-H-<name>.
+          const clientHeader = (name: string) => ctx.getHeader(`Fn-Http-H-${name}`);
+          verifyWebhook(body, clientHeader, secret, {
             signatureHeader: current.WEBHOOK_SIGNATURE_HEADER,
             timestampHeader: current.WEBHOOK_TIMESTAMP_HEADER,
             toleranceSeconds: current.WEBHOOK_TOLERANCE_SECONDS,

@@ -25,6 +25,7 @@ export async function startScenario(
     env?: Record<string, string>;
     catalog?: string;
     identityDomain?: string;
+    faultSeed?: number;
   } = {},
 ): Promise<Scenario> {
   const stack = await startLocalStack({
@@ -33,6 +34,7 @@ export async function startScenario(
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
     ...(options.identityDomain ? { identityDomain: options.identityDomain } : {}),
+    ...(options.faultSeed ? { faultSeed: options.faultSeed } : {}),
     ...(options.env ? { extraEnv: options.env } : {}),
   });
   const fn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
+import { signWebhook } from '../../src/triggers/webhook';
+import { fixtureJson, readFixture } from '../helpers';
+import { newHire, type Scenario, startScenario } from './scenario';
+
+const asBatch = (result: unknown) => result as BatchResult;
+
+/** An OCI Events object-create event for an object in the scenario's upload bucket. */
+function objectEvent(scenario: Scenario, name: string, eventID = randomUUID()) {
+  const event = fixtureJson('envelopes', 'oci-event-createobject.json') as {
+    eventID: string;
+    data: { resourceName: string; additionalDetails: Record<string, string> };
+  };
+  event.eventID = eventID;
+  event.data.resourceName = name;
+  event.data.additionalDetails.namespace = scenario.stack.oci.state.namespace;
+  event.data.additionalDetails.bucketName = scenario.stack.uploadBucket;
+  return event;
+}
+const upload = (scenario: Scenario, name: string, text: string, type = 'text/csv') =>
+  scenario.stack.oci.state.putObject(scenario.stack.uploadBucket, name, text, type);
+const objectText = (scenario: Scenario, name: string) =>
+  scenario.stack.oci.state.buckets.get(scenario.stack.uploadBucket)?.get(name)?.body.toString('utf8');
+
+/** A CSV of `count` hires; every 50th has a bad e-mail and every 97th an unknown role. */
+function bigCsv(count: number): { text: string; bad: number } {
+  const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
+  let bad = 0;
+  for (let i = 1; i <= count; i += 1) {
+    const broken = i % 50 === 0 || i % 97 === 0;
+    if (broken) bad += 1;
+    const email = i % 50 === 0 ? 'not-an-email' : `hire${i}@example.com`;
+    const roles = i % 97 === 0 ? 'astronaut' : i % 2 ? 'developer;auditor' : 'auditor';
+    lines.push(`E${String(i).padStart(5, '0')},hire${i}@example.com,${email},Hire,Nümber ${i},${roles},${i % 3 ? 'dev' : 'test'}`);
+  }
+  return { text: `${lines.join('\r\n')}\r\n`, bad };
+}
+
+describe('every trigger, through the Fn FDK and the local OCI', () => {
+  let scenario: Scenario | undefined;
+  afterEach(async () => {
+    await scenario?.stop();
+    scenario = undefined;
+  });
+
+  it('processes an uploaded CSV from an OCI Events object event: good rows onboarded, bad rows reported, reports beside the upload', async () => {
+    // Prepare
+    scenario = await startScenario();
+    upload(scenario, 'incoming/hires.csv', readFixture('uploads', 'hires.csv'));
+    // Act
+    const { result } = await scenario.onboard(objectEvent(scenario, 'incoming/hires.csv'));
+    // Assess
+    const batch = asBatch(result);
+    expect(batch.kind).toBe('batch');
+    expect(batch.report.counts).toMatchObject({ succeeded: 3, rejected: 2, unreadable: 1, failed: 0 });
+    const byLine = Object.fromEntries(batch.report.rows.map((r) => [r.line, r]));
+    expect(byLine[4]?.errors[0]?.problems?.map((p) => p.path)).toEqual(expect.arrayContaining(['email']));
+    expect(byLine[5]?.errors[0]).toMatchObject({ code: 'UNREADABLE_ROW', problems: [{ message: 'has 3 fields; the header has 9' }] });
+    // A line break inside a quoted name is read, then refused: names hold no control characters.
+    expect(byLine[6]?.errors[0]).toMatchObject({ code: 'INVALID_EVENT', problems: [expect.objectContaining({ path: 'givenName' })] });
+    expect(JSON.parse(objectText(scenario, 'incoming/hires.csv.report.json') ?? '{}')).toMatchObject({
+      status: 'complete',
+      counts: { succeeded: 3 },
+    });
+    expect(objectText(scenario, 'incoming/hires.csv.report.csv')).toMatch(
+      /^line,status,employeeId,userName,userId,detail\r\n2,succeeded,C0001,zoe.nandu@example.com,ocid1\.user/,
+    );
+    const [message] = scenario.stack.oci.state.messages(scenario.stack.topicId);
+    expect(batch.status).toBe('complete');
+    expect(message?.title).toBe('Onboarding batch complete: incoming/hires.csv, 3 succeeded, 3 not');
+    expect(message?.body).toContain('Reports: incoming/hires.csv.report.json and incoming/hires.csv.report.csv');
+    expect([...scenario.stack.oci.state.users.values()].map((u) => u.name).sort()).toEqual([
+      'ada.byron@example.com',
+      'akira.k@example.com',
+      'zoe.nandu@example.com',
+    ]);
+  });
+
+  it('writes nothing for a re-delivered event or the same file uploaded again, and ignores its own reports', async () => {
+    scenario = await startScenario();
+    upload(scenario, 'incoming/hires.csv', readFixture('uploads', 'hires.csv'));
+    const event = objectEvent(scenario, 'incoming/hires.csv');
+    await scenario.onboard(event);
+    const again = await scenario.onboard(event);
+    expect(again.result).toMatchObject({ kind: 'notice', status: 'duplicate' });
+    expect(again.writes).toBe(0);
+    upload(scenario, 'incoming/hires.csv', readFixture('uploads', 'hires.csv'));
+    const reuploaded = await scenario.onboard(objectEvent(scenario, 'incoming/hires.csv'));
+    expect([(reuploaded.result as unknown as NoticeResult).status, reuploaded.writes]).toEqual(['duplicate', 0]);
+    const report = await scenario.onboard(objectEvent(scenario, 'incoming/hires.csv.report.json'));
+    expect(report.result).toMatchObject({ kind: 'notice', status: 'ignored', reason: expect.stringMatching(/written by this function/) });
+    expect(report.calls).toBe(0);
+    expect(scenario.stack.oci.state.messages(scenario.stack.topicId)).toHaveLength(1);
+  });
+
+  it('onboards 1,000 rows from a CSV with deliberately bad rows, ensuring each group and policy once', async () => {
+    scenario = await startScenario({ env: { OCI_MAX_ATTEMPTS: '8' } });
+    const { text, bad } = bigCsv(1000);
+    upload(scenario, 'incoming/big.csv', text);
+    const { result } = await scenario.onboard(objectEvent(scenario, 'incoming/big.csv'), { deadlineMs: 120_000 });
+    const batch = asBatch(result);
+    expect(batch.report.counts).toMatchObject({ succeeded: 1000 - bad, rejected: bad, failed: 0, notStarted: 0 });
+    expect(batch.report.rows.find((r) => r.line === 51)?.errors[0]?.problems?.[0]).toMatchObject({ path: 'email' });
+    expect(batch.report.rows.find((r) => r.line === 98)?.errors[0]).toMatchObject({
+      code: 'UNKNOWN_ROLE',
+      problems: [{ message: expect.stringMatching(/unknown role "astronaut"/) }],
+    });
+    const counts = scenario.stack.oci.requests.counts();
+    // developers-dev, developers-test, auditors: each looked up and created once for the whole batch.
+    expect(counts.ListGroups).toEqual({ ok: 3 });
+    expect(counts.CreateGroup).toEqual({ ok: 3 });
+    expect(counts.CreatePolicy).toEqual({ ok: 3 });
+    expect(counts.CreateUser).toEqual({ ok: 1000 - bad });
+  }, 120_000);
+
+  it('stops starting hires before the deadline, says how many remain, and a re-run completes without repeating work', async () => {
+    scenario = await startScenario({ faults: [{ latencyMs: 30 }], env: { BATCH_CONCURRENCY: '2', PUBLISH_RESERVE_MS: '1000' } });
+    const { text, bad } = bigCsv(60);
+    upload(scenario, 'incoming/slow.csv', text);
+    const event = objectEvent(scenario, 'incoming/slow.csv');
+    const first = asBatch((await scenario.onboard(event, { deadlineMs: 6000 })).result);
+    expect(first.status).toBe('partial');
+    expect(first.report.notStarted.length).toBeGreaterThan(0);
+    expect(first.report.counts.succeeded + first.report.counts.rejected + first.report.notStarted.length).toBe(60);
+    expect(scenario.stack.oci.state.messages(scenario.stack.topicId).at(-1)?.body).toMatch(/A re-run resumes/);
+    scenario.stack.oci.faults.clear();
+    const second = asBatch((await scenario.onboard(event, { deadlineMs: 60_000 })).result);
+    expect(second.status).toBe('complete');
+    expect(second.report).toMatchObject({ status: 'complete', counts: { notStarted: 0, succeeded: 60 - bad, rejected: bad } });
+    // Every user created exactly once across the two runs: the re-run did only what was left.
+    expect(scenario.stack.oci.requests.counts().CreateUser).toEqual({ ok: 60 - bad });
+  }, 60_000);
+
+  it('handles an ONS delivery once: the same message id again writes and publishes nothing', async () => {
+    scenario = await startScenario();
+    const headers = { 'X-OCI-NS-MessageId': 'ocid1.onsmessage.oc1..m1', 'X-OCI-NS-TopicOcid': scenario.stack.topicId };
+    const first = await scenario.onboard(newHire(), { headers });
+    expect((first.result as OnboardingResult).status).toBe('succeeded');
+    const again = await scenario.onboard(newHire(), { headers });
+    expect(again.result).toMatchObject({ kind: 'notice', status: 'duplicate' });
+    expect(again.writes).toBe(0);
+    expect(scenario.stack.oci.state.messages(scenario.stack.topicId)).toHaveLength(1);
+  });
+
+  it('reads an OCI event that came through an ONS topic', async () => {
+    scenario = await startScenario();
+    upload(scenario, 'incoming/via-ons.ndjson', readFixture('uploads', 'hires.ndjson'), 'application/x-ndjson');
+    const { result } = await scenario.onboard(objectEvent(scenario, 'incoming/via-ons.ndjson'), {
+      headers: { 'X-OCI-NS-MessageId': 'm-event' },
+    });
+    expect(asBatch(result).report.counts).toMatchObject({ succeeded: 2, unreadable: 1 });
+  });
+
+  it('takes a batch as a JSON array, ensuring shared groups once, and acknowledges events it does not handle', async () => {
+    scenario = await startScenario();
+    const { result } = await scenario.onboard(readFixture('envelopes', 'batch.json'));
+    expect(asBatch(result).report.counts).toMatchObject({ succeeded: 2, rejected: 1 });
+    expect(scenario.stack.oci.requests.counts().CreateGroup).toEqual({ ok: 2 });
+    const ignored = await scenario.onboard(readFixture('envelopes', 'oci-event-deleteobject.json'));
+    expect(ignored.result).toMatchObject({ kind: 'notice', status: 'ignored', reason: expect.stringMatching(/deleteobject/) });
+    expect(ignored.calls).toBe(0);
+    const unknown = await scenario.onboard('"just a string"');
+    expect(unknown.result).toMatchObject({ status: 'rejected', errors: [{ code: 'UNSUPPORTED_TRIGGER' }] });
+  });
+
+  it('slows a throttled batch down instead of failing its rows', async () => {
+    scenario = await startScenario({ faults: [{ status: 429, rate: 0.25 }], faultSeed: 3 });
+    const { text, bad } = bigCsv(40);
+    upload(scenario, 'incoming/throttled.csv', text);
+    const { result } = await scenario.onboard(objectEvent(scenario, 'incoming/throttled.csv'), { deadlineMs: 60_000 });
+    expect(asBatch(result).report.counts).toMatchObject({ succeeded: 40 - bad, failed: 0 });
+    expect(Object.values(scenario.stack.oci.requests.counts()).reduce((n, c) => n + (c.fault ?? 0), 0)).toBeGreaterThan(5);
+  }, 60_000);
+
+  describe('HR webhooks through API Gateway', () => {
+    const gateway = (scenario: Scenario, body: string, sign?: { secret?: string; timestamp?: number }) => {
+      const timestamp = String(sign?.timestamp ?? Math.floor(Date.now() / 1000));
+      const signature = signWebhook(sign?.secret ?? scenario.stack.webhookSecret, timestamp, body);
+      return {
+        'Fn-Intent': 'httprequest',
+        'Fn-Http-Method': 'POST',
+        'Fn-Http-Request-Url': '/hr/new-hires',
+        ...(sign ? { 'Fn-Http-H-X-Hr-Signature': signature, 'Fn-Http-H-X-Hr-Timestamp': timestamp } : {}),
+      };
+    };
+
+    it('accepts a signed request and answers with the result', async () => {
+      scenario = await startScenario();
+      const body = JSON.stringify(newHire());
+      const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body, {}) });
+      expect(response.headers['fn-http-status']).toBe('200');
+      expect(response.json).toMatchObject({ status: 'succeeded', employeeId: 'E104233' });
+    });
+
+    it.each([
+      ['unsigned', undefined],
+      ['forged', { secret: 'not-the-secret' }],
+      ['stale', { timestamp: Math.floor(Date.now() / 1000) - 3600 }],
+    ])('answers 401 to an %s request and writes nothing', async (_label, sign) => {
+      scenario = await startScenario();
+      const body = JSON.stringify(newHire());
+      const mark = scenario.stack.oci.requests.mark();
+      const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body, sign) });
+      expect(response.headers['fn-http-status']).toBe('401');
+      expect(response.json).toMatchObject({ status: 'rejected', errors: [{ code: 'UNAUTHENTICATED' }] });
+      expect(scenario.stack.oci.requests.iamWrites(mark)).toHaveLength(0);
+      expect(scenario.stack.oci.state.messages(scenario.stack.topicId)).toHaveLength(0);
+    });
+
+    it('answers 400 with the reasons to a signed but bad payload', async () => {
+      scenario = await startScenario();
+      const body = readFixture('events', 'new-hire-invalid.json');
+      const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body, {}) });
+      expect(response.headers['fn-http-status']).toBe('400');
+      expect((response.json as OnboardingResult).errors[0]?.problems?.length).toBeGreaterThan(5);
+      expect(scenario.stack.oci.requests.iamWrites()).toHaveLength(0);
+    });
+  });
+});
