@@ -13,4 +13,4 @@ FROM fnproject/node:22
 WORKDIR /function
 COPY --from=build /function/dist/func.js ./func.js
 # Keep these flags in step with FUNCTION_NODE_ARGS in src/local-oci/fn-harness.ts (a test checks it).
-ENTRYPOINT ["node", "--max-semi-space-size=2", "func.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--max-old-space-size=128", "func.js"]

@@ -41,9 +41,10 @@ export interface RunningFunction {
 
 /**
  * The Node flags the deployed container runs with (Dockerfile ENTRYPOINT). A small young generation
- * keeps a warm function's RSS flat near 100 MB instead of growing toward the memory limit.
+ * keeps a warm function's RSS flat near 100 MB; capping the old generation at 128 MB makes V8 collect
+ * before a 256 MB function runs out (Node and the bundle take about 90 MB outside the heap).
  */
-export const FUNCTION_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2'];
+export const FUNCTION_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=128'];
 
 /** The process died; the harness says so instead of hanging. */
 export class FunctionDiedError extends Error {}
