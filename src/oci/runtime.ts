@@ -141,7 +141,14 @@ export async function createOciRuntime(
           objects(),
           () => {
             if (namespace) return Promise.resolve(namespace);
-            ownNamespace ??= callOci('GetNamespace', () => objects().getNamespace({}), policy).then((r) => r.value);
+            // A failed look-up is not kept: the next call tries again.
+            ownNamespace ??= callOci('GetNamespace', () => objects().getNamespace({}), policy).then(
+              (r) => r.value,
+              (error: unknown) => {
+                ownNamespace = undefined;
+                throw error;
+              },
+            );
             return ownNamespace;
           },
           policy,
