@@ -96,3 +96,22 @@ export async function allPages<T>(
   } while (page);
   return items;
 }
+
+/**
+ * A create that treats "already exists" as done: a concurrent delivery may have won the race, so the
+ * resource is read back and reported as not created by this call.
+ */
+export async function createOrFind<T>(
+  create: () => Promise<T>,
+  find: () => Promise<T | undefined>,
+  alreadyExists: (error: OciCallError) => boolean,
+): Promise<{ record: T; created: boolean }> {
+  try {
+    return { record: await create(), created: true };
+  } catch (error) {
+    if (!(error instanceof OciCallError) || !alreadyExists(error)) throw error;
+    const found = await find();
+    if (found === undefined) throw error;
+    return { record: found, created: false };
+  }
+}

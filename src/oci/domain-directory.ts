@@ -2,7 +2,7 @@ import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { renderName } from '../core/policy/parser';
 import type { DirectoryGroup, DirectoryUser, IdentityDirectory } from '../core/ports';
 import type { OciCallError } from '../support/errors';
-import { type CallPolicy, callOci } from './call';
+import { type CallPolicy, callOci, createOrFind } from './call';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User';
@@ -53,7 +53,7 @@ export function domainDirectory(
   policy: CallPolicy,
 ): IdentityDirectory {
   // A create answered 409 lost a race with a concurrent delivery: read what is there instead.
-  const isConflict = (error: unknown) => (error as OciCallError).status === 409;
+  const isConflict = (error: OciCallError) => error.status === 409;
 
   const directory: IdentityDirectory = {
     kind: 'domain',
@@ -69,35 +69,34 @@ export function domainDirectory(
       const found = (response.users.resources ?? []).find((u) => u.userName.toLowerCase() === name.toLowerCase());
       return found && toUser(found);
     },
-    async createUser(spec, initialPassword) {
-      try {
-        const response = await callOci(
-          'CreateUser',
-          () =>
-            client.createUser({
-              attributes: USER_ATTRIBUTES,
-              user: {
-                schemas: [USER_SCHEMA, USER_EXTENSION],
-                userName: spec.name,
-                externalId: spec.employeeId,
-                description: spec.description,
-                displayName: `${spec.givenName} ${spec.familyName}`,
-                name: { givenName: spec.givenName, familyName: spec.familyName },
-                emails: [{ value: spec.email, type: 'work' as models.UserEmails.Type, primary: true }],
-                // The only place the bootstrap password is ever written: the SCIM password field of this request.
-                ...(initialPassword ? { password: initialPassword.reveal() } : {}),
-                urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { bypassNotification: !options.welcomeEmail },
-              },
-            }),
-          policy,
-        );
-        return { record: toUser(response.user), created: true };
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        const found = await directory.findUserByName(spec.name);
-        if (!found) throw error;
-        return { record: found, created: false };
-      }
+    createUser(spec, initialPassword) {
+      return createOrFind(
+        async () => {
+          const response = await callOci(
+            'CreateUser',
+            () =>
+              client.createUser({
+                attributes: USER_ATTRIBUTES,
+                user: {
+                  schemas: [USER_SCHEMA, USER_EXTENSION],
+                  userName: spec.name,
+                  externalId: spec.employeeId,
+                  description: spec.description,
+                  displayName: `${spec.givenName} ${spec.familyName}`,
+                  name: { givenName: spec.givenName, familyName: spec.familyName },
+                  emails: [{ value: spec.email, type: 'work' as models.UserEmails.Type, primary: true }],
+                  // The only place the bootstrap password is ever written: the SCIM password field of this request.
+                  ...(initialPassword ? { password: initialPassword.reveal() } : {}),
+                  urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { bypassNotification: !options.welcomeEmail },
+                },
+              }),
+            policy,
+          );
+          return toUser(response.user);
+        },
+        () => directory.findUserByName(spec.name),
+        isConflict,
+      );
     },
     async updateUser(id, changes) {
       const operations: models.Operations[] = [];
@@ -121,27 +120,26 @@ export function domainDirectory(
       const found = (response.groups.resources ?? []).find((g) => g.displayName.toLowerCase() === name.toLowerCase());
       return found && toGroup(found);
     },
-    async createGroup(spec) {
-      try {
-        const response = await callOci(
-          'CreateGroup',
-          () =>
-            client.createGroup({
-              group: {
-                schemas: [GROUP_SCHEMA],
-                displayName: spec.name,
-                urnIetfParamsScimSchemasOracleIdcsExtensionGroupGroup: { description: spec.description },
-              },
-            }),
-          policy,
-        );
-        return { record: toGroup(response.group), created: true };
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-        const found = await directory.findGroupByName(spec.name);
-        if (!found) throw error;
-        return { record: found, created: false };
-      }
+    createGroup(spec) {
+      return createOrFind(
+        async () => {
+          const response = await callOci(
+            'CreateGroup',
+            () =>
+              client.createGroup({
+                group: {
+                  schemas: [GROUP_SCHEMA],
+                  displayName: spec.name,
+                  urnIetfParamsScimSchemasOracleIdcsExtensionGroupGroup: { description: spec.description },
+                },
+              }),
+            policy,
+          );
+          return toGroup(response.group);
+        },
+        () => directory.findGroupByName(spec.name),
+        isConflict,
+      );
     },
     async groupIdsOfUser(userId) {
       const response = await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy);

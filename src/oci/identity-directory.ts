@@ -4,7 +4,7 @@ import { USER_NAME } from '../core/new-hire';
 import type { Created, DirectoryGroup, DirectoryPolicy, DirectoryUser, IdentityDirectory, PolicySpec, UserSpec } from '../core/ports';
 import { EMPLOYEE_TAG } from '../core/role-catalog';
 import type { OciCallError } from '../support/errors';
-import { allPages, type CallPolicy, callOci } from './call';
+import { allPages, type CallPolicy, callOci, createOrFind } from './call';
 
 const LIVE = new Set(['CREATING', 'ACTIVE', 'INACTIVE']);
 const ALREADY_EXISTS = new Set(['NotAuthorizedOrResourceAlreadyExists', 'Conflict', 'IdcsConversionError']);
@@ -48,25 +48,15 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
   const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-  async function createOrFind<T>(
+  const create = <T>(
     operation: string,
-    create: () => Promise<T>,
+    send: () => Promise<T>,
     find: () => Promise<T | undefined>,
     groupsAreNew = false,
-  ): Promise<Created<T>> {
-    try {
-      const retryAlso = (error: OciCallError) => groupsAreNew && isInvisibleGroup(error);
-      return {
-        record: await callOci(operation, create, newGroupPolicy(policy, groupsAreNew), { retryAlso }),
-        created: true,
-      };
-    } catch (error) {
-      if (!isAlreadyExists(error as OciCallError)) throw error;
-      const found = await find();
-      if (found === undefined) throw error;
-      return { record: found, created: false };
-    }
-  }
+  ): Promise<Created<T>> => {
+    const retryAlso = (error: OciCallError) => groupsAreNew && isInvisibleGroup(error);
+    return createOrFind(() => callOci(operation, send, newGroupPolicy(policy, groupsAreNew), { retryAlso }), find, isAlreadyExists);
+  };
 
   /** Lists by name (OCI filters, case aside) and keeps the live resource whose name matches. */
   async function findByName<T extends { name: string; lifecycleState: string }>(
@@ -91,7 +81,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       return user && toUser(user);
     },
     createUser(spec: UserSpec) {
-      return createOrFind(
+      return create(
         'CreateUser',
         async () =>
           toUser(
@@ -131,7 +121,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       return group && toGroup(group);
     },
     createGroup(spec) {
-      return createOrFind(
+      return create(
         'CreateGroup',
         async () =>
           toGroup(
@@ -180,7 +170,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       return found && toPolicy(found);
     },
     createPolicy(spec: PolicySpec, { groupsAreNew }) {
-      return createOrFind(
+      return create(
         'CreatePolicy',
         async () =>
           toPolicy(

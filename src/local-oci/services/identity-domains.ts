@@ -79,6 +79,13 @@ function listResponse<T>(items: readonly T[], request: ApiRequest, view: (item: 
   };
 }
 
+/** The operations of a SCIM PatchOp body; a body without any is a 400 invalidSyntax. */
+function patchOperations(request: ApiRequest): { op?: string; path?: string; value?: unknown }[] {
+  const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
+  if (!Array.isArray(patch.Operations) || patch.Operations.length === 0) throw scimError(400, 'Operations are required', 'invalidSyntax');
+  return patch.Operations;
+}
+
 export function identityDomainRoutes(domain: DomainState): Route[] {
   const route = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite = false): Route => ({
     method,
@@ -148,10 +155,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
       'PatchUser',
       (request) => {
         const target = user(request.params[0]);
-        const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
-        if (!Array.isArray(patch.Operations) || patch.Operations.length === 0)
-          throw scimError(400, 'Operations are required', 'invalidSyntax');
-        for (const { op, path, value } of patch.Operations) {
+        for (const { op, path, value } of patchOperations(request)) {
           if (op?.toLowerCase() !== 'replace') throw scimError(400, `Unsupported patch operation ${op}`, 'invalidSyntax');
           if (path === 'description' && typeof value === 'string') target.description = value;
           else if (path === 'emails' && Array.isArray(value)) target.emails = value as DomainUser['emails'];
@@ -205,10 +209,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
       'PatchGroup',
       (request) => {
         const target = group(request.params[0]);
-        const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
-        if (!Array.isArray(patch.Operations) || patch.Operations.length === 0)
-          throw scimError(400, 'Operations are required', 'invalidSyntax');
-        for (const operation of patch.Operations) {
+        for (const operation of patchOperations(request)) {
           const op = operation.op?.toLowerCase();
           if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
             throw scimError(400, `Unsupported patch operation ${operation.op} ${operation.path}`, 'invalidPath');
