@@ -39,8 +39,8 @@ function redact(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   return out;
 }
 
-/** Serialises one record; exported so tests can check the redaction without capturing stdout. */
-export function formatRecord(level: LogLevelName, message: string, bindings: LogFields, fields: LogFields | undefined): string {
+/** Serialises one record, redacted. */
+function formatRecord(level: LogLevelName, message: string, bindings: LogFields, fields: LogFields | undefined): string {
   const record = { level, time: new Date().toISOString(), ...bindings, ...fields, msg: message };
   return `${JSON.stringify(redact(record, 0, new WeakSet()))}\n`;
 }

@@ -180,6 +180,5 @@ export const RESOURCE_TYPES: ReadonlySet<string> = new Set([
 
 export const START_WORDS = ['allow', 'deny', 'define', 'endorse', 'admit'] as const;
 export const SUBJECT_WORDS = ['group', 'dynamic-group', 'any-user', 'any-group', 'service'] as const;
-export const LOCATION_WORDS = ['tenancy', 'compartment'] as const;
 export const CONDITION_OPERATORS = ['=', '!=', 'in', 'not in', 'before', 'after', 'between'] as const;
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
