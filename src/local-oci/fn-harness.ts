@@ -65,7 +65,9 @@ export async function startFunction(options: {
   const dir = mkdtempSync(join(tmpdir(), 'fn-'));
   const socketPath = join(dir, 'lsnr.sock');
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? FUNCTION_NODE_ARGS), options.entry], {
+  // FN_NODE runs the function on another Node binary (OCI Functions runs Node 22), the tests staying here.
+  const node = process.env.FN_NODE || process.execPath;
+  const child: ChildProcess = spawn(node, [...(options.nodeArgs ?? FUNCTION_NODE_ARGS), options.entry], {
     cwd: options.cwd ?? process.cwd(),
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,6 +32,12 @@ describe('Fn harness', () => {
     });
     const deadline = Date.parse((response.json as { deadline: string }).deadline);
     expect(deadline - Date.now()).toBeGreaterThan(3000);
+  });
+
+  it('runs the function on the Node named by FN_NODE, or on this one', async () => {
+    fn = await startFunction({ entry: fixturePath('functions', 'echo.js') });
+    const expected = process.env.FN_NODE ? execFileSync(process.env.FN_NODE, ['--version'], { encoding: 'utf8' }).trim() : process.version;
+    expect(((await fn.invoke('x')).json as { node: string }).node).toBe(expected);
   });
 
   it('notices a function process that died and says so on every later call', async () => {
