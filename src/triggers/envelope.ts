@@ -85,8 +85,13 @@ function decodeJson(json: unknown, watch: UploadWatch): { payload: Payload; even
  * Recognises what arrived: the Fn headers tell API Gateway (`Fn-Intent: httprequest`) and ONS
  * (`X-OCI-NS-MessageId`) deliveries; the body tells a hire, a batch, or an OCI event.
  */
+/** How the call came: known from the Fn headers alone, before the body is read. */
+export function deliveryVia(header: (name: string) => string | null): Delivery['via'] {
+  return header('Fn-Intent') === 'httprequest' ? 'api-gateway' : header('X-OCI-NS-MessageId') ? 'notifications' : 'direct';
+}
+
 export function decodeDelivery(body: string, header: (name: string) => string | null, watch: UploadWatch): Delivery {
-  const via = header('Fn-Intent') === 'httprequest' ? 'api-gateway' : header('X-OCI-NS-MessageId') ? 'notifications' : 'direct';
+  const via = deliveryVia(header);
   const messageId = header('X-OCI-NS-MessageId') ?? undefined;
   const { payload, eventId } = decodeJson(parseBody(body), watch);
   const dedupKey = messageId ? `ons:${messageId}` : eventId ? `event:${eventId}` : undefined;

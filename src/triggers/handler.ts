@@ -12,7 +12,7 @@ import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
-import { type Delivery, decodeDelivery } from './envelope';
+import { type Delivery, decodeDelivery, deliveryVia } from './envelope';
 import type { Invocation } from './invocation';
 import { readMarker, writeMarker } from './markers';
 import { runRows, runUpload } from './run-batch';
@@ -98,12 +98,36 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         log,
         onThrottled: () => throttle.throttled(),
       };
-      const decoded = decodeDelivery(body, header, { bucket: current.ONBOARDING_BUCKET, prefix: current.ONBOARDING_PREFIX });
+      const cfg = current;
+      const bind = async () => {
+        runtime ??= deps.loadRuntime(cfg, deps.env, policy);
+        const loaded = await runtime.catch((error: unknown) => {
+          runtime = undefined;
+          throw error;
+        });
+        services = loaded.forCall(callId, policy);
+        return { oci: loaded, bound: services };
+      };
+      // An API Gateway caller is authenticated before its body is even read: an unsigned request
+      // learns nothing, not even whether its payload would have been valid.
+      const gateway = deliveryVia(header) === 'api-gateway' ? await bind() : undefined;
+      if (gateway) {
+        const secret = await gateway.bound.webhookSecret?.read();
+        if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
+        // API Gateway passes the client's headers to the function as Fn-Http-H-<name>.
+        const clientHeader = (name: string) => ctx.getHeader(`Fn-Http-H-${name}`);
+        verifyWebhook(body, clientHeader, secret, {
+          signatureHeader: cfg.WEBHOOK_SIGNATURE_HEADER,
+          timestampHeader: cfg.WEBHOOK_TIMESTAMP_HEADER,
+          toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
+        });
+      }
+      const decoded = decodeDelivery(body, header, { bucket: cfg.ONBOARDING_BUCKET, prefix: cfg.ONBOARDING_PREFIX });
       delivery = decoded;
       log.info('delivery', { via: decoded.via, kind: decoded.payload.kind, eventId: decoded.eventId });
-      // A bad hire is refused before any call to OCI; through API Gateway only after authentication.
-      if (decoded.payload.kind === 'hire' && decoded.via !== 'api-gateway') parseNewHire(decoded.payload.input);
-      if (decoded.payload.kind === 'ignored' && decoded.via !== 'api-gateway') {
+      // A bad hire is refused before any call to OCI (through API Gateway, after authentication).
+      if (decoded.payload.kind === 'hire') parseNewHire(decoded.payload.input);
+      if (decoded.payload.kind === 'ignored') {
         result = {
           kind: 'notice',
           status: 'ignored',
@@ -111,24 +135,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
           reason: decoded.payload.reason,
         };
       } else {
-        runtime ??= deps.loadRuntime(current, deps.env, policy);
-        const oci = await runtime.catch((error: unknown) => {
-          runtime = undefined;
-          throw error;
-        });
-        const bound = oci.forCall(callId, policy);
-        services = bound;
-        if (decoded.via === 'api-gateway') {
-          const secret = await bound.webhookSecret?.read();
-          if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
-          // API Gateway passes the client's headers to the function as Fn-Http-H-<name>.
-          const clientHeader = (name: string) => ctx.getHeader(`Fn-Http-H-${name}`);
-          verifyWebhook(body, clientHeader, secret, {
-            signatureHeader: current.WEBHOOK_SIGNATURE_HEADER,
-            timestampHeader: current.WEBHOOK_TIMESTAMP_HEADER,
-            toleranceSeconds: current.WEBHOOK_TOLERANCE_SECONDS,
-          });
-        }
+        const { oci, bound } = gateway ?? (await bind());
         const catalog = inlineCatalog ?? (await (bound.catalog as CatalogSource).load());
         const inv: Invocation = {
           callId,
@@ -155,7 +162,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     if (services && current && shouldPublish(result)) {
       result = await publish(result, services, { deadline: deadline - RESPONSE_RESERVE_MS, maxAttempts: current.OCI_MAX_ATTEMPTS, log });
     }
-    if (delivery?.via === 'api-gateway') ctx.httpGateway.statusCode = httpStatus(result);
+    if (deliveryVia(header) === 'api-gateway') ctx.httpGateway.statusCode = httpStatus(result);
     // The durable record: OCI Logging keeps this line whatever happened to the notification.
     log.info('onboarding result', { result });
     return result;

@@ -209,6 +209,16 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
       expect(scenario.stack.oci.state.messages(scenario.stack.topicId)).toHaveLength(0);
     });
 
+    it('answers 401 to an unsigned request before reading its body, however malformed', async () => {
+      scenario = await startScenario();
+      for (const body of ['{"employeeId": ', readFixture('events', 'new-hire-invalid.json'), '42']) {
+        const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body) });
+        expect(response.headers['fn-http-status']).toBe('401');
+        expect(response.json).toMatchObject({ status: 'rejected', errors: [{ code: 'UNAUTHENTICATED' }] });
+        expect(JSON.stringify(response.json)).not.toMatch(/problems|not JSON/);
+      }
+    });
+
     it('answers 400 with the reasons to a signed but bad payload', async () => {
       scenario = await startScenario();
       const body = readFixture('events', 'new-hire-invalid.json');
