@@ -68,26 +68,14 @@ export async function createOciRuntime(
       return made;
     };
   };
-  const ons = lazy(() =>
-    placeClient(
-      new (require('oci-ons') as typeof import('oci-ons')).NotificationDataPlaneClient(provider, clientConfiguration),
-      auth.region,
-      template,
-    ),
+  const regional = <T extends { endpoint: string; regionId: string }>(make: () => T) =>
+    lazy(() => placeClient(make(), auth.region, template));
+  const ons = regional(
+    () => new (require('oci-ons') as typeof import('oci-ons')).NotificationDataPlaneClient(provider, clientConfiguration),
   );
-  const secrets = lazy(() =>
-    placeClient(
-      new (require('oci-secrets') as typeof import('oci-secrets')).SecretsClient(provider, clientConfiguration),
-      auth.region,
-      template,
-    ),
-  );
-  const objects = lazy(() =>
-    placeClient(
-      new (require('oci-objectstorage') as typeof import('oci-objectstorage')).ObjectStorageClient(provider, clientConfiguration),
-      auth.region,
-      template,
-    ),
+  const secrets = regional(() => new (require('oci-secrets') as typeof import('oci-secrets')).SecretsClient(provider, clientConfiguration));
+  const objects = regional(
+    () => new (require('oci-objectstorage') as typeof import('oci-objectstorage')).ObjectStorageClient(provider, clientConfiguration),
   );
 
   const catalogFor =
