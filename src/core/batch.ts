@@ -34,8 +34,8 @@ export interface BatchOutcome {
 }
 
 export interface BatchOptions {
-  /** The most hires onboarded at once. */
-  readonly concurrency: number;
+  /** How many hires may run at once (its maximum is the configured concurrency). */
+  readonly throttle: BatchThrottle;
   /** Whether another hire can start and finish, given the average time of one so far. */
   readonly canStartAnother: (averageRowMs: number) => boolean;
 }
@@ -85,11 +85,7 @@ function onlyTransient(row: RowResult): boolean {
  * Onboards many hires: every row is validated on its own (bad rows are reported, good rows go ahead),
  * each role's groups and policies are ensured once, then the hires run with bounded concurrency.
  */
-export async function onboardBatch(
-  rows: readonly BatchRow[],
-  context: OnboardingContext,
-  options: BatchOptions & { throttle: BatchThrottle },
-): Promise<BatchOutcome> {
+export async function onboardBatch(rows: readonly BatchRow[], context: OnboardingContext, options: BatchOptions): Promise<BatchOutcome> {
   const results = new Map<number, RowResult>();
   const valid: { line: number; desired: DesiredState }[] = [];
   for (const { line, input } of rows) {
@@ -141,7 +137,7 @@ export async function onboardBatch(
 
   await new Promise<void>((resolve) => {
     const pump = () => {
-      while (inFlight < Math.min(options.concurrency, options.throttle.limit) && queue.length > 0) {
+      while (inFlight < options.throttle.limit && queue.length > 0) {
         if (!options.canStartAnother(finished > 0 ? totalMs / finished : 0)) {
           notStarted.push(...queue.splice(0).map((q) => q.line));
           break;

@@ -12,7 +12,6 @@ const REPORT_RESERVE_MS = 2000;
 function batchOptions(inv: Invocation) {
   const stopAt = inv.deadline - inv.config.PUBLISH_RESERVE_MS - REPORT_RESERVE_MS;
   return {
-    concurrency: inv.config.BATCH_CONCURRENCY,
     throttle: inv.throttle,
     // Start another hire only if one more of average length still ends in time.
     canStartAnother: (averageRowMs: number) => Date.now() + Math.max(averageRowMs, 100) * 1.5 < stopAt,
