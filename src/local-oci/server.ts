@@ -9,6 +9,7 @@ import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route } from './http';
 import { makeOcid, makeRequestId } from './ocid';
 import { RequestLog } from './request-log';
+import { dynamicGroupRoutes } from './services/dynamic-groups';
 import { identityRoutes } from './services/identity';
 import { identityDomainRoutes } from './services/identity-domains';
 import { notificationRoutes } from './services/notifications';
@@ -81,6 +82,7 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
   const requests = new RequestLog();
   const routes: Route[] = [
     ...identityRoutes(state),
+    ...dynamicGroupRoutes(state),
     ...(state.domain ? identityDomainRoutes(state.domain) : []),
     ...secretsRoutes(state),
     ...notificationRoutes(state),

@@ -36,6 +36,13 @@ export interface PolicyRecord extends Lifecycle {
   statements: string[];
   freeformTags: Tags;
 }
+export interface DynamicGroupRecord extends Lifecycle {
+  id: string;
+  name: string;
+  description: string;
+  matchingRule: string;
+  freeformTags: Tags;
+}
 export interface CompartmentRecord {
   id: string;
   parentId: string;
@@ -119,6 +126,7 @@ export class TenancyState {
   readonly groups = new Map<string, GroupRecord>();
   readonly memberships = new Map<string, MembershipRecord>();
   readonly policies = new Map<string, PolicyRecord>();
+  readonly dynamicGroups = new Map<string, DynamicGroupRecord>();
   readonly compartments = new Map<string, CompartmentRecord>();
   readonly uiPasswords = new Map<string, { timeCreated: Date }>();
   readonly apiKeys = new Map<string, { fingerprint: string; userId: string; keyValue: string; timeCreated: Date }[]>();
