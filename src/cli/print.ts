@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { OnboardingResult } from '../core/result';
 
 export const out = (text = '') => process.stdout.write(`${text}\n`);
@@ -15,5 +15,4 @@ export function printSteps(result: OnboardingResult): void {
 /** The bundle `npm run build` writes: what OCI Functions runs. */
 export const bundlePath = () => join(__dirname, '..', '..', 'dist', 'func.js');
 
-/** A path the user typed, resolved where they typed it (npm runs scripts from the project root). */
-export const userPath = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+export { userPath } from './args';
