@@ -47,8 +47,16 @@ export interface LocalOci {
   readonly state: TenancyState;
   readonly faults: Faults;
   readonly requests: RequestLog;
+  /**
+   * Serves `info` at `GET /local-oci/state`, unsigned, so that a tool given only the URL can find
+   * the running local OCI's function config. Only paths and identifiers belong there, never keys.
+   */
+  publishState(info: unknown): void;
   stop(): Promise<void>;
 }
+
+/** Where a running local OCI publishes its state (see `LocalOci.publishState`). */
+export const STATE_PATH = '/local-oci/state';
 
 const REGION_PREFIX = /^\/r\/([a-z0-9-]+)(\/.*)$/;
 
@@ -57,9 +65,23 @@ const REGION_PREFIX = /^\/r\/([a-z0-9-]+)(\/.*)$/;
  * @example const oci = await startLocalOci(); client.endpoint = oci.endpointFor(oci.homeRegion); … await oci.stop();
  */
 export async function startLocalOci(options: LocalOciOptions = {}): Promise<LocalOci> {
+  const dir = mkdtempSync(join(tmpdir(), 'local-oci-'));
+  // The folder holds private keys: however the process ends (a crash, process.exit on a signal),
+  // it goes; a failed start removes it at once.
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
+  try {
+    return await listening(options, dir, () => process.removeListener('exit', removeDir));
+  } catch (error) {
+    removeDir();
+    process.removeListener('exit', removeDir);
+    throw error;
+  }
+}
+
+async function listening(options: LocalOciOptions, dir: string, forgetDir: () => void): Promise<LocalOci> {
   const homeRegion = options.homeRegion ?? 'us-ashburn-1';
   const defaultRegion = options.defaultRegion ?? 'eu-frankfurt-1';
-  const dir = mkdtempSync(join(tmpdir(), 'local-oci-'));
   const tenancyId = makeOcid('tenancy');
   const state = new TenancyState({
     tenancyId,
@@ -89,6 +111,7 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     ...objectStorageRoutes(state),
   ];
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
+  let published: unknown;
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -123,6 +146,8 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
         at: Date.now(),
         body: body.subarray(0, 65536).toString('utf8'),
       });
+
+    if (method === 'GET' && path === STATE_PATH && published !== undefined) return send(res, 200, published, {});
 
     const latency = faults.latencyFor(operation);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -248,7 +273,13 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
     state,
     faults,
     requests,
-    stop: () => stopServer(server, sockets, dir),
+    publishState: (info) => {
+      published = info;
+    },
+    stop: async () => {
+      await stopServer(server, sockets, dir);
+      forgetDir();
+    },
   };
 }
 
