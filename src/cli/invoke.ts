@@ -1,49 +1,103 @@
-// `npm run invoke -- <file | ->`: like `fn invoke`, against the local OCI (or, with --no-local, the config in the environment).
-import { readFileSync } from 'node:fs';
+// `npm run invoke -- [options] <event.json | ->`: like `fn invoke`. The bundled function runs under
+// the Fn harness against a fresh local OCI, a running one (`--local-oci`), or the OCI config in the
+// environment (`--no-local`), and the command exits with a code per result status (exit-status.ts).
+import type { InvokeResult, RunningFunction } from '../local-oci/fn-harness';
 import { startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-oci/stack';
-import { bundlePath, out, userPath } from './print';
+import { defineCommand, onShutdown, type ParsedCommandLine, readArgumentFile, runCommand, UsageError } from './args';
+import { exitCodeFor, INVOKE_EXIT_CODES } from './exit-status';
+import { resolveLocalOci } from './local-oci-state';
+import { bundlePath, out } from './print';
 
-const usage = 'usage: npm run invoke -- <event.json | -> [--content-type TYPE] [--header Name:Value]... [--no-local]';
+const spec = defineCommand({
+  name: 'invoke',
+  usage: 'npm run invoke -- [options] <event.json | ->',
+  summary: [
+    'Sends one event (a hire, a batch, an OCI event…) to the bundled function, as the Fn agent does, and prints',
+    'the response. By default against a fresh local OCI with an identity domain; --local-oci uses a running one,',
+    'so a second call shows a replay (every step unchanged).',
+  ].join('\n'),
+  options: {
+    'local-oci': { type: 'string', value: 'URL|FILE', description: 'a running `npm run local-oci`: its endpoint or its state file' },
+    classic: { type: 'boolean', description: 'the fresh local OCI has no identity domain (classic IAM)' },
+    'no-local': { type: 'boolean', description: 'no local OCI: the function uses the OCI config in your environment' },
+    'content-type': { type: 'string', value: 'TYPE', description: 'the request content type (default application/json)' },
+    header: { type: 'string', multiple: true, value: 'NAME:VALUE', description: 'a request header, e.g. X-OCI-NS-MessageId:m-1' },
+    logs: { type: 'boolean', description: "print the function's log lines on stderr (also SHOW_LOGS=1)" },
+  },
+  positionals: { min: 0, max: 1, label: 'the event file (or - for standard input)' },
+  notes: [INVOKE_EXIT_CODES],
+});
 
-async function main(argv: string[]): Promise<number> {
-  const file = argv.find((a, i) => !a.startsWith('--') && !['--content-type', '--header'].includes(argv[i - 1] ?? ''));
-  if (!file) {
-    console.error(usage);
-    return 2;
-  }
-  const body = readFileSync(file === '-' ? 0 : userPath(file));
-  const contentType =
-    argv[argv.indexOf('--content-type') + 1] && argv.includes('--content-type')
-      ? argv[argv.indexOf('--content-type') + 1]
-      : 'application/json';
-  const headers: Record<string, string> = {};
-  argv.forEach((arg, i) => {
-    const value = argv[i + 1];
-    if (arg === '--header' && value?.includes(':'))
-      headers[value.slice(0, value.indexOf(':')).trim()] = value.slice(value.indexOf(':') + 1).trim();
-  });
-  const local = !argv.includes('--no-local');
-  const stack = local ? await startLocalStack() : undefined;
-  const env = stack
-    ? stack.functionEnv
-    : Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const fn = await startFunction({ entry: bundlePath(), env });
-  try {
-    const response = await fn.invoke(body, { contentType: contentType ?? 'application/json', headers });
-    out(response.json === undefined ? response.body : JSON.stringify(response.json, null, 2));
-    if (process.env.SHOW_LOGS === '1') for (const line of [...fn.stdout, ...fn.stderr]) console.error(line);
-    return response.status === 200 ? 0 : 1;
-  } finally {
-    await fn.stop();
-    await stack?.oci.stop();
-  }
+type Args = ParsedCommandLine<typeof spec.options>;
+
+/** Where the function's config comes from, and how to let go of it. */
+interface Target {
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+async function targetFor({ values }: Args): Promise<Target> {
+  const chosen = [values['local-oci'] !== undefined, values['no-local'] === true, values.classic === true].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('choose one of --local-oci, --no-local and --classic');
+  if (values['local-oci'] !== undefined) {
+    const state = await resolveLocalOci(values['local-oci']);
+    process.stderr.write(`invoke: using the local OCI at ${state.endpoint}\n`);
+    return { env: state.functionEnv, stop: async () => {} };
+  }
+  if (values['no-local']) {
+    const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+    return { env, stop: async () => {} };
+  }
+  const stack = await startLocalStack(values.classic ? {} : { identityDomain: 'Employees' });
+  onShutdown(() => stack.oci.stop());
+  return { env: stack.functionEnv, stop: () => stack.oci.stop() };
+}
+
+function headersOf(values: Args['values']): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const colon = header.indexOf(':');
+    if (colon < 1) throw new UsageError(`--header takes NAME:VALUE, not "${header}"`);
+    headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/**
+ * One way of calling the function, prepared from the arguments (files read, values checked) before
+ * anything starts. A new mode, such as an upload, is another function returning a Mode.
+ */
+type Mode = (fn: RunningFunction) => Promise<InvokeResult>;
+
+/** The event file (or standard input) as the request body. */
+function sendEvent({ values, positionals }: Args): Mode {
+  const [file] = positionals;
+  if (file === undefined) throw new UsageError('missing the event file (or - for standard input)');
+  const body = readArgumentFile(file);
+  const options = { contentType: values['content-type'] ?? 'application/json', headers: headersOf(values) };
+  return (fn) => fn.invoke(body, options);
+}
+
+function modeFor(args: Args): Mode {
+  return sendEvent(args);
+}
+
+runCommand(spec, async (args) => {
+  const mode = modeFor(args);
+  const target = await targetFor(args);
+  try {
+    const fn = await startFunction({ entry: bundlePath(), env: target.env });
+    onShutdown(() => fn.stop());
+    try {
+      const response = await mode(fn);
+      out(response.json === undefined ? response.body : JSON.stringify(response.json, null, 2));
+      if (args.values.logs || process.env.SHOW_LOGS === '1') for (const line of [...fn.stdout, ...fn.stderr]) console.error(line);
+      return exitCodeFor(response.status, response.json);
+    } finally {
+      await fn.stop();
+    }
+  } finally {
+    await target.stop();
+  }
+});

@@ -1,33 +1,64 @@
-// `npm run local-oci -- [--port N]`: the local OCI on its own, until interrupted.
+// `npm run local-oci -- [--port N] [--domain NAME | --classic]`: the local OCI on its own, seeded for
+// the function, until interrupted. Other commands find it by its URL or its state file.
 import { startLocalStack } from '../local-oci/stack';
+import { defineCommand, integerArg, onShutdown, runCommand, UsageError } from './args';
+import { writeStateFile } from './local-oci-state';
 import { out } from './print';
 
-async function main(argv: string[]): Promise<void> {
-  const portArg = argv.indexOf('--port');
-  const port = portArg >= 0 ? Number(argv[portArg + 1]) : 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port takes a port number (0 picks a free one)');
-  const stack = await startLocalStack({ port });
-  const { oci } = stack;
-  out(
-    JSON.stringify({
-      endpoint: oci.endpoint,
-      endpointTemplate: oci.endpointTemplate,
-      homeRegion: oci.homeRegion,
-      defaultRegion: oci.defaultRegion,
-      tenancyId: oci.credentials.tenancyId,
-      configFile: oci.credentials.files.configFile,
-      resourcePrincipalEnv: oci.credentials.resourcePrincipalEnv,
-      functionEnv: { ...stack.functionEnv, ROLE_CATALOG: '(examples/role-catalog.json)' },
-    }),
-  );
-  const stop = () => {
-    oci.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+const spec = defineCommand({
+  name: 'local-oci',
+  usage: 'npm run local-oci -- [--port N] [--domain NAME | --classic] [--quiet]',
+  summary: [
+    'Runs the local OCI (Identity, Identity Domains, Vault, ONS, Object Storage) seeded for the function, until',
+    'Ctrl-C. Prints one JSON line: endpoints, the state file, and the function config. Then one line per OCI call.',
+    'Use it from another terminal: npm run invoke -- --local-oci <endpoint or state file> examples/new-hire.json',
+  ].join('\n'),
+  options: {
+    port: { type: 'string', value: 'N', description: 'port on 127.0.0.1 (default 0: a free one)' },
+    domain: { type: 'string', value: 'NAME', description: 'name of the identity domain (default Employees)' },
+    classic: { type: 'boolean', description: 'a tenancy without identity domains: classic IAM only' },
+    quiet: { type: 'boolean', short: 'q', description: 'do not print a line per OCI call' },
+  },
+  notes: ['The credential folder (admin API key, resource-principal token and key) is removed when it stops, however it stops.'],
+});
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+runCommand(spec, async ({ values }) => {
+  const port = integerArg('--port', values.port ?? '0', { min: 0, max: 65535 });
+  if (values.classic && values.domain) throw new UsageError('--classic and --domain exclude each other');
+  const stack = await startLocalStack({ port, ...(values.classic ? {} : { identityDomain: values.domain ?? 'Employees' }) }).catch(
+    (error: unknown) => {
+      if ((error as { code?: string }).code === 'EADDRINUSE')
+        throw new UsageError(`port ${port} is in use; choose another, or 0 for a free one`);
+      throw error;
+    },
+  );
+  const { oci } = stack;
+  onShutdown(() => oci.stop());
+  const state = writeStateFile(oci.credentials.files.dir, {
+    endpoint: oci.endpoint,
+    homeRegion: oci.homeRegion,
+    defaultRegion: oci.defaultRegion,
+    tenancyId: oci.credentials.tenancyId,
+    ...(oci.state.domain ? { identityDomain: oci.state.domain.name } : {}),
+    configFile: oci.credentials.files.configFile,
+    topicId: stack.topicId,
+    uploadBucket: stack.uploadBucket,
+    stateBucket: stack.stateBucket,
+    // Paths to the resource-principal token and key, identifiers, and the catalog: no key material.
+    functionEnv: stack.functionEnv,
+  });
+  oci.publishState(state);
+  out(JSON.stringify(state));
+  if (!values.quiet) {
+    let seen = oci.requests.mark();
+    setInterval(() => {
+      for (const call of oci.requests.entries(seen))
+        process.stderr.write(
+          `${call.status} ${call.operation.padEnd(28)} ${call.region} ${call.iamWrite && call.outcome === 'ok' ? 'IAM write' : ''}\n`,
+        );
+      seen = oci.requests.mark();
+    }, 200);
+  }
+  // Runs until a signal; runCommand then stops the local OCI, which removes its folder.
+  return new Promise<number>(() => {});
 });
