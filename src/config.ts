@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { parseRoleCatalogText, type RoleCatalog } from './core/role-catalog';
 import { problemsOf } from './core/validation';
-import { ErrorCode, ValidationError } from './support/errors';
+import { ErrorCode, type Problem, ValidationError } from './support/errors';
 
 const ocid = (type: string) => z.string().regex(new RegExp(`^ocid1\\.${type}\\.`), `must be an OCID of type ${type}`);
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -83,10 +84,29 @@ const configSchema = z
     }
   });
 
-export type FunctionConfig = Readonly<z.infer<typeof configSchema>>;
+export type FunctionConfig = Readonly<
+  z.infer<typeof configSchema> & {
+    /** ROLE_CATALOG parsed and validated with the rest of the config, before any call to OCI. */
+    inlineCatalog: RoleCatalog | undefined;
+  }
+>;
+
+/** Validates an inline catalog; its problems are reported under `ROLE_CATALOG.<path>` with the config's. */
+function inlineCatalogOf(text: unknown, problems: Problem[]): RoleCatalog | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseRoleCatalogText(text, 'ROLE_CATALOG');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    for (const problem of error.problems)
+      problems.push({ path: problem.path === '(root)' ? 'ROLE_CATALOG' : `ROLE_CATALOG.${problem.path}`, message: problem.message });
+    return undefined;
+  }
+}
 
 /**
- * Parses the function's config once; throws one INVALID_CONFIG error listing every problem.
+ * Parses the function's config once; throws one INVALID_CONFIG error listing every problem: the
+ * keys and, when the catalog is inline, every finding in it.
  * @example const config = parseConfig(process.env);
  */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): FunctionConfig {
@@ -94,7 +114,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     Object.keys(configSchema.innerType().shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
   );
   const parsed = configSchema.safeParse(relevant);
-  if (!parsed.success)
-    throw new ValidationError(ErrorCode.InvalidConfig, 'The function configuration is not valid', problemsOf(parsed.error));
-  return Object.freeze(parsed.data);
+  const problems = parsed.success ? [] : problemsOf(parsed.error);
+  const inlineCatalog = inlineCatalogOf(relevant.ROLE_CATALOG, problems);
+  if (!parsed.success || problems.length > 0)
+    throw new ValidationError(ErrorCode.InvalidConfig, 'The function configuration is not valid', problems);
+  return Object.freeze({ ...parsed.data, inlineCatalog });
 }

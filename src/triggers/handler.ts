@@ -7,7 +7,6 @@ import { parseNewHire } from '../core/new-hire';
 import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
 import { type BatchResult, countOutcomes, type NoticeResult, type OnboardingResult, Status } from '../core/result';
-import { parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
 import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
@@ -60,8 +59,6 @@ function httpStatus(result: HandlerResult): number {
  */
 export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: Context) => Promise<HandlerResult> {
   let config: FunctionConfig | undefined;
-  /** An inline catalog, validated with the config: before any call to OCI. */
-  let inlineCatalog: RoleCatalog | undefined;
   let runtime: Promise<OciRuntime> | undefined;
 
   return async (input, ctx) => {
@@ -90,7 +87,6 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     try {
       config ??= parseConfig(deps.env);
       current = config;
-      if (current.ROLE_CATALOG) inlineCatalog ??= parseRoleCatalogText(current.ROLE_CATALOG, 'ROLE_CATALOG');
       const throttle = new BatchThrottle(current.BATCH_CONCURRENCY);
       const policy: CallPolicy = {
         deadline: deadline - current.PUBLISH_RESERVE_MS,
@@ -136,7 +132,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         };
       } else {
         const { oci, bound } = gateway ?? (await bind());
-        const catalog = inlineCatalog ?? (await (bound.catalog as CatalogSource).load());
+        const catalog = current.inlineCatalog ?? (await (bound.catalog as CatalogSource).load());
         const inv: Invocation = {
           callId,
           log,

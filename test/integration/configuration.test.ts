@@ -72,12 +72,20 @@ describe('configuration, credentials and the role catalog', () => {
     }
   });
 
-  it('refuses an invalid inline role catalog before any call to OCI, listing every finding', async () => {
+  it('refuses an invalid inline role catalog with the other config problems, before any call to OCI', async () => {
+    // Prepare: a bad catalog and no ONS topic: both must be reported in one round.
     stack = await startLocalStack({ catalog: readFixture('catalogs', 'invalid-catalog.json') });
-    const { result } = await invokeWith(stack.functionEnv, fixtureJson('events', 'new-hire-minimal.json'));
+    const { ONS_TOPIC_ID: _topic, ...env } = stack.functionEnv;
+
+    // Act
+    const { result } = await invokeWith(env, fixtureJson('events', 'new-hire-minimal.json'));
+
+    // Assess
     expect(result.status).toBe('failed');
-    expect(result.errors[0]?.code).toBe('INVALID_ROLE_CATALOG');
-    expect(result.errors[0]?.problems?.length).toBeGreaterThanOrEqual(5);
+    expect(result.errors[0]?.code).toBe('INVALID_CONFIG');
+    const paths = result.errors[0]?.problems?.map((p) => p.path) ?? [];
+    expect(paths).toContain('ONS_TOPIC_ID');
+    expect(paths.filter((path) => path.startsWith('ROLE_CATALOG.')).length).toBeGreaterThanOrEqual(5);
     expect(stack.oci.requests.entries()).toHaveLength(0);
   });
 
