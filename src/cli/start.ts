@@ -65,7 +65,8 @@ const scenes: readonly Scene[] = [
     event: 'new-hire.json',
     check: (run) => succeeded(run) ?? (run.iamWrites > 0 ? undefined : 'nothing was written'),
     explain: (_run, { stack, classic }) => {
-      if (classic) return ['  Classic IAM: the console password is left to OCI (a one-time password on request).'];
+      if (classic)
+        return ['  Classic IAM: no console password is set (OCI would only generate a one-time password); see README "Console passwords".'];
       const user = [...(stack.oci.state.domain?.users.values() ?? [])].at(-1);
       if (!user) return ['  (no user in the domain)'];
       const fromVault = user.passwordHash === createHash('sha256').update(BOOTSTRAP_PASSWORD).digest('hex');
