@@ -34,6 +34,8 @@ type Args = ParsedCommandLine<typeof spec.options>;
 /** Where the function's config comes from, and how to let go of it. */
 interface Target {
   readonly env: Record<string, string>;
+  /** What the local OCI counted since the call started, when this process runs it. */
+  readonly tally?: () => string;
   stop(): Promise<void>;
 }
 
@@ -51,7 +53,12 @@ async function targetFor({ values }: Args): Promise<Target> {
   }
   const stack = await startLocalStack(values.classic ? {} : { identityDomain: 'Employees' });
   onShutdown(() => stack.oci.stop());
-  return { env: stack.functionEnv, stop: () => stack.oci.stop() };
+  const { requests } = stack.oci;
+  return {
+    env: stack.functionEnv,
+    tally: () => `invoke: the local OCI answered ${requests.entries().length} calls, ${requests.iamWrites().length} of them IAM writes`,
+    stop: () => stack.oci.stop(),
+  };
 }
 
 function headersOf(values: Args['values']): Record<string, string> {
@@ -93,6 +100,7 @@ runCommand(spec, async (args) => {
       const response = await mode(fn);
       out(response.json === undefined ? response.body : JSON.stringify(response.json, null, 2));
       if (args.values.logs || process.env.SHOW_LOGS === '1') for (const line of [...fn.stdout, ...fn.stderr]) console.error(line);
+      if (target.tally) console.error(target.tally());
       return exitCodeFor(response.status, response.json);
     } finally {
       await fn.stop();

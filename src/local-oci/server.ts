@@ -68,15 +68,25 @@ export async function startLocalOci(options: LocalOciOptions = {}): Promise<Loca
   const dir = mkdtempSync(join(tmpdir(), 'local-oci-'));
   // The folder holds private keys: however the process ends (a crash, process.exit on a signal),
   // it goes; a failed start removes it at once.
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', removeDir);
+  removeAtExit(dir);
   try {
-    return await listening(options, dir, () => process.removeListener('exit', removeDir));
+    return await listening(options, dir, () => credentialDirs.delete(dir));
   } catch (error) {
-    removeDir();
-    process.removeListener('exit', removeDir);
+    rmSync(dir, { recursive: true, force: true });
+    credentialDirs.delete(dir);
     throw error;
   }
+}
+
+/** Credential folders of local OCIs still running in this process; one exit hook removes them all. */
+const credentialDirs = new Set<string>();
+function removeAtExit(dir: string): void {
+  if (!process.listeners('exit').includes(removeCredentialDirs)) process.on('exit', removeCredentialDirs);
+  credentialDirs.add(dir);
+}
+function removeCredentialDirs(): void {
+  for (const dir of credentialDirs) rmSync(dir, { recursive: true, force: true });
+  credentialDirs.clear();
 }
 
 async function listening(options: LocalOciOptions, dir: string, forgetDir: () => void): Promise<LocalOci> {
