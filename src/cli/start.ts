@@ -64,10 +64,11 @@ const scenes: readonly Scene[] = [
     title: 'A new hire (examples/new-hire.json)',
     event: 'new-hire.json',
     check: (run) => succeeded(run) ?? (run.iamWrites > 0 ? undefined : 'nothing was written'),
-    explain: (_run, { stack, classic }) => {
+    explain: (run, { stack, classic }) => {
       if (classic)
         return ['  Classic IAM: no console password is set (OCI would only generate a one-time password); see README "Console passwords".'];
-      const user = [...(stack.oci.state.domain?.users.values() ?? [])].at(-1);
+      const userName = 'userName' in run.result ? run.result.userName : undefined;
+      const user = [...(stack.oci.state.domain?.users.values() ?? [])].find((u) => u.userName === userName);
       if (!user) return ['  (no user in the domain)'];
       const fromVault = user.passwordHash === createHash('sha256').update(BOOTSTRAP_PASSWORD).digest('hex');
       return [
