@@ -38,7 +38,7 @@ describe('the policy parser on statements from Oracle documentation', () => {
     ).toEqual({
       kind: 'allow',
       subject: { kind: 'group', names: [{ domain: 'My Domain', name: 'Net Admins' }, { name: 'B' }] },
-      grant: { kind: 'permissions', permissions: ['OBJECT_READ'] },
+      grant: { kind: 'permissions', permissions: ['OBJECT_READ'], column: 44 },
       location: { kind: 'compartment', path: ['a', 'b'] },
       condition: {
         kind: 'all',
@@ -68,6 +68,116 @@ describe('findings on broken and dangerous statements', () => {
         "Allow group IAMAdmins to use groups in tenancy where all {target.group.name != 'Administrators', request.region = 'iad'}",
       ),
     ).toEqual([]);
+  });
+});
+
+describe('the whole language as Oracle publishes it', () => {
+  it('reads Define compartment, with and without "id" (both forms appear on Oracle pages)', () => {
+    expect(parseStatement('Define compartment Acceptor as id ocid1.compartment.oc1..aaaa').statement).toEqual({
+      kind: 'define',
+      what: 'compartment',
+      alias: 'Acceptor',
+      ocid: 'ocid1.compartment.oc1..aaaa',
+    });
+    expect(parseStatement('Define compartment Acceptor as ocid1.compartment.oc1..aaaa').statement).toMatchObject({ what: 'compartment' });
+  });
+
+  it('reads associate … with … in Endorse and Admit', () => {
+    const endorse = parseStatement(
+      'Endorse group NetAdmins to associate local-peering-gateways in compartment Requestor with local-peering-gateways in tenancy Acceptor',
+    ).statement;
+    expect(endorse).toMatchObject({
+      kind: 'endorse',
+      location: { kind: 'compartment', path: ['Requestor'] },
+      grant: { kind: 'associate', resource: 'local-peering-gateways', withLocation: { kind: 'tenancy', alias: 'Acceptor' } },
+    });
+    const admit = parseStatement(
+      'Admit group NetAdmins of tenancy Requestor to associate local-peering-gateways in tenancy Requestor with local-peering-gateways in compartment Shared',
+    ).statement;
+    expect(admit).toMatchObject({ kind: 'admit', ofTenancy: 'Requestor', location: { kind: 'tenancy', alias: 'Requestor' } });
+    expect(checkStatement('Allow group X to associate vcns in tenancy with vcns in tenancy')[0]?.rule).toBe('syntax');
+  });
+
+  it('reads functions in conditions, and variables as values', () => {
+    expect(
+      parseStatement("Allow group X to read buckets in compartment A where sets-intersect(request.principal.group.tag.ns.role, ('a', 'b'))")
+        .statement,
+    ).toMatchObject({
+      condition: {
+        kind: 'function',
+        name: 'sets-intersect',
+        variable: 'request.principal.group.tag.ns.role',
+        values: [
+          { kind: 'string', text: 'a' },
+          { kind: 'string', text: 'b' },
+        ],
+      },
+    });
+    expect(
+      parseStatement('Allow any-user to use volumes in compartment A where target.compartment.id = request.principal.compartment.id')
+        .statement,
+    ).toMatchObject({ condition: { values: [{ kind: 'variable', text: 'request.principal.compartment.id' }] } });
+  });
+
+  it('reads Deny, Deny Admit and Deny Endorse (Oracle "Deny Policies"), and never flags a deny', () => {
+    expect(parseStatement('Deny admit group X of tenancy T to manage buckets in tenancy').statement).toMatchObject({
+      kind: 'admit',
+      deny: true,
+    });
+    expect(parseStatement('Deny endorse group X to manage buckets in any-tenancy').statement).toMatchObject({
+      kind: 'endorse',
+      deny: true,
+    });
+    expect(checkStatement('Deny any-user to manage all-resources in tenancy')).toEqual([]);
+    expect(normaliseStatement('DENY Endorse group X to manage buckets in any-tenancy')).toBe(
+      'deny endorse group x to manage buckets in any-tenancy',
+    );
+  });
+
+  it('reads a resource principal subject as the PaaS prerequisites page writes it', () => {
+    expect(parseStatement('Allow resource psmrp psm to inspect vcns in compartment A').statement).toMatchObject({
+      subject: { kind: 'resource', resourceType: 'psmrp', names: ['psm'] },
+    });
+  });
+
+  it('knows the resource types of the Policy Reference and names the nearest for a typo', () => {
+    for (const type of ['secret-family', 'bastion-session', 'vss-family', 'fn-invocation', 'domains', 'cloud-guard-family', 'zpr-policy'])
+      expect(checkStatement(`Allow group X to read ${type} in tenancy`)).toEqual([]);
+    expect(checkStatement('Allow group X to read usage-report in tenancy')[0]?.message).toContain('nearest known: usage-reports');
+  });
+});
+
+describe('guards, read as OCI reads them', () => {
+  const clean = (statement: string) => expect(checkStatement(statement), statement).toEqual([]);
+
+  it('a pin of target.group.name to names or patterns that cannot match Administrators is a guard', () => {
+    clean("Allow group Ops to use groups in tenancy where target.group.name = 'developers'");
+    clean('Allow group Ops to use groups in tenancy where target.group.name = /dev-*/');
+    clean("Allow group Ops to use groups in tenancy where target.group.name in ('a', 'b')");
+    clean("Allow group Ops to use users in tenancy where target.group.name not in ('Administrators', 'Auditors')");
+    expect(checkStatement("Allow group Ops to use groups in tenancy where target.group.name in ('a', 'Administrators')")[0]?.rule).toBe(
+      'iam-admin-unguarded',
+    );
+  });
+
+  it('a grant whose only other way past the guard is read-only is guarded', () => {
+    clean(
+      "Allow group Ops to manage groups in tenancy where any {target.group.name != 'Administrators', request.permission = 'GROUP_INSPECT'}",
+    );
+    clean("Allow group Ops to manage policies in tenancy where any {target.policy.name = /team-*/, request.operation = 'ListPolicies'}");
+  });
+
+  it('users are guarded by membership, read-only or create-only conditions, and only those', () => {
+    clean("Allow group HR to manage users in tenancy where any {request.permission = 'USER_CREATE', request.permission = 'USER_READ'}");
+    expect(checkStatement("Allow group HR to manage users in tenancy where request.permission = 'USER_UPDATE'")[0]?.message).toMatch(
+      /cannot be told apart from an administrator/,
+    );
+  });
+
+  it('names the fix that fits the resource type', () => {
+    expect(checkStatement('Allow group P to manage policies in tenancy')[0]?.message).toContain('target.policy.name');
+    expect(checkStatement('Allow group P to manage groups in tenancy')[0]?.message).toContain("target.group.name != 'Administrators'");
+    expect(checkStatement('Allow group P to manage domains in tenancy')[0]?.message).toContain('use or read domains');
   });
 });
 

@@ -2,9 +2,10 @@ import type { Condition, Grant, Location, ParsedStatement, PrincipalName, Statem
 import { PolicySyntaxError } from './errors';
 import { scan, type Token } from './scanner';
 import { nearest } from './suggest';
-import { RESOURCE_TYPES, START_WORDS, SUBJECT_WORDS, VERBS, type Verb } from './vocabulary';
+import { CONDITION_FUNCTIONS, RESOURCE_TYPES, START_WORDS, SUBJECT_WORDS, VERBS, type Verb } from './vocabulary';
 
 const SIMPLE_NAME = /^[A-Za-z0-9._-]+$/;
+const VARIABLE = /^(request|target)\.[a-z0-9_.-]+$/;
 
 /** Reads tokens one statement long; keywords compare without regard to case. */
 class Parser {
@@ -65,51 +66,89 @@ class Parser {
 
   statement(): Statement {
     const start = this.keyword(...START_WORDS);
-    switch (start) {
-      case 'define': {
-        const what = this.keyword('tenancy', 'group', 'dynamic-group') as 'tenancy' | 'group' | 'dynamic-group';
-        const alias = this.name();
-        this.keyword('as');
-        const ocid = this.ocid();
-        this.end();
-        return { kind: 'define', what, alias: alias.name, ocid };
-      }
-      case 'endorse': {
-        const subject = this.subject();
-        this.keyword('to');
-        const grant = this.grant();
-        this.keyword('in');
-        let tenancy = 'any-tenancy';
-        if (this.isWord('any-tenancy')) this.next();
-        else {
-          this.keyword('tenancy', 'any-tenancy');
-          tenancy = this.name().name;
-        }
-        const condition = this.optionalCondition();
-        return { kind: 'endorse', subject, grant, tenancy, ...(condition ? { condition } : {}) };
-      }
-      case 'admit': {
-        const subject = this.subject();
-        this.keyword('of');
-        this.keyword('tenancy');
-        const ofTenancy = this.name().name;
-        this.keyword('to');
-        const grant = this.grant();
-        this.keyword('in');
-        const location = this.location();
-        const condition = this.optionalCondition();
-        return { kind: 'admit', subject, ofTenancy, grant, location, ...(condition ? { condition } : {}) };
-      }
-      default: {
-        const subject = this.subject();
-        this.keyword('to');
-        const grant = this.grant();
-        this.keyword('in');
-        const location = this.location();
-        const condition = this.optionalCondition();
-        return { kind: start as 'allow' | 'deny', subject, grant, location, ...(condition ? { condition } : {}) };
-      }
+    if (start === 'define') return this.define();
+    // Oracle's "Deny Policies" page: deny statements mirror allow ones, including `deny admit` and `deny endorse`.
+    if (start === 'deny' && (this.isWord('admit') || this.isWord('endorse'))) {
+      const crossTenancy = this.next().value.toLowerCase() as 'admit' | 'endorse';
+      return crossTenancy === 'admit' ? this.admit(true) : this.endorse(true);
     }
+    if (start === 'endorse') return this.endorse(false);
+    if (start === 'admit') return this.admit(false);
+    const subject = this.subject();
+    this.keyword('to');
+    const { grant, location } = this.grantAndLocation('home');
+    const condition = this.optionalCondition();
+    return { kind: start as 'allow' | 'deny', subject, grant, location, ...(condition ? { condition } : {}) };
+  }
+
+  /** `Define tenancy|group|dynamic-group|compartment <alias> as [id] <ocid>` (Cross-Tenancy Access Policies). */
+  define(): Statement {
+    const what = this.keyword('tenancy', 'group', 'dynamic-group', 'compartment') as 'tenancy' | 'group' | 'dynamic-group' | 'compartment';
+    const alias = this.name();
+    this.keyword('as');
+    // Oracle's pages write `Define compartment X as id <ocid>` and `… as <ocid>`; both are read.
+    if (this.isWord('id')) this.next();
+    const ocid = this.ocid();
+    this.end();
+    return { kind: 'define', what, alias: alias.name, ocid };
+  }
+
+  endorse(deny: boolean): Statement {
+    const subject = this.subject();
+    this.keyword('to');
+    const { grant, location } = this.grantAndLocation('endorse');
+    const condition = this.optionalCondition();
+    return { kind: 'endorse', ...(deny ? { deny: true as const } : {}), subject, grant, location, ...(condition ? { condition } : {}) };
+  }
+
+  admit(deny: boolean): Statement {
+    const subject = this.subject();
+    this.keyword('of');
+    this.keyword('tenancy');
+    const ofTenancy = this.name().name;
+    this.keyword('to');
+    const { grant, location } = this.grantAndLocation('admit');
+    const condition = this.optionalCondition();
+    return {
+      kind: 'admit',
+      ...(deny ? { deny: true as const } : {}),
+      subject,
+      ofTenancy,
+      grant,
+      location,
+      ...(condition ? { condition } : {}),
+    };
+  }
+
+  /**
+   * `<verb> <resource> in <location>`, `{PERMISSIONS} in <location>`, or, in cross-tenancy statements,
+   * `associate <resource> in <location> with <resource> in <location>`.
+   */
+  grantAndLocation(context: 'home' | 'endorse' | 'admit'): { grant: Grant; location: Location } {
+    if (context !== 'home' && this.isWord('associate')) {
+      this.next();
+      const resourceToken = this.resourceType();
+      this.keyword('in');
+      const location = this.location('cross');
+      this.keyword('with');
+      const withToken = this.resourceType();
+      this.keyword('in');
+      const withLocation = this.location('cross');
+      return {
+        grant: {
+          kind: 'associate',
+          resource: resourceToken.value.toLowerCase(),
+          resourceColumn: resourceToken.column,
+          withResource: withToken.value.toLowerCase(),
+          withResourceColumn: withToken.column,
+          withLocation,
+        },
+        location,
+      };
+    }
+    const grant = this.grant();
+    this.keyword('in');
+    return { grant, location: this.location(context === 'endorse' ? 'cross' : 'home') };
   }
 
   optionalCondition(): Condition | undefined {
@@ -124,6 +163,10 @@ class Parser {
     const kind = this.keyword(...SUBJECT_WORDS);
     if (kind === 'any-user' || kind === 'any-group') return { kind };
     if (kind === 'service') return { kind, names: this.list(() => this.word('a service name').value.toLowerCase()) };
+    if (kind === 'resource') {
+      const resourceType = this.word('a resource principal type').value.toLowerCase();
+      return { kind, resourceType, names: this.list(() => this.name().name) };
+    }
     if (this.isWord('id')) {
       const ids = this.list(() => {
         this.keyword('id');
@@ -166,7 +209,7 @@ class Parser {
 
   grant(): Grant {
     if (this.isPunct('{')) {
-      this.next();
+      const column = this.next().column;
       const permissions = this.list(() => {
         const token = this.word('a permission');
         if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(token.value))
@@ -174,7 +217,7 @@ class Parser {
         return token.value.toUpperCase();
       });
       this.punct('}');
-      return { kind: 'permissions', permissions };
+      return { kind: 'permissions', permissions, column };
     }
     const verbToken = this.peek();
     if (verbToken.kind !== 'word' || !VERBS.includes(verbToken.value.toLowerCase() as Verb)) {
@@ -187,21 +230,43 @@ class Parser {
       );
     }
     this.next();
-    const resourceToken = this.word('a resource type');
-    const resource = resourceToken.value.toLowerCase();
+    const resourceToken = this.resourceType();
+    return {
+      kind: 'verb',
+      verb: verbToken.value.toLowerCase() as Verb,
+      resource: resourceToken.value.toLowerCase(),
+      resourceColumn: resourceToken.column,
+    };
+  }
+
+  /** A resource type; one Oracle's Policy Reference does not list is a warning naming the nearest known ones. */
+  resourceType(): Token {
+    const token = this.word('a resource type');
+    const resource = token.value.toLowerCase();
     if (!RESOURCE_TYPES.has(resource)) {
       const near = nearest(resource, RESOURCE_TYPES);
       this.warnings.push({
-        column: resourceToken.column,
-        message: `unknown resource type "${resourceToken.value}"${near.length > 0 ? `; nearest known: ${near.join(', ')}` : ''}`,
+        column: token.column,
+        message: `unknown resource type "${token.value}"${near.length > 0 ? `; nearest known: ${near.join(', ')}` : ''}`,
       });
     }
-    return { kind: 'verb', verb: verbToken.value.toLowerCase() as Verb, resource, resourceColumn: resourceToken.column };
+    return token;
   }
 
-  location(): Location {
-    const where = this.keyword('tenancy', 'compartment');
-    if (where === 'tenancy') return { kind: 'tenancy' };
+  /**
+   * `tenancy`, `compartment a:b:c` or `compartment id <ocid>`; in cross-tenancy statements also
+   * `tenancy <alias>` and `any-tenancy`.
+   */
+  location(context: 'home' | 'cross'): Location {
+    const where = context === 'cross' ? this.keyword('tenancy', 'compartment', 'any-tenancy') : this.keyword('tenancy', 'compartment');
+    if (where === 'any-tenancy') return { kind: 'any-tenancy' };
+    if (where === 'tenancy') {
+      const token = this.peek();
+      const aliased =
+        context === 'cross' &&
+        (token.kind === 'string' || (token.kind === 'word' && !['where', 'with'].includes(token.value.toLowerCase())));
+      return aliased ? { kind: 'tenancy', alias: this.name().name } : { kind: 'tenancy' };
+    }
     if (this.isWord('id')) {
       this.next();
       return { kind: 'compartment-id', id: this.ocid() };
@@ -224,8 +289,9 @@ class Parser {
       return { kind, items };
     }
     const variableToken = this.word('a variable (request.… or target.…)');
+    if (this.isPunct('(')) return this.conditionFunction(variableToken);
     const variable = variableToken.value.toLowerCase();
-    if (!/^(request|target)\.[a-z0-9_.-]+$/.test(variable)) {
+    if (!VARIABLE.test(variable)) {
       throw new PolicySyntaxError(variableToken.column, `"${variableToken.raw}" is not a variable`, ['request.<name>', 'target.<name>']);
     }
     const token = this.peek();
@@ -248,6 +314,25 @@ class Parser {
     return { kind: 'compare', variable, operator: operator as 'before' | 'after', values: [this.value()] };
   }
 
+  /** `sets-intersect(<variable>, (<values>))`: true when the two sets share a value. */
+  conditionFunction(nameToken: Token): Condition {
+    const name = nameToken.value.toLowerCase();
+    if (!CONDITION_FUNCTIONS.includes(name as (typeof CONDITION_FUNCTIONS)[number])) {
+      const suggestion = nearest(name, CONDITION_FUNCTIONS, 1)[0];
+      throw new PolicySyntaxError(nameToken.column, `unknown function "${nameToken.raw}"`, [...CONDITION_FUNCTIONS], suggestion);
+    }
+    this.punct('(');
+    const variableToken = this.word('a variable (request.… or target.…)');
+    const variable = variableToken.value.toLowerCase();
+    if (!VARIABLE.test(variable)) {
+      throw new PolicySyntaxError(variableToken.column, `"${variableToken.raw}" is not a variable`, ['request.<name>', 'target.<name>']);
+    }
+    this.punct(',');
+    const values = this.isPunct('(') ? this.valueList() : [this.value()];
+    this.punct(')');
+    return { kind: 'function', name, variable, values };
+  }
+
   valueList(): Value[] {
     this.punct('(');
     const values = this.list(() => this.value());
@@ -259,6 +344,8 @@ class Parser {
     const token = this.peek();
     if (token.kind === 'string' || token.kind === 'pattern' || token.kind === 'word') {
       this.next();
+      // A value can be another variable: `target.compartment.id = request.principal.compartment.id`.
+      if (token.kind === 'word' && VARIABLE.test(token.value.toLowerCase())) return { kind: 'variable', text: token.value.toLowerCase() };
       return { kind: token.kind, text: token.value };
     }
     return this.fail(["a value ('text', a word, or /pattern/)"]);
