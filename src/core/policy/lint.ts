@@ -213,7 +213,10 @@ export function lintStatement(statement: Statement): Finding[] {
   // inspect lists metadata only; any-group (this tenancy's principals, which Oracle's "Policy Syntax" page
   // recommends over any-user) is flagged when it can change something.
   const verb = grant.kind === 'verb' ? grant.verb : undefined;
-  const reach = subject.kind === 'any-user' ? verb !== 'inspect' : subject.kind === 'any-group' && (verb === 'use' || verb === 'manage' || grant.kind !== 'verb');
+  const reach =
+    subject.kind === 'any-user'
+      ? verb !== 'inspect'
+      : subject.kind === 'any-group' && (verb === 'use' || verb === 'manage' || grant.kind !== 'verb');
   if (reach && !blocked(condition, principalPin)) {
     findings.push(
       finding(
