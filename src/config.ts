@@ -15,6 +15,11 @@ const configSchema = z
     ROLE_CATALOG_OBJECT: z.string().min(1).optional(),
     ROLE_CATALOG_NAMESPACE: z.string().min(1).optional(),
     ROLE_CATALOG_TTL_SECONDS: positiveInt(300),
+    /** When set, every policy the catalog names must start with it; the deployment policy lets the function write no other. */
+    POLICY_NAME_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 of letters, digits, . _ - (the start of every policy name the function may write)')
+      .optional(),
     BOOTSTRAP_SECRET_ID: ocid('vaultsecret').optional(),
     BOOTSTRAP_SECRET_NAME: z.string().min(1).optional(),
     BOOTSTRAP_VAULT_ID: ocid('vault').optional(),
