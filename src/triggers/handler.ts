@@ -90,7 +90,8 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     try {
       config ??= parseConfig(deps.env);
       current = config;
-      if (current.ROLE_CATALOG) inlineCatalog ??= parseRoleCatalogText(current.ROLE_CATALOG, 'ROLE_CATALOG', {
+      if (current.ROLE_CATALOG)
+        inlineCatalog ??= parseRoleCatalogText(current.ROLE_CATALOG, 'ROLE_CATALOG', {
           policyNamePrefix: current.POLICY_NAME_PREFIX,
         });
       const throttle = new BatchThrottle(current.BATCH_CONCURRENCY);
