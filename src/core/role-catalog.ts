@@ -294,6 +294,15 @@ export function parseRoleCatalogText(text: string, where: string, rules: Catalog
   return parseRoleCatalog(json, rules);
 }
 
+/** Every policy name the catalog renders, once per allowed compartment: the policies the function may write. */
+export function renderedPolicyNames(catalog: RoleCatalog): string[] {
+  const names = new Set<string>();
+  for (const role of Object.values(catalog.roles)) {
+    for (const compartment of role.compartments ?? ['']) names.add(fill(role.policy.name, compartment, fill(role.group.name, compartment)));
+  }
+  return [...names].sort();
+}
+
 /** What the hire's identity should look like in OCI, derived from the event and the catalog. */
 export interface DesiredState {
   readonly user: UserSpec;

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { lintFile } from '../../src/cli/lint-policy';
+import { describe, expect, it, vi } from 'vitest';
+import { lintFile, main } from '../../src/cli/lint-policy';
 import { checkStatement, RULES } from '../../src/core/policy/lint';
 import { normaliseStatement, renderNormal } from '../../src/core/policy/normal-form';
 import { parseStatement } from '../../src/core/policy/parser';
@@ -240,5 +240,92 @@ describe('lint-policy file formats', () => {
   it('reports the statement over the 50-statement budget', () => {
     const lines = Array.from({ length: 51 }, (_, i) => `Allow group X${i} to read buckets in tenancy`).join('\n');
     expect(lintFile(lines).map((r) => `${r.line} ${r.rule}`)).toEqual(['51 policy-statement-budget']);
+  });
+
+  it('points a catalog schema problem at the JSON line and column of the offending value', () => {
+    // Prepare: a role whose group description is a number, and a policy with an unknown key
+    const text = [
+      '{',
+      '  "version": 1,',
+      '  "roles": {',
+      '    "ops": {',
+      '      "description": "Operators",',
+      '      "group": { "name": "ops", "description": 42 },',
+      '      "policy": { "name": "ops", "description": "d", "statements": ["Allow group ${group} to read buckets in tenancy"], "colour": "red" }',
+      '    }',
+      '  }',
+      '}',
+    ].join('\n');
+    // Act
+    const results = lintFile(text).map((r) => `${r.line}:${r.column} ${r.rule} ${r.message}`);
+    // Assess: the number at 6:48, the unknown key reported at its object (7:17)
+    expect(results).toEqual([
+      expect.stringMatching(/^6:48 catalog roles\.ops\.group\.description: /),
+      expect.stringMatching(/^7:17 catalog roles\.ops\.policy: Unrecognized key/),
+    ]);
+  });
+
+  it('allows a rule for one plain-text statement with a reason, and refuses an allowance without one', () => {
+    const allowed =
+      '# lint-allow iam-admin-unguarded: the help desk resets passwords (SEC-1234)\nAllow group HelpDesk to manage users in tenancy\n';
+    expect(lintFile(allowed)).toEqual([]);
+    const next = `${allowed}Allow group Others to manage users in tenancy\n`;
+    expect(lintFile(next).map((r) => `${r.line} ${r.rule}`)).toEqual(['3 iam-admin-unguarded']);
+    expect(
+      lintFile('# lint-allow iam-admin-unguarded: ok\nAllow group H to manage users in tenancy').map((r) => `${r.line} ${r.rule}`),
+    ).toEqual(['1 input', '2 iam-admin-unguarded']);
+    expect(lintFile('# lint-allow syntax: it is fine, really\nAllow group').map((r) => r.message)[0]).toBe(
+      'a syntax error cannot be allowed',
+    );
+  });
+
+  it('reads a JSON array of {statement, reason, allow}, as deploy-policy writes it', () => {
+    const entries = [
+      { statement: 'Allow group H to manage users in tenancy', reason: 'the help desk resets passwords', allow: ['iam-admin-unguarded'] },
+      { statement: 'Allow group H to manage groups in tenancy', reason: 'not allowed here' },
+    ];
+    expect(lintFile(JSON.stringify(entries, null, 2)).map((r) => `${r.line}:${r.column} ${r.rule}`)).toEqual(['10:43 iam-admin-unguarded']);
+  });
+});
+
+describe('npm run lint-policy', () => {
+  const run = (argv: string[], files: Record<string, string> = {}, stdin = '') => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => lines.push(String(chunk)) > 0);
+    vi.spyOn(console, 'error').mockImplementation((line) => {
+      errors.push(String(line));
+    });
+    const code = main(argv, {
+      file: (path) => {
+        const text = files[path.split('/').at(-1) ?? ''];
+        if (text === undefined) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+        return text;
+      },
+      stdin: () => stdin,
+    });
+    vi.restoreAllMocks();
+    return { code, out: lines.join(''), errors };
+  };
+
+  it('reads standard input for "-"', () => {
+    const { code, out } = run(['-'], {}, 'Allow any-user to read buckets in tenancy\n');
+    expect(code).toBe(1);
+    expect(out).toContain('<stdin>:1:1: error any-user-grant');
+  });
+
+  it('answers a missing file, a bad option or two files with one line and exit 2', () => {
+    expect(run(['missing.txt'])).toEqual({ code: 2, out: '', errors: ['lint-policy: cannot read missing.txt: no such file'] });
+    expect(run(['--strict-mode', 'a.txt']).errors).toEqual([
+      expect.stringMatching(/^lint-policy: Unknown option '--strict-mode'.*; see --help$/),
+    ]);
+    expect(run(['a.txt', 'b.txt']).errors).toEqual(['lint-policy: one file at a time, not 2; see --help']);
+    expect(run([]).code).toBe(2);
+  });
+
+  it('prints its usage for --help and exits 0', () => {
+    const { code, out } = run(['--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^usage: npm run lint-policy -- <file \| ->/);
   });
 });
