@@ -5,6 +5,43 @@ import type { ServiceVocabulary } from './resource-types';
 /** Services documented outside the "Details for …" pages of the Policy Reference. */
 export const SERVICE_PAGES: readonly ServiceVocabulary[] = [
   {
+    title: 'DevOps resource types and permissions',
+    pages: ['https://docs.oracle.com/iaas/Content/devops/using/devops_resource_type_permissions.htm'],
+    families: {
+      'devops-family': [
+        'devops-project',
+        'devops-deploy-artifact',
+        'devops-deploy-environment',
+        'devops-deploy-pipeline',
+        'devops-deploy-stage',
+        'devops-deployment',
+      ],
+    },
+    types: [],
+  },
+  {
+    title: 'Oracle NoSQL Database Cloud Service policy reference',
+    pages: ['https://docs.oracle.com/iaas/nosql-database/doc/policy-reference.html'],
+    families: { 'nosql-family': ['nosql-tables', 'nosql-rows', 'nosql-indexes'] },
+    types: [],
+  },
+  {
+    title: 'Data Flow Policies',
+    pages: ['https://docs.oracle.com/iaas/data-flow/using/policies.htm'],
+    families: {
+      'dataflow-family': [
+        'dataflow-application',
+        'dataflow-run',
+        'dataflow-cluster',
+        'dataflow-role',
+        'dataflow-pool',
+        'dataflow-sqlendpoint',
+        'dataflow-sqlendpoint-role',
+      ],
+    },
+    types: [],
+  },
+  {
     title: 'Zero Trust Packet Routing IAM Policies',
     pages: ['https://docs.oracle.com/iaas/Content/zero-trust-packet-routing/policy-reference.htm'],
     families: { 'zpr-family': ['zpr-policy', 'zpr-security-attribute'], 'security-attribute-family': [] },
