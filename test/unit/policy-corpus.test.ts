@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkStatement, RULES } from '../../src/core/policy/lint';
+import { normaliseStatement, renderNormal } from '../../src/core/policy/normal-form';
+import { parseStatement } from '../../src/core/policy/parser';
 import { readFixture } from '../helpers';
 
 interface Entry {
@@ -37,6 +39,14 @@ describe('the linter on policies written by others (Oracle documentation and lan
       return match ? [] : [`${e.rule}@${e.column}: ${e.statement} got ${JSON.stringify(findings)}`];
     });
     expect(missed).toEqual([]);
+  });
+
+  it('gives every valid statement a normal form that parses back to itself', () => {
+    const unstable = ofClass('valid').flatMap((e) => {
+      const normal = normaliseStatement(e.statement);
+      return renderNormal(parseStatement(normal).statement) === normal ? [] : [`${e.statement} -> ${normal}`];
+    });
+    expect(unstable).toEqual([]);
   });
 
   it('counts a dangerous statement as an error, so lint-policy fails on it', () => {
