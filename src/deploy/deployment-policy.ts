@@ -145,6 +145,17 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     `create the catalog's groups, add and remove members (GROUP_UPDATE with USER_UPDATE); never the Administrators group${where}`,
   );
 
+  // "To apply, update, or remove defined tags for a resource, a user must be granted permissions on the
+  // resource and permissions to use the tag namespace" ("Details for IAM", tag-namespaces).
+  const definedTags = (config as FunctionConfig & { readonly DEFINED_TAGS?: Readonly<Record<string, unknown>> }).DEFINED_TAGS;
+  const namespaces = Object.keys(definedTags ?? {}).sort();
+  if (namespaces.length > 0) {
+    add(
+      `use tag-namespaces in tenancy where ${anyOf('target.tag-namespace.name', namespaces)}`,
+      'apply the defined tags of DEFINED_TAGS to the users, groups and policies it creates, from these namespaces only',
+    );
+  }
+
   add('inspect policies in tenancy', 'ListPolicies, GetPolicy: compare each role policy with the catalog');
   const names = policyNameCondition(input);
   for (const ref of policyLocations(input.catalog)) {

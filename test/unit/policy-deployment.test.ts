@@ -127,6 +127,16 @@ describe('deploymentPolicy', () => {
     );
   });
 
+  it('lets the function use the tag namespaces of DEFINED_TAGS, and no other', () => {
+    const config = { ...fullConfig(), DEFINED_TAGS: { Operations: { CostCenter: '42' }, HR: { Owner: 'onboarding' } } };
+    const tags = deploymentPolicy(input(config)).statements.filter((s) => s.statement.includes('tag-namespaces'));
+    expect(tags.map((s) => s.statement)).toEqual([
+      "Allow dynamic-group iam-onboarding-fn to use tag-namespaces in tenancy where any {target.tag-namespace.name = 'HR', target.tag-namespace.name = 'Operations'}",
+    ]);
+    expect(checkStatement(tags[0]?.statement ?? '')).toEqual([]);
+    expect(deploymentPolicy(input()).statements.some((s) => s.statement.includes('tag-namespaces'))).toBe(false);
+  });
+
   it('refuses to guess: a missing compartment, or policy writes with neither prefix nor catalog, is an error naming it', () => {
     const missing = () => deploymentPolicy(input(fullConfig(), { compartments: { function: 'iam', topic: 'iam' } }));
     expect(missing).toThrow(ValidationError);
