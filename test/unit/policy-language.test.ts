@@ -104,8 +104,8 @@ describe('the whole language as Oracle publishes it', () => {
         .statement,
     ).toMatchObject({
       condition: {
-        kind: 'function',
-        name: 'sets-intersect',
+        kind: 'compare',
+        operator: 'sets-intersect',
         variable: 'request.principal.group.tag.ns.role',
         values: [
           { kind: 'string', text: 'a' },

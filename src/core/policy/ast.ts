@@ -14,42 +14,51 @@ export type Subject =
   /** `resource <resource-type> <name>`: a resource principal, as Oracle's PaaS prerequisites page writes it. */
   | { readonly kind: 'resource'; readonly resourceType: string; readonly names: readonly string[] };
 
-/**
- * Where a grant applies. `tenancy` with an alias and `any-tenancy` appear in cross-tenancy statements
- * only (`Endorse … in tenancy Acceptor`, `associate … with … in tenancy Requestor`).
- */
+/** Where a grant applies. `tenancy` carries an alias only in cross-tenancy statements (`in tenancy Acceptor`). */
 export type Location =
   | { readonly kind: 'tenancy'; readonly alias?: string }
-  | { readonly kind: 'any-tenancy' }
   | { readonly kind: 'compartment'; readonly path: readonly string[] }
   | { readonly kind: 'compartment-id'; readonly id: string };
 
+/** Where a cross-tenancy grant applies: a location, or `any-tenancy` (`Endorse … in any-tenancy`). */
+export type CrossTenancyLocation = Location | { readonly kind: 'any-tenancy' };
+
 export type Grant =
   | { readonly kind: 'verb'; readonly verb: Verb; readonly resource: string; readonly resourceColumn: number }
-  | { readonly kind: 'permissions'; readonly permissions: readonly string[]; readonly column: number }
-  /** `associate <resource> in <location> with <resource> in <location>`: the statement's location is the first one. */
-  | {
-      readonly kind: 'associate';
-      readonly resource: string;
-      readonly resourceColumn: number;
-      readonly withResource: string;
-      readonly withResourceColumn: number;
-      readonly withLocation: Location;
-    };
+  | { readonly kind: 'permissions'; readonly permissions: readonly string[]; readonly column: number };
+
+/** `associate <resource> in <location> with <resource> in <location>` (Endorse and Admit only): the statement's location is the first one. */
+export interface AssociateGrant {
+  readonly kind: 'associate';
+  readonly resource: string;
+  readonly resourceColumn: number;
+  readonly withResource: string;
+  readonly withResourceColumn: number;
+  readonly withLocation: CrossTenancyLocation;
+}
 
 /** A condition value: quoted text, a bare word, a `/pattern*\/`, or another variable (`request.principal.compartment.id`). */
 export type Value = { readonly kind: 'string' | 'word' | 'pattern' | 'variable'; readonly text: string };
 
+/**
+ * A condition. A function such as `sets-intersect(<variable>, ('a', 'b'))` is a comparison whose
+ * operator is the function's name.
+ */
 export type Condition =
   | { readonly kind: 'any' | 'all'; readonly items: readonly Condition[] }
-  | { readonly kind: 'compare'; readonly variable: string; readonly operator: ConditionOperator; readonly values: readonly Value[] }
-  /** A function such as `sets-intersect(<variable>, ('a', 'b'))`. */
-  | { readonly kind: 'function'; readonly name: string; readonly variable: string; readonly values: readonly Value[] };
+  | { readonly kind: 'compare'; readonly variable: string; readonly operator: ConditionOperator; readonly values: readonly Value[] };
 
 interface Grants {
   readonly subject: Subject;
   readonly grant: Grant;
   readonly location: Location;
+  readonly condition?: Condition;
+}
+
+interface CrossTenancyGrants {
+  readonly subject: Subject;
+  readonly grant: Grant | AssociateGrant;
+  readonly location: CrossTenancyLocation;
   readonly condition?: Condition;
 }
 
@@ -63,9 +72,9 @@ export type Statement =
       readonly ocid: string;
     }
   /** `[Deny] Endorse <subject> to … in tenancy <alias> | any-tenancy`: what the home tenancy lets its principals do elsewhere. */
-  | ({ readonly kind: 'endorse'; readonly deny?: true } & Grants)
+  | ({ readonly kind: 'endorse'; readonly deny?: true } & CrossTenancyGrants)
   /** `[Deny] Admit <subject> of tenancy <alias> to … in <location>`: what another tenancy's principals may do here. */
-  | ({ readonly kind: 'admit'; readonly deny?: true; readonly ofTenancy: string } & Grants);
+  | ({ readonly kind: 'admit'; readonly deny?: true; readonly ofTenancy: string } & CrossTenancyGrants);
 
 /** A parse that may carry warnings (an unknown resource type) but no error. */
 export interface ParsedStatement {

@@ -1,4 +1,4 @@
-import type { Condition, Location, Statement, Value } from './ast';
+import type { Condition, CrossTenancyLocation, Statement, Value } from './ast';
 import { PolicySyntaxError } from './errors';
 import { parseStatement } from './parser';
 
@@ -41,7 +41,7 @@ export const MAX_STATEMENTS_PER_POLICY = 50;
 
 const finding = (rule: RuleId, column: number, message: string): Finding => ({ rule, severity: RULES[rule].severity, column, message });
 
-type Atom = Extract<Condition, { kind: 'compare' | 'function' }>;
+type Atom = Extract<Condition, { kind: 'compare' }>;
 
 /**
  * Whether the condition lets no request through unless one of its atoms on that path is a guard.
@@ -51,7 +51,7 @@ type Atom = Extract<Condition, { kind: 'compare' | 'function' }>;
  */
 function blocked(condition: Condition | undefined, isGuard: (atom: Atom) => boolean): boolean {
   if (!condition) return false;
-  if (condition.kind === 'compare' || condition.kind === 'function') return isGuard(condition);
+  if (condition.kind === 'compare') return isGuard(condition);
   {
     const itemBlocked = condition.items.map((item) => blocked(item, isGuard));
     return condition.kind === 'all' ? itemBlocked.some(Boolean) : itemBlocked.length > 0 && itemBlocked.every(Boolean);
@@ -70,7 +70,7 @@ function matches(value: Value, text: string): boolean {
 }
 
 const ADMINISTRATORS = 'Administrators';
-const positive = (atom: Atom) => atom.kind === 'function' || atom.operator === '=' || atom.operator === 'in';
+const positive = (atom: Atom) => atom.operator === '=' || atom.operator === 'in' || atom.operator === 'sets-intersect';
 const constants = (atom: Atom) => atom.values.every((v) => v.kind !== 'variable');
 
 /** `target.group.name` kept away from Administrators: `!= 'Administrators'`, `not in (…)`, or pinned to names/patterns that cannot match it. */
@@ -189,7 +189,7 @@ function writtenClass(statement: Extract<Statement, { grant: unknown }>): { cls:
 }
 
 /** Whether a location is the whole tenancy: `tenancy` (not another one's alias) or the tenancy's own OCID. */
-function isTenancy(location: Location): boolean {
+function isTenancy(location: CrossTenancyLocation): boolean {
   if (location.kind === 'tenancy') return location.alias === undefined;
   return location.kind === 'compartment-id' && location.id.startsWith('ocid1.tenancy.');
 }

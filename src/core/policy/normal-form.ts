@@ -1,4 +1,4 @@
-import type { Condition, Grant, Location, PrincipalName, Statement, Subject, Value } from './ast';
+import type { AssociateGrant, Condition, CrossTenancyLocation, Grant, PrincipalName, Statement, Subject, Value } from './ast';
 import { parseStatement, renderName } from './parser';
 
 // OCI compares names, keywords and (per "Advanced Policy Features") condition values without regard to
@@ -24,14 +24,14 @@ function subject(s: Subject): string {
   }
 }
 
-function location(l: Location): string {
+function location(l: CrossTenancyLocation): string {
   if (l.kind === 'tenancy') return l.alias ? `tenancy ${renderName(l.alias.toLowerCase())}` : 'tenancy';
   if (l.kind === 'any-tenancy') return 'any-tenancy';
   if (l.kind === 'compartment-id') return `compartment id ${l.id}`;
   return `compartment ${l.path.map((p) => p.toLowerCase()).join(':')}`;
 }
 
-function grantIn(g: Grant, l: Location): string {
+function grantIn(g: Grant | AssociateGrant, l: CrossTenancyLocation): string {
   if (g.kind === 'associate') return `associate ${g.resource} in ${location(l)} with ${g.withResource} in ${location(g.withLocation)}`;
   return `${g.kind === 'verb' ? `${g.verb} ${g.resource}` : `{${sorted(g.permissions).join(', ')}}`} in ${location(l)}`;
 }
@@ -43,7 +43,6 @@ function value(v: Value): string {
 }
 
 function condition(c: Condition): string {
-  if (c.kind === 'function') return `${c.name}(${c.variable}, (${[...new Set(c.values.map(value))].sort().join(', ')}))`;
   if (c.kind !== 'compare') {
     const items = [...new Set(c.items.map(condition))].sort();
     return items.length === 1 ? (items[0] ?? '') : `${c.kind} {${items.join(', ')}}`;
@@ -52,6 +51,8 @@ function condition(c: Condition): string {
     case 'in':
     case 'not in':
       return `${c.variable} ${c.operator} (${[...new Set(c.values.map(value))].sort().join(', ')})`;
+    case 'sets-intersect':
+      return `sets-intersect(${c.variable}, (${[...new Set(c.values.map(value))].sort().join(', ')}))`;
     case 'between':
       return `${c.variable} between ${value(c.values[0] as Value)} and ${value(c.values[1] as Value)}`;
     default:

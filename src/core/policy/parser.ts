@@ -1,4 +1,15 @@
-import type { Condition, Grant, Location, ParsedStatement, PrincipalName, Statement, Subject, Value } from './ast';
+import type {
+  AssociateGrant,
+  Condition,
+  CrossTenancyLocation,
+  Grant,
+  Location,
+  ParsedStatement,
+  PrincipalName,
+  Statement,
+  Subject,
+  Value,
+} from './ast';
 import { PolicySyntaxError } from './errors';
 import { scan, type Token } from './scanner';
 import { nearest } from './suggest';
@@ -76,7 +87,9 @@ class Parser {
     if (start === 'admit') return this.admit(false);
     const subject = this.subject();
     this.keyword('to');
-    const { grant, location } = this.grantAndLocation('home');
+    const grant = this.grant();
+    this.keyword('in');
+    const location = this.location();
     const condition = this.optionalCondition();
     return { kind: start as 'allow' | 'deny', subject, grant, location, ...(condition ? { condition } : {}) };
   }
@@ -124,16 +137,16 @@ class Parser {
    * `<verb> <resource> in <location>`, `{PERMISSIONS} in <location>`, or, in cross-tenancy statements,
    * `associate <resource> in <location> with <resource> in <location>`.
    */
-  grantAndLocation(context: 'home' | 'endorse' | 'admit'): { grant: Grant; location: Location } {
-    if (context !== 'home' && this.isWord('associate')) {
+  grantAndLocation(context: 'endorse' | 'admit'): { grant: Grant | AssociateGrant; location: CrossTenancyLocation } {
+    if (this.isWord('associate')) {
       this.next();
       const resourceToken = this.resourceType();
       this.keyword('in');
-      const location = this.location('cross');
+      const location = this.crossTenancyLocation();
       this.keyword('with');
       const withToken = this.resourceType();
       this.keyword('in');
-      const withLocation = this.location('cross');
+      const withLocation = this.crossTenancyLocation();
       return {
         grant: {
           kind: 'associate',
@@ -148,7 +161,7 @@ class Parser {
     }
     const grant = this.grant();
     this.keyword('in');
-    return { grant, location: this.location(context === 'endorse' ? 'cross' : 'home') };
+    return { grant, location: context === 'endorse' ? this.crossTenancyLocation() : this.location() };
   }
 
   optionalCondition(): Condition | undefined {
@@ -253,20 +266,26 @@ class Parser {
     return token;
   }
 
-  /**
-   * `tenancy`, `compartment a:b:c` or `compartment id <ocid>`; in cross-tenancy statements also
-   * `tenancy <alias>` and `any-tenancy`.
-   */
-  location(context: 'home' | 'cross'): Location {
-    const where = context === 'cross' ? this.keyword('tenancy', 'compartment', 'any-tenancy') : this.keyword('tenancy', 'compartment');
-    if (where === 'any-tenancy') return { kind: 'any-tenancy' };
-    if (where === 'tenancy') {
+  /** `any-tenancy`, `tenancy <alias>`, or a location of this tenancy: where a cross-tenancy grant applies. */
+  crossTenancyLocation(): CrossTenancyLocation {
+    if (this.isWord('any-tenancy')) {
+      this.next();
+      return { kind: 'any-tenancy' };
+    }
+    if (this.isWord('tenancy')) {
+      this.next();
       const token = this.peek();
-      const aliased =
-        context === 'cross' &&
-        (token.kind === 'string' || (token.kind === 'word' && !['where', 'with'].includes(token.value.toLowerCase())));
+      const aliased = token.kind === 'string' || (token.kind === 'word' && !['where', 'with'].includes(token.value.toLowerCase()));
       return aliased ? { kind: 'tenancy', alias: this.name().name } : { kind: 'tenancy' };
     }
+    if (!this.isWord('compartment')) this.fail(['tenancy', 'compartment', 'any-tenancy']);
+    return this.location();
+  }
+
+  /** `tenancy`, `compartment a:b:c` or `compartment id <ocid>`. */
+  location(): Location {
+    const where = this.keyword('tenancy', 'compartment');
+    if (where === 'tenancy') return { kind: 'tenancy' };
     if (this.isWord('id')) {
       this.next();
       return { kind: 'compartment-id', id: this.ocid() };
@@ -330,7 +349,7 @@ class Parser {
     this.punct(',');
     const values = this.isPunct('(') ? this.valueList() : [this.value()];
     this.punct(')');
-    return { kind: 'function', name, variable, values };
+    return { kind: 'compare', variable, operator: name as 'sets-intersect', values };
   }
 
   valueList(): Value[] {

@@ -18,7 +18,7 @@ export const RESOURCE_TYPES: ReadonlySet<string> = new Set(
 
 export const START_WORDS = ['allow', 'deny', 'define', 'endorse', 'admit'] as const;
 export const SUBJECT_WORDS = ['group', 'dynamic-group', 'any-user', 'any-group', 'service', 'resource'] as const;
-export const CONDITION_OPERATORS = ['=', '!=', 'in', 'not in', 'before', 'after', 'between'] as const;
+export const CONDITION_OPERATORS = ['=', '!=', 'in', 'not in', 'before', 'after', 'between', 'sets-intersect'] as const;
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 /**
  * Functions a condition may call. `sets-intersect(<variable>, (<values>))` is how Oracle's OCI Landing
