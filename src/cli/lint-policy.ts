@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkStatement, MAX_STATEMENTS_PER_POLICY, RULES } from '../core/policy/lint';
-import { checkRoleCatalog } from '../core/role-catalog';
+import { type CatalogRules, checkRoleCatalog } from '../core/role-catalog';
 import { jsonLocations, locate } from './json-locations';
 import { out, userPath } from './print';
 
@@ -100,8 +100,8 @@ function lintArray(json: unknown[], where: Map<string, { line: number; column: n
   return [...problems, ...lintStatements(entries)];
 }
 
-function lintCatalog(json: unknown, where: Map<string, { line: number; column: number }>): Located[] {
-  const { problems, findings } = checkRoleCatalog(json);
+function lintCatalog(json: unknown, where: Map<string, { line: number; column: number }>, rules: CatalogRules): Located[] {
+  const { problems, findings } = checkRoleCatalog(json, rules);
   const results: Located[] = [];
   const reported = new Set<string>();
   for (const f of findings) {
@@ -123,7 +123,7 @@ function lintCatalog(json: unknown, where: Map<string, { line: number; column: n
  * Lints a file's text: plain statements (one per line, `# lint-allow rule: why` above a statement to
  * allow a rule for it), a JSON array of statements or of `{statement, reason, allow}`, or a role catalog.
  */
-export function lintFile(text: string): Located[] {
+export function lintFile(text: string, rules: CatalogRules = {}): Located[] {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -131,16 +131,17 @@ export function lintFile(text: string): Located[] {
     return lintText(text);
   }
   const where = jsonLocations(text);
-  const results = Array.isArray(json) ? lintArray(json, where) : lintCatalog(json, where);
+  const results = Array.isArray(json) ? lintArray(json, where) : lintCatalog(json, where, rules);
   return results.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-const USAGE = `usage: npm run lint-policy -- <file | ->
+const USAGE = `usage: npm run lint-policy -- [--policy-name-prefix <prefix>] <file | ->
 
 Checks OCI policy statements like a compiler: file:line:column: severity rule: message.
 The file is statements one per line (# comments; "# lint-allow <rule>[, <rule>]: <why>" above a
 statement allows those rules for it), a JSON array of statements or of {"statement", "reason",
 "allow"}, or a role catalog. "-" reads standard input. Exits 1 on errors, 2 on a bad argument.
+--policy-name-prefix  check a catalog's policy names as the function does with POLICY_NAME_PREFIX
 
 rules: ${Object.entries(RULES)
   .map(([id, r]) => `${id} (${r.severity})`)
@@ -155,9 +156,10 @@ const FILES: Input = { file: (path) => readFileSync(path, 'utf8'), stdin: () => 
 
 /** Runs the command; returns the exit code. */
 export function main(argv: string[], input: Input = FILES): number {
-  let parsed: ReturnType<typeof parseArgs<{ options: { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>>;
+  const options = { help: { type: 'boolean', short: 'h' }, 'policy-name-prefix': { type: 'string' } } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     console.error(`lint-policy: ${(error as Error).message}; see --help`);
     return 2;
@@ -182,7 +184,8 @@ export function main(argv: string[], input: Input = FILES): number {
     console.error(`lint-policy: cannot read ${file}: ${why}`);
     return 2;
   }
-  const results = lintFile(text);
+  const prefix = parsed.values['policy-name-prefix'];
+  const results = lintFile(text, prefix ? { policyNamePrefix: prefix } : {});
   const name = file === '-' ? '<stdin>' : file;
   for (const r of results) out(`${name}:${r.line}:${r.column}: ${r.severity} ${r.rule}: ${r.message}`);
   const errors = results.filter((r) => r.severity === 'error').length;

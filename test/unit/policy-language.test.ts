@@ -3,7 +3,7 @@ import { lintFile, main } from '../../src/cli/lint-policy';
 import { checkStatement, RULES } from '../../src/core/policy/lint';
 import { normaliseStatement, renderNormal } from '../../src/core/policy/normal-form';
 import { parseStatement } from '../../src/core/policy/parser';
-import { readFixture } from '../helpers';
+import { demoCatalogJson, readFixture } from '../helpers';
 
 const documented = readFixture('policies', 'oracle-docs-valid.txt')
   .split('\n')
@@ -323,9 +323,17 @@ describe('npm run lint-policy', () => {
     expect(run([]).code).toBe(2);
   });
 
+  it('checks the policy names of a catalog against --policy-name-prefix, at the position of the name', () => {
+    const { code, out } = run(['--policy-name-prefix', 'onboarding-', 'catalog.json'], { 'catalog.json': demoCatalogJson() });
+    expect(code).toBe(1);
+    expect(out).toContain(
+      'catalog.json:11:17: error catalog: roles.developer.policy.name: policy name "developers-dev" must start with "onboarding-"',
+    );
+  });
+
   it('prints its usage for --help and exits 0', () => {
     const { code, out } = run(['--help']);
     expect(code).toBe(0);
-    expect(out).toMatch(/^usage: npm run lint-policy -- <file \| ->/);
+    expect(out).toMatch(/^usage: npm run lint-policy -- \[--policy-name-prefix <prefix>\] <file \| ->/);
   });
 });
