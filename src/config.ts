@@ -16,6 +16,11 @@ const configSchema = z
     ROLE_CATALOG_OBJECT: z.string().min(1).optional(),
     ROLE_CATALOG_NAMESPACE: z.string().min(1).optional(),
     ROLE_CATALOG_TTL_SECONDS: positiveInt(300),
+    /** When set, every policy the catalog names must start with it; the deployment policy lets the function write no other. */
+    POLICY_NAME_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 of letters, digits, . _ - (the start of every policy name the function may write)')
+      .optional(),
     BOOTSTRAP_SECRET_ID: ocid('vaultsecret').optional(),
     BOOTSTRAP_SECRET_NAME: z.string().min(1).optional(),
     BOOTSTRAP_VAULT_ID: ocid('vault').optional(),
@@ -92,10 +97,10 @@ export type FunctionConfig = Readonly<
 >;
 
 /** Validates an inline catalog; its problems are reported under `ROLE_CATALOG.<path>` with the config's. */
-function inlineCatalogOf(text: unknown, problems: Problem[]): RoleCatalog | undefined {
+function inlineCatalogOf(text: unknown, policyNamePrefix: string | undefined, problems: Problem[]): RoleCatalog | undefined {
   if (typeof text !== 'string') return undefined;
   try {
-    return parseRoleCatalogText(text, 'ROLE_CATALOG');
+    return parseRoleCatalogText(text, 'ROLE_CATALOG', { policyNamePrefix });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     for (const problem of error.problems)
@@ -115,7 +120,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   );
   const parsed = configSchema.safeParse(relevant);
   const problems = parsed.success ? [] : problemsOf(parsed.error);
-  const inlineCatalog = inlineCatalogOf(relevant.ROLE_CATALOG, problems);
+  const inlineCatalog = inlineCatalogOf(
+    relevant.ROLE_CATALOG,
+    typeof relevant.POLICY_NAME_PREFIX === 'string' ? relevant.POLICY_NAME_PREFIX : undefined,
+    problems,
+  );
   if (!parsed.success || problems.length > 0)
     throw new ValidationError(ErrorCode.InvalidConfig, 'The function configuration is not valid', problems);
   return Object.freeze({ ...parsed.data, inlineCatalog });

@@ -182,11 +182,61 @@ function statementFindings(role: Role, roleName: string): CatalogFinding[] {
   return [...findings.values()];
 }
 
+/** Rules the deployment adds to a catalog: the prefix every policy name must carry (`POLICY_NAME_PREFIX`). */
+export interface CatalogRules {
+  /**
+   * The function's IAM policy lets it write only policies whose name starts with this prefix
+   * (`target.policy.name = /<prefix>*\/`), so a catalog naming any other policy is refused here,
+   * before OCI would refuse the write.
+   */
+  readonly policyNamePrefix?: string;
+}
+
+/**
+ * Every policy name the catalog renders (once per allowed compartment) must carry the prefix and be
+ * unique: OCI policy names are unique in the whole tenancy, not per compartment (CreatePolicyDetails.name
+ * in oci-identity's model), and names are compared without case here, since OCI's condition matching
+ * on `target.policy.name` ignores case ("Advanced Policy Features").
+ */
+function policyNameProblems(roles: Readonly<Record<string, Role>>, rules: CatalogRules): Problem[] {
+  const problems: Problem[] = [];
+  const owners = new Map<string, { role: string; compartment: string }>();
+  const prefix = rules.policyNamePrefix?.toLowerCase();
+  for (const [roleName, role] of Object.entries(roles)) {
+    const path = `roles.${roleName}.policy.name`;
+    // A name with an unknown placeholder is reported already and cannot be rendered.
+    if ([...role.policy.name.matchAll(PLACEHOLDER)].some(([, name]) => !KNOWN_PLACEHOLDERS.has(name ?? ''))) continue;
+    for (const compartment of role.compartments ?? ['']) {
+      const name = fill(role.policy.name, compartment, fill(role.group.name, compartment));
+      const key = name.toLowerCase();
+      if (prefix && !key.startsWith(prefix)) {
+        problems.push({
+          path,
+          message: `policy name "${name}" must start with "${rules.policyNamePrefix}" (POLICY_NAME_PREFIX): the function may write only the policies it owns`,
+        });
+        break;
+      }
+      const owner = owners.get(key);
+      if (owner) {
+        const other = owner.role === roleName ? `this role's compartment "${owner.compartment}"` : `role "${owner.role}"`;
+        problems.push({
+          path,
+          message: `policy name "${name}"${compartment ? ` (compartment "${compartment}")` : ''} is also rendered by ${other}; OCI policy names are unique in the whole tenancy${owner.role === roleName ? ': put ${compartment} in the name' : ''}`,
+        });
+      } else owners.set(key, { role: roleName, compartment });
+    }
+  }
+  return problems;
+}
+
 /**
  * Checks a catalog without throwing: the schema and template problems, and every finding about every
  * statement (warnings and allowed ones included). `npm run lint-policy` prints this.
  */
-export function checkRoleCatalog(input: unknown): { catalog: RoleCatalog | undefined; problems: Problem[]; findings: CatalogFinding[] } {
+export function checkRoleCatalog(
+  input: unknown,
+  rules: CatalogRules = {},
+): { catalog: RoleCatalog | undefined; problems: Problem[]; findings: CatalogFinding[] } {
   const parsed = catalogSchema.safeParse(input);
   if (!parsed.success) return { catalog: undefined, problems: problemsOf(parsed.error), findings: [] };
   // Each role is checked on its own, so one broken role does not hide the problems of another.
@@ -206,6 +256,7 @@ export function checkRoleCatalog(input: unknown): { catalog: RoleCatalog | undef
     if (!template.some((p) => /\.(group\.name|compartments)$/.test(p.path))) findings.push(...statementFindings(role.data, name));
     roles[name] = role.data;
   }
+  problems.push(...policyNameProblems(roles, rules));
   for (const f of findings) {
     if (f.severity === 'error' && !f.allowed) {
       problems.push({
@@ -221,8 +272,8 @@ export function checkRoleCatalog(input: unknown): { catalog: RoleCatalog | undef
  * Validates a role catalog; throws a ValidationError listing every problem.
  * @example parseRoleCatalog(JSON.parse(config.ROLE_CATALOG))
  */
-export function parseRoleCatalog(input: unknown): RoleCatalog {
-  const { catalog, problems } = checkRoleCatalog(input);
+export function parseRoleCatalog(input: unknown, rules: CatalogRules = {}): RoleCatalog {
+  const { catalog, problems } = checkRoleCatalog(input, rules);
   if (!catalog) throw new ValidationError(ErrorCode.InvalidRoleCatalog, 'The role catalog is not valid', problems);
   return catalog;
 }
@@ -231,7 +282,7 @@ export function parseRoleCatalog(input: unknown): RoleCatalog {
  * Parses catalog JSON text, then validates it; `where` names the source in the error.
  * @example parseRoleCatalogText(config.ROLE_CATALOG, 'ROLE_CATALOG')
  */
-export function parseRoleCatalogText(text: string, where: string): RoleCatalog {
+export function parseRoleCatalogText(text: string, where: string, rules: CatalogRules = {}): RoleCatalog {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -240,7 +291,16 @@ export function parseRoleCatalogText(text: string, where: string): RoleCatalog {
       { path: '(root)', message: (error as Error).message },
     ]);
   }
-  return parseRoleCatalog(json);
+  return parseRoleCatalog(json, rules);
+}
+
+/** Every policy name the catalog renders, once per allowed compartment: the policies the function may write. */
+export function renderedPolicyNames(catalog: RoleCatalog): string[] {
+  const names = new Set<string>();
+  for (const role of Object.values(catalog.roles)) {
+    for (const compartment of role.compartments ?? ['']) names.add(fill(role.policy.name, compartment, fill(role.group.name, compartment)));
+  }
+  return [...names].sort();
 }
 
 /** What the hire's identity should look like in OCI, derived from the event and the catalog. */

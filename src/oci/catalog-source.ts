@@ -1,6 +1,6 @@
 import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { CatalogSource } from '../core/ports';
-import { parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
+import { type CatalogRules, parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
 
@@ -12,6 +12,7 @@ export function objectStorageCatalogSource(
   client: ObjectStorageClient,
   location: { bucket: string; object: string; namespace?: string | undefined },
   ttlMs: number,
+  rules: CatalogRules = {},
 ): (policy: CallPolicy) => CatalogSource {
   let cached: { catalog: RoleCatalog; etag: string; until: number } | undefined;
   let namespace = location.namespace;
@@ -33,7 +34,7 @@ export function objectStorageCatalogSource(
           policy,
         );
         const text = await new Response(response.value as ReadableStream).text();
-        const catalog = parseRoleCatalogText(text, where);
+        const catalog = parseRoleCatalogText(text, where, rules);
         cached = { catalog, etag: response.eTag, until: Date.now() + ttlMs };
         return catalog;
       } catch (error) {

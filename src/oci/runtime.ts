@@ -84,6 +84,7 @@ export async function createOciRuntime(
           objects(),
           { bucket: config.ROLE_CATALOG_BUCKET, object: config.ROLE_CATALOG_OBJECT, namespace: config.ROLE_CATALOG_NAMESPACE },
           config.ROLE_CATALOG_TTL_SECONDS * 1000,
+          { policyNamePrefix: config.POLICY_NAME_PREFIX },
         )
       : undefined;
   const domainUrl = config.IDENTITY_DOMAIN_URL;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNewHire } from '../../src/core/new-hire';
-import { parseRoleCatalog, resolveDesiredState } from '../../src/core/role-catalog';
+import { checkRoleCatalog, parseRoleCatalog, resolveDesiredState } from '../../src/core/role-catalog';
 import { OnboardingError, ValidationError } from '../../src/support/errors';
 import { demoCatalogJson, fixtureJson, TENANCY } from '../helpers';
 
@@ -36,6 +36,40 @@ describe('parseRoleCatalog', () => {
         expect.stringMatching(/^roles\.admin-ish\.policy\.statements\.1: role-own-group \(column 1\)/),
       ]),
     );
+  });
+
+  it('refuses two roles, or two compartments of one role, that render the same policy name: OCI names are unique tenancy-wide', () => {
+    // Prepare: "ops" and "ops-too" both render "shared"; "dev" renders "dev-policy" for both of its compartments.
+    const role = (policyName: string, statements: string[], compartments?: string[]) => ({
+      description: 'd',
+      group: { name: compartments ? 'g-${compartment}' : 'g', description: 'd' },
+      policy: { name: policyName, description: 'd', statements },
+      ...(compartments ? { compartments } : {}),
+    });
+    const input = {
+      version: 1,
+      roles: {
+        ops: role('shared', ['Allow group ${group} to read buckets in tenancy']),
+        'ops-too': role('Shared', ['Allow group ${group} to read buckets in tenancy']),
+        dev: role('dev-policy', ['Allow group ${group} to read buckets in compartment ${compartment}'], ['a', 'b']),
+      },
+    };
+    // Act
+    const problems = checkRoleCatalog(input).problems.map((p) => `${p.path}: ${p.message}`);
+    // Assess
+    expect(problems).toEqual([
+      'roles.ops-too.policy.name: policy name "Shared" is also rendered by role "ops"; OCI policy names are unique in the whole tenancy',
+      'roles.dev.policy.name: policy name "dev-policy" (compartment "b") is also rendered by this role\'s compartment "a"; OCI policy names are unique in the whole tenancy: put ${compartment} in the name',
+    ]);
+  });
+
+  it('enforces the policy name prefix the deployment policy allows the function to write', () => {
+    const catalog = JSON.parse(demoCatalogJson());
+    const problems = checkRoleCatalog(catalog, { policyNamePrefix: 'onboarding-' }).problems.map((p) => p.path);
+    expect(problems).toEqual(['roles.developer.policy.name', 'roles.auditor.policy.name']);
+    catalog.roles.developer.policy.name = 'Onboarding-developers-${compartment}';
+    catalog.roles.auditor.policy.name = 'onboarding-auditors';
+    expect(checkRoleCatalog(catalog, { policyNamePrefix: 'onboarding-' }).problems).toEqual([]);
   });
 
   it('rejects a catalog of another version or with unknown top-level keys', () => {

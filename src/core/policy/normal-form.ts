@@ -1,4 +1,4 @@
-import type { Condition, Grant, Location, PrincipalName, Statement, Subject, Value } from './ast';
+import type { AssociateGrant, Condition, CrossTenancyLocation, Grant, PrincipalName, Statement, Subject, Value } from './ast';
 import { parseStatement, renderName } from './parser';
 
 // OCI compares names, keywords and (per "Advanced Policy Features") condition values without regard to
@@ -14,6 +14,8 @@ function subject(s: Subject): string {
       return s.kind;
     case 'service':
       return `service ${sorted(s.names).join(', ')}`;
+    case 'resource':
+      return `resource ${s.resourceType} ${sorted(s.names.map((n) => renderName(n.toLowerCase()))).join(', ')}`;
     case 'group-id':
     case 'dynamic-group-id':
       return `${s.kind === 'group-id' ? 'group' : 'dynamic-group'} ${sorted(s.ids.map((id) => `id ${id}`)).join(', ')}`;
@@ -22,15 +24,23 @@ function subject(s: Subject): string {
   }
 }
 
-const grant = (g: Grant) => (g.kind === 'verb' ? `${g.verb} ${g.resource}` : `{${sorted(g.permissions).join(', ')}}`);
-
-function location(l: Location): string {
-  if (l.kind === 'tenancy') return 'tenancy';
+function location(l: CrossTenancyLocation): string {
+  if (l.kind === 'tenancy') return l.alias ? `tenancy ${renderName(l.alias.toLowerCase())}` : 'tenancy';
+  if (l.kind === 'any-tenancy') return 'any-tenancy';
   if (l.kind === 'compartment-id') return `compartment id ${l.id}`;
   return `compartment ${l.path.map((p) => p.toLowerCase()).join(':')}`;
 }
 
-const value = (v: Value) => (v.kind === 'pattern' ? `/${v.text.toLowerCase()}/` : `'${v.text.toLowerCase()}'`);
+function grantIn(g: Grant | AssociateGrant, l: CrossTenancyLocation): string {
+  if (g.kind === 'associate') return `associate ${g.resource} in ${location(l)} with ${g.withResource} in ${location(g.withLocation)}`;
+  return `${g.kind === 'verb' ? `${g.verb} ${g.resource}` : `{${sorted(g.permissions).join(', ')}}`} in ${location(l)}`;
+}
+
+function value(v: Value): string {
+  if (v.kind === 'pattern') return `/${v.text.toLowerCase()}/`;
+  if (v.kind === 'variable') return v.text;
+  return `'${v.text.toLowerCase()}'`;
+}
 
 function condition(c: Condition): string {
   if (c.kind !== 'compare') {
@@ -41,6 +51,8 @@ function condition(c: Condition): string {
     case 'in':
     case 'not in':
       return `${c.variable} ${c.operator} (${[...new Set(c.values.map(value))].sort().join(', ')})`;
+    case 'sets-intersect':
+      return `sets-intersect(${c.variable}, (${[...new Set(c.values.map(value))].sort().join(', ')}))`;
     case 'between':
       return `${c.variable} between ${value(c.values[0] as Value)} and ${value(c.values[1] as Value)}`;
     default:
@@ -55,11 +67,11 @@ export function renderNormal(s: Statement): string {
     case 'define':
       return `define ${s.what} ${renderName(s.alias.toLowerCase())} as ${s.ocid}`;
     case 'endorse':
-      return `endorse ${subject(s.subject)} to ${grant(s.grant)} in ${s.tenancy === 'any-tenancy' ? 'any-tenancy' : `tenancy ${renderName(s.tenancy.toLowerCase())}`}${where}`;
+      return `${s.deny ? 'deny ' : ''}endorse ${subject(s.subject)} to ${grantIn(s.grant, s.location)}${where}`;
     case 'admit':
-      return `admit ${subject(s.subject)} of tenancy ${renderName(s.ofTenancy.toLowerCase())} to ${grant(s.grant)} in ${location(s.location)}${where}`;
+      return `${s.deny ? 'deny ' : ''}admit ${subject(s.subject)} of tenancy ${renderName(s.ofTenancy.toLowerCase())} to ${grantIn(s.grant, s.location)}${where}`;
     default:
-      return `${s.kind} ${subject(s.subject)} to ${grant(s.grant)} in ${location(s.location)}${where}`;
+      return `${s.kind} ${subject(s.subject)} to ${grantIn(s.grant, s.location)}${where}`;
   }
 }
 

@@ -1,10 +1,22 @@
-import type { Condition, Grant, Location, ParsedStatement, PrincipalName, Statement, Subject, Value } from './ast';
+import type {
+  AssociateGrant,
+  Condition,
+  CrossTenancyLocation,
+  Grant,
+  Location,
+  ParsedStatement,
+  PrincipalName,
+  Statement,
+  Subject,
+  Value,
+} from './ast';
 import { PolicySyntaxError } from './errors';
 import { scan, type Token } from './scanner';
 import { nearest } from './suggest';
-import { RESOURCE_TYPES, START_WORDS, SUBJECT_WORDS, VERBS, type Verb } from './vocabulary';
+import { CONDITION_FUNCTIONS, RESOURCE_TYPES, START_WORDS, SUBJECT_WORDS, VERBS, type Verb } from './vocabulary';
 
 const SIMPLE_NAME = /^[A-Za-z0-9._-]+$/;
+const VARIABLE = /^(request|target)\.[a-z0-9_.-]+$/;
 
 /** Reads tokens one statement long; keywords compare without regard to case. */
 class Parser {
@@ -65,51 +77,91 @@ class Parser {
 
   statement(): Statement {
     const start = this.keyword(...START_WORDS);
-    switch (start) {
-      case 'define': {
-        const what = this.keyword('tenancy', 'group', 'dynamic-group') as 'tenancy' | 'group' | 'dynamic-group';
-        const alias = this.name();
-        this.keyword('as');
-        const ocid = this.ocid();
-        this.end();
-        return { kind: 'define', what, alias: alias.name, ocid };
-      }
-      case 'endorse': {
-        const subject = this.subject();
-        this.keyword('to');
-        const grant = this.grant();
-        this.keyword('in');
-        let tenancy = 'any-tenancy';
-        if (this.isWord('any-tenancy')) this.next();
-        else {
-          this.keyword('tenancy', 'any-tenancy');
-          tenancy = this.name().name;
-        }
-        const condition = this.optionalCondition();
-        return { kind: 'endorse', subject, grant, tenancy, ...(condition ? { condition } : {}) };
-      }
-      case 'admit': {
-        const subject = this.subject();
-        this.keyword('of');
-        this.keyword('tenancy');
-        const ofTenancy = this.name().name;
-        this.keyword('to');
-        const grant = this.grant();
-        this.keyword('in');
-        const location = this.location();
-        const condition = this.optionalCondition();
-        return { kind: 'admit', subject, ofTenancy, grant, location, ...(condition ? { condition } : {}) };
-      }
-      default: {
-        const subject = this.subject();
-        this.keyword('to');
-        const grant = this.grant();
-        this.keyword('in');
-        const location = this.location();
-        const condition = this.optionalCondition();
-        return { kind: start as 'allow' | 'deny', subject, grant, location, ...(condition ? { condition } : {}) };
-      }
+    if (start === 'define') return this.define();
+    // Oracle's "Deny Policies" page: deny statements mirror allow ones, including `deny admit` and `deny endorse`.
+    if (start === 'deny' && (this.isWord('admit') || this.isWord('endorse'))) {
+      const crossTenancy = this.next().value.toLowerCase() as 'admit' | 'endorse';
+      return crossTenancy === 'admit' ? this.admit(true) : this.endorse(true);
     }
+    if (start === 'endorse') return this.endorse(false);
+    if (start === 'admit') return this.admit(false);
+    const subject = this.subject();
+    this.keyword('to');
+    const grant = this.grant();
+    this.keyword('in');
+    const location = this.location();
+    const condition = this.optionalCondition();
+    return { kind: start as 'allow' | 'deny', subject, grant, location, ...(condition ? { condition } : {}) };
+  }
+
+  /** `Define tenancy|group|dynamic-group|compartment <alias> as [id] <ocid>` (Cross-Tenancy Access Policies). */
+  define(): Statement {
+    const what = this.keyword('tenancy', 'group', 'dynamic-group', 'compartment') as 'tenancy' | 'group' | 'dynamic-group' | 'compartment';
+    const alias = this.name();
+    this.keyword('as');
+    // Oracle's pages write `Define compartment X as id <ocid>` and `… as <ocid>`; both are read.
+    if (this.isWord('id')) this.next();
+    const ocid = this.ocid();
+    this.end();
+    return { kind: 'define', what, alias: alias.name, ocid };
+  }
+
+  endorse(deny: boolean): Statement {
+    const subject = this.subject();
+    this.keyword('to');
+    const { grant, location } = this.grantAndLocation('endorse');
+    const condition = this.optionalCondition();
+    return { kind: 'endorse', ...(deny ? { deny: true as const } : {}), subject, grant, location, ...(condition ? { condition } : {}) };
+  }
+
+  admit(deny: boolean): Statement {
+    const subject = this.subject();
+    this.keyword('of');
+    this.keyword('tenancy');
+    const ofTenancy = this.name().name;
+    this.keyword('to');
+    const { grant, location } = this.grantAndLocation('admit');
+    const condition = this.optionalCondition();
+    return {
+      kind: 'admit',
+      ...(deny ? { deny: true as const } : {}),
+      subject,
+      ofTenancy,
+      grant,
+      location,
+      ...(condition ? { condition } : {}),
+    };
+  }
+
+  /**
+   * `<verb> <resource> in <location>`, `{PERMISSIONS} in <location>`, or, in cross-tenancy statements,
+   * `associate <resource> in <location> with <resource> in <location>`.
+   */
+  grantAndLocation(context: 'endorse' | 'admit'): { grant: Grant | AssociateGrant; location: CrossTenancyLocation } {
+    if (this.isWord('associate')) {
+      this.next();
+      const resourceToken = this.resourceType();
+      this.keyword('in');
+      const location = this.crossTenancyLocation();
+      this.keyword('with');
+      const withToken = this.resourceType();
+      this.keyword('in');
+      const withLocation = this.crossTenancyLocation();
+      return {
+        grant: {
+          kind: 'associate',
+          resource: resourceToken.value.toLowerCase(),
+          resourceColumn: resourceToken.column,
+          withResource: withToken.value.toLowerCase(),
+          withResourceColumn: withToken.column,
+          withLocation,
+        },
+        location,
+      };
+    }
+    const grant = this.grant();
+    this.keyword('in');
+    return { grant, location: context === 'endorse' ? this.crossTenancyLocation() : this.location() };
   }
 
   optionalCondition(): Condition | undefined {
@@ -124,6 +176,10 @@ class Parser {
     const kind = this.keyword(...SUBJECT_WORDS);
     if (kind === 'any-user' || kind === 'any-group') return { kind };
     if (kind === 'service') return { kind, names: this.list(() => this.word('a service name').value.toLowerCase()) };
+    if (kind === 'resource') {
+      const resourceType = this.word('a resource principal type').value.toLowerCase();
+      return { kind, resourceType, names: this.list(() => this.name().name) };
+    }
     if (this.isWord('id')) {
       const ids = this.list(() => {
         this.keyword('id');
@@ -166,7 +222,7 @@ class Parser {
 
   grant(): Grant {
     if (this.isPunct('{')) {
-      this.next();
+      const column = this.next().column;
       const permissions = this.list(() => {
         const token = this.word('a permission');
         if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(token.value))
@@ -174,7 +230,7 @@ class Parser {
         return token.value.toUpperCase();
       });
       this.punct('}');
-      return { kind: 'permissions', permissions };
+      return { kind: 'permissions', permissions, column };
     }
     const verbToken = this.peek();
     if (verbToken.kind !== 'word' || !VERBS.includes(verbToken.value.toLowerCase() as Verb)) {
@@ -187,18 +243,46 @@ class Parser {
       );
     }
     this.next();
-    const resourceToken = this.word('a resource type');
-    const resource = resourceToken.value.toLowerCase();
+    const resourceToken = this.resourceType();
+    return {
+      kind: 'verb',
+      verb: verbToken.value.toLowerCase() as Verb,
+      resource: resourceToken.value.toLowerCase(),
+      resourceColumn: resourceToken.column,
+    };
+  }
+
+  /** A resource type; one Oracle's Policy Reference does not list is a warning naming the nearest known ones. */
+  resourceType(): Token {
+    const token = this.word('a resource type');
+    const resource = token.value.toLowerCase();
     if (!RESOURCE_TYPES.has(resource)) {
       const near = nearest(resource, RESOURCE_TYPES);
       this.warnings.push({
-        column: resourceToken.column,
-        message: `unknown resource type "${resourceToken.value}"${near.length > 0 ? `; nearest known: ${near.join(', ')}` : ''}`,
+        column: token.column,
+        message: `unknown resource type "${token.value}"${near.length > 0 ? `; nearest known: ${near.join(', ')}` : ''}`,
       });
     }
-    return { kind: 'verb', verb: verbToken.value.toLowerCase() as Verb, resource, resourceColumn: resourceToken.column };
+    return token;
   }
 
+  /** `any-tenancy`, `tenancy <alias>`, or a location of this tenancy: where a cross-tenancy grant applies. */
+  crossTenancyLocation(): CrossTenancyLocation {
+    if (this.isWord('any-tenancy')) {
+      this.next();
+      return { kind: 'any-tenancy' };
+    }
+    if (this.isWord('tenancy')) {
+      this.next();
+      const token = this.peek();
+      const aliased = token.kind === 'string' || (token.kind === 'word' && !['where', 'with'].includes(token.value.toLowerCase()));
+      return aliased ? { kind: 'tenancy', alias: this.name().name } : { kind: 'tenancy' };
+    }
+    if (!this.isWord('compartment')) this.fail(['tenancy', 'compartment', 'any-tenancy']);
+    return this.location();
+  }
+
+  /** `tenancy`, `compartment a:b:c` or `compartment id <ocid>`. */
   location(): Location {
     const where = this.keyword('tenancy', 'compartment');
     if (where === 'tenancy') return { kind: 'tenancy' };
@@ -224,8 +308,9 @@ class Parser {
       return { kind, items };
     }
     const variableToken = this.word('a variable (request.… or target.…)');
+    if (this.isPunct('(')) return this.conditionFunction(variableToken);
     const variable = variableToken.value.toLowerCase();
-    if (!/^(request|target)\.[a-z0-9_.-]+$/.test(variable)) {
+    if (!VARIABLE.test(variable)) {
       throw new PolicySyntaxError(variableToken.column, `"${variableToken.raw}" is not a variable`, ['request.<name>', 'target.<name>']);
     }
     const token = this.peek();
@@ -248,6 +333,25 @@ class Parser {
     return { kind: 'compare', variable, operator: operator as 'before' | 'after', values: [this.value()] };
   }
 
+  /** `sets-intersect(<variable>, (<values>))`: true when the two sets share a value. */
+  conditionFunction(nameToken: Token): Condition {
+    const name = nameToken.value.toLowerCase();
+    if (!CONDITION_FUNCTIONS.includes(name as (typeof CONDITION_FUNCTIONS)[number])) {
+      const suggestion = nearest(name, CONDITION_FUNCTIONS, 1)[0];
+      throw new PolicySyntaxError(nameToken.column, `unknown function "${nameToken.raw}"`, [...CONDITION_FUNCTIONS], suggestion);
+    }
+    this.punct('(');
+    const variableToken = this.word('a variable (request.… or target.…)');
+    const variable = variableToken.value.toLowerCase();
+    if (!VARIABLE.test(variable)) {
+      throw new PolicySyntaxError(variableToken.column, `"${variableToken.raw}" is not a variable`, ['request.<name>', 'target.<name>']);
+    }
+    this.punct(',');
+    const values = this.isPunct('(') ? this.valueList() : [this.value()];
+    this.punct(')');
+    return { kind: 'compare', variable, operator: name as 'sets-intersect', values };
+  }
+
   valueList(): Value[] {
     this.punct('(');
     const values = this.list(() => this.value());
@@ -259,6 +363,8 @@ class Parser {
     const token = this.peek();
     if (token.kind === 'string' || token.kind === 'pattern' || token.kind === 'word') {
       this.next();
+      // A value can be another variable: `target.compartment.id = request.principal.compartment.id`.
+      if (token.kind === 'word' && VARIABLE.test(token.value.toLowerCase())) return { kind: 'variable', text: token.value.toLowerCase() };
       return { kind: token.kind, text: token.value };
     }
     return this.fail(["a value ('text', a word, or /pattern/)"]);

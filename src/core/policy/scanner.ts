@@ -16,8 +16,8 @@ const WORD = /[A-Za-z0-9_.:@$*+-]/;
 const CURLY_QUOTES = /[\u2018\u2019\u201C\u201D]/;
 
 /**
- * Splits one statement into tokens. A `/` right after `=` or `!=` starts a pattern (`/dev-*\/`);
- * anywhere else it separates an identity domain from a group name.
+ * Splits one statement into tokens. A `/` right after `=`, `!=` or inside a `(…)` value list starts a
+ * pattern (`/dev-*\/`); anywhere else it separates an identity domain from a group name.
  */
 export function scan(text: string): Token[] {
   const tokens: Token[] = [];
@@ -43,7 +43,12 @@ export function scan(text: string): Token[] {
       continue;
     }
     const previous = tokens.at(-1);
-    if (c === '/' && previous?.kind === 'punct' && (previous.value === '=' || previous.value === '!=')) {
+    if (
+      c === '/' &&
+      previous?.kind === 'punct' &&
+      ['=', '!=', '(', ','].includes(previous.value) &&
+      (previous.value !== ',' || inValueList(tokens))
+    ) {
       const close = text.indexOf('/', i + 1);
       if (close < 0) throw new PolicySyntaxError(start + 1, 'unterminated pattern', ['a closing /']);
       push('pattern', text.slice(i, close + 1), text.slice(i + 1, close), start);
@@ -74,4 +79,15 @@ export function scan(text: string): Token[] {
   }
   tokens.push({ kind: 'end', raw: '', value: '', column: text.length + 1 });
   return tokens;
+}
+
+/** Whether the tokens so far leave an opening parenthesis unclosed (a value list such as `in ('a', /b*\/)`). */
+function inValueList(tokens: readonly Token[]): boolean {
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.kind !== 'punct') continue;
+    if (token.value === '(') depth += 1;
+    else if (token.value === ')') depth -= 1;
+  }
+  return depth > 0;
 }
