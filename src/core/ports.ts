@@ -107,8 +107,8 @@ export interface StoredObjectInfo {
 /** Uploaded files, their reports, and the markers that make deliveries idempotent. */
 export interface ObjectStore {
   head(bucket: string, name: string): Promise<StoredObjectInfo | undefined>;
-  /** The object's text, as it streams in. */
-  readText(bucket: string, name: string): AsyncIterable<string>;
+  /** The object's raw bytes, as they stream in; decoding is the reader's job (a character may span chunks). */
+  readBytes(bucket: string, name: string): AsyncIterable<Uint8Array>;
   write(bucket: string, name: string, body: string, contentType: string): Promise<void>;
   readJson<T>(bucket: string, name: string): Promise<T | undefined>;
 }
