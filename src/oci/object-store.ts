@@ -20,11 +20,10 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
         throw error;
       }
     },
-    async *readText(bucket, name) {
+    async *readBytes(bucket, name) {
       const namespaceName = await namespaceOf();
       const response = await callOci('GetObject', () => client.getObject({ namespaceName, bucketName: bucket, objectName: name }), policy);
-      const stream = (response.value as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream('utf-8'));
-      for await (const chunk of stream as unknown as AsyncIterable<string>) yield chunk;
+      for await (const chunk of response.value as unknown as AsyncIterable<Uint8Array>) yield chunk;
     },
     async write(bucket, name, body, contentType) {
       const namespaceName = await namespaceOf();

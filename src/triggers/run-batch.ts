@@ -76,7 +76,7 @@ export async function runUpload(
 
   const rows: BatchRow[] = [];
   const unreadable: RowResult[] = [];
-  for await (const row of readHires(format, store.readText(object.bucket, object.name))) {
+  for await (const row of readHires(format, store.readBytes(object.bucket, object.name), { maxBytes: inv.config.MAX_UPLOAD_BYTES })) {
     if (settled.has(row.line)) continue;
     if (isUnreadable(row)) {
       unreadable.push({
