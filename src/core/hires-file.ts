@@ -31,7 +31,11 @@ export function formatOf(name: string, contentType: string | undefined): HiresFo
  * stays bounded by the limits whatever the file holds. Every way a row or the file can be wrong comes
  * out as an `UnreadableRow`; only a failure of `bytes` itself (the object store) is thrown.
  */
-export function readHires(format: HiresFormat, bytes: AsyncIterable<Uint8Array>, limits: Partial<FileLimits> = {}): AsyncGenerator<ReadRow> {
+export function readHires(
+  format: HiresFormat,
+  bytes: AsyncIterable<Uint8Array>,
+  limits: Partial<FileLimits> = {},
+): AsyncGenerator<ReadRow> {
   const bounds: FileLimits = { ...DEFAULT_FILE_LIMITS, ...limits };
   if (format === 'csv') return readCsv(bytes, bounds);
   if (format === 'ndjson') return readNdjson(bytes, bounds);

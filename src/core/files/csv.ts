@@ -162,7 +162,8 @@ export async function* readCsv(bytes: AsyncIterable<Uint8Array>, limits: FileLim
       if ('error' in decoded) problems.push(utf8Problem(name, decoded.error.index, decoded.error.reason, 'the field'));
       else cells.push(decoded.text);
     }
-    if (rowBytes > limits.maxRowBytes) problems.unshift(rowProblem('(row)', `is ${rowBytes} bytes long; at most ${limits.maxRowBytes} are read`));
+    if (rowBytes > limits.maxRowBytes)
+      problems.unshift(rowProblem('(row)', `is ${rowBytes} bytes long; at most ${limits.maxRowBytes} are read`));
     if (problems.length > 0) return { line, label, problems };
     return { line, label, input: toInput(columns, cells) };
   }
@@ -182,8 +183,7 @@ export async function* readCsv(bytes: AsyncIterable<Uint8Array>, limits: FileLim
         }
         if (pending && pending.line === line) {
           if (!pending.problems.some((p) => p.path === problem.path && p.message === problem.message)) pending.problems.push(problem);
-        }
-        else {
+        } else {
           yield* flushPending();
           pending = { line: Math.max(line, lastLine + 1), problems: [problem] };
         }
@@ -207,42 +207,42 @@ export async function* readCsv(bytes: AsyncIterable<Uint8Array>, limits: FileLim
   let first = true;
   let head: Uint8Array = new Uint8Array(0);
   try {
-  for await (const raw of bytes) {
-    const over = budget.addBytes(raw.length);
-    if (over) {
-      yield* flushPending();
-      if (!stopped) yield endOfFile(lastLine + 1, `line ${lastLine + 1}`, over);
-      return;
-    }
-    let chunk = raw;
-    if (first) {
-      // The BOM may arrive split over chunks: hold the first bytes until there are three.
-      const joined = new Uint8Array(head.length + chunk.length);
-      joined.set(head);
-      joined.set(chunk, head.length);
-      if (joined.length < BOM.length && BOM.subarray(0, joined.length).every((b, i) => joined[i] === b)) {
-        head = joined;
-        continue;
+    for await (const raw of bytes) {
+      const over = budget.addBytes(raw.length);
+      if (over) {
+        yield* flushPending();
+        if (!stopped) yield endOfFile(lastLine + 1, `line ${lastLine + 1}`, over);
+        return;
       }
-      first = false;
-      chunk = startsWith(joined, BOM) ? joined.subarray(BOM.length) : joined;
+      let chunk = raw;
+      if (first) {
+        // The BOM may arrive split over chunks: hold the first bytes until there are three.
+        const joined = new Uint8Array(head.length + chunk.length);
+        joined.set(head);
+        joined.set(chunk, head.length);
+        if (joined.length < BOM.length && BOM.subarray(0, joined.length).every((b, i) => joined[i] === b)) {
+          head = joined;
+          continue;
+        }
+        first = false;
+        chunk = startsWith(joined, BOM) ? joined.subarray(BOM.length) : joined;
+      }
+      lines.feed(chunk);
+      await write(chunk);
+      yield* drain();
+      if (stopped || failure) break;
     }
-    lines.feed(chunk);
-    await write(chunk);
-    yield* drain();
-    if (stopped || failure) break;
-  }
-  if (!stopped && !failure) {
-    if (first && head.length > 0) {
-      lines.feed(head);
-      await write(head);
+    if (!stopped && !failure) {
+      if (first && head.length > 0) {
+        lines.feed(head);
+        await write(head);
+      }
+      lines.finish();
+      await end();
+      yield* drain();
     }
-    lines.finish();
-    await end();
-    yield* drain();
-  }
-  if (!stopped) yield* flushPending();
-  if (failure && !stopped) yield endOfFile(lastLine + 1, `line ${lastLine + 1}`, `the file cannot be read as CSV: ${failure.message}`);
+    if (!stopped) yield* flushPending();
+    if (failure && !stopped) yield endOfFile(lastLine + 1, `line ${lastLine + 1}`, `the file cannot be read as CSV: ${failure.message}`);
   } finally {
     parser.destroy();
   }

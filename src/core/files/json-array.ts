@@ -215,7 +215,9 @@ export async function* readJsonArray(bytes: AsyncIterable<Uint8Array>, limits: F
           case 'afterArray':
             if (wrapped && byte === 0x7d) state = 'done';
             else {
-              yield brokenAt(wrapped ? 'only "hires" is read; expected } after its array' : `unexpected ${describeByte(byte)} after the array`);
+              yield brokenAt(
+                wrapped ? 'only "hires" is read; expected } after its array' : `unexpected ${describeByte(byte)} after the array`,
+              );
               return;
             }
             break;

@@ -50,7 +50,9 @@ export function parseHireBytes(bytes: Uint8Array, limits: FileLimits): ParsedIte
   if (depth > limits.maxDepth) return { problems: [rowProblem('(row)', `is nested ${depth} deep; at most ${limits.maxDepth} are read`)] };
   const decoded = decodeUtf8(bytes);
   if ('error' in decoded)
-    return { problems: [rowProblem('(row)', `is not valid UTF-8: ${decoded.error.reason}, at byte ${decoded.error.index + 1} of the row`)] };
+    return {
+      problems: [rowProblem('(row)', `is not valid UTF-8: ${decoded.error.reason}, at byte ${decoded.error.index + 1} of the row`)],
+    };
   let value: unknown;
   try {
     value = JSON.parse(decoded.text);
@@ -60,6 +62,7 @@ export function parseHireBytes(bytes: Uint8Array, limits: FileLimits): ParsedIte
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { problems: [rowProblem('(row)', 'is not a hire (a JSON object)')] };
   const keys = Object.keys(value).length;
-  if (keys > limits.maxFieldsPerRow) return { problems: [rowProblem('(row)', `has ${keys} fields; at most ${limits.maxFieldsPerRow} are read`)] };
+  if (keys > limits.maxFieldsPerRow)
+    return { problems: [rowProblem('(row)', `has ${keys} fields; at most ${limits.maxFieldsPerRow} are read`)] };
   return { input: value as Record<string, unknown> };
 }

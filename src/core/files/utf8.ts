@@ -5,7 +5,7 @@ export interface Utf8Error {
   readonly reason: string;
 }
 
-const hex = (byte: number | undefined) => (byte === undefined ? 'the end' : `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`);
+const hex = (byte: number) => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
 
 /**
  * Finds the first byte where `bytes` is not well-formed UTF-8 (RFC 3629, as the WHATWG decoder reads
@@ -34,7 +34,8 @@ export function utf8ErrorAt(bytes: Uint8Array): Utf8Error | undefined {
       if (lead === 0xf0) low = 0x90; // F0 80..8F would be an overlong form
       if (lead === 0xf4) high = 0x8f; // F4 90.. would be above U+10FFFF
     } else {
-      const why = lead === 0xc0 || lead === 0xc1 ? 'an overlong form' : lead >= 0x80 && lead <= 0xbf ? 'a stray continuation byte' : 'not UTF-8';
+      const why =
+        lead === 0xc0 || lead === 0xc1 ? 'an overlong form' : lead >= 0x80 && lead <= 0xbf ? 'a stray continuation byte' : 'not UTF-8';
       return { index: i, reason: `byte ${hex(lead)} is ${why}` };
     }
     for (let k = 1; k <= need; k += 1) {
@@ -42,7 +43,13 @@ export function utf8ErrorAt(bytes: Uint8Array): Utf8Error | undefined {
       const min = k === 1 ? low : 0x80;
       const max = k === 1 ? high : 0xbf;
       if (next === undefined || next < min || next > max) {
-        return { index: i, reason: `byte ${hex(lead)} starts a character that ${hex(next)} does not continue` };
+        return {
+          index: i,
+          reason:
+            next === undefined
+              ? `byte ${hex(lead)} starts a character that is cut short`
+              : `byte ${hex(lead)} starts a character that ${hex(next)} does not continue`,
+        };
       }
     }
     i += need + 1;
