@@ -17,5 +17,7 @@ fdk.handle(
     log,
     loadRuntime: async (config, env, policy) => (await import('./src/oci/runtime')).createOciRuntime(config, env, policy),
   }),
-  { inputMode: 'string' },
+  // Bytes, joined by the FDK: decoded once in the handler (string mode decodes chunk by chunk, which
+  // splits multi-byte characters at chunk boundaries).
+  { inputMode: 'buffer' },
 );

@@ -37,6 +37,7 @@ const configSchema = z
     WEBHOOK_SECRET_ID: ocid('vaultsecret').optional(),
     WEBHOOK_SIGNATURE_HEADER: z.string().min(1).default('X-Hr-Signature'),
     WEBHOOK_TIMESTAMP_HEADER: z.string().min(1).default('X-Hr-Timestamp'),
+    WEBHOOK_DELIVERY_HEADER: z.string().min(1).default('X-Hr-Delivery-Id'),
     WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
     DRY_RUN: bool.default('false'),
     OCI_AUTH: z.enum(['auto', 'resource_principal', 'config_file']).default('auto'),

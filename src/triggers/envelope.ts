@@ -1,8 +1,8 @@
-import { ErrorCode, ValidationError } from '../support/errors';
+import { DEFAULT_FILE_LIMITS } from '../core/hires-file';
+import { ErrorCode, type Problem, ValidationError } from '../support/errors';
 
 /** OCI Events sends CloudEvents 0.1; these two event types mean "an object was written". */
 const OBJECT_WRITTEN = new Set(['com.oraclecloud.objectstorage.createobject', 'com.oraclecloud.objectstorage.updateobject']);
-const MAX_BODY_BYTES = 6 * 1024 * 1024; // the OCI Functions invoke limit
 
 export const ACCEPTED =
   'a new-hire object; a batch (a JSON array of hires, or {"hires": [...]}); an OCI Events object create/update event (CloudEvents 0.1); any of these delivered by OCI Notifications or through API Gateway';
@@ -16,7 +16,10 @@ export type Payload =
 
 export interface Delivery {
   readonly via: 'direct' | 'notifications' | 'api-gateway';
-  /** A key that is the same for every delivery of the same message or event: ONS message id, event id. */
+  /**
+   * A key that is the same for every delivery of the same message or event, so a replay is caught: the
+   * ONS message id, the webhook's delivery id, the OCI event id, or the HR event's `eventId`.
+   */
   readonly dedupKey: string | undefined;
   /** The OCI event id or ONS message id, for correlation. */
   readonly eventId: string | undefined;
@@ -35,8 +38,6 @@ export const isOwnObject = (name: string) => name.startsWith('.onboarding/') || 
 function parseBody(text: string): unknown {
   if (text.trim() === '')
     throw new ValidationError(ErrorCode.InvalidEvent, 'The request body is empty', [{ path: '(body)', message: `expected ${ACCEPTED}` }]);
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES)
-    throw new ValidationError(ErrorCode.InvalidEvent, 'The request body is too large', [{ path: '(body)', message: 'at most 6 MB' }]);
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
@@ -59,6 +60,8 @@ function decodeOciEvent(event: Record<string, unknown>, watch: UploadWatch): Pay
       { path: 'data', message: 'resourceName, additionalDetails.bucketName and additionalDetails.namespace are required' },
     ]);
   }
+  const problems = objectNameProblems(namespace, bucket, name);
+  if (problems.length > 0) throw new ValidationError(ErrorCode.InvalidEvent, 'The object event names no object OCI would hold', problems);
   if (isOwnObject(name)) return { kind: 'ignored', reason: `${name} is a report or marker written by this function` };
   if (watch.bucket && bucket !== watch.bucket)
     return { kind: 'ignored', reason: `bucket ${bucket} is not the onboarding bucket ${watch.bucket}` };
@@ -66,8 +69,53 @@ function decodeOciEvent(event: Record<string, unknown>, watch: UploadWatch): Pay
   return { kind: 'object', namespace, bucket, name, eventType };
 }
 
-function decodeJson(json: unknown, watch: UploadWatch): { payload: Payload; eventId?: string } {
-  if (Array.isArray(json)) return { payload: { kind: 'batch', rows: json } };
+/**
+ * The names of an object event, checked against Object Storage's naming rules before any of them is
+ * put in a request path. Namespaces are system-generated lower-case strings ("Object Storage
+ * Namespaces": older ones are the tenancy name in lower case). Bucket names are letters, digits,
+ * hyphens, underscores and periods (oci-objectstorage `CreateBucketDetails.name`). Object names are
+ * 1 to 1024 characters without line feed, carriage return or NULL (Oracle's "Object Storage Objects",
+ * Object Names). Further, `.` and `..` as a bucket or as a segment of an object name are refused: in a
+ * URL path they would address another resource than the one named.
+ */
+function objectNameProblems(namespace: string, bucket: string, name: string): Problem[] {
+  const problems: Problem[] = [];
+  if (!/^[a-z0-9][a-z0-9_-]{0,127}$/.test(namespace))
+    problems.push({
+      path: 'data.additionalDetails.namespace',
+      message: 'is not an Object Storage namespace (lower-case letters and digits)',
+    });
+  if (!/^[A-Za-z0-9._-]{1,256}$/.test(bucket) || bucket === '.' || bucket === '..')
+    problems.push({ path: 'data.additionalDetails.bucketName', message: 'is not a bucket name (letters, digits, - _ and ., at most 256)' });
+  // Control characters (C0 and DEL) include the line feed, carriage return and NULL that OCI refuses.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+  const control = /[\u0000-\u001f\u007f]/;
+  if (name.length > 1024 || control.test(name) || name.split('/').some((segment) => segment === '.' || segment === '..'))
+    problems.push({
+      path: 'data.resourceName',
+      message: 'is not an object name (1-1024 characters, no control characters, no . or .. segment)',
+    });
+  return problems;
+}
+
+/** A batch in a request body is held whole (at most 6 MB); a body that is mostly not hires is refused as a whole. */
+function batchOf(rows: unknown[]): Payload {
+  const limits = DEFAULT_FILE_LIMITS;
+  if (rows.length > limits.maxRows)
+    throw new ValidationError(ErrorCode.InvalidEvent, 'The batch is too large', [
+      { path: '(body)', message: `has ${rows.length} items; at most ${limits.maxRows}` },
+    ]);
+  let notHires = 0;
+  for (const row of rows) if (typeof row !== 'object' || row === null || Array.isArray(row)) notHires += 1;
+  if (notHires > limits.maxUnreadableRows)
+    throw new ValidationError(ErrorCode.InvalidEvent, 'The batch is not a list of hires', [
+      { path: '(body)', message: `${notHires} of its ${rows.length} items are not hire objects` },
+    ]);
+  return { kind: 'batch', rows };
+}
+
+function decodeJson(json: unknown, watch: UploadWatch): { payload: Payload; eventId?: string; hrEventId?: string } {
+  if (Array.isArray(json)) return { payload: batchOf(json) };
   if (typeof json !== 'object' || json === null) {
     throw new ValidationError(ErrorCode.UnsupportedTrigger, 'The request is not a trigger this function accepts', [
       { path: '(body)', message: `expected ${ACCEPTED}` },
@@ -77,23 +125,52 @@ function decodeJson(json: unknown, watch: UploadWatch): { payload: Payload; even
   if ('cloudEventsVersion' in record || 'eventType' in record) {
     return { payload: decodeOciEvent(record, watch), ...(typeof record.eventID === 'string' ? { eventId: record.eventID } : {}) };
   }
-  if (Array.isArray(record.hires) && Object.keys(record).length === 1) return { payload: { kind: 'batch', rows: record.hires } };
-  return { payload: { kind: 'hire', input: record } };
+  if (Array.isArray(record.hires) && Object.keys(record).length === 1) return { payload: batchOf(record.hires) };
+  return { payload: { kind: 'hire', input: record }, ...(typeof record.eventId === 'string' ? { hrEventId: record.eventId } : {}) };
 }
 
-/**
- * Recognises what arrived: the Fn headers tell API Gateway (`Fn-Intent: httprequest`) and ONS
- * (`X-OCI-NS-MessageId`) deliveries; the body tells a hire, a batch, or an OCI event.
- */
 /** How the call came: known from the Fn headers alone, before the body is read. */
 export function deliveryVia(header: (name: string) => string | null): Delivery['via'] {
   return header('Fn-Intent') === 'httprequest' ? 'api-gateway' : header('X-OCI-NS-MessageId') ? 'notifications' : 'direct';
 }
 
-export function decodeDelivery(body: string, header: (name: string) => string | null, watch: UploadWatch): Delivery {
+export interface DeliveryOptions {
+  /** The webhook header that carries the HR system's delivery id (through API Gateway, `Fn-Http-H-<name>`). */
+  readonly deliveryIdHeader?: string;
+}
+
+/** A delivery id goes into a marker: printable ASCII, bounded. */
+const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Recognises what arrived: the Fn headers tell API Gateway (`Fn-Intent: httprequest`) and ONS
+ * (`X-OCI-NS-MessageId`) deliveries; the body tells a hire, a batch, or an OCI event. The dedup key is
+ * the first of: the ONS message id, the webhook's delivery id header, the OCI event id, the hire's
+ * `eventId`; a delivery with none of these (a batch sent directly) is never taken for a replay.
+ */
+export function decodeDelivery(
+  body: string,
+  header: (name: string) => string | null,
+  watch: UploadWatch,
+  options: DeliveryOptions = {},
+): Delivery {
   const via = deliveryVia(header);
   const messageId = header('X-OCI-NS-MessageId') ?? undefined;
-  const { payload, eventId } = decodeJson(parseBody(body), watch);
-  const dedupKey = messageId ? `ons:${messageId}` : eventId ? `event:${eventId}` : undefined;
-  return { via, dedupKey, eventId: eventId ?? messageId, payload };
+  const deliveryId =
+    via === 'api-gateway' && options.deliveryIdHeader ? (header(`Fn-Http-H-${options.deliveryIdHeader}`) ?? undefined) : undefined;
+  if (deliveryId !== undefined && !DELIVERY_ID.test(deliveryId))
+    throw new ValidationError(ErrorCode.InvalidEvent, 'The delivery id is not valid', [
+      { path: options.deliveryIdHeader ?? '(header)', message: 'expected 1 to 200 printable ASCII characters' },
+    ]);
+  const { payload, eventId, hrEventId } = decodeJson(parseBody(body), watch);
+  const dedupKey = messageId
+    ? `ons:${messageId}`
+    : deliveryId
+      ? `webhook:${deliveryId}`
+      : eventId
+        ? `event:${eventId}`
+        : hrEventId
+          ? `hr-event:${hrEventId}`
+          : undefined;
+  return { via, dedupKey, eventId: eventId ?? messageId ?? deliveryId ?? hrEventId, payload };
 }

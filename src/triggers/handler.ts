@@ -11,6 +11,7 @@ import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
+import { bodyBytes, decodeBody } from './body';
 import { type Delivery, decodeDelivery, deliveryVia } from './envelope';
 import type { Invocation } from './invocation';
 import { readMarker, writeMarker } from './markers';
@@ -67,7 +68,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     const log = deps.log.child({ callId });
     const deadline = ctx.deadline?.getTime() ?? started + DEFAULT_TIMEOUT_MS;
     const header = (name: string) => ctx.getHeader(name);
-    const body = typeof input === 'string' ? input : Buffer.isBuffer(input) ? input.toString('utf8') : '';
+    const bytes = bodyBytes(input);
     let delivery: Delivery | undefined;
     let services: CallServices | undefined;
     let current: FunctionConfig | undefined;
@@ -85,6 +86,8 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
 
     let result: HandlerResult;
     try {
+      // The body is decoded once, strictly, before anything else (after authentication for API Gateway).
+      const text = deliveryVia(header) === 'api-gateway' ? undefined : decodeBody(bytes);
       config ??= parseConfig(deps.env);
       current = config;
       const throttle = new BatchThrottle(current.BATCH_CONCURRENCY);
@@ -112,13 +115,18 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
         // API Gateway passes the client's headers to the function as Fn-Http-H-<name>.
         const clientHeader = (name: string) => ctx.getHeader(`Fn-Http-H-${name}`);
-        verifyWebhook(body, clientHeader, secret, {
+        verifyWebhook(bytes, clientHeader, secret, {
           signatureHeader: cfg.WEBHOOK_SIGNATURE_HEADER,
           timestampHeader: cfg.WEBHOOK_TIMESTAMP_HEADER,
           toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
         });
       }
-      const decoded = decodeDelivery(body, header, { bucket: cfg.ONBOARDING_BUCKET, prefix: cfg.ONBOARDING_PREFIX });
+      const decoded = decodeDelivery(
+        text ?? decodeBody(bytes),
+        header,
+        { bucket: cfg.ONBOARDING_BUCKET, prefix: cfg.ONBOARDING_PREFIX },
+        { deliveryIdHeader: cfg.WEBHOOK_DELIVERY_HEADER },
+      );
       delivery = decoded;
       log.info('delivery', { via: decoded.via, kind: decoded.payload.kind, eventId: decoded.eventId });
       // A bad hire is refused before any call to OCI (through API Gateway, after authentication).

@@ -11,7 +11,7 @@ const headers =
 
 describe('decodeDelivery', () => {
   it('reads a direct hire, and a batch as an array or {hires}', () => {
-    expect(decodeDelivery(readFixture('events', 'new-hire.json'), headers(), watch)).toMatchObject({
+    expect(decodeDelivery(readFixture('events', 'new-hire-minimal.json'), headers(), watch)).toMatchObject({
       via: 'direct',
       dedupKey: undefined,
       payload: { kind: 'hire' },
@@ -28,7 +28,7 @@ describe('decodeDelivery', () => {
       const delivery = decodeDelivery(readFixture('envelopes', fixture), headers(), watch);
       expect(delivery.payload).toEqual({
         kind: 'object',
-        namespace: 'NAMESPACE',
+        namespace: 'axaxnpcrorw5',
         bucket: 'hr-uploads',
         name: 'incoming/new-hires-2026-11-22.csv',
         eventType: expect.stringMatching(/object$/),
@@ -88,4 +88,84 @@ describe('decodeDelivery', () => {
       decodeDelivery('{"eventType":"com.oraclecloud.objectstorage.createobject","cloudEventsVersion":"0.1","data":{}}', headers(), watch),
     ).toThrow(/object event is not valid/);
   });
+
+  it('keys a direct hire by its eventId, and a webhook by its delivery id header, else by the eventId, so a replay is caught', () => {
+    // Prepare
+    const hire = readFixture('events', 'new-hire.json');
+    const gateway = (extra: Record<string, string> = {}) => headers({ 'Fn-Intent': 'httprequest', ...extra });
+    const options = { deliveryIdHeader: 'X-Hr-Delivery-Id' };
+    // Act / Assess
+    expect(decodeDelivery(hire, headers(), watch)).toMatchObject({
+      dedupKey: 'hr-event:hr-2026-11-22-0001',
+      eventId: 'hr-2026-11-22-0001',
+    });
+    expect(decodeDelivery(hire, gateway({ 'Fn-Http-H-X-Hr-Delivery-Id': 'dlv-42' }), watch, options)).toMatchObject({
+      via: 'api-gateway',
+      dedupKey: 'webhook:dlv-42',
+    });
+    expect(decodeDelivery(hire, gateway(), watch, options).dedupKey).toBe('hr-event:hr-2026-11-22-0001');
+    expect(decodeDelivery(readFixture('envelopes', 'batch.json'), gateway(), watch, options).dedupKey).toBeUndefined();
+    expect(() => decodeDelivery(hire, gateway({ 'Fn-Http-H-X-Hr-Delivery-Id': 'has space' }), watch, options)).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT', message: 'The delivery id is not valid' }),
+    );
+  });
+
+  it.each([
+    [
+      'a namespace of ..',
+      (e: ObjectEvent) => Object.assign(e.data.additionalDetails, { namespace: '..' }),
+      'data.additionalDetails.namespace',
+    ],
+    [
+      'a namespace with a slash',
+      (e: ObjectEvent) => Object.assign(e.data.additionalDetails, { namespace: 'ns/b/x' }),
+      'data.additionalDetails.namespace',
+    ],
+    [
+      'a bucket of ..',
+      (e: ObjectEvent) => Object.assign(e.data.additionalDetails, { bucketName: '..' }),
+      'data.additionalDetails.bucketName',
+    ],
+    [
+      'a bucket with a space',
+      (e: ObjectEvent) => Object.assign(e.data.additionalDetails, { bucketName: 'hr uploads' }),
+      'data.additionalDetails.bucketName',
+    ],
+    [
+      'an object name climbing out',
+      (e: ObjectEvent) => Object.assign(e.data, { resourceName: 'incoming/../../secret.csv' }),
+      'data.resourceName',
+    ],
+    [
+      'an object name with a line feed',
+      (e: ObjectEvent) => Object.assign(e.data, { resourceName: 'incoming/a\nb.csv' }),
+      'data.resourceName',
+    ],
+    ['an object name with NULL', (e: ObjectEvent) => Object.assign(e.data, { resourceName: 'incoming/a\u0000.csv' }), 'data.resourceName'],
+    [
+      'an object name of 1025 characters',
+      (e: ObjectEvent) => Object.assign(e.data, { resourceName: `incoming/${'x'.repeat(1016)}` }),
+      'data.resourceName',
+    ],
+  ])('rejects an object event with %s (INVALID_EVENT, not an OCI failure)', (_label, mutate, path) => {
+    // Prepare
+    const event = JSON.parse(readFixture('envelopes', 'oci-event-createobject.json')) as ObjectEvent;
+    mutate(event);
+    // Act / Assess
+    expect(() => decodeDelivery(JSON.stringify(event), headers(), watch)).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT', problems: [expect.objectContaining({ path })] }),
+    );
+  });
+
+  it('refuses a batch body that is mostly not hires as a whole, and keeps a few stray items for per-row rejection', () => {
+    expect(() => decodeDelivery(`[${Array(100_000).fill('0').join(',')}]`, headers(), watch)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_EVENT',
+        problems: [{ path: '(body)', message: '100000 of its 100000 items are not hire objects' }],
+      }),
+    );
+    expect(decodeDelivery('[{"employeeId":"E1"}, 0, "x"]', headers(), watch).payload).toMatchObject({ kind: 'batch', rows: { length: 3 } });
+  });
 });
+
+type ObjectEvent = { data: { resourceName: string; additionalDetails: Record<string, string> } };
