@@ -12,6 +12,8 @@ export interface InvokeOptions {
   readonly deadlineMs?: number;
   /** Extra headers, e.g. ONS `X-OCI-NS-MessageId` or API Gateway `Fn-Intent`, `Fn-Http-H-*`. */
   readonly headers?: Record<string, string>;
+  /** Sends the body in pieces of this many bytes, a moment apart, so the function reads it in as many chunks. */
+  readonly chunkBytes?: number;
 }
 
 export interface InvokeResult {
@@ -154,7 +156,16 @@ export async function startFunction(options: {
           50,
         );
       });
-      req.end(payload);
+      const step = invokeOptions.chunkBytes;
+      if (!step) req.end(payload);
+      else
+        void (async () => {
+          for (let at = 0; at < payload.length; at += step) {
+            req.write(payload.subarray(at, at + step));
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          req.end();
+        })();
     });
   };
 

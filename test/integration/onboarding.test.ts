@@ -14,7 +14,7 @@ describe('onboarding through the Fn FDK against the local OCI', () => {
     scenario = await startScenario();
     const { oci, topicId } = scenario.stack;
     // Act
-    const { status, result, writes } = await scenario.onboard(newHire());
+    const { status, result, writes } = await scenario.onboard(newHire({ eventId: 'hr-2026-11-22-0001' }));
     // Assess
     expect(status).toBe(200);
     expect(result.status).toBe('succeeded');

@@ -58,5 +58,12 @@ export async function startScenario(
   };
 }
 
-export const newHire = (overrides: Record<string, unknown> = {}) => ({ ...fixtureJson('events', 'new-hire.json'), ...overrides });
+/**
+ * The fixture hire without its `eventId`, so that sending it again reaches the planner (a repeated
+ * `eventId` is answered `duplicate` by the delivery's marker); pass an `eventId` to test that.
+ */
+export const newHire = (overrides: Record<string, unknown> = {}) => {
+  const { eventId: _eventId, ...hire } = fixtureJson('events', 'new-hire.json');
+  return { ...hire, ...overrides };
+};
 export const outcomes = (result: OnboardingResult) => result.steps.map((s) => `${s.step}:${s.target}:${s.outcome}`);
