@@ -1,8 +1,12 @@
+import { jsonDepth } from '../core/files/json-item';
 import { DEFAULT_FILE_LIMITS } from '../core/hires-file';
 import { ErrorCode, type Problem, ValidationError } from '../support/errors';
 
 /** OCI Events sends CloudEvents 0.1; these two event types mean "an object was written". */
 const OBJECT_WRITTEN = new Set(['com.oraclecloud.objectstorage.createobject', 'com.oraclecloud.objectstorage.updateobject']);
+
+/** Brackets a body may nest: an OCI event needs 3, a batch of hires 3, a hire 2. */
+const MAX_BODY_DEPTH = 32;
 
 export const ACCEPTED =
   'a new-hire object; a batch (a JSON array of hires, or {"hires": [...]}); an OCI Events object create/update event (CloudEvents 0.1); any of these delivered by OCI Notifications or through API Gateway';
@@ -38,6 +42,13 @@ export const isOwnObject = (name: string) => name.startsWith('.onboarding/') || 
 function parseBody(text: string): unknown {
   if (text.trim() === '')
     throw new ValidationError(ErrorCode.InvalidEvent, 'The request body is empty', [{ path: '(body)', message: `expected ${ACCEPTED}` }]);
+  // Nothing this function accepts nests deeper than a few levels; a deeper body is refused before it
+  // is parsed, so no recursive walk (validation, logging, serialising) ever meets it.
+  const depth = jsonDepth(Buffer.from(text, 'utf8'));
+  if (depth > MAX_BODY_DEPTH)
+    throw new ValidationError(ErrorCode.InvalidEvent, 'The request body is nested too deeply', [
+      { path: '(body)', message: `is nested ${depth} deep; at most ${MAX_BODY_DEPTH}` },
+    ]);
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {

@@ -91,24 +91,31 @@ describe('CSV uploads (csv-parse)', () => {
     }
   });
 
-  it('is strict about quotes: "E1"x ends the file there (its quoting can no longer be trusted), " E1 " is a problem of its row', async () => {
-    expect(await rows('csv', 'employeeId,userName\nE0,a@x.com\n"E1"x,b@x.com\nE2,c@x.com\n', [1])).toEqual([
-      { line: 2, label: 'line 2', input: { employeeId: 'E0', userName: 'a@x.com' } },
-      {
-        line: 3,
-        label: 'line 3',
-        endsFile: true,
-        problems: [
-          { path: 'employeeId', message: expect.stringMatching(/goes on after its closing quote.*nothing after this point is read/) },
-        ],
-      },
-    ]);
+  it('is strict about quotes, each quote error a problem of its own row: "E1"x, " E1 ", a quote never closed', async () => {
+    for (const sizes of CHUNKINGS) {
+      expect(await rows('csv', 'employeeId,userName\nE0,a@x.com\n"E1"x,b@x.com\nE2,"c@x.com"\n', sizes)).toEqual([
+        { line: 2, label: 'line 2', input: { employeeId: 'E0', userName: 'a@x.com' } },
+        { line: 3, label: 'line 3', problems: [{ path: 'employeeId', message: expect.stringMatching(/goes on after its closing quote/) }] },
+        { line: 4, label: 'line 4', input: { employeeId: 'E2', userName: 'c@x.com' } },
+      ]);
+    }
     expect(await rows('csv', 'employeeId,userName\n "E1" ,b@x.com\nE2,c@x.com\n')).toEqual([
       { line: 2, label: 'line 2', problems: [{ path: 'employeeId', message: expect.stringMatching(/a quote inside a field/) }] },
       { line: 3, label: 'line 3', input: { employeeId: 'E2', userName: 'c@x.com' } },
     ]);
-    expect(await rows('csv', 'employeeId,userName\nA,"open\n')).toEqual([
-      { line: 2, label: 'line 2', endsFile: true, problems: [{ path: 'userName', message: expect.stringMatching(/not closed/) }] },
+    expect(await rows('csv', 'employeeId,userName\nA,"open\nB,b\n')).toEqual([
+      { line: 2, label: 'line 2', problems: [{ path: 'userName', message: 'a quoted field is not closed before the end of the file' }] },
+    ]);
+  });
+
+  it('answers a long line full of quotes at once (csv-parse alone is quadratic on it)', async () => {
+    const quotes = `employeeId,userName\n${'{"a":'.repeat(20_000)}\nE2,b@x.com\n`;
+    expect(await rows('csv', quotes, [65536])).toEqual([
+      { line: 2, label: 'line 2', problems: [{ path: '(row)', message: 'is 100000 bytes long; at most 65536 are read' }] },
+      { line: 3, label: 'line 3', input: { employeeId: 'E2', userName: 'b@x.com' } },
+    ]);
+    expect(await rows('csv', `a\n${'x"'.repeat(2000)}\n`, [7])).toEqual([
+      { line: 2, label: 'line 2', problems: [{ path: 'a', message: expect.stringMatching(/a quote inside a field/) }] },
     ]);
   });
 
@@ -149,9 +156,10 @@ describe('CSV uploads (csv-parse)', () => {
     ]);
     expect(await rows('csv', 'a,b\n1,2\n3,4\n5,6\n', [4], { maxBytes: 14 })).toEqual([
       { line: 2, label: 'line 2', input: { a: '1', b: '2' } },
+      { line: 3, label: 'line 3', input: { a: '3', b: '4' } },
       {
-        line: 3,
-        label: 'line 3',
+        line: 4,
+        label: 'line 4',
         endsFile: true,
         problems: [{ path: '(file)', message: 'the file is larger than 14 bytes; the rest is not read' }],
       },

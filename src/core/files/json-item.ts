@@ -6,8 +6,8 @@ export type ParsedItem = { readonly input: Record<string, unknown> } | { readonl
 
 const isSpace = (b: number | undefined) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
-/** Deepest nesting of brackets outside strings. */
-function depthOf(bytes: Uint8Array): number {
+/** Deepest nesting of JSON brackets outside strings, found without parsing (so without recursion). */
+export function jsonDepth(bytes: Uint8Array): number {
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -46,7 +46,7 @@ export function parseHireBytes(bytes: Uint8Array, limits: FileLimits): ParsedIte
     const kind = kindOf(bytes[start]);
     return { problems: [rowProblem('(row)', kind === 'not JSON' ? 'is not JSON' : `is ${kind}, not a hire (a JSON object)`)] };
   }
-  const depth = depthOf(bytes);
+  const depth = jsonDepth(bytes);
   if (depth > limits.maxDepth) return { problems: [rowProblem('(row)', `is nested ${depth} deep; at most ${limits.maxDepth} are read`)] };
   const decoded = decodeUtf8(bytes);
   if ('error' in decoded)
