@@ -89,7 +89,7 @@ export async function* readCsv(bytes: AsyncIterable<Uint8Array>, limits: FileLim
     }
     if (names.length > limits.maxFieldsPerRow)
       return endOfFile(at, `line ${at}`, `the header has ${names.length} fields; at most ${limits.maxFieldsPerRow} are read`);
-    const empty = names.findIndex((n) => n === '');
+    const empty = names.indexOf('');
     if (empty >= 0) return endOfFile(at, `line ${at}`, `field ${empty + 1} of the header has no name`);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     if (twice) return endOfFile(at, `line ${at}`, `the header names ${twice} twice`);
