@@ -89,6 +89,12 @@ function canonicalJson(text: string): string {
   }
 }
 
+/** A config value as a plan line shows it: quoted, and cut short when long (a role catalog). */
+const shown = (value: string) => {
+  const quoted = JSON.stringify(value);
+  return quoted.length > 60 ? `${quoted.slice(0, 57)}…" (${Buffer.byteLength(value, 'utf8')} bytes)` : quoted;
+};
+
 /** A config value as planned: the topic's OCID, or a placeholder when the topic is yet to be created. */
 export const PLANNED_TOPIC_ID = 'ocid1.onstopic.oc1..to-be-created';
 
@@ -231,8 +237,8 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
     .filter((key) => observed.functionConfig[key] !== merged[key])
     .map((key) => {
       const before = observed.functionConfig[key];
-      const after = merged[key] === PLANNED_TOPIC_ID ? `(the OCID of topic ${desired.topic.name})` : JSON.stringify(merged[key]);
-      return `${key}: ${before === undefined ? '(unset)' : JSON.stringify(before)} → ${after}`;
+      const after = merged[key] === PLANNED_TOPIC_ID ? `(the OCID of topic ${desired.topic.name})` : shown(merged[key] ?? '');
+      return `${key}: ${before === undefined ? '(unset)' : shown(before)} → ${after}`;
     });
   steps.push(step('function-config', 'function config', configChanges.length ? 'update' : 'none', configChanges));
   return steps;
