@@ -86,6 +86,30 @@ export interface BucketSettings {
   definedTags: DefinedTags;
 }
 
+export interface TagNamespaceRecord {
+  id: string;
+  compartmentId: string;
+  name: string;
+  description: string;
+  timeCreated: Date;
+}
+export interface TagRecord {
+  id: string;
+  tagNamespaceId: string;
+  name: string;
+  description: string;
+  timeCreated: Date;
+}
+export interface TagDefaultRecord {
+  id: string;
+  compartmentId: string;
+  tagDefinitionId: string;
+  value: string;
+  /** The creator of a resource must give the tag a value (the default's value is not applied). */
+  isRequired: boolean;
+  timeCreated: Date;
+}
+
 /** Control-plane resources of the local tenancy; tests read and seed it directly. */
 export class ControlPlaneState {
   readonly subscriptions = new Map<string, SubscriptionRecord>();
@@ -96,4 +120,7 @@ export class ControlPlaneState {
   readonly functions = new Map<string, FunctionRecord>();
   /** Bucket settings by bucket name (the objects themselves are in `TenancyState.buckets`). */
   readonly buckets = new Map<string, BucketSettings>();
+  readonly tagNamespaces = new Map<string, TagNamespaceRecord>();
+  readonly tags = new Map<string, TagRecord>();
+  readonly tagDefaults = new Map<string, TagDefaultRecord>();
 }

@@ -20,6 +20,7 @@ import { notificationRoutes } from './services/notifications';
 import { objectStorageRoutes } from './services/object-storage';
 import { onsControlRoutes } from './services/ons-control';
 import { secretsRoutes } from './services/secrets';
+import { tagRoutes } from './services/tags';
 import { SignatureRejected, verifyRequestSignature } from './signature';
 import { TenancyState, type Timing } from './state';
 
@@ -307,6 +308,7 @@ function setupRoutes(state: TenancyState): Route[] {
     ...loggingRoutes(state),
     ...functionsManagementRoutes(state),
     ...bucketRoutes(state),
+    ...tagRoutes(state),
   ];
 }
 

@@ -43,6 +43,11 @@ const setupSchema = z
       .strict()
       .optional(),
     logGroup: name.default('iam-onboarding'),
+    /**
+     * Defined tags for everything set-up creates, and (as DEFINED_TAGS) for every user, group and
+     * policy the function creates: a tenancy with required tag defaults refuses creates without them.
+     */
+    definedTags: z.record(z.string().min(1), z.record(z.string().min(1), z.string())).optional(),
     /** More function config (ROLE_CATALOG_BUCKET, IDENTITY_DOMAIN_URL, …); set-up adds ONS_TOPIC_ID and the upload keys. */
     functionConfig: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config keys are letters, digits and _'), z.string()).default({}),
   })
@@ -72,6 +77,7 @@ export interface DeployedFunction {
 
 export interface DesiredSetup {
   readonly functionId: string;
+  readonly definedTags: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
   readonly dynamicGroup: { readonly name: string; readonly description: string; readonly matchingRule: string };
   readonly policy: {
     readonly name: string;
@@ -115,6 +121,7 @@ export function desiredSetup(input: SetupInput, fn: DeployedFunction, statements
     : [];
   return {
     functionId: fn.id,
+    definedTags: input.definedTags,
     dynamicGroup: {
       name: input.dynamicGroup.name,
       description: input.dynamicGroup.description,
@@ -138,6 +145,7 @@ export function desiredSetup(input: SetupInput, fn: DeployedFunction, statements
       : undefined,
     functionConfig: {
       ...input.functionConfig,
+      ...(input.definedTags ? { DEFINED_TAGS: JSON.stringify(input.definedTags) } : {}),
       ONS_TOPIC_ID: { ref: 'topic' },
       ...(uploads
         ? {

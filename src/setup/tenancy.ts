@@ -253,6 +253,8 @@ export async function applySetup(
 ): Promise<string[]> {
   const { identity, policy } = c;
   const done: string[] = [];
+  // Required tag defaults refuse a create without its tags; updates leave tags as they are.
+  const tagged = desired.definedTags ? { definedTags: structuredClone(desired.definedTags) as Record<string, Record<string, string>> } : {};
   let topicId = observed.topic?.id;
   let logGroupId = observed.logGroup?.id;
   const namespace = desired.buckets.length ? (await callOci('GetNamespace', () => c.objects.getNamespace({}), policy)).value : '';
@@ -267,7 +269,7 @@ export async function applySetup(
             'CreateDynamicGroup',
             () =>
               identity.createDynamicGroup({
-                createDynamicGroupDetails: { compartmentId: c.tenancyId, name: desired.dynamicGroup.name, ...details },
+                createDynamicGroupDetails: { compartmentId: c.tenancyId, name: desired.dynamicGroup.name, ...details, ...tagged },
               }),
             policy,
           );
@@ -287,7 +289,10 @@ export async function applySetup(
             ? () =>
                 callOci(
                   'CreatePolicy',
-                  () => identity.createPolicy({ createPolicyDetails: { compartmentId, name, description, statements: [...statements] } }),
+                  () =>
+                    identity.createPolicy({
+                      createPolicyDetails: { compartmentId, name, description, statements: [...statements], ...tagged },
+                    }),
                   policy,
                 )
             : () =>
@@ -308,6 +313,7 @@ export async function applySetup(
                 name: desired.topic.name,
                 compartmentId: desired.topic.compartmentId,
                 description: 'Results of the IAM onboarding function',
+                ...tagged,
               },
             }),
           policy,
@@ -348,6 +354,7 @@ export async function applySetup(
                   compartmentId: bucket.compartmentId,
                   objectEventsEnabled: bucket.objectEventsEnabled,
                   publicAccessType: 'NoPublicAccess' as never,
+                  ...tagged,
                 },
               }),
             policy,
@@ -362,6 +369,7 @@ export async function applySetup(
                 updateBucketDetails: {
                   ...(bucket.objectEventsEnabled ? { objectEventsEnabled: true } : {}),
                   publicAccessType: 'NoPublicAccess' as never,
+                  ...tagged,
                 },
               }),
             policy,
@@ -378,6 +386,7 @@ export async function applySetup(
                 compartmentId: desired.logGroup.compartmentId,
                 displayName: desired.logGroup.displayName,
                 description: 'IAM onboarding function',
+                ...tagged,
               },
             }),
           policy,
@@ -397,6 +406,7 @@ export async function applySetup(
                   displayName: desired.invokeLog.displayName,
                   logType: 'SERVICE' as never,
                   isEnabled: true,
+                  ...tagged,
                   configuration: {
                     compartmentId: desired.logGroup.compartmentId,
                     source: {

@@ -178,4 +178,35 @@ describe('npm run setup against the local OCI', () => {
     // Assess
     await expect(failed).rejects.toThrow(/No function "not-deployed" in application "iam": run fn deploy first/);
   });
+
+  it('tags what it creates, and gives the function the tags, where a tag default is required', async () => {
+    // Prepare: Operations.CostCenter is required in the whole tenancy.
+    const cp = oci.state.controlPlane;
+    cp.tagNamespaces.set('ns', {
+      id: 'ns',
+      compartmentId: oci.credentials.tenancyId,
+      name: 'Operations',
+      description: '',
+      timeCreated: new Date(),
+    });
+    cp.tags.set('tag', { id: 'tag', tagNamespaceId: 'ns', name: 'CostCenter', description: '', timeCreated: new Date() });
+    cp.tagDefaults.set('td', {
+      id: 'td',
+      compartmentId: oci.credentials.tenancyId,
+      tagDefinitionId: 'tag',
+      value: '',
+      isRequired: true,
+      timeCreated: new Date(),
+    });
+    const definedTags = { Operations: { CostCenter: 'iam-42' } };
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({ apply: true, input: { definedTags } });
+    // Assess
+    expect(outcome.problems).toEqual([]);
+    const policyCreate = oci.requests.entries(mark).find((r) => r.operation === 'CreatePolicy');
+    expect(policyCreate?.outcome).toBe('ok');
+    expect(JSON.parse(policyCreate?.body ?? '{}').definedTags).toEqual(definedTags);
+    expect(cp.functions.get(functionId)?.config.DEFINED_TAGS).toBe(JSON.stringify(definedTags));
+  });
 });
