@@ -42,6 +42,11 @@ const setupSchema = z
       .object({ bucket: name, prefix: z.string().default(''), stateBucket: name.optional() })
       .strict()
       .optional(),
+    /** Where the Vault secrets and the catalog bucket are, when the config names them (for the policy). */
+    compartments: z
+      .object({ secrets: ocid('(compartment|tenancy)').optional(), catalog: ocid('(compartment|tenancy)').optional() })
+      .strict()
+      .default({}),
     logGroup: name.default('iam-onboarding'),
     /**
      * Defined tags for everything set-up creates, and (as DEFINED_TAGS) for every user, group and
@@ -84,6 +89,8 @@ export interface DesiredSetup {
     readonly description: string;
     readonly compartmentId: string;
     readonly statements: readonly string[];
+    /** Per statement, the lint rules it may break (the generator allows one, with its reason). */
+    readonly allow: readonly (readonly string[])[];
   };
   readonly topic: { readonly name: string; readonly compartmentId: string };
   readonly subscriptions: readonly { readonly protocol: 'EMAIL'; readonly endpoint: string }[];
@@ -109,7 +116,11 @@ export function uploadCondition(bucket: string, prefix: string): string {
 }
 
 /** Everything set-up makes sure of, from the input, the deployed function and the policy statements. */
-export function desiredSetup(input: SetupInput, fn: DeployedFunction, statements: readonly string[]): DesiredSetup {
+export function desiredSetup(
+  input: SetupInput,
+  fn: DeployedFunction,
+  statements: readonly { readonly statement: string; readonly allow?: readonly string[] | undefined }[],
+): DesiredSetup {
   const uploads = input.uploads;
   const buckets = uploads
     ? [
@@ -129,7 +140,13 @@ export function desiredSetup(input: SetupInput, fn: DeployedFunction, statements
       matchingRule: `ALL {resource.type = 'fnfunc', resource.id = '${fn.id}'}`,
     },
     // Statements about the tenancy are attached to the root compartment.
-    policy: { name: input.policy.name, description: input.policy.description, compartmentId: fn.tenancyId, statements },
+    policy: {
+      name: input.policy.name,
+      description: input.policy.description,
+      compartmentId: fn.tenancyId,
+      statements: statements.map((s) => s.statement),
+      allow: statements.map((s) => s.allow ?? []),
+    },
     topic: { name: input.topic.name, compartmentId: input.compartmentId },
     subscriptions: [...new Set(input.topic.emails)].map((endpoint) => ({ protocol: 'EMAIL' as const, endpoint })),
     buckets,

@@ -252,8 +252,10 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
 export function planProblems(desired: DesiredSetup, observed: ObservedSetup): string[] {
   const problems: string[] = [];
   desired.policy.statements.forEach((statement, index) => {
+    const allowed = desired.policy.allow[index] ?? [];
     for (const f of checkStatement(statement)) {
-      if (f.severity === 'error') problems.push(`policy statement ${index + 1}, column ${f.column}: ${f.rule}: ${f.message}`);
+      if (f.severity === 'error' && !allowed.includes(f.rule))
+        problems.push(`policy statement ${index + 1}, column ${f.column}: ${f.rule}: ${f.message}`);
     }
   });
   const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observed.topic?.id);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as common from 'oci-common';
 import { createLogger } from '../support/logger';
 import { desiredSetup, parseSetupInput, type SetupInput } from './desired';
-import { planProblems, planSetup, type SetupStep } from './plan';
+import { mergedFunctionConfig, planProblems, planSetup, type SetupStep } from './plan';
+import { policyStatements } from './statements';
 import { applySetup, findFunction, observeSetup, setupClients } from './tenancy';
 
 /** How `npm run setup` was asked to run. */
@@ -16,7 +17,7 @@ export interface SetupOptions {
   /** The administrator's OCI config file and profile (the OCI CLI's defaults). */
   readonly configFile?: string | undefined;
   readonly profile?: string | undefined;
-  /** Policy statements for the function's dynamic group (from the input file when it has them). */
+  /** Policy statements to use instead of the set-up file's or the generated ones. */
   readonly statements?: readonly string[] | undefined;
   /** Testing only: every call to `http://host:port/r/{region}` (the local OCI). */
   readonly endpointTemplate?: string | undefined;
@@ -52,14 +53,19 @@ export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
   const policy = { deadline: Date.now() + 10 * 60_000, maxAttempts: 5, log };
   const clients = await setupClients(provider, policy, options.endpointTemplate);
   const fn = await findFunction(clients, input);
-  const statements = options.statements ?? input.policy.statements ?? [];
-  const desired = desiredSetup(input, fn, statements);
-  const observed = await observeSetup(clients, desired, fn);
+  // What is observed does not depend on the statements; the statements depend on the config set-up will leave.
+  const draft = desiredSetup(input, fn, []);
+  const observed = await observeSetup(clients, draft, fn);
+  const config = {
+    ...observed.applicationConfig,
+    ...mergedFunctionConfig(draft.functionConfig, observed.functionConfig, observed.topic?.id),
+  };
+  const generated = options.statements
+    ? { statements: options.statements.map((statement) => ({ statement })), problems: [] }
+    : policyStatements(input, fn, config);
+  const desired = desiredSetup(input, fn, generated.statements);
   const steps = planSetup(desired, observed);
-  const problems = [
-    ...(statements.length === 0 ? ['no policy statements: give policy.statements in the set-up file'] : []),
-    ...planProblems(desired, observed),
-  ];
+  const problems = [...generated.problems, ...planProblems(desired, observed)];
   if (!options.apply || problems.length > 0) return { steps, problems, applied: [] };
   const applied = await applySetup(clients, desired, observed, steps, { consistencyDelayMs: options.consistencyDelayMs });
   return { steps, problems, applied };

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config';
+import { checkStatement } from '../../src/core/policy/lint';
+import { parseRoleCatalogText } from '../../src/core/role-catalog';
+import { deploymentPolicy } from '../../src/deploy/deployment-policy';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 import { runSetup, type SetupOptions } from '../../src/setup/run';
@@ -35,7 +39,6 @@ describe('npm run setup against the local OCI', () => {
         compartmentId,
         topic: { emails: ['iam-admins@example.com'] },
         uploads: { bucket: 'hr-uploads', prefix: 'incoming/', stateBucket: 'onboarding-state' },
-        policy: { statements },
         functionConfig: { ROLE_CATALOG: catalog },
         ...overrides.input,
       },
@@ -87,9 +90,25 @@ describe('npm run setup against the local OCI', () => {
     expect(dg?.matchingRule).toBe(`ALL {resource.type = 'fnfunc', resource.id = '${functionId}'}`);
     const policy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-fn');
     expect(policy?.compartmentId).toBe(oci.credentials.tenancyId);
-    expect(policy?.statements).toHaveLength(statements.length);
-    const topic = [...oci.state.topics.values()].find((t) => t.name === 'iam-onboarding-results');
     const cp = oci.state.controlPlane;
+    // The generated deployment policy, for this function and compartment, lint-clean but for the rules it allows with a reason.
+    const generated = deploymentPolicy({
+      config: parseConfig(cp.functions.get(functionId)?.config ?? {}),
+      dynamicGroup: { name: 'iam-onboarding-fn' },
+      functionId,
+      compartments: { function: compartmentId, topic: compartmentId, uploads: compartmentId, state: compartmentId },
+      catalog: parseRoleCatalogText(catalog, 'ROLE_CATALOG'),
+    });
+    expect(generated.matchingRule).toBe(dg?.matchingRule);
+    expect(policy?.statements).toEqual(generated.statements.map((s) => s.statement));
+    for (const s of generated.statements) {
+      const errors = checkStatement(s.statement).filter((f) => f.severity === 'error' && !s.allow?.includes(f.rule));
+      expect(errors, s.statement).toEqual([]);
+    }
+    expect(policy?.statements).toContain(
+      `Allow dynamic-group iam-onboarding-fn to use fn-invocation in compartment id ${compartmentId} where request.operation = 'InvokeFunction'`,
+    );
+    const topic = [...oci.state.topics.values()].find((t) => t.name === 'iam-onboarding-results');
     expect([...cp.subscriptions.values()].map((s) => [s.topicId, s.protocol, s.endpoint, s.lifecycleState])).toEqual([
       [topic?.id, 'EMAIL', 'iam-admins@example.com', 'PENDING'],
     ]);
@@ -124,7 +143,7 @@ describe('npm run setup against the local OCI', () => {
 
   it('puts back what drifted, and only that', async () => {
     // Prepare
-    await run({ apply: true });
+    await run({ apply: true, input: { policy: { statements } } });
     const cp = oci.state.controlPlane;
     const bucket = cp.buckets.get('hr-uploads');
     if (bucket) bucket.objectEventsEnabled = false;
@@ -136,8 +155,8 @@ describe('npm run setup against the local OCI', () => {
     // OCI stores statements with its own case and spacing: no change for that alone.
     if (policy) policy.statements[0] = statements[0]?.toUpperCase().replace(' TO ', '  to ') ?? '';
     // Act
-    const outcome = await run({ apply: true });
-    const after = await run({ apply: true });
+    const outcome = await run({ apply: true, input: { policy: { statements } } });
+    const after = await run({ apply: true, input: { policy: { statements } } });
     // Assess
     expect(outcome.steps.filter((s) => s.action !== 'none').map((s) => [s.resource, s.changes])).toEqual([
       [
@@ -169,6 +188,19 @@ describe('npm run setup against the local OCI', () => {
       expect.stringMatching(/^policy statement 1, column \d+: tenancy-admin: /),
       expect.stringMatching(/^function config: BATCH_CONCURRENCY: /),
     ]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('writes nothing when the generated policy cannot be narrowed, and says which compartment is missing', async () => {
+    // Prepare: a bootstrap secret whose compartment the set-up file does not name.
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({
+      apply: true,
+      input: { functionConfig: { ROLE_CATALOG: catalog, BOOTSTRAP_SECRET_ID: 'ocid1.vaultsecret.oc1..s' } },
+    });
+    // Assess
+    expect(outcome.problems).toEqual([expect.stringMatching(/^policy: compartments\.secrets: /)]);
     expect(writes(mark)).toEqual([]);
   });
 

@@ -43,7 +43,7 @@ describe('the set-up planner', () => {
     uploads: { bucket: 'hr-uploads', stateBucket: 'hr-uploads' },
     functionConfig: { ROLE_CATALOG: catalog },
   });
-  const desired = desiredSetup(input, fn, ['Allow dynamic-group iam-onboarding-fn to inspect users in tenancy']);
+  const desired = desiredSetup(input, fn, [{ statement: 'Allow dynamic-group iam-onboarding-fn to inspect users in tenancy' }]);
 
   it('plans the topic before the config that holds its OCID, and says so while it is unknown', () => {
     // Act
@@ -102,7 +102,7 @@ describe('the set-up planner', () => {
     const big = desiredSetup(
       { ...input, functionConfig: { ROLE_CATALOG: catalog, PADDING: 'x'.repeat(4096) } },
       fn,
-      desired.policy.statements,
+      desired.policy.statements.map((statement) => ({ statement })),
     );
     // Act
     const problems = planProblems(big, { ...nothing, applicationConfig: { OCI_AUTH: 'sometimes' } });
