@@ -1,9 +1,9 @@
 // `npm run setup -- <setup.json> [--apply] [--profile NAME] [--config-file PATH]`: makes sure of what the
 // function needs around it in a tenancy (dynamic group, policy, topic and subscriptions, buckets,
 // Events rule, invoke log, function config). Prints the plan; writes it only with --apply.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { renderPlan } from '../setup/plan';
-import { readSetupFile, runSetup } from '../setup/run';
 import { OnboardingError } from '../support/errors';
 import { out, userPath } from './print';
 
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parse(argv);
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${usage}`);
+    console.error(`setup: ${(error as Error).message.split('\n')[0]} (npm run setup -- --help)`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -30,16 +30,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const [file] = positionals;
   if (!file || positionals.length > 1) {
-    console.error(usage);
+    console.error(`setup: ${file ? `unexpected argument ${positionals[1]}` : 'missing the set-up file'} (npm run setup -- --help)`);
     return 2;
   }
   let input: unknown;
   try {
-    input = readSetupFile(userPath(file));
+    input = JSON.parse(readFileSync(userPath(file), 'utf8'));
   } catch (error) {
-    console.error(`${file}: ${(error as Error).message}`);
+    console.error(`setup: cannot read ${file}: ${(error as Error).message}`);
     return 2;
   }
+  // The SDK clients load only once the arguments are known to be good.
+  const { runSetup } = await import('../setup/run');
   const outcome = await runSetup({
     input,
     apply: values.apply === true,

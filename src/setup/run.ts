@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as common from 'oci-common';
@@ -31,11 +30,6 @@ export interface SetupOutcome {
   readonly problems: readonly string[];
   /** What it wrote, one line per step; empty on a dry run. */
   readonly applied: readonly string[];
-}
-
-/** Reads a set-up file. */
-export function readSetupFile(path: string): unknown {
-  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 /**
