@@ -39,6 +39,19 @@ const configSchema = z
     WEBHOOK_TIMESTAMP_HEADER: z.string().min(1).default('X-Hr-Timestamp'),
     WEBHOOK_DELIVERY_HEADER: z.string().min(1).default('X-Hr-Delivery-Id'),
     WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
+    /** Defined tags for every user, group and policy the function creates: `{"Namespace": {"key": "value"}}`. */
+    DEFINED_TAGS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON: {"Namespace": {"key": "value"}}' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string().min(1), z.record(z.string().min(1), z.string())))
+      .optional(),
     DRY_RUN: bool.default('false'),
     OCI_AUTH: z.enum(['auto', 'resource_principal', 'config_file']).default('auto'),
     OCI_CONFIG_FILE: z.string().optional(),

@@ -1,14 +1,9 @@
-import { buildSync } from 'esbuild';
+import { buildBundle } from '../scripts/build';
 
-/** Integration tests run the deployable bundle, as OCI Functions would: build it once per test run. */
-export default function setup(): void {
-  buildSync({
-    entryPoints: ['func.ts'],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    outfile: 'dist/func.js',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+/**
+ * Integration tests run the deployable bundle, as OCI Functions would: built once per test run by
+ * the same function as `npm run build` and the Dockerfile, notices file included.
+ */
+export default async function setup(): Promise<void> {
+  await buildBundle();
 }

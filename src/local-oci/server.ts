@@ -9,12 +9,18 @@ import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route } from './http';
 import { makeOcid, makeRequestId } from './ocid';
 import { RequestLog } from './request-log';
+import { bucketRoutes } from './services/buckets';
 import { dynamicGroupRoutes } from './services/dynamic-groups';
+import { eventsRoutes } from './services/events';
+import { functionsManagementRoutes } from './services/functions-management';
 import { identityRoutes } from './services/identity';
 import { identityDomainRoutes } from './services/identity-domains';
+import { loggingRoutes } from './services/logging';
 import { notificationRoutes } from './services/notifications';
 import { objectStorageRoutes } from './services/object-storage';
+import { onsControlRoutes } from './services/ons-control';
 import { secretsRoutes } from './services/secrets';
+import { tagRoutes } from './services/tags';
 import { SignatureRejected, verifyRequestSignature } from './signature';
 import { TenancyState, type Timing } from './state';
 
@@ -119,6 +125,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     ...secretsRoutes(state),
     ...notificationRoutes(state),
     ...objectStorageRoutes(state),
+    ...setupRoutes(state),
   ];
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
   let published: unknown;
@@ -291,6 +298,18 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       forgetDir();
     },
   };
+}
+
+/** What an administrator's set-up writes: ONS subscriptions, Events rules, Logging, Functions config, buckets. */
+function setupRoutes(state: TenancyState): Route[] {
+  return [
+    ...onsControlRoutes(state),
+    ...eventsRoutes(state),
+    ...loggingRoutes(state),
+    ...functionsManagementRoutes(state),
+    ...bucketRoutes(state),
+    ...tagRoutes(state),
+  ];
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { ControlPlaneState } from './control-plane-state';
 import { makeOcid } from './ocid';
 
 type Tags = Record<string, string>;
@@ -133,6 +134,8 @@ export class TenancyState {
   readonly secrets = new Map<string, SecretRecord>();
   readonly topics = new Map<string, TopicRecord>();
   readonly buckets = new Map<string, Map<string, StoredObject>>();
+  /** Topics' subscriptions, Events rules, Logging, Functions applications, bucket settings. */
+  readonly controlPlane = new ControlPlaneState();
   readonly timing: Timing;
   /** The identity domain, when the tenancy uses identity domains. */
   readonly domain: DomainState | undefined;

@@ -42,7 +42,15 @@ const toPolicy = (p: models.Policy): DirectoryPolicy => ({
  * region: the client given here is placed there (runtime.ts). Each create sends an
  * `opc-retry-token` derived from the call id, so its own retries never create twice.
  */
-export function classicIdentityDirectory(client: IdentityClient, tenancyId: string, callId: string, policy: CallPolicy): IdentityDirectory {
+export function classicIdentityDirectory(
+  client: IdentityClient,
+  tenancyId: string,
+  callId: string,
+  policy: CallPolicy,
+  /** Defined tags for every user, group and policy created (`DEFINED_TAGS`): a tenancy's required tag defaults need them. */
+  options: { definedTags?: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined } = {},
+): IdentityDirectory {
+  const tagged = options.definedTags ? { definedTags: structuredClone(options.definedTags) as Record<string, Record<string, string>> } : {};
   const retryToken = (operation: string, key: string) =>
     createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
@@ -93,6 +101,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
                   description: spec.description,
                   email: spec.email,
                   freeformTags: { ...spec.freeformTags },
+                  ...tagged,
                 },
                 opcRetryToken: retryToken('CreateUser', spec.name),
               })
@@ -131,6 +140,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
                   compartmentId: tenancyId,
                   name: spec.name,
                   description: spec.description,
+                  ...tagged,
                 },
                 opcRetryToken: retryToken('CreateGroup', spec.name),
               })
@@ -181,6 +191,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
                   name: spec.name,
                   description: spec.description,
                   statements: [...spec.statements],
+                  ...tagged,
                 },
                 opcRetryToken: retryToken('CreatePolicy', `${spec.compartmentId}/${spec.name}`),
               })

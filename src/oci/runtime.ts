@@ -116,11 +116,11 @@ export async function createOciRuntime(
       directory: domainUrl
         ? domainDirectory(
             domains(),
-            classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+            classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy, { definedTags: config.DEFINED_TAGS }),
             { domainName: config.IDENTITY_DOMAIN_NAME, welcomeEmail: config.DOMAIN_WELCOME_EMAIL },
             policy,
           )
-        : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+        : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy, { definedTags: config.DEFINED_TAGS }),
       notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
       catalog: catalogFor?.(policy),
       bootstrapSecret: secretFor?.()(policy),

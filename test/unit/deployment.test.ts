@@ -1,34 +1,116 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type { Metafile } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundledPackages } from '../../scripts/build';
 import { FUNCTION_NODE_ARGS } from '../../src/local-oci/fn-harness';
 
 const root = join(__dirname, '..', '..');
+const entryScript = join(root, 'scripts', 'fn-entry.sh');
+const MB = 1024 * 1024;
 
-describe('deployment files', () => {
-  it('runs the container with the Node flags the harness and the benchmark use', () => {
-    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
-    expect(JSON.parse(entrypoint ?? '[]')).toEqual(['node', ...FUNCTION_NODE_ARGS, 'func.js']);
+/** Runs the container's entry script as the Dockerfile does, with a probe instead of func.js. */
+function heapUnder(env: Record<string, string>): { execArgv: string[]; heapLimitMb: number } {
+  const probe =
+    "console.log(JSON.stringify({ execArgv: process.execArgv.filter((a) => a.startsWith('--max')), heapLimit: require('v8').getHeapStatistics().heap_size_limit }))";
+  const out = execFileSync('sh', [entryScript, '-e', probe], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+  const parsed = JSON.parse(out) as { execArgv: string[]; heapLimit: number };
+  return { execArgv: parsed.execArgv, heapLimitMb: parsed.heapLimit / MB };
+}
+
+describe('the container entry point', () => {
+  const cgroups = mkdtempSync(join(tmpdir(), 'cgroup-'));
+  afterAll(() => rmSync(cgroups, { recursive: true, force: true }));
+
+  it('is the entry script, running the bundle', () => {
+    // Prepare
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    // Act
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+    // Assess
+    expect(JSON.parse(entrypoint ?? '[]')).toEqual(['/bin/sh', 'fn-entry.sh', 'func.js']);
+    expect(dockerfile).toMatch(/^COPY scripts\/fn-entry\.sh \.\/$/m);
+    expect(dockerfile).toMatch(/THIRD-PARTY-NOTICES\.txt/);
   });
 
+  it.each([
+    [128, 64],
+    [256, 128],
+    [512, 384],
+    [1024, 896],
+    [3072, 2944],
+  ])('gives a %i MB function an old generation of %i MB, read back from V8', (memory, oldSpace) => {
+    // Act
+    const { execArgv, heapLimitMb } = heapUnder({ FN_MEMORY: String(memory) });
+    // Assess: the heap limit is the old generation plus the small young generation.
+    expect(execArgv).toEqual(['--max-semi-space-size=2', `--max-old-space-size=${oldSpace}`]);
+    expect(heapLimitMb).toBeGreaterThanOrEqual(oldSpace);
+    expect(heapLimitMb).toBeLessThan(oldSpace + 16);
+  });
+
+  it('runs the function with the flags the tests use when the function has 256 MB', () => {
+    // Act
+    const { execArgv } = heapUnder({ FN_MEMORY: '256' });
+    // Assess
+    expect(execArgv).toEqual([...FUNCTION_NODE_ARGS]);
+  });
+
+  it('falls back to the cgroup v2 limit, then v1, and to no cap when unlimited', () => {
+    // Prepare
+    const v2 = join(cgroups, 'v2');
+    const v1 = join(cgroups, 'v1');
+    const unlimited = join(cgroups, 'unlimited');
+    mkdirSync(v2);
+    mkdirSync(join(v1, 'memory'), { recursive: true });
+    mkdirSync(unlimited);
+    writeFileSync(join(v2, 'memory.max'), `${512 * MB}\n`);
+    writeFileSync(join(v1, 'memory', 'memory.limit_in_bytes'), `${1024 * MB}\n`);
+    writeFileSync(join(unlimited, 'memory.max'), 'max\n');
+    // Act
+    const fromV2 = heapUnder({ FN_CGROUP_DIR: v2 });
+    const fromV1 = heapUnder({ FN_CGROUP_DIR: v1 });
+    const none = heapUnder({ FN_CGROUP_DIR: unlimited });
+    // Assess
+    expect(fromV2.execArgv).toContain('--max-old-space-size=384');
+    expect(fromV1.execArgv).toContain('--max-old-space-size=896');
+    expect(none.execArgv).toEqual(['--max-semi-space-size=2']);
+  });
+});
+
+describe('func.yaml', () => {
   it('declares memory and timeout within what OCI Functions offers', () => {
     const yaml = readFileSync(join(root, 'func.yaml'), 'utf8');
     expect(yaml).toMatch(/^schema_version: 20180708$/m);
     expect([128, 256, 512, 1024, 2048, 3072]).toContain(Number(/^memory: (\d+)$/m.exec(yaml)?.[1]));
     expect(Number(/^timeout: (\d+)$/m.exec(yaml)?.[1])).toBeLessThanOrEqual(300);
   });
+});
 
-  it('never loads the oci-sdk umbrella package', () => {
-    const bundle = readFileSync(join(root, 'dist', 'func.js'), 'utf8');
-    const ociPackages = new Set([...bundle.matchAll(/\/\/ node_modules\/(oci-[a-z]+)\//g)].map((m) => m[1]));
-    expect([...ociPackages].sort()).toEqual([
-      'oci-common',
-      'oci-identity',
-      'oci-identitydomains',
-      'oci-objectstorage',
-      'oci-ons',
-      'oci-secrets',
-    ]);
+describe('the bundle (built by the global setup, as npm run build builds it)', () => {
+  const metafile = JSON.parse(readFileSync(join(root, 'dist', 'func.js.meta.json'), 'utf8')) as Metafile;
+  const packages = bundledPackages(metafile);
+
+  it('never contains the oci-sdk umbrella package', () => {
+    const oci = packages.map((p) => p.name).filter((name) => name.startsWith('oci-'));
+    expect(oci.sort()).toEqual(['oci-common', 'oci-identity', 'oci-identitydomains', 'oci-objectstorage', 'oci-ons', 'oci-secrets']);
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies['oci-sdk']).toBeUndefined();
+  });
+
+  it('ships the licence and notice files of every third-party package it contains beside it', () => {
+    // Prepare
+    const notices = readFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    // Assess
+    expect(packages.length).toBeGreaterThan(10);
+    for (const p of packages) {
+      expect(notices).toContain(`${p.name}@${p.version}`);
+      for (const t of p.texts) expect(notices).toContain(t.text);
+    }
+    // Packages that ship licence files are covered by their own text, e.g. the FDK's and the SDK's.
+    expect(packages.find((p) => p.name === '@fnproject/fdk')?.texts.map((t) => t.file)).toContain('LICENSE');
+    expect(packages.find((p) => p.name === 'oci-common')?.texts.map((t) => t.file)).toEqual(
+      expect.arrayContaining(['LICENSE.txt', 'THIRD_PARTY_LICENSES.txt']),
+    );
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
 import { makeOcid } from '../ocid';
 import { type GroupRecord, lifecycleState, type PolicyRecord, sameName, type TenancyState, type UserRecord } from '../state';
+import { withTagDefaults } from './tags';
 
 // Identity (classic IAM) API 20160918, as documented at
 // https://docs.oracle.com/en-us/iaas/api/#/en/identity/20160918/ — only the operations this project uses.
@@ -214,6 +215,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
+        withTagDefaults(state, tenancyId, body.definedTags);
         if (state.findUserByName(name)) throw conflict(`user ${name}`);
         const record: UserRecord = {
           id: makeOcid('user'),
@@ -347,6 +349,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
+        withTagDefaults(state, tenancyId, body.definedTags);
         if (state.findGroupByName(name)) throw conflict(`group ${name}`);
         const record: GroupRecord = {
           id: makeOcid('group'),
@@ -458,6 +461,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         const compartmentId = knownCompartment(body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
+        withTagDefaults(state, compartmentId, body.definedTags);
         const statements = checkStatements(state, body.statements, compartmentId);
         if ([...state.policies.values()].some((p) => sameName(p.name, name) && p.compartmentId === compartmentId)) {
           throw conflict(`policy ${name}`);

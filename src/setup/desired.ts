@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { problemsOf } from '../core/validation';
+import { ErrorCode, ValidationError } from '../support/errors';
+
+// What `npm run setup` makes sure of around a deployed function: its input file (validated here,
+// every problem at once) and the desired state derived from it and from what `fn deploy` made.
+
+const ocid = (type: string) => z.string().regex(new RegExp(`^ocid1\\.${type}\\.`), `must be an OCID of type ${type}`);
+const name = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'use 1-100 letters, digits, dots, dashes or underscores');
+
+const setupSchema = z
+  .object({
+    /** Where the application and function are, and where the topic, buckets, rule and log group go. */
+    compartmentId: ocid('(compartment|tenancy)'),
+    application: z.string().min(1).default('iam'),
+    function: z.string().min(1).default('iam-onboarding'),
+    dynamicGroup: z
+      .object({ name: name.default('iam-onboarding-fn'), description: z.string().min(1).default('The IAM onboarding function') })
+      .strict()
+      .default({}),
+    policy: z
+      .object({
+        name: name.default('iam-onboarding-fn'),
+        description: z.string().min(1).default('What the IAM onboarding function may do'),
+        /** Statements to use instead of the generated ones (npm run deploy-policy). */
+        statements: z.array(z.string().min(1)).min(1).max(50).optional(),
+      })
+      .strict()
+      .default({}),
+    topic: z
+      .object({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,256}$/, 'use letters, digits, dashes or underscores')
+          .default('iam-onboarding-results'),
+        /** Who receives the results by e-mail; each must confirm the subscription from the message OCI sends. */
+        emails: z.array(z.string().email()).default([]),
+      })
+      .strict()
+      .default({}),
+    uploads: z
+      .object({ bucket: name, prefix: z.string().default(''), stateBucket: name.optional() })
+      .strict()
+      .optional(),
+    /** Where the Vault secrets and the catalog bucket are, when the config names them (for the policy). */
+    compartments: z
+      .object({ secrets: ocid('(compartment|tenancy)').optional(), catalog: ocid('(compartment|tenancy)').optional() })
+      .strict()
+      .default({}),
+    logGroup: name.default('iam-onboarding'),
+    /**
+     * Defined tags for everything set-up creates, and (as DEFINED_TAGS) for every user, group and
+     * policy the function creates: a tenancy with required tag defaults refuses creates without them.
+     */
+    definedTags: z.record(z.string().min(1), z.record(z.string().min(1), z.string())).optional(),
+    /** More function config (ROLE_CATALOG_BUCKET, IDENTITY_DOMAIN_URL, …); set-up adds ONS_TOPIC_ID and the upload keys. */
+    functionConfig: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config keys are letters, digits and _'), z.string()).default({}),
+  })
+  .strict();
+
+/** The set-up file, validated. */
+export type SetupInput = z.infer<typeof setupSchema>;
+
+/** Parses the set-up file; every problem at once. */
+export function parseSetupInput(json: unknown): SetupInput {
+  const parsed = setupSchema.safeParse(json);
+  if (!parsed.success) throw new ValidationError(ErrorCode.InvalidConfig, 'The set-up file is not valid', problemsOf(parsed.error));
+  return parsed.data;
+}
+
+/** A value known only once another resource exists: the topic's OCID, in the function's config. */
+export type Ref = { readonly ref: 'topic' };
+export type ConfigValue = string | Ref;
+
+/** The function as `fn deploy` left it: the set-up writes around it, never creates it. */
+export interface DeployedFunction {
+  readonly id: string;
+  readonly applicationId: string;
+  readonly compartmentId: string;
+  readonly tenancyId: string;
+}
+
+export interface DesiredSetup {
+  readonly functionId: string;
+  readonly definedTags: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
+  readonly dynamicGroup: { readonly name: string; readonly description: string; readonly matchingRule: string };
+  readonly policy: {
+    readonly name: string;
+    readonly description: string;
+    readonly compartmentId: string;
+    readonly statements: readonly string[];
+    /** Per statement, the lint rules it may break (the generator allows one, with its reason). */
+    readonly allow: readonly (readonly string[])[];
+  };
+  readonly topic: { readonly name: string; readonly compartmentId: string };
+  readonly subscriptions: readonly { readonly protocol: 'EMAIL'; readonly endpoint: string }[];
+  readonly buckets: readonly { readonly name: string; readonly compartmentId: string; readonly objectEventsEnabled: boolean }[];
+  readonly logGroup: { readonly displayName: string; readonly compartmentId: string };
+  /** The function's invoke log: OCI Functions logs per application, category `invoke`. */
+  readonly invokeLog: { readonly displayName: string; readonly applicationId: string };
+  readonly rule:
+    | { readonly displayName: string; readonly compartmentId: string; readonly condition: string; readonly functionId: string }
+    | undefined;
+  readonly functionConfig: Readonly<Record<string, ConfigValue>>;
+}
+
+/**
+ * The object events a file of hires arrives by, as an Events rule condition ("Matching Events with
+ * Filters": attribute values are lists, `*` a wildcard).
+ */
+export function uploadCondition(bucket: string, prefix: string): string {
+  return JSON.stringify({
+    eventType: ['com.oraclecloud.objectstorage.createobject', 'com.oraclecloud.objectstorage.updateobject'],
+    data: { additionalDetails: { bucketName: [bucket] }, ...(prefix ? { resourceName: [`${prefix}*`] } : {}) },
+  });
+}
+
+/** Everything set-up makes sure of, from the input, the deployed function and the policy statements. */
+export function desiredSetup(
+  input: SetupInput,
+  fn: DeployedFunction,
+  statements: readonly { readonly statement: string; readonly allow?: readonly string[] | undefined }[],
+): DesiredSetup {
+  const uploads = input.uploads;
+  const buckets = uploads
+    ? [
+        { name: uploads.bucket, compartmentId: input.compartmentId, objectEventsEnabled: true },
+        ...(uploads.stateBucket && uploads.stateBucket !== uploads.bucket
+          ? [{ name: uploads.stateBucket, compartmentId: input.compartmentId, objectEventsEnabled: false }]
+          : []),
+      ]
+    : [];
+  return {
+    functionId: fn.id,
+    definedTags: input.definedTags,
+    dynamicGroup: {
+      name: input.dynamicGroup.name,
+      description: input.dynamicGroup.description,
+      // This one function, not every function of the compartment.
+      matchingRule: `ALL {resource.type = 'fnfunc', resource.id = '${fn.id}'}`,
+    },
+    // Statements about the tenancy are attached to the root compartment.
+    policy: {
+      name: input.policy.name,
+      description: input.policy.description,
+      compartmentId: fn.tenancyId,
+      statements: statements.map((s) => s.statement),
+      allow: statements.map((s) => s.allow ?? []),
+    },
+    topic: { name: input.topic.name, compartmentId: input.compartmentId },
+    subscriptions: [...new Set(input.topic.emails)].map((endpoint) => ({ protocol: 'EMAIL' as const, endpoint })),
+    buckets,
+    logGroup: { displayName: input.logGroup, compartmentId: input.compartmentId },
+    invokeLog: { displayName: `${input.application}-invoke`, applicationId: fn.applicationId },
+    rule: uploads
+      ? {
+          displayName: `${input.function}-uploads`,
+          compartmentId: input.compartmentId,
+          condition: uploadCondition(uploads.bucket, uploads.prefix),
+          functionId: fn.id,
+        }
+      : undefined,
+    functionConfig: {
+      ...input.functionConfig,
+      ...(input.definedTags ? { DEFINED_TAGS: JSON.stringify(input.definedTags) } : {}),
+      ONS_TOPIC_ID: { ref: 'topic' },
+      ...(uploads
+        ? {
+            ONBOARDING_BUCKET: uploads.bucket,
+            ...(uploads.prefix ? { ONBOARDING_PREFIX: uploads.prefix } : {}),
+            ...(uploads.stateBucket ? { STATE_BUCKET: uploads.stateBucket } : {}),
+          }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,288 @@
+import { parseConfig } from '../config';
+import { checkStatement } from '../core/policy/lint';
+import { normaliseStatement, sameStatements } from '../core/policy/normal-form';
+import { OnboardingError } from '../support/errors';
+import type { ConfigValue, DesiredSetup } from './desired';
+
+// The set-up's planner: desired state against what the tenancy holds, as the function's core plans a
+// hire. Pure: it reads data and returns decisions; the adapter (tenancy.ts) observes and applies.
+
+/** What the tenancy holds today, for the resources the set-up manages; absent means not found. */
+export interface ObservedSetup {
+  readonly dynamicGroup?: { readonly id: string; readonly matchingRule: string; readonly description: string };
+  readonly policy?: { readonly id: string; readonly statements: readonly string[]; readonly description: string };
+  readonly topic?: { readonly id: string };
+  /** The topic's subscriptions (none when the topic does not exist yet). */
+  readonly subscriptions: readonly { readonly protocol: string; readonly endpoint: string; readonly lifecycleState: string }[];
+  readonly buckets: ReadonlyMap<string, { readonly objectEventsEnabled: boolean; readonly publicAccessType: string }>;
+  readonly logGroup?: { readonly id: string };
+  readonly invokeLog?: { readonly id: string; readonly isEnabled: boolean };
+  readonly rule?: {
+    readonly id: string;
+    readonly condition: string;
+    readonly isEnabled: boolean;
+    readonly actions: readonly { readonly actionType: string; readonly functionId?: string; readonly isEnabled?: boolean }[];
+  };
+  readonly functionConfig: Readonly<Record<string, string>>;
+  /** The application's config, which the function inherits (function keys win). */
+  readonly applicationConfig: Readonly<Record<string, string>>;
+}
+
+export type SetupResource =
+  | 'dynamic-group'
+  | 'policy'
+  | 'topic'
+  | 'subscription'
+  | 'bucket'
+  | 'log-group'
+  | 'invoke-log'
+  | 'events-rule'
+  | 'function-config';
+
+/** One decision: create, update (with the changes, one line each) or leave alone. */
+export interface SetupStep {
+  readonly resource: SetupResource;
+  readonly name: string;
+  readonly action: 'create' | 'update' | 'none';
+  readonly changes: readonly string[];
+  /** The existing resource, for updates. */
+  readonly id?: string | undefined;
+  /** Something the administrator must do or know (a subscription awaiting confirmation). */
+  readonly note?: string | undefined;
+}
+
+/** The function's config is 4 KB of UTF-8 at most, keys and values together (Functions' Function.config). */
+export const FUNCTION_CONFIG_LIMIT_BYTES = 4096;
+
+const step = (
+  resource: SetupResource,
+  name: string,
+  action: SetupStep['action'],
+  changes: readonly string[] = [],
+  extra: { id?: string | undefined; note?: string | undefined } = {},
+): SetupStep => ({ resource, name, action, changes, ...extra });
+
+/** Matching rules compare without regard to spacing and case (OCIDs and resource types are lower case). */
+const normalRule = (rule: string) =>
+  rule
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([{},=])\s*/g, '$1')
+    .trim()
+    .toLowerCase();
+
+/** Event conditions compare as JSON, whatever the key order or spacing OCI stores them with. */
+function canonicalJson(text: string): string {
+  const sort = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sort)
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(
+            Object.entries(value)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, v]) => [k, sort(v)]),
+          )
+        : value;
+  try {
+    return JSON.stringify(sort(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
+/** A config value as a plan line shows it: quoted, and cut short when long (a role catalog). */
+const shown = (value: string) => {
+  const quoted = JSON.stringify(value);
+  return quoted.length > 60 ? `${quoted.slice(0, 57)}…" (${Buffer.byteLength(value, 'utf8')} bytes)` : quoted;
+};
+
+/** A config value as planned: the topic's OCID, or a placeholder when the topic is yet to be created. */
+export const PLANNED_TOPIC_ID = 'ocid1.onstopic.oc1..to-be-created';
+
+/** The function's whole config after set-up: what is there, with the desired keys set. Other keys stay. */
+export function mergedFunctionConfig(
+  desired: Readonly<Record<string, ConfigValue>>,
+  observed: Readonly<Record<string, string>>,
+  topicId: string | undefined,
+): Record<string, string> {
+  const merged: Record<string, string> = { ...observed };
+  for (const [key, value] of Object.entries(desired)) merged[key] = typeof value === 'string' ? value : (topicId ?? PLANNED_TOPIC_ID);
+  return merged;
+}
+
+export function configBytes(config: Readonly<Record<string, string>>): number {
+  return Object.entries(config).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8'), 0);
+}
+
+/**
+ * Plans the set-up: one step per resource, in the order they must be written (the dynamic group
+ * before the policy naming it, the topic before its subscriptions and the config holding its OCID,
+ * the log group before its log).
+ */
+export function planSetup(desired: DesiredSetup, observed: ObservedSetup): SetupStep[] {
+  const steps: SetupStep[] = [];
+
+  const dg = observed.dynamicGroup;
+  if (!dg) steps.push(step('dynamic-group', desired.dynamicGroup.name, 'create', [`matching rule: ${desired.dynamicGroup.matchingRule}`]));
+  else {
+    const changes = [
+      ...(normalRule(dg.matchingRule) === normalRule(desired.dynamicGroup.matchingRule)
+        ? []
+        : [`matching rule: ${dg.matchingRule} → ${desired.dynamicGroup.matchingRule}`]),
+      ...(dg.description === desired.dynamicGroup.description
+        ? []
+        : [`description: ${dg.description} → ${desired.dynamicGroup.description}`]),
+    ];
+    steps.push(step('dynamic-group', desired.dynamicGroup.name, changes.length ? 'update' : 'none', changes, { id: dg.id }));
+  }
+
+  const policy = observed.policy;
+  if (!policy) {
+    steps.push(
+      step(
+        'policy',
+        desired.policy.name,
+        'create',
+        desired.policy.statements.map((s) => `+ ${s}`),
+      ),
+    );
+  } else if (sameStatements(policy.statements, desired.policy.statements) && policy.description === desired.policy.description) {
+    steps.push(step('policy', desired.policy.name, 'none', [], { id: policy.id }));
+  } else {
+    // Compared in the normal form: OCI rewrites case and spacing when it stores a statement.
+    const normal = (s: string) => {
+      try {
+        return normaliseStatement(s);
+      } catch {
+        return s;
+      }
+    };
+    const have = new Set(policy.statements.map(normal));
+    const want = new Set(desired.policy.statements.map(normal));
+    const changes = sameStatements(policy.statements, desired.policy.statements)
+      ? [`description: ${policy.description} → ${desired.policy.description}`]
+      : [
+          ...policy.statements.filter((s) => !want.has(normal(s))).map((s) => `- ${s}`),
+          ...desired.policy.statements.filter((s) => !have.has(normal(s))).map((s) => `+ ${s}`),
+        ];
+    steps.push(step('policy', desired.policy.name, 'update', changes, { id: policy.id }));
+  }
+
+  steps.push(step('topic', desired.topic.name, observed.topic ? 'none' : 'create', [], { id: observed.topic?.id }));
+  for (const wanted of desired.subscriptions) {
+    const found = observed.subscriptions.find(
+      (s) => s.protocol === wanted.protocol && s.endpoint.toLowerCase() === wanted.endpoint.toLowerCase(),
+    );
+    const pending = 'OCI e-mails a confirmation link; nothing is delivered until the recipient opens it';
+    steps.push(
+      step('subscription', `${wanted.protocol} ${wanted.endpoint}`, found ? 'none' : 'create', [], {
+        note: !found ? pending : found.lifecycleState === 'PENDING' ? `still pending: ${pending}` : undefined,
+      }),
+    );
+  }
+
+  for (const bucket of desired.buckets) {
+    const found = observed.buckets.get(bucket.name);
+    if (!found) {
+      steps.push(
+        step('bucket', bucket.name, 'create', [`objectEventsEnabled: ${bucket.objectEventsEnabled}`, 'publicAccessType: NoPublicAccess']),
+      );
+      continue;
+    }
+    const changes = [
+      // Only the upload bucket needs events; another bucket's setting is left as the administrator chose.
+      ...(bucket.objectEventsEnabled && !found.objectEventsEnabled ? ['objectEventsEnabled: false → true'] : []),
+      // HR files and reports never go public.
+      ...(found.publicAccessType === 'NoPublicAccess' ? [] : [`publicAccessType: ${found.publicAccessType} → NoPublicAccess`]),
+    ];
+    steps.push(step('bucket', bucket.name, changes.length ? 'update' : 'none', changes));
+  }
+
+  steps.push(step('log-group', desired.logGroup.displayName, observed.logGroup ? 'none' : 'create', [], { id: observed.logGroup?.id }));
+  const log = observed.invokeLog;
+  steps.push(
+    !log
+      ? step('invoke-log', desired.invokeLog.displayName, 'create', ['service functions, category invoke, for the application'])
+      : step(
+          'invoke-log',
+          desired.invokeLog.displayName,
+          log.isEnabled ? 'none' : 'update',
+          log.isEnabled ? [] : ['isEnabled: false → true'],
+          {
+            id: log.id,
+          },
+        ),
+  );
+
+  if (desired.rule) {
+    const rule = observed.rule;
+    if (!rule)
+      steps.push(step('events-rule', desired.rule.displayName, 'create', [`condition: ${desired.rule.condition}`, 'action: the function']));
+    else {
+      const targetsFunction = rule.actions.some(
+        (a) => a.actionType === 'FAAS' && a.functionId === desired.rule?.functionId && a.isEnabled !== false,
+      );
+      const changes = [
+        ...(canonicalJson(rule.condition) === canonicalJson(desired.rule.condition)
+          ? []
+          : [`condition: ${rule.condition} → ${desired.rule.condition}`]),
+        ...(rule.isEnabled ? [] : ['isEnabled: false → true']),
+        ...(targetsFunction ? [] : ['action: the function']),
+      ];
+      steps.push(step('events-rule', desired.rule.displayName, changes.length ? 'update' : 'none', changes, { id: rule.id }));
+    }
+  }
+
+  const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observed.topic?.id);
+  const configChanges = Object.keys(desired.functionConfig)
+    .filter((key) => observed.functionConfig[key] !== merged[key])
+    .map((key) => {
+      const before = observed.functionConfig[key];
+      const after = merged[key] === PLANNED_TOPIC_ID ? `(the OCID of topic ${desired.topic.name})` : shown(merged[key] ?? '');
+      return `${key}: ${before === undefined ? '(unset)' : shown(before)} → ${after}`;
+    });
+  steps.push(step('function-config', 'function config', configChanges.length ? 'update' : 'none', configChanges));
+  return steps;
+}
+
+/**
+ * Problems that stop the set-up before any write: a policy statement with a lint error, a config over
+ * 4 KB, or a config the function itself would refuse (checked with the function's own parser, on the
+ * application's config with the function's on top, as Fn gives it).
+ */
+export function planProblems(desired: DesiredSetup, observed: ObservedSetup): string[] {
+  const problems: string[] = [];
+  desired.policy.statements.forEach((statement, index) => {
+    const allowed = desired.policy.allow[index] ?? [];
+    for (const f of checkStatement(statement)) {
+      if (f.severity === 'error' && !allowed.includes(f.rule))
+        problems.push(`policy statement ${index + 1}, column ${f.column}: ${f.rule}: ${f.message}`);
+    }
+  });
+  const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observed.topic?.id);
+  const bytes = configBytes(merged);
+  if (bytes > FUNCTION_CONFIG_LIMIT_BYTES) {
+    problems.push(
+      `the function's config would be ${bytes} bytes; OCI Functions allows ${FUNCTION_CONFIG_LIMIT_BYTES} (keep the role catalog in Object Storage)`,
+    );
+  }
+  try {
+    parseConfig({ ...observed.applicationConfig, ...merged });
+  } catch (error) {
+    if (!(error instanceof OnboardingError)) throw error;
+    const details = error.problems.length ? error.problems.map((p) => `${p.path}: ${p.message}`) : [error.message];
+    problems.push(...details.map((d) => `function config: ${d}`));
+  }
+  return problems;
+}
+
+/** One line per step for people: `+ create`, `~ update`, `= unchanged`, with the changes beneath. */
+export function renderPlan(steps: readonly SetupStep[]): string {
+  const mark = { create: '+ create   ', update: '~ update   ', none: '= unchanged' } as const;
+  const lines = steps.flatMap((s) => [
+    `${mark[s.action]} ${s.resource} ${s.name}`,
+    ...(s.action === 'none' ? [] : s.changes.map((c) => `      ${c}`)),
+    ...(s.note ? [`      note: ${s.note}`] : []),
+  ]);
+  const count = (action: SetupStep['action']) => steps.filter((s) => s.action === action).length;
+  return `${lines.join('\n')}\n${count('create')} to create, ${count('update')} to update, ${count('none')} unchanged`;
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
+
+// `npm run setup` as an administrator runs it: a file, a profile, a dry run, then --apply, then nothing to do.
+
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+
+async function setup(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'setup.ts'), ...args], {
+      cwd: root,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run setup (the command)', () => {
+  let oci: LocalOci;
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    oci = await startLocalOci();
+    const compartmentId = oci.state.addCompartment('apps').id;
+    seedFunctionApp(oci.state, { compartmentId, functionId: 'ocid1.fnfunc.oc1..cli' });
+    dir = mkdtempSync(join(tmpdir(), 'setup-cli-'));
+    file = join(dir, 'setup.json');
+    const catalog =
+      '{"version":1,"roles":{"auditor":{"description":"Reads","group":{"name":"auditors","description":"Auditors"},"policy":{"name":"auditors","description":"Read","statements":["Allow group ${group} to inspect all-resources in tenancy"]}}}}';
+    writeFileSync(file, JSON.stringify({ compartmentId, topic: { emails: ['a@example.com'] }, functionConfig: { ROLE_CATALOG: catalog } }));
+  });
+  afterAll(async () => {
+    await oci.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the plan on a dry run, writes it with --apply, and then has nothing to do', async () => {
+    // Prepare
+    const common = [
+      file,
+      '--config-file',
+      oci.credentials.files.configFile,
+      '--profile',
+      'DEFAULT',
+      '--endpoint-template',
+      oci.endpointTemplate,
+    ];
+    // Act
+    const dry = await setup(common);
+    const writesAfterDryRun = oci.requests.entries().filter((r) => r.method !== 'GET').length;
+    const applied = await setup([...common, '--apply']);
+    const again = await setup([...common, '--apply']);
+    // Assess
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^\+ create {4}dynamic-group iam-onboarding-fn$/m);
+    expect(dry.stdout).toMatch(/Dry run: nothing was written/);
+    expect(writesAfterDryRun).toBe(0);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/^ {2}created policy iam-onboarding-fn$/m);
+    expect(again.stdout).toMatch(/0 to create, 0 to update, \d+ unchanged\n[\s\S]*Nothing to do\./);
+  });
+
+  it('answers a bad argument with exit 2 and a missing file with one line', async () => {
+    // Act
+    const typo = await setup([file, '--aply']);
+    const missing = await setup([join(dir, 'nope.json')]);
+    // Assess
+    expect(typo.code).toBe(2);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

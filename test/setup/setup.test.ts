@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config';
+import { checkStatement } from '../../src/core/policy/lint';
+import { parseRoleCatalogText } from '../../src/core/role-catalog';
+import { deploymentPolicy } from '../../src/deploy/deployment-policy';
+import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
+import { runSetup, type SetupOptions } from '../../src/setup/run';
+
+// `npm run setup` against the local OCI, through the real SDK clients signed with the
+// administrator's config-file profile: it plans, converges, and a second run writes nothing.
+
+const catalog = JSON.stringify(JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'role-catalog.json'), 'utf8')));
+
+/** Least-privilege statements of the kind the deployment policy has (lint-clean). */
+const statements = [
+  'Allow dynamic-group iam-onboarding-fn to inspect users in tenancy',
+  "Allow dynamic-group iam-onboarding-fn to manage groups in tenancy where all {target.group.name != 'Administrators', any {request.permission = 'GROUP_CREATE', request.permission = 'GROUP_UPDATE'}}",
+  'Allow dynamic-group iam-onboarding-fn to use ons-topics in compartment apps',
+  "Allow dynamic-group iam-onboarding-fn to manage objects in compartment apps where any {target.bucket.name = 'hr-uploads', target.bucket.name = 'onboarding-state'}",
+];
+
+describe('npm run setup against the local OCI', () => {
+  let oci: LocalOci;
+  let compartmentId: string;
+  let functionId: string;
+  let applicationId: string;
+  const writes = (from: number) => oci.requests.entries(from).filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+  const run = (overrides: Partial<SetupOptions> & { input?: Record<string, unknown> } = {}) =>
+    runSetup({
+      apply: false,
+      configFile: oci.credentials.files.configFile,
+      endpointTemplate: oci.endpointTemplate,
+      consistencyDelayMs: 10,
+      ...overrides,
+      input: {
+        compartmentId,
+        topic: { emails: ['iam-admins@example.com'] },
+        uploads: { bucket: 'hr-uploads', prefix: 'incoming/', stateBucket: 'onboarding-state' },
+        functionConfig: { ROLE_CATALOG: catalog },
+        ...overrides.input,
+      },
+    });
+
+  beforeEach(async () => {
+    oci = await startLocalOci();
+    // Prepare: a tenancy where only `fn create app` and `fn deploy` have been run.
+    compartmentId = oci.state.addCompartment('apps').id;
+    const seeded = seedFunctionApp(oci.state, { compartmentId, functionId: `ocid1.fnfunc.oc1..fn${Date.now()}` });
+    seeded.fn.config = { LOG_LEVEL: 'debug' };
+    functionId = seeded.fn.id;
+    applicationId = seeded.application.id;
+  });
+  afterEach(() => oci.stop());
+
+  it('plans every resource on a dry run and writes nothing', async () => {
+    // Prepare
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run();
+    // Assess
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.applied).toEqual([]);
+    expect(outcome.steps.map((s) => `${s.action} ${s.resource} ${s.name}`)).toEqual([
+      'create dynamic-group iam-onboarding-fn',
+      'create policy iam-onboarding-fn',
+      'create topic iam-onboarding-results',
+      'create subscription EMAIL iam-admins@example.com',
+      'create bucket hr-uploads',
+      'create bucket onboarding-state',
+      'create log-group iam-onboarding',
+      'create invoke-log iam-invoke',
+      'create events-rule iam-onboarding-uploads',
+      'update function-config function config',
+    ]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('converges the tenancy with --apply, and a second run changes nothing', async () => {
+    // Act
+    const first = await run({ apply: true });
+    const mark = oci.requests.mark();
+    const second = await run({ apply: true });
+    // Assess: the first run wrote every step, in order.
+    expect(first.problems).toEqual([]);
+    expect(first.applied).toHaveLength(10);
+    const dg = [...oci.state.dynamicGroups.values()].find((g) => g.name === 'iam-onboarding-fn');
+    expect(dg?.matchingRule).toBe(`ALL {resource.type = 'fnfunc', resource.id = '${functionId}'}`);
+    const policy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-fn');
+    expect(policy?.compartmentId).toBe(oci.credentials.tenancyId);
+    const cp = oci.state.controlPlane;
+    // The generated deployment policy, for this function and compartment, lint-clean but for the rules it allows with a reason.
+    const generated = deploymentPolicy({
+      config: parseConfig(cp.functions.get(functionId)?.config ?? {}),
+      dynamicGroup: { name: 'iam-onboarding-fn' },
+      functionId,
+      compartments: { function: compartmentId, topic: compartmentId, uploads: compartmentId, state: compartmentId },
+      catalog: parseRoleCatalogText(catalog, 'ROLE_CATALOG'),
+    });
+    expect(generated.matchingRule).toBe(dg?.matchingRule);
+    expect(policy?.statements).toEqual(generated.statements.map((s) => s.statement));
+    for (const s of generated.statements) {
+      const errors = checkStatement(s.statement).filter((f) => f.severity === 'error' && !s.allow?.includes(f.rule));
+      expect(errors, s.statement).toEqual([]);
+    }
+    expect(policy?.statements).toContain(
+      `Allow dynamic-group iam-onboarding-fn to use fn-invocation in compartment id ${compartmentId} where request.operation = 'InvokeFunction'`,
+    );
+    const topic = [...oci.state.topics.values()].find((t) => t.name === 'iam-onboarding-results');
+    expect([...cp.subscriptions.values()].map((s) => [s.topicId, s.protocol, s.endpoint, s.lifecycleState])).toEqual([
+      [topic?.id, 'EMAIL', 'iam-admins@example.com', 'PENDING'],
+    ]);
+    expect(cp.buckets.get('hr-uploads')).toMatchObject({ objectEventsEnabled: true, publicAccessType: 'NoPublicAccess', compartmentId });
+    expect(cp.buckets.get('onboarding-state')).toMatchObject({ objectEventsEnabled: false, publicAccessType: 'NoPublicAccess' });
+    const log = [...cp.logs.values()].find((l) => l.configuration?.source.resource === applicationId);
+    expect(log?.configuration?.source).toEqual({
+      sourceType: 'OCISERVICE',
+      service: 'functions',
+      resource: applicationId,
+      category: 'invoke',
+    });
+    const rule = [...cp.rules.values()].find((r) => r.compartmentId === compartmentId);
+    expect(JSON.parse(rule?.condition ?? '{}')).toEqual({
+      eventType: ['com.oraclecloud.objectstorage.createobject', 'com.oraclecloud.objectstorage.updateobject'],
+      data: { additionalDetails: { bucketName: ['hr-uploads'] }, resourceName: ['incoming/*'] },
+    });
+    expect(rule?.actions.map((a) => [a.actionType, a.functionId, a.isEnabled])).toEqual([['FAAS', functionId, true]]);
+    expect(cp.functions.get(functionId)?.config).toEqual({
+      LOG_LEVEL: 'debug',
+      ROLE_CATALOG: catalog,
+      ONS_TOPIC_ID: topic?.id,
+      ONBOARDING_BUCKET: 'hr-uploads',
+      ONBOARDING_PREFIX: 'incoming/',
+      STATE_BUCKET: 'onboarding-state',
+    });
+    // Assess: the second run found everything as it should be and wrote nothing.
+    expect(second.steps.filter((s) => s.action !== 'none')).toEqual([]);
+    expect(second.applied).toEqual([]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('puts back what drifted, and only that', async () => {
+    // Prepare
+    await run({ apply: true, input: { policy: { statements } } });
+    const cp = oci.state.controlPlane;
+    const bucket = cp.buckets.get('hr-uploads');
+    if (bucket) bucket.objectEventsEnabled = false;
+    const rule = [...cp.rules.values()].find((r) => r.compartmentId === compartmentId);
+    if (rule) rule.isEnabled = false;
+    const policy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-fn');
+    if (policy)
+      policy.statements = [...statements.slice(0, 2), 'Allow dynamic-group iam-onboarding-fn to manage all-resources in compartment apps'];
+    // OCI stores statements with its own case and spacing: no change for that alone.
+    if (policy) policy.statements[0] = statements[0]?.toUpperCase().replace(' TO ', '  to ') ?? '';
+    // Act
+    const outcome = await run({ apply: true, input: { policy: { statements } } });
+    const after = await run({ apply: true, input: { policy: { statements } } });
+    // Assess
+    expect(outcome.steps.filter((s) => s.action !== 'none').map((s) => [s.resource, s.changes])).toEqual([
+      [
+        'policy',
+        ['- Allow dynamic-group iam-onboarding-fn to manage all-resources in compartment apps', `+ ${statements[2]}`, `+ ${statements[3]}`],
+      ],
+      ['bucket', ['objectEventsEnabled: false → true']],
+      ['events-rule', ['isEnabled: false → true']],
+    ]);
+    expect(cp.buckets.get('hr-uploads')?.objectEventsEnabled).toBe(true);
+    expect(rule?.isEnabled).toBe(true);
+    expect(after.steps.every((s) => s.action === 'none')).toBe(true);
+  });
+
+  it('writes nothing when a statement has a lint error or the function would refuse its config', async () => {
+    // Prepare
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({
+      apply: true,
+      input: {
+        policy: { statements: ['Allow dynamic-group iam-onboarding-fn to manage all-resources in tenancy'] },
+        functionConfig: { ROLE_CATALOG: catalog, BATCH_CONCURRENCY: 'many' },
+      },
+    });
+    // Assess
+    expect(outcome.applied).toEqual([]);
+    expect(outcome.problems).toEqual([
+      expect.stringMatching(/^policy statement 1, column \d+: tenancy-admin: /),
+      expect.stringMatching(/^function config: BATCH_CONCURRENCY: /),
+    ]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('writes nothing when the generated policy cannot be narrowed, and says which compartment is missing', async () => {
+    // Prepare: a bootstrap secret whose compartment the set-up file does not name.
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({
+      apply: true,
+      input: { functionConfig: { ROLE_CATALOG: catalog, BOOTSTRAP_SECRET_ID: 'ocid1.vaultsecret.oc1..s' } },
+    });
+    // Assess
+    expect(outcome.problems).toEqual([expect.stringMatching(/^policy: compartments\.secrets: /)]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('says to deploy the function first when it is not there', async () => {
+    // Act
+    const failed = run({ input: { function: 'not-deployed' } });
+    // Assess
+    await expect(failed).rejects.toThrow(/No function "not-deployed" in application "iam": run fn deploy first/);
+  });
+
+  it('tags what it creates, and gives the function the tags, where a tag default is required', async () => {
+    // Prepare: Operations.CostCenter is required in the whole tenancy.
+    const cp = oci.state.controlPlane;
+    cp.tagNamespaces.set('ns', {
+      id: 'ns',
+      compartmentId: oci.credentials.tenancyId,
+      name: 'Operations',
+      description: '',
+      timeCreated: new Date(),
+    });
+    cp.tags.set('tag', { id: 'tag', tagNamespaceId: 'ns', name: 'CostCenter', description: '', timeCreated: new Date() });
+    cp.tagDefaults.set('td', {
+      id: 'td',
+      compartmentId: oci.credentials.tenancyId,
+      tagDefinitionId: 'tag',
+      value: '',
+      isRequired: true,
+      timeCreated: new Date(),
+    });
+    const definedTags = { Operations: { CostCenter: 'iam-42' } };
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({ apply: true, input: { definedTags } });
+    // Assess
+    expect(outcome.problems).toEqual([]);
+    const policyCreate = oci.requests.entries(mark).find((r) => r.operation === 'CreatePolicy');
+    expect(policyCreate?.outcome).toBe('ok');
+    expect(JSON.parse(policyCreate?.body ?? '{}').definedTags).toEqual(definedTags);
+    expect(cp.functions.get(functionId)?.config.DEFINED_TAGS).toBe(JSON.stringify(definedTags));
+  });
+});
