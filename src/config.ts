@@ -34,6 +34,8 @@ const configSchema = z
     STATE_BUCKET: z.string().min(1).optional(),
     BATCH_CONCURRENCY: positiveInt(8),
     MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
+    UPLOAD_INVOCATIONS: positiveInt(4),
+    UPLOAD_CHUNK_ROWS: positiveInt(500),
     WEBHOOK_SECRET_ID: ocid('vaultsecret').optional(),
     WEBHOOK_SIGNATURE_HEADER: z.string().min(1).default('X-Hr-Signature'),
     WEBHOOK_TIMESTAMP_HEADER: z.string().min(1).default('X-Hr-Timestamp'),

@@ -7,6 +7,7 @@ import { IdentityClient } from 'oci-identity';
 import type { BatchResult, OnboardingResult } from '../core/result';
 import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-oci/stack';
+import { driveUpload } from '../local-oci/upload-driver';
 import { clientConfiguration } from '../oci/clients';
 import { bundlePath, out } from './print';
 
@@ -40,7 +41,21 @@ const hire = (i: number) => ({
   compartment: 'dev',
 });
 
+/** Upload figures: sizes, the emulated tenancy IAM rate, and each invocation's deadline. */
+const UPLOAD_ROWS = (process.env.BENCH_UPLOAD_ROWS ?? '10000,100000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const IAM_WRITES_PER_SECOND = Number(process.env.BENCH_IAM_WRITES_PER_SECOND ?? 250);
+const IAM_READS_PER_SECOND = Number(process.env.BENCH_IAM_READS_PER_SECOND ?? 500);
+const UPLOAD_DEADLINE_S = Number(process.env.BENCH_DEADLINE_S ?? 60);
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY_UPLOADS !== '1') await invocationFigures();
+  for (const rows of UPLOAD_ROWS) await uploadFigure(rows);
+}
+
+async function invocationFigures(): Promise<void> {
   const stack = await startLocalStack();
   const cold: { listenMs: number; firstMs: number; peakMb: number }[] = [];
   for (let run = 0; run < COLD_RUNS; run += 1) {
@@ -99,6 +114,49 @@ async function main(): Promise<void> {
   const blogMs = await blogFigure();
   out(`  blog approach, 5 sequential calls per hire (s)     ${fmt(blogMs / 1000, 1)}   (a policy per hire: ${BATCH_ROWS} policies)`);
   out(`  speed-up                                           ${fmt(blogMs / batch.ms, 1)}x`);
+}
+
+/**
+ * An upload through the real function, on a pool of containers, with the tenancy's IAM rate
+ * emulated: the time it takes against the least the rate allows (IAM calls ÷ rate).
+ */
+async function uploadFigure(rows: number): Promise<void> {
+  const stack = await startLocalStack({
+    iamRate: { writesPerSecond: IAM_WRITES_PER_SECOND, readsPerSecond: IAM_READS_PER_SECOND, burstSeconds: 1 },
+  });
+  const run = await driveUpload({
+    stack,
+    name: `incoming/bench-${rows}.csv`,
+    content: hiresCsv(rows),
+    deadlineMs: UPLOAD_DEADLINE_S * 1000,
+    entry: bundlePath(),
+    maxContainers: 8,
+    env: { OCI_MAX_ATTEMPTS: '8' },
+    timeoutMs: 6 * 60 * 60_000,
+  });
+  const iam = stack.oci.requests.entries().filter((e) => e.service === 'identity' && e.outcome === 'ok');
+  const writes = iam.filter((e) => e.iamWrite).length;
+  const reads = iam.length - writes;
+  const ideal = Math.max(writes / IAM_WRITES_PER_SECOND, reads / IAM_READS_PER_SECOND);
+  const created = stack.oci.requests.counts().CreateUser?.ok ?? 0;
+  const users = new Set([...stack.oci.state.users.values()].map((u) => u.name)).size;
+  const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(7);
+  out(
+    `Upload of ${rows} hires (CSV, ${IAM_WRITES_PER_SECOND} IAM writes/s and ${IAM_READS_PER_SECOND} reads/s emulated, ${UPLOAD_DEADLINE_S} s per invocation)`,
+  );
+  out(
+    `  status                                             ${run.status.padStart(7)}   (${run.counts.succeeded} succeeded, ${run.counts.failed} failed)`,
+  );
+  out(`  total time (s)                                     ${fmt(run.seconds, 1)}`);
+  out(`  ideal: IAM calls ÷ rate (s)                        ${fmt(ideal, 1)}   ratio ${(run.seconds / ideal).toFixed(2)} (target ≤ 1.2)`);
+  out(`  invocations                                        ${fmt(run.invocations)}`);
+  out(`  peak RSS of the largest invocation (MB)            ${fmt(run.peakRssMb, 1)}   < 128`);
+  out(`  IAM calls per hire (reads + writes)                ${fmt(iam.length / rows, 2)}`);
+  out(
+    `  throttled IAM calls (429)                          ${fmt(stack.oci.iamRate.throttled.writes + stack.oci.iamRate.throttled.reads)}`,
+  );
+  out(`  duplicate users                                    ${fmt(created - users)}   0`);
+  await stack.oci.stop();
 }
 
 /** A CSV of new hires, half with one role and half with two, across two compartments. */

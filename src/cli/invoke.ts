@@ -8,10 +8,11 @@ import { defineCommand, onShutdown, type ParsedCommandLine, readArgumentFile, ru
 import { exitCodeFor, INVOKE_EXIT_CODES } from './exit-status';
 import { resolveLocalOci } from './local-oci-state';
 import { bundlePath, out } from './print';
+import { uploadCommand } from './upload-command';
 
 const spec = defineCommand({
   name: 'invoke',
-  usage: 'npm run invoke -- [options] <event.json | ->',
+  usage: 'npm run invoke -- [options] <event.json | ->\n       npm run invoke -- --upload <file> [--deadline <seconds>]',
   summary: [
     'Sends one event (a hire, a batch, an OCI event…) to the bundled function, as the Fn agent does, and prints',
     'the response. By default against a fresh local OCI with an identity domain; --local-oci uses a running one,',
@@ -24,6 +25,12 @@ const spec = defineCommand({
     'content-type': { type: 'string', value: 'TYPE', description: 'the request content type (default application/json)' },
     header: { type: 'string', multiple: true, value: 'NAME:VALUE', description: 'a request header, e.g. X-OCI-NS-MessageId:m-1' },
     logs: { type: 'boolean', description: "print the function's log lines on stderr (also SHOW_LOGS=1)" },
+    upload: {
+      type: 'string',
+      value: 'FILE',
+      description: 'upload a file of hires to the onboarding bucket, deliver the Events envelope, follow every continuation',
+    },
+    deadline: { type: 'string', value: 'SECONDS', description: "each invocation's deadline with --upload (default: func.yaml's timeout)" },
   },
   positionals: { min: 0, max: 1, label: 'the event file (or - for standard input)' },
   notes: [INVOKE_EXIT_CODES],
@@ -91,6 +98,12 @@ function modeFor(args: Args): Mode {
 }
 
 runCommand(spec, async (args) => {
+  const { upload, deadline } = args.values;
+  if (upload !== undefined) {
+    const seconds = deadline === undefined ? undefined : Number(deadline);
+    if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--deadline takes a number of seconds, not "${deadline}"`);
+    return uploadCommand(upload, seconds);
+  }
   const mode = modeFor(args);
   const target = await targetFor(args);
   try {

@@ -1,7 +1,8 @@
-import { ErrorCode, type ErrorReport } from '../support/errors';
-import type { BatchOutcome, RowResult } from './batch';
+import type { ErrorReport } from '../support/errors';
+import type { RowResult } from './batch';
 import { MAX_MESSAGE_BYTES } from './report';
 import type { StepResult } from './result';
+import type { FailedRow, UploadCounts } from './upload-progress';
 
 /** Where a batch came from, for its reports and its summary. */
 export interface BatchSource {
@@ -10,49 +11,33 @@ export interface BatchSource {
   readonly md5: string;
 }
 
-/** The report of a batch: every row (this run's and earlier runs'), the shared steps, and what is left. */
+/**
+ * The report of a batch, bounded whatever its size: counts, the shared steps, the first failures,
+ * where the full per-row report is. `rows` is there only for a batch given in the request itself
+ * (bounded by the 6 MB body); an upload's rows are in its report objects.
+ */
 export interface BatchReport {
   readonly source: BatchSource;
-  readonly status: 'complete' | 'partial';
+  /** `running`: other invocations are still at it; its last one publishes the summary. */
+  readonly status: 'complete' | 'partial' | 'failed' | 'running';
   readonly correlation: { readonly callId: string; readonly eventId?: string };
-  readonly counts: Readonly<Record<RowResult['status'] | 'notStarted' | 'unreadable', number>>;
+  readonly counts: UploadCounts & { readonly notStarted: number; readonly 'dry-run'?: number };
   readonly shared: readonly StepResult[];
-  readonly rows: readonly RowResult[];
+  readonly rows?: readonly RowResult[];
+  /** The first failed rows (at most MAX_LISTED_FAILURES); every one is in the report objects. */
+  readonly failures: readonly FailedRow[];
+  /** The first lines not started (at most MAX_LISTED_FAILURES). */
   readonly notStarted: readonly number[];
   readonly reportObjects?: { readonly json: string; readonly csv: string };
+  /** Bookkeeping that could not be written: the outcome above still stands. */
+  readonly warnings?: readonly string[];
+  readonly invocations?: number;
   readonly finishedAt: string;
 }
 
-/** Merges this run into the rows of earlier runs (a resumed batch), the newer result winning. */
-export function buildReport(
-  source: BatchSource,
-  outcome: BatchOutcome,
-  earlier: readonly RowResult[],
-  meta: { callId: string; eventId?: string | undefined; reportObjects?: { json: string; csv: string } },
-): BatchReport {
-  const byLine = new Map(earlier.map((r) => [r.line, r]));
-  for (const row of outcome.rows) byLine.set(row.line, row);
-  const rows = [...byLine.values()].sort((a, b) => a.line - b.line);
-  const count = (status: RowResult['status']) => rows.filter((r) => r.status === status).length;
-  return {
-    source,
-    status: outcome.notStarted.length > 0 ? 'partial' : 'complete',
-    correlation: { callId: meta.callId, ...(meta.eventId ? { eventId: meta.eventId } : {}) },
-    counts: {
-      succeeded: count('succeeded'),
-      failed: count('failed'),
-      rejected: rows.filter((r) => r.status === 'rejected' && r.errors[0]?.code !== ErrorCode.UnreadableRow).length,
-      unreadable: rows.filter((r) => r.errors[0]?.code === ErrorCode.UnreadableRow).length,
-      'dry-run': count('dry-run'),
-      notStarted: outcome.notStarted.length,
-    },
-    shared: outcome.shared,
-    rows,
-    notStarted: outcome.notStarted,
-    ...(meta.reportObjects ? { reportObjects: meta.reportObjects } : {}),
-    finishedAt: new Date().toISOString(),
-  };
-}
+export const MAX_LISTED_FAILURES = 50;
+
+export const REPORT_CSV_HEADER = 'line,status,employeeId,userName,userId,detail\r\n';
 
 const csvCell = (value: string | undefined) => {
   const text = value ?? '';
@@ -64,17 +49,27 @@ function detail(row: RowResult): string {
     e.problems?.length ? e.problems.map((p) => `${p.path}: ${p.message}`) : [e.message],
   );
   const failed = row.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.step} ${s.target}: ${s.reason ?? ''}`);
-  return [...problems, ...failed].join('; ');
+  const created = row.steps
+    .filter((s) => s.outcome === 'created' || s.outcome === 'updated')
+    .map((s) => `${s.outcome} ${s.step} ${s.target}`);
+  return [...problems, ...failed, ...created].join('; ');
 }
 
-/** The per-row report for people: one line per row, in the order of the file. */
-export function reportCsv(report: BatchReport): string {
-  const lines = ['line,status,employeeId,userName,userId,detail'];
-  for (const row of report.rows)
-    lines.push([String(row.line), row.status, row.employeeId, row.userName, row.userId, detail(row)].map(csvCell).join(','));
-  for (const line of report.notStarted)
-    lines.push([String(line), 'not-started', '', '', '', 'the invocation deadline came first; a re-run does it'].map(csvCell).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+/** One line of the per-row report, for people. */
+export function reportCsvLine(row: RowResult): string {
+  return `${[String(row.line), row.status, row.employeeId, row.userName, row.userId, detail(row)].map(csvCell).join(',')}\r\n`;
+}
+
+/** One line for a row that is still failed when the report is joined. */
+export function failedCsvLine(row: FailedRow): string {
+  const where = row.error.step ? `${row.error.step} ${row.error.target ?? ''}: ` : '';
+  const why = `${where}${row.error.code} ${row.error.message}${row.retryable ? ' (passing; a re-delivery retries it)' : ''}`;
+  return `${[String(row.line), 'failed', row.employeeId, row.userName, '', why].map(csvCell).join(',')}\r\n`;
+}
+
+/** The whole per-row report of a small batch (a request body). */
+export function reportCsv(rows: readonly RowResult[]): string {
+  return REPORT_CSV_HEADER + rows.map(reportCsvLine).join('');
 }
 
 /** The ONS summary: counts, where the reports are, and as many failures as fit in one message. */
@@ -86,15 +81,22 @@ export function batchSummary(report: BatchReport): { title: string; body: string
     `succeeded ${c.succeeded}, failed ${c.failed}, rejected ${c.rejected}, unreadable ${c.unreadable}, not started ${c.notStarted}${c['dry-run'] ? `, dry run ${c['dry-run']}` : ''}`,
     report.reportObjects ? `Reports: ${report.reportObjects.json} and ${report.reportObjects.csv}` : '',
     c.notStarted > 0
-      ? `Not started before the deadline: lines ${report.notStarted.slice(0, 20).join(', ')}${report.notStarted.length > 20 ? ', …' : ''}. A re-run resumes.`
+      ? `Not started before the deadline: lines ${report.notStarted.slice(0, 20).join(', ')}${c.notStarted > 20 ? ', …' : ''}. A re-run resumes.`
       : '',
+    report.invocations ? `Invocations: ${report.invocations}.` : '',
+    ...(report.warnings ?? []).map((w) => `Warning: ${w}`),
     `Call id ${report.correlation.callId}${report.correlation.eventId ? `, event id ${report.correlation.eventId}` : ''}.`,
   ].filter(Boolean);
-  const failures = report.rows.filter((r) => r.status === 'failed' || r.status === 'rejected');
+  const failures = [
+    ...(report.rows ?? [])
+      .filter((r) => r.status === 'failed' || r.status === 'rejected')
+      .map((r) => `  line ${r.line} ${r.status} ${r.userName ?? r.employeeId ?? ''}: ${detail(r)}`),
+    ...report.failures.map((f) => `  line ${f.line} failed ${f.userName ?? f.employeeId ?? ''}: ${f.error.code} ${f.error.message}`),
+  ];
   const lines: string[] = [];
   let size = Buffer.byteLength(head.join('\n'), 'utf8') + 200;
-  for (const row of failures) {
-    const line = `  line ${row.line} ${row.status} ${row.userName ?? row.employeeId ?? ''}: ${detail(row)}`.slice(0, 500);
+  for (const failure of failures) {
+    const line = failure.slice(0, 500);
     size += Buffer.byteLength(line, 'utf8') + 1;
     if (size > MAX_MESSAGE_BYTES / 2) {
       lines.push(`  … and ${failures.length - lines.length} more in the report`);

@@ -1,6 +1,6 @@
 import { type ErrorReport, OnboardingError, type Problem, toErrorReport } from '../support/errors';
 import { parseNewHire } from './new-hire';
-import { desiredFor, ensureShared, type OnboardingContext, onboardUser } from './onboard';
+import { desiredFor, ensureShared, type GroupsOutcome, type OnboardingContext, onboardUser, type SharedPhase } from './onboard';
 import { policyKey } from './plan';
 import { Outcome, type StepResult } from './result';
 import type { DesiredState } from './role-catalog';
@@ -23,99 +23,254 @@ export interface RowResult {
   readonly userId?: string;
   readonly steps: readonly StepResult[];
   readonly errors: readonly ErrorReport[];
-}
-
-export interface BatchOutcome {
-  /** Groups and policies, ensured once for the whole batch. */
-  readonly shared: readonly StepResult[];
-  readonly rows: readonly RowResult[];
-  /** Lines not started because the deadline came near; a re-run does them. */
-  readonly notStarted: readonly number[];
+  /** A failed row whose failures may pass (throttling, server errors, a group not ensured yet): tried again later. */
+  readonly retryable?: boolean;
 }
 
 export interface BatchOptions {
-  /** How many hires may run at once (its maximum is the configured concurrency). */
+  /** How many hires may run at once. */
   readonly throttle: BatchThrottle;
   /** Whether another hire can start and finish, given the average time of one so far. */
   readonly canStartAnother: (averageRowMs: number) => boolean;
+  /** Told of every row as it settles (awaited: a slow report slows the batch, memory stays bounded). */
+  readonly onSettled: (row: RowResult) => void | Promise<void>;
+  /** Shared groups and policies already ensured by this invocation (kept across chunks). */
+  readonly shared?: SharedCache;
 }
 
+export interface BatchRun {
+  /** Groups and policies, each as last ensured. */
+  readonly shared: readonly StepResult[];
+  /** True when the deadline stopped the batch before every row was started. */
+  readonly stopped: boolean;
+  /** Rows pulled from the source but not started (the deadline came); the rest of the source was not read. */
+  readonly notStarted: readonly number[];
+}
+
+/** One rate: unpaced until OCI throttles, then paced, cut on throttling and grown as calls pass. */
+class Pace {
+  #pace: number | undefined;
+  #next = 0;
+  #lastCut = Number.NEGATIVE_INFINITY;
+  readonly #recent: number[] = [];
+  constructor(private readonly cooldownMs: number) {}
+  get value(): number | undefined {
+    return this.#pace;
+  }
+  async turn(now: number): Promise<void> {
+    if (this.#pace === undefined) return;
+    const at = Math.max(now, this.#next);
+    this.#next = at + 1000 / this.#pace;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+  passed(now: number): void {
+    this.#recent.push(now);
+    while ((this.#recent[0] ?? now) < now - 1000) this.#recent.shift();
+    if (this.#pace !== undefined) this.#pace += 1 / this.#pace;
+  }
+  /** Answers whether this throttled answer cut the pace (one cut per cooldown). */
+  throttled(now: number): boolean {
+    if (now - this.#lastCut < this.cooldownMs) return false;
+    this.#lastCut = now;
+    const accepted = this.#recent.filter((t) => t >= now - 1000).length;
+    this.#pace = Math.max(1, (this.#pace ?? Math.max(accepted, 1)) * 0.75);
+    return true;
+  }
+}
+
+/** IAM writes and reads are throttled at different rates: each kind of call has its own pace. */
+export type CallKind = 'write' | 'read';
+
 /**
- * Halves the hires in flight when OCI throttles, and lets one more in after each hire that completes
- * (additive increase, multiplicative decrease), so throttling slows the batch instead of failing rows.
+ * How fast a batch calls OCI, settling near what the tenancy accepts instead of oscillating. Until
+ * OCI first throttles, nothing is paced and `limit` hires run at once. A throttled answer (429) sets
+ * a pace for that kind of call (writes, reads) of three quarters of the calls OCI let through in the
+ * last second (what it accepts, not what was tried), and cuts it again by a quarter at most once per
+ * `cooldownMs` (the calls in flight when OCI started throttling all come back throttled: one signal,
+ * not many); every call that goes through adds 1/pace to it (one call a second more, per second), as
+ * TCP grows its window. Concurrency follows the same signal. Failures other than throttling change
+ * nothing: an outage of one operation says nothing about the rate.
  */
 export class BatchThrottle {
   #limit: number;
-  constructor(private readonly max: number) {
+  #successes = 0;
+  readonly #paces: Record<CallKind, Pace>;
+  /** How many times a pace was cut, for the log. */
+  cuts = 0;
+
+  constructor(
+    private readonly max: number,
+    cooldownMs = 1000,
+  ) {
     this.#limit = max;
+    this.#paces = { write: new Pace(cooldownMs), read: new Pace(cooldownMs) };
   }
   get limit(): number {
-    return this.#limit;
+    return Math.max(1, Math.floor(this.#limit));
   }
-  throttled(): void {
-    this.#limit = Math.max(1, Math.floor(this.#limit / 2));
+  /** Calls per second of a kind once OCI has throttled it; undefined before. */
+  pace(kind: CallKind): number | undefined {
+    return this.#paces[kind].value;
   }
+  /** Waits for a call's turn under its pace (at once while unpaced). */
+  turn(kind: CallKind, now = Date.now()): Promise<void> {
+    return this.#paces[kind].turn(now);
+  }
+  /** A call went through. */
+  passed(kind: CallKind, now = Date.now()): void {
+    this.#paces[kind].passed(now);
+  }
+  throttled(kind: CallKind = 'write', now = Date.now()): void {
+    if (!this.#paces[kind].throttled(now)) return;
+    this.cuts += 1;
+    this.#limit = Math.max(1, this.#limit * 0.75);
+    this.#successes = 0;
+  }
+  /** A hire completed. */
   completed(): void {
-    this.#limit = Math.min(this.max, this.#limit + 1);
+    this.#successes += 1;
+    if (this.#successes >= this.limit) {
+      this.#successes = 0;
+      this.#limit = Math.min(this.max, this.#limit + 1);
+    }
   }
 }
 
-const rejected = (line: number, input: unknown, problems: readonly Problem[], error: ErrorReport): RowResult => {
-  const named = (typeof input === 'object' && input !== null ? input : {}) as { employeeId?: unknown; userName?: unknown };
+const named = (input: unknown) => {
+  const n = (typeof input === 'object' && input !== null ? input : {}) as { employeeId?: unknown; userName?: unknown };
   return {
-    line,
-    status: RowStatus.Rejected,
-    ...(typeof named.employeeId === 'string' ? { employeeId: named.employeeId } : {}),
-    ...(typeof named.userName === 'string' ? { userName: named.userName } : {}),
-    steps: [],
-    errors: [{ ...error, ...(problems.length > 0 ? { problems } : {}) }],
+    ...(typeof n.employeeId === 'string' ? { employeeId: n.employeeId.slice(0, 100) } : {}),
+    ...(typeof n.userName === 'string' ? { userName: n.userName.slice(0, 200) } : {}),
   };
 };
 
-/** A row failed only for reasons that may pass on a second try (throttling, server errors, no answer). */
-function onlyTransient(row: RowResult): boolean {
-  const failures = [...row.steps.filter((s) => s.outcome === Outcome.Failed).map((s) => s.error), ...row.errors];
-  return (
-    failures.length > 0 &&
-    failures.every((e) => e !== undefined && (e.status === undefined ? e.ociCode === 'NetworkError' : e.status === 429 || e.status >= 500))
-  );
+const rejected = (line: number, input: unknown, problems: readonly Problem[], error: ErrorReport): RowResult => ({
+  line,
+  status: RowStatus.Rejected,
+  ...named(input),
+  steps: [],
+  errors: [{ ...error, ...(problems.length > 0 ? { problems } : {}) }],
+});
+
+/** An error that may pass on a second try: throttling, a server error, no answer. */
+export function isTransient(error: ErrorReport | undefined): boolean {
+  if (!error) return false;
+  return error.status === undefined ? error.ociCode === 'NetworkError' : error.status === 429 || error.status >= 500;
+}
+
+/** Whether a failed row may succeed later: every failure passing, or a step skipped for a shared step that failed. */
+export function isRetryable(row: Pick<RowResult, 'steps' | 'errors'>): boolean {
+  const failed = row.steps.filter((s) => s.outcome === Outcome.Failed).map((s) => s.error);
+  const skippedForShared = row.steps.some((s) => s.outcome === Outcome.Skipped && s.reason === 'skipped: the group step did not complete');
+  const failures = [...failed, ...row.errors];
+  if (failures.length === 0) return skippedForShared;
+  return failures.every(isTransient);
 }
 
 /**
- * Onboards many hires: every row is validated on its own (bad rows are reported, good rows go ahead),
- * each role's groups and policies are ensured once, then the hires run with bounded concurrency.
+ * Each role's group and policies, ensured once per invocation and shared by every row that needs
+ * them; one whose look-up or write failed is forgotten, so the next row that needs it tries again
+ * (and rows that do not need it never wait for it).
  */
-export async function onboardBatch(rows: readonly BatchRow[], context: OnboardingContext, options: BatchOptions): Promise<BatchOutcome> {
-  const results = new Map<number, RowResult>();
-  const valid: { line: number; desired: DesiredState }[] = [];
-  for (const { line, input } of rows) {
-    try {
-      valid.push({ line, desired: desiredFor(parseNewHire(input), context) });
-    } catch (error) {
-      if (!(error instanceof OnboardingError) || !error.exposed) throw error;
-      results.set(line, rejected(line, input, error.problems, toErrorReport(error)));
-    }
+export class SharedCache {
+  readonly #phases = new Map<string, SharedPhase>();
+  readonly #steps = new Map<string, readonly StepResult[]>();
+
+  constructor(private readonly context: OnboardingContext) {}
+
+  /** The shared phase one hire needs: its groups and their policies. */
+  for(desired: DesiredState): SharedPhase {
+    const phases = desired.groups.map((group) => {
+      const policies = desired.policies.filter((p) => p.groupName.toLowerCase() === group.name.toLowerCase());
+      const key = [group.name.toLowerCase(), ...policies.map((p) => policyKey(p.compartmentId, p.name)).sort()].join('|');
+      let phase = this.#phases.get(key);
+      if (!phase) {
+        const started = ensureShared({ groups: [group], policies }, this.context);
+        phase = started;
+        this.#phases.set(key, started);
+        started.done.then(
+          ({ steps }) => {
+            this.#steps.set(key, steps);
+            if (steps.some((s) => s.outcome === Outcome.Failed || s.outcome === Outcome.Skipped)) this.#phases.delete(key);
+          },
+          (error: unknown) => {
+            this.#phases.delete(key);
+            this.#steps.set(key, [
+              {
+                step: 'group',
+                target: group.name,
+                action: 'none',
+                outcome: Outcome.Failed,
+                reason: 'the look-ups failed; tried again by the next hire that needs this group',
+                error: toErrorReport(error),
+              },
+            ]);
+          },
+        );
+      }
+      return phase;
+    });
+    const groups = Promise.all(phases.map((p) => p.groups)).then(
+      (outcomes): GroupsOutcome => ({
+        groups: new Map(outcomes.flatMap((o) => [...o.groups])),
+        failedGroups: new Set(outcomes.flatMap((o) => [...o.failedGroups])),
+      }),
+    );
+    groups.catch(() => undefined);
+    const done = Promise.all(phases.map((p) => p.done)).then((all) => ({ steps: all.flatMap((d) => d.steps) }));
+    done.catch(() => undefined);
+    return { groups, done };
   }
 
-  // The union of what the hires' roles need, each group and policy once.
-  const groups = new Map(valid.flatMap(({ desired }) => desired.groups.map((g) => [g.name.toLowerCase(), g] as const)));
-  const policies = new Map(valid.flatMap(({ desired }) => desired.policies.map((p) => [policyKey(p.compartmentId, p.name), p] as const)));
-  const shared = ensureShared({ groups: [...groups.values()], policies: [...policies.values()] }, context);
+  /** Waits for the groups and policies being ensured (policies are not awaited by the hires). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#phases.values()].map((p) => p.done));
+  }
 
-  const queue = [...valid];
+  /** Every group and policy step, as last ensured. */
+  steps(): StepResult[] {
+    return [...this.#steps.values()].flat();
+  }
+
+  /** Whether every shared step ensured so far ended well. */
+  get healthy(): boolean {
+    return this.steps().every((s) => s.outcome !== Outcome.Failed);
+  }
+}
+
+/**
+ * Onboards hires as they come from a source (a file being read, an array): each row is validated on
+ * its own (bad rows are reported, good rows go ahead), groups and policies are ensured once for all
+ * the rows that need them, at most `throttle.limit` hires run at once, and each result goes to
+ * `onSettled` as soon as it is known: nothing here grows with the number of rows. A row that failed
+ * for passing reasons is tried once more at the end; if it fails again it settles `retryable`.
+ */
+export async function onboardRows(
+  source: AsyncIterable<BatchRow> | Iterable<BatchRow>,
+  context: OnboardingContext,
+  options: BatchOptions,
+): Promise<BatchRun> {
+  const shared = options.shared ?? new SharedCache(context);
+  const iterator = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
+    | AsyncIterator<BatchRow>
+    | Iterator<BatchRow>;
+  const retryQueue: { line: number; input: unknown; desired: DesiredState }[] = [];
   const retried = new Set<number>();
   const notStarted: number[] = [];
   let finished = 0;
   let totalMs = 0;
-  let inFlight = 0;
+  let exhausted = false;
+  let stopped = false;
+  const running = new Set<Promise<void>>();
+  const settle = async (row: RowResult) => options.onSettled(row);
 
-  const runOne = async (item: { line: number; desired: DesiredState }): Promise<void> => {
+  const runOne = async (item: { line: number; input: unknown; desired: DesiredState }): Promise<void> => {
     const started = Date.now();
     const { desired } = item;
     const identity = { line: item.line, employeeId: desired.user.employeeId, userName: desired.user.name };
     let result: RowResult;
     try {
-      const { steps, userId } = await onboardUser(desired, shared, context);
+      const { steps, userId } = await onboardUser(desired, shared.for(desired), context);
       const failed = steps.some((s) => s.outcome === Outcome.Failed || (s.outcome === Outcome.Skipped && s.reason?.startsWith('skipped:')));
       const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : RowStatus.Succeeded;
       result = { ...identity, status, ...(userId ? { userId } : {}), steps, errors: [] };
@@ -124,49 +279,58 @@ export async function onboardBatch(rows: readonly BatchRow[], context: Onboardin
     }
     totalMs += Date.now() - started;
     finished += 1;
-    if (result.status === RowStatus.Failed && onlyTransient(result) && !retried.has(item.line)) {
-      // Throttled or a passing server error: try the row once more, at the end of the queue.
-      retried.add(item.line);
-      queue.push(item);
-      options.throttle.throttled();
-      return;
+    if (result.status === RowStatus.Failed && isRetryable(result)) {
+      if (!retried.has(item.line) && retryQueue.length < 1000) {
+        // Passing failure: once more at the end of this run. Throttling already slowed the batch in callOci.
+        retried.add(item.line);
+        retryQueue.push(item);
+        return;
+      }
+      result = { ...result, retryable: true };
     }
     if (result.status !== RowStatus.Failed) options.throttle.completed();
-    results.set(item.line, result);
+    await settle(result);
   };
 
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (inFlight < options.throttle.limit && queue.length > 0) {
-        if (!options.canStartAnother(finished > 0 ? totalMs / finished : 0)) {
-          notStarted.push(...queue.splice(0).map((q) => q.line));
-          break;
-        }
-        const item = queue.shift() as { line: number; desired: DesiredState };
-        inFlight += 1;
-        runOne(item).finally(() => {
-          inFlight -= 1;
-          pump();
-        });
+  /** The next row to start: a fresh one from the source, then the ones to retry. */
+  const next = async (): Promise<{ line: number; input: unknown; desired: DesiredState } | undefined> => {
+    while (!exhausted) {
+      const item = await iterator.next();
+      if (item.done) {
+        exhausted = true;
+        break;
       }
-      if (inFlight === 0 && queue.length === 0) resolve();
-    };
-    pump();
-  });
+      const { line, input } = item.value;
+      try {
+        return { line, input, desired: desiredFor(parseNewHire(input), context) };
+      } catch (error) {
+        if (!(error instanceof OnboardingError) || !error.exposed) throw error;
+        await settle(rejected(line, input, error.problems, toErrorReport(error)));
+      }
+    }
+    return retryQueue.shift();
+  };
 
-  // Rows are never thrown away: if the shared phase itself failed, it is reported as a failed step.
-  const steps = await shared.done.then(
-    (done) => done.steps,
-    (error: unknown): StepResult[] => [
-      {
-        step: 'group',
-        target: '(groups and policies of the batch)',
-        action: 'none',
-        outcome: Outcome.Failed,
-        reason: 'the look-ups failed',
-        error: toErrorReport(error),
-      },
-    ],
-  );
-  return { shared: steps, rows: [...results.values()].sort((a, b) => a.line - b.line), notStarted: notStarted.sort((a, b) => a - b) };
+  for (;;) {
+    while (running.size >= options.throttle.limit) await Promise.race(running);
+    if (!options.canStartAnother(finished > 0 ? totalMs / finished : 0)) {
+      stopped = true;
+      break;
+    }
+    const item = await next();
+    if (!item) {
+      if (running.size === 0 && retryQueue.length === 0) break;
+      if (running.size > 0) await Promise.race(running);
+      continue;
+    }
+    const task = runOne(item).finally(() => running.delete(task));
+    running.add(task);
+  }
+  await Promise.all(running);
+  if (stopped) {
+    notStarted.push(...retryQueue.splice(0).map((q) => q.line));
+    if (!exhausted) await iterator.return?.();
+  }
+  await shared.settled();
+  return { shared: shared.steps(), stopped, notStarted: notStarted.sort((a, b) => a - b) };
 }

@@ -111,4 +111,24 @@ export interface ObjectStore {
   readBytes(bucket: string, name: string): AsyncIterable<Uint8Array>;
   write(bucket: string, name: string, body: string, contentType: string): Promise<void>;
   readJson<T>(bucket: string, name: string): Promise<T | undefined>;
+  /** A JSON object with its ETag, for a conditional update. */
+  readVersioned<T>(bucket: string, name: string): Promise<Versioned<T> | undefined>;
+  /**
+   * Writes only if the condition holds (`{ ifNoneMatch: '*' }`: no such object yet; `{ ifMatch }`:
+   * still that version); answers the new ETag, or `undefined` when another writer came first (412).
+   */
+  writeIf(bucket: string, name: string, body: string, contentType: string, condition: WriteCondition): Promise<string | undefined>;
+  /** One object made of others, in order, without holding them in memory. */
+  compose(bucket: string, name: string, sources: readonly { bucket: string; name: string }[], contentType: string): Promise<void>;
+  delete(bucket: string, name: string): Promise<void>;
+}
+export type WriteCondition = { readonly ifNoneMatch: '*' } | { readonly ifMatch: string };
+export interface Versioned<T> {
+  readonly value: T;
+  readonly etag: string;
+}
+
+/** Starts another invocation of this function, in the background (a continuation of a long upload). */
+export interface Continuations {
+  start(body: string): Promise<void>;
 }

@@ -53,6 +53,8 @@ export interface OnboardingResult {
   readonly steps: readonly StepResult[];
   readonly counts: Readonly<Record<Outcome, number>>;
   readonly errors: readonly ErrorReport[];
+  /** Bookkeeping that could not be written (a dedup marker): the status above still stands. */
+  readonly warnings?: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
   readonly notification?: {
@@ -74,6 +76,11 @@ export interface BatchResult {
   readonly status: 'complete' | 'partial' | 'failed' | 'dry-run';
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly report: import('./batch-report').BatchReport;
+  /**
+   * False for an invocation that did part of an upload while others go on: only the invocation
+   * that finishes the upload publishes its summary.
+   */
+  readonly final?: boolean;
   readonly notification?: OnboardingResult['notification'];
 }
 

@@ -1,4 +1,4 @@
-export type Outcome = 'ok' | 'error' | 'fault' | 'dropped' | 'unauthenticated';
+export type Outcome = 'ok' | 'error' | 'fault' | 'dropped' | 'unauthenticated' | 'throttled';
 
 export interface LoggedRequest {
   readonly service: string;

@@ -8,10 +8,12 @@ import { createLocalCredentials, type LocalCredentials } from './credentials';
 import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route } from './http';
 import { makeOcid, makeRequestId } from './ocid';
+import { IamRate, type IamRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
 import { bucketRoutes } from './services/buckets';
 import { dynamicGroupRoutes } from './services/dynamic-groups';
 import { eventsRoutes } from './services/events';
+import { type FunctionInvoker, functionsInvokeRoutes } from './services/functions-invoke';
 import { functionsManagementRoutes } from './services/functions-management';
 import { identityRoutes } from './services/identity';
 import { identityDomainRoutes } from './services/identity-domains';
@@ -35,6 +37,8 @@ export interface LocalOciOptions {
   readonly faultSeed?: number;
   /** Makes the tenancy one with an identity domain of this name, served at `domainUrl`. */
   readonly identityDomain?: string;
+  /** The tenancy's IAM rate (token buckets for writes and reads); unlimited by default. */
+  readonly iamRate?: IamRateLimits;
 }
 
 /** A running local OCI: endpoints, credentials, state, faults, request log, and a stop. */
@@ -58,6 +62,12 @@ export interface LocalOci {
    * the running local OCI's function config. Only paths and identifiers belong there, never keys.
    */
   publishState(info: unknown): void;
+  /** The tenancy-wide IAM rate; `iamRate.set({ writesPerSecond: 50 })` changes it while running. */
+  readonly iamRate: IamRate;
+  /** The function's OCID (the RPST's `res_id`; OCI Functions sets it as `FN_FN_ID`). */
+  readonly functionId: string;
+  /** Where the Functions invoke API delivers calls (`POST /20181201/functions/{id}/actions/invoke`). */
+  readonly functions: { invoker: FunctionInvoker | undefined };
   stop(): Promise<void>;
 }
 
@@ -107,18 +117,22 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     domainName: options.identityDomain,
   });
   const functionsCompartment = state.addCompartment('functions');
+  const functionId = makeOcid('fnfunc', defaultRegion);
   const credentials = createLocalCredentials({
     dir,
     tenancyId,
     adminUserId: makeOcid('user'),
     functionCompartmentId: functionsCompartment.id,
-    functionId: makeOcid('fnfunc', defaultRegion),
+    functionId,
     region: defaultRegion,
   });
   const apiKeys = new Map([[`${tenancyId}/${credentials.adminUserId}/${credentials.adminFingerprint}`, credentials.adminPublicKey]]);
   const faults = new Faults(options.faults, options.faultSeed);
   const requests = new RequestLog();
+  const iamRate = new IamRate(options.iamRate);
+  const functions: { invoker: FunctionInvoker | undefined } = { invoker: undefined };
   const routes: Route[] = [
+    ...functionsInvokeRoutes(functionId, () => functions.invoker),
     ...identityRoutes(state),
     ...dynamicGroupRoutes(state),
     ...(state.domain ? identityDomainRoutes(state.domain) : []),
@@ -213,6 +227,19 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       log(404, 'error');
       return send(res, 404, { code: 'NotFound', message: `No such operation: ${method} ${path}` }, {});
     }
+    // IAM is throttled tenancy-wide, past the rate before any other check than authentication.
+    if (route && (route.service === 'identity' || route.service === 'identitydomains')) {
+      const retryAfter = iamRate.check(route.iamWrite ?? false);
+      if (retryAfter !== undefined) {
+        log(429, 'throttled');
+        return send(
+          res,
+          429,
+          { code: 'TooManyRequests', message: 'Too many requests for the tenancy' },
+          { 'retry-after': String(retryAfter) },
+        );
+      }
+    }
     // Classic IAM writes go to the home region; a domain has one URL of its own.
     if (route.iamWrite && route.service === 'identity' && region !== homeRegion) {
       log(403, 'error');
@@ -297,6 +324,9 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       await stopServer(server, sockets, dir);
       forgetDir();
     },
+    iamRate,
+    functionId,
+    functions,
   };
 }
 

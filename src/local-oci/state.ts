@@ -75,6 +75,8 @@ export interface StoredObject {
   body: Buffer;
   etag: string;
   md5: string;
+  /** For an object committed from a multipart upload: what OCI sends instead of `content-md5`. */
+  multipartMd5?: string;
   contentType: string;
   timeModified: Date;
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { OciCallError } from '../support/errors';
 import type { Logger } from '../support/logger';
 
@@ -8,8 +9,62 @@ export interface CallPolicy {
   readonly maxAttempts: number;
   readonly log: Logger;
   /** Told of every throttled answer (429), so a batch can slow down. */
-  readonly onThrottled?: () => void;
+  readonly onThrottled?: (kind: CallKind) => void;
+  /** Waits for an attempt's turn (a batch paces its calls once OCI has throttled it). */
+  readonly turn?: (kind: CallKind) => Promise<void>;
+  /** Told of every attempt that was not throttled. */
+  readonly onPassed?: (kind: CallKind) => void;
 }
+
+/** The HTTP answer of the attempt in flight, as far as the retry needs it. */
+interface AttemptScope {
+  retryAfterMs?: number;
+}
+const attempts = new AsyncLocalStorage<AttemptScope>();
+/** Retry-After is capped: a longer wait is better spent by the next invocation. */
+const MAX_RETRY_AFTER_MS = 30_000;
+
+/** Reads `Retry-After` (RFC 9110 section 10.2.3): seconds, or an HTTP date. */
+export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
+
+interface HttpClientLike {
+  send: (...args: unknown[]) => Promise<unknown>;
+}
+
+/**
+ * The SDK's `OciError` keeps the status, code and opc-request-id of a failed call but none of its
+ * headers (oci-common 2.139.1 `OciError`), and its own retrier ignores `Retry-After`. This wraps the
+ * client's HTTP sender so a 429's `Retry-After` reaches `callOci` through the attempt's async
+ * context. It relies on the client's `_httpClient` field (oci-common's generated clients all have
+ * one); if a later SDK drops it, the client is left as it is and throttled calls fall back to the
+ * exponential backoff, which a unit test would show.
+ */
+export function observeRetryAfter<T extends object>(client: T): T {
+  const holder = client as unknown as { _httpClient?: HttpClientLike };
+  const inner = holder._httpClient;
+  if (!inner || typeof inner.send !== 'function') return client;
+  const send = inner.send.bind(inner);
+  holder._httpClient = Object.assign(Object.create(inner) as HttpClientLike, {
+    send: async (...args: unknown[]) => {
+      const response = await send(...args);
+      const scope = attempts.getStore();
+      const answer = response as { status?: unknown; headers?: { get?: (name: string) => string | null } };
+      if (scope && answer.status === 429) scope.retryAfterMs = retryAfterMs(answer.headers?.get?.('retry-after'));
+      return response;
+    },
+  });
+  return client;
+}
+
+export type CallKind = 'write' | 'read';
+/** Operations that change something, by OCI's naming (CreateUser, UpdatePolicy, AddUserToGroup, PutObject, …). */
+export const kindOf = (operation: string): CallKind =>
+  /^(Create|Update|Add|Remove|Delete|Put|Patch|Set|Commit|Upload|Publish|Invoke|Abort)/.test(operation) ? 'write' : 'read';
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const BASE_DELAY_MS = 100;
@@ -53,14 +108,23 @@ export async function callOci<T>(
   policy: CallPolicy,
   options: { retryAlso?: (error: OciCallError) => boolean } = {},
 ): Promise<T> {
+  const kind = kindOf(operation);
   for (let attempt = 1; ; attempt += 1) {
+    const scope: AttemptScope = {};
     try {
-      return await send();
+      await policy.turn?.(kind);
+      const answer = await attempts.run(scope, send);
+      policy.onPassed?.(kind);
+      return answer;
     } catch (raw) {
       const error = translateOciError(operation, raw);
-      if (error.status === 429) policy.onThrottled?.();
+      if (error.status === 429) policy.onThrottled?.(kind);
+      else policy.onPassed?.(kind);
       const retryable = error.retryable || (options.retryAlso?.(error) ?? false);
-      const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
+      const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
+      // A throttled call waits at least what OCI asked for, plus a little jitter so that the calls it
+      // throttled together do not come back together.
+      const delay = scope.retryAfterMs !== undefined ? scope.retryAfterMs + Math.random() * BASE_DELAY_MS : backoff;
       if (!retryable || attempt >= policy.maxAttempts || Date.now() + delay >= policy.deadline) {
         policy.log.warn('oci call failed', {
           operation,
@@ -77,6 +141,7 @@ export async function callOci<T>(
         status: error.status,
         ociCode: error.ociCode,
         delayMs: Math.round(delay),
+        retryAfterMs: scope.retryAfterMs,
       });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as common from 'oci-common';
 import { ErrorCode, OnboardingError } from '../support/errors';
+import { observeRetryAfter } from './call';
 
 /** How the function proves who it is to OCI. */
 export interface OciAuth {
@@ -83,6 +84,7 @@ interface RegionalClient {
 
 /** Points a client at a region, or at `OCI_ENDPOINT_TEMPLATE` (the local OCI) when set. */
 export function placeClient<T extends RegionalClient>(client: T, region: string, endpointTemplate: string | undefined): T {
+  observeRetryAfter(client);
   if (endpointTemplate) client.endpoint = endpointTemplate.replace('{region}', region);
   else client.regionId = region;
   return client;

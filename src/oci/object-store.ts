@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { ObjectStore } from '../core/ports';
 import { OciCallError } from '../support/errors';
@@ -9,12 +10,27 @@ import { type CallPolicy, callOci } from './call';
  */
 export function objectStore(client: ObjectStorageClient, namespaceOf: () => Promise<string>, policy: CallPolicy): ObjectStore {
   const notFound = (error: unknown) => error instanceof OciCallError && error.status === 404;
+  const preconditionFailed = (error: unknown) => error instanceof OciCallError && error.status === 412;
+  const getObject = async (bucket: string, name: string) => {
+    const namespaceName = await namespaceOf();
+    return callOci('GetObject', () => client.getObject({ namespaceName, bucketName: bucket, objectName: name }), policy);
+  };
+  const readJson = async <T>(bucket: string, name: string) => {
+    try {
+      const response = await getObject(bucket, name);
+      return { value: JSON.parse(await new Response(response.value as ReadableStream).text()) as T, etag: response.eTag };
+    } catch (error) {
+      if (notFound(error)) return undefined;
+      throw error;
+    }
+  };
   return {
     async head(bucket, name) {
       const namespaceName = await namespaceOf();
       try {
         const r = await callOci('HeadObject', () => client.headObject({ namespaceName, bucketName: bucket, objectName: name }), policy);
-        return { etag: r.eTag, md5: r.contentMd5 ?? r.eTag, size: r.contentLength, contentType: r.contentType };
+        // An object uploaded in parts has no content-md5, only opc-multipart-md5 (MD5 of the parts' MD5s).
+        return { etag: r.eTag, md5: r.contentMd5 ?? r.opcMultipartMd5 ?? r.eTag, size: r.contentLength, contentType: r.contentType };
       } catch (error) {
         if (notFound(error)) return undefined;
         throw error;
@@ -43,17 +59,78 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
       );
     },
     async readJson<T>(bucket: string, name: string) {
+      return (await readJson<T>(bucket, name))?.value;
+    },
+    readVersioned: readJson,
+    async writeIf(bucket, name, body, contentType, condition) {
       const namespaceName = await namespaceOf();
+      const bytes = Buffer.from(body, 'utf8');
       try {
         const response = await callOci(
-          'GetObject',
-          () => client.getObject({ namespaceName, bucketName: bucket, objectName: name }),
+          'PutObject',
+          () =>
+            client.putObject({
+              namespaceName,
+              bucketName: bucket,
+              objectName: name,
+              putObjectBody: bytes,
+              contentLength: bytes.length,
+              contentType,
+              ...condition,
+            }),
           policy,
         );
-        return JSON.parse(await new Response(response.value as ReadableStream).text()) as T;
+        return response.eTag;
       } catch (error) {
-        if (notFound(error)) return undefined;
+        // 412: another writer came first. (A retried PUT whose first attempt landed also answers 412:
+        // the caller re-reads and sees its own write, which it treats like anyone else's.)
+        if (preconditionFailed(error)) return undefined;
         throw error;
+      }
+    },
+    async compose(bucket, name, sources, contentType) {
+      const namespaceName = await namespaceOf();
+      // Sizes first: PutObject needs the length before the body streams.
+      let length = 0;
+      for (const source of sources) {
+        const r = await callOci(
+          'HeadObject',
+          () => client.headObject({ namespaceName, bucketName: source.bucket, objectName: source.name }),
+          policy,
+        );
+        length += r.contentLength;
+      }
+      // One PutObject whose body is every source read in turn: memory holds one chunk of one source.
+      // Each attempt streams afresh, so a retried PUT sends the whole body again.
+      const body = () =>
+        Readable.from(
+          (async function* () {
+            for (const source of sources) {
+              const response = await getObject(source.bucket, source.name);
+              for await (const chunk of response.value as unknown as AsyncIterable<Uint8Array>) yield chunk;
+            }
+          })(),
+        );
+      await callOci(
+        'PutObject',
+        () =>
+          client.putObject({
+            namespaceName,
+            bucketName: bucket,
+            objectName: name,
+            putObjectBody: body(),
+            contentLength: length,
+            contentType,
+          }),
+        policy,
+      );
+    },
+    async delete(bucket, name) {
+      const namespaceName = await namespaceOf();
+      try {
+        await callOci('DeleteObject', () => client.deleteObject({ namespaceName, bucketName: bucket, objectName: name }), policy);
+      } catch (error) {
+        if (!notFound(error)) throw error;
       }
     },
   };

@@ -1,10 +1,11 @@
 import { IdentityClient } from 'oci-identity';
 import type { FunctionConfig } from '../config';
-import type { CatalogSource, IdentityDirectory, Notifier, ObjectStore, SecretSource } from '../core/ports';
+import type { CatalogSource, Continuations, IdentityDirectory, Notifier, ObjectStore, SecretSource } from '../core/ports';
 import { ErrorCode, OnboardingError } from '../support/errors';
-import { type CallPolicy, callOci } from './call';
+import { type CallPolicy, callOci, observeRetryAfter } from './call';
 import { objectStorageCatalogSource } from './catalog-source';
 import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
+import { functionContinuations, invokeEndpointOf } from './continuation';
 import { domainDirectory } from './domain-directory';
 import { classicIdentityDirectory } from './identity-directory';
 import { objectStore } from './object-store';
@@ -26,6 +27,8 @@ export interface CallServices {
    * password); undefined when none is configured. The classic path never reads it.
    */
   readonly bootstrapSecret: SecretSource | undefined;
+  /** Starts the next invocation of a long upload; undefined outside OCI Functions (no `FN_FN_ID`). */
+  readonly continuations: Continuations | undefined;
 }
 
 /** Everything the handler needs from OCI, built once per container and reused while warm. */
@@ -94,7 +97,7 @@ export async function createOciRuntime(
       clientConfiguration,
     );
     client.endpoint = domainUrl ?? '';
-    return client;
+    return observeRetryAfter(client);
   });
   const secretRef = config.BOOTSTRAP_SECRET_ID
     ? { secretId: config.BOOTSTRAP_SECRET_ID }
@@ -107,6 +110,25 @@ export async function createOciRuntime(
     ? lazy(() => vaultSecretSource(secrets(), { secretId: webhookSecretId }, config.BOOTSTRAP_SECRET_TTL_SECONDS * 1000))
     : undefined;
   let ownNamespace: Promise<string> | undefined;
+  // OCI Functions gives every container its function's OCID (FN_FN_ID); continuations invoke it.
+  const functionId = env.FN_FN_ID;
+  let invokeClient: Promise<import('oci-functions').FunctionsInvokeClient> | undefined;
+  const invokeClientFor = (policy: CallPolicy) => {
+    invokeClient ??= (async () => {
+      const fns = require('oci-functions') as typeof import('oci-functions');
+      const client = observeRetryAfter(new fns.FunctionsInvokeClient(provider, clientConfiguration));
+      if (template) client.endpoint = template.replace('{region}', auth.region);
+      else {
+        const management = placeClient(new fns.FunctionsManagementClient(provider, clientConfiguration), auth.region, template);
+        client.endpoint = await invokeEndpointOf(management, functionId ?? '', policy);
+      }
+      return client;
+    })().catch((error: unknown) => {
+      invokeClient = undefined;
+      throw error;
+    });
+    return invokeClient;
+  };
 
   return {
     tenancyId: auth.tenancyId,
@@ -125,6 +147,7 @@ export async function createOciRuntime(
       catalog: catalogFor?.(policy),
       bootstrapSecret: secretFor?.()(policy),
       webhookSecret: webhookFor?.()(policy),
+      continuations: functionId ? functionContinuations(() => invokeClientFor(policy), functionId, policy) : undefined,
       objectsIn: (namespace) =>
         objectStore(
           objects(),

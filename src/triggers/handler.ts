@@ -14,9 +14,10 @@ import type { Logger } from '../support/logger';
 import { bodyBytes, decodeBody } from './body';
 import { type Delivery, decodeDelivery, deliveryVia } from './envelope';
 import type { Invocation } from './invocation';
-import { readMarker, writeMarker } from './markers';
-import { runRows, runUpload } from './run-batch';
+import { claimMarker, finishMarker } from './markers';
+import { runRows } from './run-batch';
 import { runHire } from './run-hire';
+import { runUpload } from './run-upload';
 import { verifyWebhook } from './webhook';
 
 /** Codes that mean "the request is wrong": the result is `rejected`, nothing is written or published. */
@@ -95,7 +96,9 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         deadline: deadline - current.PUBLISH_RESERVE_MS,
         maxAttempts: current.OCI_MAX_ATTEMPTS,
         log,
-        onThrottled: () => throttle.throttled(),
+        onThrottled: (kind) => throttle.throttled(kind),
+        turn: (kind) => throttle.turn(kind),
+        onPassed: (kind) => throttle.passed(kind),
       };
       const cfg = current;
       const bind = async () => {
@@ -121,8 +124,9 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
           toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
         });
       }
+      const bodyText = text ?? decodeBody(bytes);
       const decoded = decodeDelivery(
-        text ?? decodeBody(bytes),
+        bodyText,
         header,
         { bucket: cfg.ONBOARDING_BUCKET, prefix: cfg.ONBOARDING_PREFIX },
         { deliveryIdHeader: cfg.WEBHOOK_DELIVERY_HEADER },
@@ -152,7 +156,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
           dryRun: current.DRY_RUN,
           throttle,
         };
-        result = await route(decoded, inv, started);
+        result = await route(decoded, inv, started, bodyText);
       }
     } catch (error) {
       const report = toErrorReport(error);
@@ -173,30 +177,40 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
   };
 }
 
-/** Routes a decoded delivery; an ONS message or OCI event seen before is acknowledged, not redone. */
-async function route(delivery: Delivery, inv: Invocation, started: number): Promise<HandlerResult> {
+/**
+ * Routes a decoded delivery. An ONS message or OCI event is claimed first with a conditional marker:
+ * of two deliveries arriving together one does the work, the other answers `duplicate`. Uploads are
+ * deduplicated by their content instead (see run-upload.ts). Bookkeeping that fails is a warning
+ * beside the real outcome, never in its place.
+ */
+async function route(delivery: Delivery, inv: Invocation, started: number, body: string): Promise<HandlerResult> {
   const { payload, dedupKey, eventId } = delivery;
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
   if (payload.kind === 'ignored') return { kind: 'notice', status: 'ignored', correlation, reason: payload.reason };
-  if (payload.kind === 'object') return runUpload(payload, inv, eventId);
+  if (payload.kind === 'object') return runUpload(payload, inv, eventId, body);
 
   const stateBucket = inv.config.STATE_BUCKET;
   const markers = dedupKey && stateBucket && !inv.dryRun ? inv.services.objectsIn() : undefined;
-  if (markers && dedupKey && stateBucket) {
-    const seen = await readMarker(markers, stateBucket, dedupKey);
-    if (seen?.status === 'complete')
-      return { kind: 'notice', status: 'duplicate', correlation, reason: `already handled by call ${seen.callId} at ${seen.at}` };
-  }
+  const claim =
+    markers && dedupKey && stateBucket ? await claimMarker(markers, stateBucket, dedupKey, inv.callId, inv.deadline) : undefined;
+  if (claim?.kind === 'duplicate') return { kind: 'notice', status: 'duplicate', correlation, reason: claim.reason };
+  const warnings: string[] = claim?.kind === 'unavailable' ? [claim.warning] : [];
   const result = payload.kind === 'hire' ? await runHire(payload.input, inv, started, eventId) : await runRows(payload.rows, inv, eventId);
-  const done = result.status === Status.Succeeded || result.status === 'complete';
-  if (markers && dedupKey && stateBucket && done) {
-    await writeMarker(markers, stateBucket, { key: dedupKey, status: 'complete', at: new Date().toISOString(), callId: inv.callId });
+  if (markers && dedupKey && stateBucket && claim) {
+    const done = result.status === Status.Succeeded || result.status === 'complete';
+    const warning = await finishMarker(markers, stateBucket, dedupKey, claim, inv.callId, done ? 'complete' : 'failed');
+    if (warning) warnings.push(warning);
   }
-  return result;
+  if (warnings.length === 0) return result;
+  inv.log.warn('bookkeeping', { warnings });
+  if ('kind' in result && result.kind === 'batch')
+    return { ...result, report: { ...result.report, warnings: [...(result.report.warnings ?? []), ...warnings] } };
+  return { ...result, warnings: [...((result as OnboardingResult).warnings ?? []), ...warnings] };
 }
 
 function shouldPublish(result: HandlerResult): boolean {
   if ('kind' in result && result.kind === 'notice') return false;
+  if ('kind' in result && result.kind === 'batch' && result.final === false) return false;
   return result.status !== Status.Rejected && result.status !== Status.DryRun;
 }
 

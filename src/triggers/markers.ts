@@ -1,25 +1,65 @@
 import { createHash } from 'node:crypto';
-import type { RowResult } from '../core/batch';
 import type { ObjectStore } from '../core/ports';
+import { toErrorReport } from '../support/errors';
 
 /**
- * A marker says a delivery (an ONS message, an OCI event, an uploaded file's content) was handled, so a
- * second delivery writes nothing. A partial batch's marker lists its rows, so a re-run resumes.
+ * A marker says a delivery (an ONS message, an OCI event) is being handled or was handled, so a second
+ * delivery writes nothing. It is created with `if-none-match: *` before any work, so of two deliveries
+ * arriving together exactly one creates it and the other answers `duplicate`; it is finished with
+ * `if-match`. Only a delivery that completed is final: after a failure, the next delivery retries.
  */
 export interface Marker {
   readonly key: string;
-  readonly status: 'complete' | 'partial';
+  readonly status: 'in-progress' | 'complete' | 'failed';
   readonly at: string;
   readonly callId: string;
-  readonly rows?: readonly RowResult[];
+  /** While in progress: when the handling invocation's deadline passes (epoch ms); then another may take over. */
+  readonly until?: number;
 }
 
 export const markerName = (key: string) => `.onboarding/markers/${createHash('sha256').update(key).digest('hex')}.json`;
 
-export function readMarker(store: ObjectStore, bucket: string, key: string): Promise<Marker | undefined> {
-  return store.readJson<Marker>(bucket, markerName(key));
+export type Claim =
+  | { readonly kind: 'claimed'; readonly etag: string }
+  | { readonly kind: 'duplicate'; readonly reason: string }
+  | { readonly kind: 'unavailable'; readonly warning: string };
+
+/** Claims a delivery: created if new, taken over if its earlier handler failed or died. */
+export async function claimMarker(store: ObjectStore, bucket: string, key: string, callId: string, until: number): Promise<Claim> {
+  const marker: Marker = { key, status: 'in-progress', at: new Date().toISOString(), callId, until };
+  const body = JSON.stringify(marker);
+  try {
+    const created = await store.writeIf(bucket, markerName(key), body, 'application/json', { ifNoneMatch: '*' });
+    if (created) return { kind: 'claimed', etag: created };
+    const seen = await store.readVersioned<Marker>(bucket, markerName(key));
+    if (!seen) return claimMarker(store, bucket, key, callId, until);
+    if (seen.value.callId === callId) return { kind: 'claimed', etag: seen.etag };
+    if (seen.value.status === 'complete')
+      return { kind: 'duplicate', reason: `already handled by call ${seen.value.callId} at ${seen.value.at}` };
+    if (seen.value.status === 'in-progress' && (seen.value.until ?? 0) > Date.now())
+      return { kind: 'duplicate', reason: `being handled by call ${seen.value.callId} since ${seen.value.at}` };
+    const taken = await store.writeIf(bucket, markerName(key), body, 'application/json', { ifMatch: seen.etag });
+    return taken ? { kind: 'claimed', etag: taken } : { kind: 'duplicate', reason: 'another delivery took it over a moment ago' };
+  } catch (error) {
+    return { kind: 'unavailable', warning: `the dedup marker could not be written (${toErrorReport(error).message}); handled without it` };
+  }
 }
 
-export function writeMarker(store: ObjectStore, bucket: string, marker: Marker): Promise<void> {
-  return store.write(bucket, markerName(marker.key), JSON.stringify(marker), 'application/json');
+/** Records how the delivery ended; answers a warning when that could not be written. */
+export async function finishMarker(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  claim: Claim,
+  callId: string,
+  status: 'complete' | 'failed',
+): Promise<string | undefined> {
+  const marker: Marker = { key, status, at: new Date().toISOString(), callId };
+  try {
+    const condition = claim.kind === 'claimed' ? { ifMatch: claim.etag } : { ifNoneMatch: '*' as const };
+    const written = await store.writeIf(bucket, markerName(key), JSON.stringify(marker), 'application/json', condition);
+    return written ? undefined : 'the dedup marker was changed by another delivery meanwhile; it was left as that delivery wrote it';
+  } catch (error) {
+    return `the dedup marker could not be updated (${toErrorReport(error).message}); a re-delivery may do this again, writing nothing new`;
+  }
 }

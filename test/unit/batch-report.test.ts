@@ -1,64 +1,76 @@
 import { describe, expect, it } from 'vitest';
 import type { RowResult } from '../../src/core/batch';
-import { batchSummary, buildReport, reportCsv } from '../../src/core/batch-report';
+import { type BatchReport, batchSummary, failedCsvLine, reportCsv } from '../../src/core/batch-report';
 import { MAX_MESSAGE_BYTES } from '../../src/core/report';
+import type { FailedRow } from '../../src/core/upload-progress';
 
 const source = { bucket: 'hr-uploads', object: 'incoming/x.csv', md5: 'abc' };
-const failed = (line: number): RowResult => ({
+const failure = (line: number): FailedRow => ({
   line,
-  status: 'failed',
   userName: `user${line}@example.com`,
-  steps: [],
-  errors: [{ code: 'OCI_REQUEST_FAILED', message: `CreateUser failed: 500 ${'x'.repeat(200)}` }],
+  retryable: true,
+  attempts: 1,
+  error: { code: 'OCI_REQUEST_FAILED', message: `CreateUser failed: 500 ${'x'.repeat(200)}`, step: 'user', target: `user${line}` },
+});
+const report = (failures: FailedRow[]): BatchReport => ({
+  source,
+  status: 'failed',
+  correlation: { callId: 'C' },
+  counts: { succeeded: 10, failed: failures.length, rejected: 0, unreadable: 0, notStarted: 0 },
+  shared: [],
+  failures,
+  notStarted: [],
+  reportObjects: { json: 'incoming/x.csv.report.json', csv: 'incoming/x.csv.report.csv' },
+  finishedAt: '2026-12-01T00:00:00.000Z',
 });
 
 describe('batch reports', () => {
-  it('merges a resumed run into the earlier rows and counts them', () => {
-    const earlier: RowResult[] = [{ line: 2, status: 'succeeded', steps: [], errors: [] }, failed(3)];
-    const report = buildReport(
-      source,
-      { shared: [], rows: [{ line: 3, status: 'succeeded', steps: [], errors: [] }], notStarted: [] },
-      earlier,
-      { callId: 'C' },
-    );
-    expect(report).toMatchObject({ status: 'complete', counts: { succeeded: 2, failed: 0, notStarted: 0 } });
-  });
-
-  it('writes CSV a spreadsheet reads: quoted where needed, one line per row, not-started rows included', () => {
-    const report = buildReport(
-      source,
+  it('writes CSV a spreadsheet reads: quoted where needed, one line per row, what each row created', () => {
+    // Prepare
+    const rows: RowResult[] = [
       {
-        shared: [],
-        rows: [
-          {
-            line: 2,
-            status: 'rejected',
-            userName: 'a,b',
-            steps: [],
-            errors: [{ code: 'INVALID_EVENT', message: 'bad', problems: [{ path: 'email', message: 'Invalid "email"' }] }],
-          },
-        ],
-        notStarted: [9],
+        line: 2,
+        status: 'succeeded',
+        userName: 'a@example.com',
+        steps: [{ step: 'user', target: 'a@example.com', action: 'create', outcome: 'created' }],
+        errors: [],
       },
-      [],
-      { callId: 'C' },
-    );
-    expect(reportCsv(report)).toBe(
-      'line,status,employeeId,userName,userId,detail\r\n2,rejected,,"a,b",,"email: Invalid ""email"""\r\n9,not-started,,,,the invocation deadline came first; a re-run does it\r\n',
+      {
+        line: 3,
+        status: 'rejected',
+        steps: [],
+        errors: [{ code: 'INVALID_EVENT', message: 'bad', problems: [{ path: 'email', message: 'Invalid, "really"' }] }],
+      },
+    ];
+    // Act
+    const csv = reportCsv(rows);
+    // Assess
+    expect(csv.split('\r\n')).toEqual([
+      'line,status,employeeId,userName,userId,detail',
+      '2,succeeded,,a@example.com,,created user a@example.com',
+      '3,rejected,,,,"email: Invalid, ""really"""',
+      '',
+    ]);
+    expect(failedCsvLine(failure(7))).toMatch(
+      /^7,failed,,user7@example.com,,user user7: OCI_REQUEST_FAILED .*passing; a re-delivery retries it/,
     );
   });
 
-  it('keeps the ONS summary within 64 KB however many rows failed, saying how many more there are', () => {
-    const rows = Array.from({ length: 2000 }, (_, i) => failed(i + 2));
-    const { title, body } = batchSummary(
-      buildReport(source, { shared: [], rows, notStarted: [] }, [], {
-        callId: 'C',
-        reportObjects: { json: 'x.report.json', csv: 'x.report.csv' },
-      }),
-    );
-    expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+  it('keeps the ONS summary under the message limit however many rows failed, and says where the rest are', () => {
+    // Prepare
+    const many = Array.from({ length: 2000 }, (_, i) => failure(i + 2));
+    // Act
+    const { title, body } = batchSummary(report(many));
+    // Assess
+    expect(Buffer.byteLength(title + body, 'utf8')).toBeLessThan(MAX_MESSAGE_BYTES);
     expect(body).toMatch(/… and \d+ more in the report/);
-    expect(body).toContain('Reports: x.report.json and x.report.csv');
-    expect(title).toBe('Onboarding batch complete: incoming/x.csv, 0 succeeded, 2000 not');
+    expect(body).toContain('Reports: incoming/x.csv.report.json and incoming/x.csv.report.csv');
+    expect(title).toBe('Onboarding batch failed: incoming/x.csv, 10 succeeded, 2000 not');
+  });
+
+  it('shows bookkeeping warnings beside the outcome', () => {
+    const { body } = batchSummary({ ...report([]), status: 'complete', warnings: ['the report could not be written: 503'] });
+    expect(body).toMatch(/^Batch hr-uploads\/incoming\/x.csv: complete/);
+    expect(body).toContain('Warning: the report could not be written: 503');
   });
 });

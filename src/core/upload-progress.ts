@@ -1,0 +1,191 @@
+import { ErrorCode, type ErrorReport } from '../support/errors';
+import type { RowResult } from './batch';
+import type { StepResult } from './result';
+
+/**
+ * The durable progress of one uploaded file, small at any size: the file is cut into chunks of rows
+ * (by their order in the file); each chunk has a record with the ranges of lines already settled and
+ * reported, and the rows that failed. Records are written with `if-none-match: *` (create) and
+ * `if-match` (update), so two invocations never both own a chunk.
+ */
+export interface UploadRecord {
+  readonly key: string;
+  readonly source: { readonly bucket: string; readonly object: string; readonly md5: string };
+  readonly status: 'running' | 'finalizing' | 'complete' | 'failed';
+  /** Rows in the file (readable or not), and how they are cut. */
+  readonly rows: number;
+  readonly chunkRows: number;
+  readonly chunks: number;
+  /** 1 for the first delivery; a re-delivery after `failed` starts round 2, retrying the failed rows. */
+  readonly round: number;
+  readonly startedAt: string;
+  readonly callId: string;
+  /** Who finalizes, until when (epoch ms). */
+  readonly finalizer?: { readonly callId: string; readonly until: number };
+  readonly finishedAt?: string;
+  readonly counts?: UploadCounts;
+}
+
+export interface UploadCounts {
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly unreadable: number;
+}
+
+/** A failed row, kept in its chunk's record until it succeeds; visible in every report meanwhile. */
+export interface FailedRow {
+  readonly line: number;
+  readonly employeeId?: string;
+  readonly userName?: string;
+  readonly retryable: boolean;
+  /** Invocations that tried it in this round. */
+  readonly attempts: number;
+  readonly error: Pick<ErrorReport, 'code' | 'message'> & { readonly step?: string; readonly target?: string };
+}
+
+export interface ChunkRecord {
+  readonly chunk: number;
+  readonly round: number;
+  readonly status: 'open' | 'done';
+  readonly owner?: { readonly callId: string; readonly until: number };
+  /** Lines settled (succeeded, rejected, unreadable) and written to the chunk's report parts, as [first, last] ranges. */
+  readonly settled: readonly (readonly [number, number])[];
+  readonly failed: readonly FailedRow[];
+  readonly counts: Omit<UploadCounts, 'failed'>;
+  /** Report parts written so far (`rows/<chunk>-<n>.csv`, n from 1). */
+  readonly parts: number;
+  /** Group and policy steps that changed something or failed, for the summary (bounded by the catalog). */
+  readonly shared: readonly StepResult[];
+  readonly invocations: number;
+}
+
+/** How many tries a row failing for passing reasons gets from continuations, before it waits for a re-delivery. */
+export const MAX_ROW_ATTEMPTS = 3;
+/** At most this many chunks: each invocation looking for work reads every chunk record. */
+export const MAX_CHUNKS = 64;
+
+/** Chunk size for a file of `rows` rows: at least `minimum`, few enough chunks to list cheaply. */
+export function chunkRowsFor(rows: number, minimum: number): number {
+  return Math.max(minimum, Math.ceil(rows / MAX_CHUNKS));
+}
+
+export function emptyChunk(chunk: number, round: number): ChunkRecord {
+  return {
+    chunk,
+    round,
+    status: 'open',
+    settled: [],
+    failed: [],
+    counts: { succeeded: 0, rejected: 0, unreadable: 0 },
+    parts: 0,
+    shared: [],
+    invocations: 0,
+  };
+}
+
+function mergeAdjacent(ranges: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const range of ranges) {
+    const last = merged.at(-1);
+    if (last && range[0] <= last[1] + 1) last[1] = Math.max(last[1], range[1]);
+    else merged.push([range[0], range[1]]);
+  }
+  return merged;
+}
+
+export function hasLine(ranges: readonly (readonly [number, number])[], line: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [a, b] = ranges[mid] as readonly [number, number];
+    if (line < a) hi = mid - 1;
+    else if (line > b) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * Ranges of lines, kept small: rows are settled in file order within a chunk (give or take the
+ * concurrency), so consecutive rows are joined with the row before them in the file.
+ */
+export class LineRanges {
+  #ranges: [number, number][];
+  constructor(ranges: readonly (readonly [number, number])[] = []) {
+    this.#ranges = ranges.map(([a, b]) => [a, b]);
+  }
+  add(line: number, previousLine: number | undefined): void {
+    if (previousLine !== undefined) {
+      // The row before, if settled, extends to this one: join across the lines a quoted field spans.
+      const i = this.#ranges.findIndex(([, b]) => b === previousLine);
+      if (i >= 0) {
+        const range = this.#ranges[i] as [number, number];
+        range[1] = line;
+        const after = this.#ranges[i + 1];
+        if (after && after[0] <= line + 1) {
+          range[1] = Math.max(range[1], after[1]);
+          this.#ranges.splice(i + 1, 1);
+        }
+        return;
+      }
+    }
+    this.#ranges.push([line, line]);
+    this.#ranges.sort((x, y) => x[0] - y[0]);
+    this.#ranges = mergeAdjacent(this.#ranges);
+  }
+  has(line: number): boolean {
+    return hasLine(this.#ranges, line);
+  }
+  get ranges(): [number, number][] {
+    return this.#ranges.map(([a, b]) => [a, b]);
+  }
+}
+
+/** The failed-row entry for a row result. */
+export function failedRow(row: RowResult, earlier: FailedRow | undefined): FailedRow {
+  const step = row.steps.find((s) => s.outcome === 'failed') ?? row.steps.find((s) => s.outcome === 'skipped');
+  const error = step?.error ?? row.errors[0];
+  return {
+    line: row.line,
+    ...(row.employeeId ? { employeeId: row.employeeId } : {}),
+    ...(row.userName ? { userName: row.userName } : {}),
+    retryable: row.retryable === true,
+    attempts: (earlier?.attempts ?? 0) + 1,
+    error: {
+      code: error?.code ?? ErrorCode.Internal,
+      message: (error?.message ?? step?.reason ?? 'failed').slice(0, 300),
+      ...(step ? { step: step.step, target: step.target } : {}),
+    },
+  };
+}
+
+/** Whether a failed row should be tried again by this invocation. */
+export function shouldRetry(row: FailedRow, reDelivery: boolean): boolean {
+  return reDelivery || (row.retryable && row.attempts < MAX_ROW_ATTEMPTS);
+}
+
+/** A chunk another invocation may take: open, and not owned by a live invocation. */
+export function claimable(record: ChunkRecord, now: number): boolean {
+  if (record.status === 'done') return false;
+  return !record.owner || record.owner.until <= now;
+}
+
+/** A chunk is done when every row is settled, or failed for good (not retryable, or out of attempts). */
+export function chunkDone(record: Pick<ChunkRecord, 'failed'>, allRowsSeen: boolean): boolean {
+  return allRowsSeen && record.failed.every((f) => !shouldRetry(f, false));
+}
+
+/** The totals of an upload from its chunk records. */
+export function totals(records: readonly ChunkRecord[]): UploadCounts {
+  return records.reduce(
+    (sum, r) => ({
+      succeeded: sum.succeeded + r.counts.succeeded,
+      rejected: sum.rejected + r.counts.rejected,
+      unreadable: sum.unreadable + r.counts.unreadable,
+      failed: sum.failed + r.failed.length,
+    }),
+    { succeeded: 0, rejected: 0, unreadable: 0, failed: 0 },
+  );
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { BatchResult, NoticeResult } from '../core/result';
+import { FunctionDiedError, type RunningFunction, startFunction } from './fn-harness';
+import type { FunctionCall } from './services/functions-invoke';
+import type { LocalStack } from './stack';
+
+/** What one upload came to, across every invocation it took. */
+export interface UploadRun {
+  /** The last invocation's answer: the one that finished the upload, or the last one seen. */
+  readonly final: BatchResult | NoticeResult | undefined;
+  readonly status: string;
+  readonly counts: { succeeded: number; failed: number; rejected: number; unreadable: number };
+  readonly invocations: number;
+  readonly seconds: number;
+  /** The largest peak RSS of any function container (MB). */
+  readonly peakRssMb: number;
+  /** Every answer, in the order they came. */
+  readonly answers: readonly (BatchResult | NoticeResult)[];
+  readonly errors: readonly string[];
+}
+
+export interface UploadDriverOptions {
+  readonly stack: LocalStack;
+  /** The object name, e.g. `incoming/hires.csv`, and its content. */
+  readonly name: string;
+  readonly content: Buffer | string;
+  readonly contentType?: string;
+  /** Each invocation's deadline (the function's timeout), ms. */
+  readonly deadlineMs: number;
+  /** Containers the platform may run at once (each takes one call at a time). */
+  readonly maxContainers?: number;
+  /** Extra function config. */
+  readonly env?: Record<string, string>;
+  readonly entry: string;
+  /** Waits for this long without any call in flight before deciding the upload is over (ms). */
+  readonly settleMs?: number;
+  /** Gives up after this long (ms). */
+  readonly timeoutMs?: number;
+}
+
+/** Peak resident set of a live process, from /proc (Linux), in MB. */
+export function peakRssMb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** The OCI Events envelope for an object written to the stack's upload bucket. */
+export function objectCreatedEvent(stack: LocalStack, name: string): Record<string, unknown> {
+  return {
+    eventType: 'com.oraclecloud.objectstorage.createobject',
+    cloudEventsVersion: '0.1',
+    eventTypeVersion: '2.0',
+    source: 'ObjectStorage',
+    eventTime: new Date().toISOString(),
+    contentType: 'application/json',
+    eventID: randomUUID(),
+    data: {
+      compartmentId: 'ocid1.compartment.oc1..local',
+      resourceName: name,
+      resourceId: `/n/${stack.oci.state.namespace}/b/${stack.uploadBucket}/o/${name}`,
+      availabilityDomain: 'AD1',
+      additionalDetails: { namespace: stack.oci.state.namespace, bucketName: stack.uploadBucket, eTag: randomUUID() },
+    },
+  };
+}
+
+/**
+ * Plays the platform for one upload: puts the file into the onboarding bucket, delivers the Events
+ * envelope to a function container, and runs every call the function makes to the Functions invoke
+ * API (its continuations) on a container of a pool, one call per container at a time as Fn does,
+ * until no call is in flight. Counts invocations and the largest container's peak RSS.
+ */
+export async function driveUpload(options: UploadDriverOptions): Promise<UploadRun> {
+  const { stack } = options;
+  const started = performance.now();
+  stack.oci.state.putObject(stack.uploadBucket, options.name, options.content, options.contentType ?? 'text/csv');
+  const env = { ...stack.functionEnv, FN_FN_ID: stack.oci.functionId, ...options.env };
+  const idle: RunningFunction[] = [];
+  const all: RunningFunction[] = [];
+  const answers: (BatchResult | NoticeResult)[] = [];
+  const errors: string[] = [];
+  let peak = 0;
+  let inFlight = 0;
+  let invocations = 0;
+  const waiting: (() => void)[] = [];
+
+  const container = async (): Promise<RunningFunction> => {
+    const ready = idle.pop();
+    if (ready && !ready.exit()) return ready;
+    if (all.filter((f) => !f.exit()).length >= (options.maxContainers ?? 8)) {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      return container();
+    }
+    const fn = await startFunction({ entry: options.entry, env });
+    all.push(fn);
+    return fn;
+  };
+  const release = (fn: RunningFunction) => {
+    peak = Math.max(peak, peakRssMb(fn.pid));
+    if (!fn.exit()) idle.push(fn);
+    waiting.shift()?.();
+  };
+  const call = async (body: Buffer | string): Promise<void> => {
+    inFlight += 1;
+    invocations += 1;
+    const fn = await container();
+    try {
+      const response = await fn.invoke(body, { deadlineMs: options.deadlineMs });
+      answers.push(response.json as BatchResult | NoticeResult);
+    } catch (error) {
+      errors.push(error instanceof FunctionDiedError ? error.message : String(error));
+    } finally {
+      release(fn);
+      inFlight -= 1;
+    }
+  };
+
+  const previous = stack.oci.functions.invoker;
+  stack.oci.functions.invoker = async (invocation: FunctionCall) => {
+    if (invocation.detached) {
+      void call(invocation.body);
+      return { status: 202, body: '' };
+    }
+    return { status: 400, body: '{"code":"InvalidParameter","message":"only detached calls are driven"}' };
+  };
+  try {
+    await call(JSON.stringify(objectCreatedEvent(stack, options.name)));
+    const settleMs = options.settleMs ?? 300;
+    const giveUp = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+    let quietSince = Date.now();
+    while (Date.now() < giveUp) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (inFlight > 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= settleMs) break;
+    }
+  } finally {
+    stack.oci.functions.invoker = previous;
+    for (const fn of all) peak = Math.max(peak, peakRssMb(fn.pid));
+    await Promise.all(all.map((fn) => fn.stop()));
+  }
+  const final = answers.find((a): a is BatchResult => a?.kind === 'batch' && a.final !== false) ?? answers.at(-1);
+  const report = final?.kind === 'batch' ? final.report : undefined;
+  return {
+    final,
+    status: report ? report.status : (final?.status ?? 'no answer'),
+    counts: report
+      ? {
+          succeeded: report.counts.succeeded,
+          failed: report.counts.failed,
+          rejected: report.counts.rejected,
+          unreadable: report.counts.unreadable,
+        }
+      : { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 },
+    invocations,
+    seconds: (performance.now() - started) / 1000,
+    peakRssMb: peak,
+    answers,
+    errors,
+  };
+}

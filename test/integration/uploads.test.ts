@@ -1,0 +1,219 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
+import { startFunction } from '../../src/local-oci/fn-harness';
+import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
+import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
+import { BUNDLE, newHire } from './scenario';
+
+/** A CSV of `count` hires; every 25th has a bad e-mail (rejected). */
+function hiresCsv(count: number, prefix = 'u'): { text: string; good: number } {
+  const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
+  let good = 0;
+  for (let i = 1; i <= count; i += 1) {
+    const bad = i % 25 === 0;
+    if (!bad) good += 1;
+    lines.push(
+      `${prefix.toUpperCase()}${i},${prefix}${i}@example.com,${bad ? 'nope' : `${prefix}${i}@example.com`},Hire,Nümber ${i},auditor,dev`,
+    );
+  }
+  return { text: `${lines.join('\n')}\n`, good };
+}
+
+/** Upload tests run short invocations: little time kept back for publishing, small chunks. */
+const SHORT = { PUBLISH_RESERVE_MS: '300', UPLOAD_CHUNK_ROWS: '10', BATCH_CONCURRENCY: '4' };
+
+const usersNamed = (stack: LocalStack, prefix: string) => [...stack.oci.state.users.values()].filter((u) => u.name.startsWith(prefix));
+
+describe('uploads of any size, through the Fn FDK and the local OCI', () => {
+  let stack: LocalStack | undefined;
+  afterEach(async () => {
+    await stack?.oci.stop();
+    stack = undefined;
+  });
+
+  it('finishes a file that needs several invocations by itself, through detached self-invocations, each user once', async () => {
+    // Prepare: 50 rows, 5 chunks, 2 invocations at once, 4 s per invocation, 25 ms per OCI call.
+    stack = await startLocalStack({ faults: [{ latencyMs: 25 }] });
+    const { text, good } = hiresCsv(50);
+    // Act
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/many.csv',
+      content: text,
+      deadlineMs: 4000,
+      entry: BUNDLE,
+      env: { ...SHORT, UPLOAD_INVOCATIONS: '2' },
+    });
+    // Assess
+    expect(run.errors).toEqual([]);
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 50 - good, failed: 0, unreadable: 0 });
+    expect(run.invocations).toBeGreaterThanOrEqual(3);
+    expect(stack.oci.requests.counts().InvokeFunction?.ok).toBe(run.invocations - 1);
+    expect(usersNamed(stack, 'u')).toHaveLength(good);
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    // One summary for the whole upload, from the invocation that finished it.
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+    const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/many.csv.report.csv')?.body.toString('utf8') ?? '';
+    expect(
+      new Set(
+        csv
+          .split('\r\n')
+          .filter(Boolean)
+          .map((l) => l.split(',')[0]),
+      ).size,
+    ).toBe(51);
+
+    // Act: the same file uploaded again.
+    const mark = stack.oci.requests.mark();
+    const again = await driveUpload({ stack, name: 'incoming/many.csv', content: text, deadlineMs: 4000, entry: BUNDLE, env: SHORT });
+    // Assess: acknowledged as a duplicate, nothing written to IAM, nothing published.
+    expect((again.final as NoticeResult).status).toBe('duplicate');
+    expect(stack.oci.requests.iamWrites(mark)).toHaveLength(0);
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+  }, 120_000);
+
+  it('resumes a chunk whose process was killed mid-way: every user exactly once, no settled row redone', async () => {
+    // Prepare: no continuations (no FN_FN_ID): the re-delivery resumes.
+    stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
+    const { text, good } = hiresCsv(60, 'k');
+    stack.oci.state.putObject(stack.uploadBucket, 'incoming/killed.csv', text, 'text/csv');
+    const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/killed.csv'));
+    const env = { ...stack.functionEnv, ...SHORT, UPLOAD_CHUNK_ROWS: '100' };
+    const first = await startFunction({ entry: BUNDLE, env });
+    const deadlineMs = 8000;
+    const started = Date.now();
+    let answered = false;
+    const call = first.invoke(event, { deadlineMs }).then(
+      () => {
+        answered = true;
+      },
+      (error: unknown) => error,
+    );
+    // Act: kill the process once some users exist and a checkpoint may or may not have happened.
+    while ((stack.oci.requests.counts().CreateUser?.ok ?? 0) < 10 && !answered) await sleep(5);
+    expect(answered).toBe(false);
+    process.kill(first.pid as number, 'SIGKILL');
+    await call;
+    await first.stop();
+    // The dead invocation's lease ends with its deadline (OCI would have ended it there).
+    await sleep(Math.max(0, started + deadlineMs + 100 - Date.now()));
+    const second = await startFunction({ entry: BUNDLE, env });
+    const response = await second.invoke(event, { deadlineMs: 30_000 });
+    await second.stop();
+    // Assess
+    expect(response.json).toMatchObject({ kind: 'batch', status: 'complete', report: { counts: { succeeded: good, failed: 0 } } });
+    expect(usersNamed(stack, 'k')).toHaveLength(good);
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    const memberships = [...stack.oci.state.memberships.values()];
+    expect(memberships).toHaveLength(good);
+  }, 60_000);
+
+  it('refuses a 20 MB file with a clear error and writes nothing', async () => {
+    // Prepare
+    stack = await startLocalStack();
+    const big = `employeeId,userName\n${'x'.repeat(20 * 1024 * 1024)}\n`;
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/huge.csv', content: big, deadlineMs: 10_000, entry: BUNDLE });
+    // Assess
+    const result = run.final as unknown as OnboardingResult;
+    expect(result.status).toBe('rejected');
+    expect(result.errors[0]?.message).toMatch(/incoming\/huge.csv is \d+ bytes; at most 10485760 are read/);
+    expect(stack.oci.requests.iamWrites()).toHaveLength(0);
+    expect(stack.oci.requests.counts().GetObject).toBeUndefined();
+    expect(stack.oci.state.buckets.get(stack.stateBucket)?.size).toBe(0);
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(0);
+  }, 60_000);
+
+  it('after an outage during an upload, reports the rows as failed (not complete), and a re-delivery completes them', async () => {
+    // Prepare: memberships fail for the whole first run.
+    stack = await startLocalStack({ faults: [{ operations: ['AddUserToGroup'], status: 503 }] });
+    const { text, good } = hiresCsv(10, 'o');
+    const env = { ...SHORT, OCI_MAX_ATTEMPTS: '2' };
+    // Act
+    const first = await driveUpload({ stack, name: 'incoming/outage.csv', content: text, deadlineMs: 8000, entry: BUNDLE, env });
+    // Assess: failed, every failed row visible, nothing claimed complete.
+    expect(first.status).toBe('failed');
+    expect(first.counts).toMatchObject({ succeeded: 0, failed: good });
+    const report = (first.final as BatchResult).report;
+    expect(report.failures[0]).toMatchObject({ retryable: true, error: { step: 'membership', target: 'auditors' } });
+    // Act: the outage ends; the event is delivered again.
+    stack.oci.faults.clear();
+    const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv'));
+    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...env } });
+    const second = await fn.invoke(event, { deadlineMs: 20_000 });
+    await fn.stop();
+    // Assess
+    expect(second.json).toMatchObject({ status: 'complete', report: { counts: { succeeded: good, failed: 0 } } });
+    expect([...stack.oci.state.memberships.values()]).toHaveLength(good);
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(2);
+  }, 60_000);
+
+  it('settles near the tenancy IAM rate: few throttled calls, every row done', async () => {
+    // Prepare: 5 IAM writes a second, bursts of 2; 12 hires at once would go far past it.
+    stack = await startLocalStack({ iamRate: { writesPerSecond: 5, burstSeconds: 0.4 } });
+    const { text, good } = hiresCsv(30, 'r');
+    // Act
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/rate.csv',
+      content: text,
+      deadlineMs: 30_000,
+      entry: BUNDLE,
+      env: { ...SHORT, BATCH_CONCURRENCY: '12', UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '8' },
+    });
+    // Assess: all done; throttled writes a small share of the writes (counts, not timing).
+    expect(run.status).toBe('complete');
+    expect(run.counts.succeeded).toBe(good);
+    const writes = stack.oci.requests.iamWrites().length;
+    // A user and a membership per hire, the group and the policy once.
+    expect(writes).toBe(good * 2 + 2);
+    expect(stack.oci.iamRate.throttled.writes).toBeGreaterThan(0);
+    expect(stack.oci.iamRate.throttled.writes).toBeLessThan(writes * 0.25);
+  }, 60_000);
+});
+
+describe('deliveries that arrive together', () => {
+  let stack: LocalStack | undefined;
+  afterEach(async () => {
+    await stack?.oci.stop();
+    stack = undefined;
+  });
+
+  it('processes one of two concurrent deliveries of an ONS message; the other answers duplicate; one publish', async () => {
+    // Prepare
+    stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
+    const [a, b] = await Promise.all([
+      startFunction({ entry: BUNDLE, env: stack.functionEnv }),
+      startFunction({ entry: BUNDLE, env: stack.functionEnv }),
+    ]);
+    const headers = { 'X-OCI-NS-MessageId': 'ocid1.onsmessage.oc1..same', 'X-OCI-NS-TopicOcid': stack.topicId };
+    const body = JSON.stringify(newHire());
+    // Act
+    const answers = await Promise.all([a.invoke(body, { headers }), b.invoke(body, { headers })]);
+    await Promise.all([a.stop(), b.stop()]);
+    // Assess
+    const statuses = answers.map((r) => (r.json as { status: string }).status).sort();
+    expect(statuses).toEqual(['duplicate', 'succeeded']);
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: 1 });
+  }, 60_000);
+
+  it('a hire whose dedup marker cannot be written still answers its real outcome, with a warning', async () => {
+    // Prepare: Object Storage writes fail; IAM works.
+    stack = await startLocalStack({ faults: [{ operations: ['PutObject'], status: 503 }] });
+    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, OCI_MAX_ATTEMPTS: '2' } });
+    // Act
+    const response = await fn.invoke(JSON.stringify(newHire()), { headers: { 'X-OCI-NS-MessageId': 'ocid1.onsmessage.oc1..m503' } });
+    await fn.stop();
+    // Assess
+    const result = response.json as OnboardingResult;
+    expect(result.status).toBe('succeeded');
+    expect(result.warnings?.[0]).toMatch(/dedup marker could not be written/);
+    const [message] = stack.oci.state.messages(stack.topicId);
+    expect(message?.title).toMatch(/^Onboarding succeeded: /);
+    expect(message?.title).not.toMatch(/unknown hire/);
+  }, 60_000);
+});
