@@ -66,7 +66,7 @@ class Pace {
   passed(now: number): void {
     this.#recent.push(now);
     while ((this.#recent[0] ?? now) < now - 1000) this.#recent.shift();
-    if (this.#pace !== undefined) this.#pace += 1 / this.#pace;
+    if (this.#pace !== undefined) this.#pace += 0.5 / this.#pace;
   }
   /** Answers whether this throttled answer cut the pace (one cut per cooldown). */
   throttled(now: number): boolean {
@@ -87,8 +87,8 @@ export type CallKind = 'write' | 'read';
  * a pace for that kind of call (writes, reads) of three quarters of the calls OCI let through in the
  * last second (what it accepts, not what was tried), and cuts it again by a quarter at most once per
  * `cooldownMs` (the calls in flight when OCI started throttling all come back throttled: one signal,
- * not many); every call that goes through adds 1/pace to it (one call a second more, per second), as
- * TCP grows its window. Concurrency follows the same signal. Failures other than throttling change
+ * not many); every call that goes through adds 0.5/pace to it (half a call a second more, per
+ * second), as TCP grows its window. Concurrency follows the same signal. Failures other than throttling change
  * nothing: an outage of one operation says nothing about the rate.
  */
 export class BatchThrottle {

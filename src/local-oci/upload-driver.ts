@@ -96,7 +96,8 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       await new Promise<void>((resolve) => waiting.push(resolve));
       return container();
     }
-    const fn = await startFunction({ entry: options.entry, env });
+    // A loaded machine can take longer than the platform's 5 s to start a process: the driver waits.
+    const fn = await startFunction({ entry: options.entry, env, startTimeoutMs: 30_000 });
     all.push(fn);
     return fn;
   };
@@ -108,14 +109,15 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   const call = async (body: Buffer | string): Promise<void> => {
     inFlight += 1;
     invocations += 1;
-    const fn = await container();
+    let fn: RunningFunction | undefined;
     try {
+      fn = await container();
       const response = await fn.invoke(body, { deadlineMs: options.deadlineMs });
       answers.push(response.json as BatchResult | NoticeResult);
     } catch (error) {
       errors.push(error instanceof FunctionDiedError ? error.message : String(error));
     } finally {
-      release(fn);
+      if (fn) release(fn);
       inFlight -= 1;
     }
   };

@@ -145,7 +145,11 @@ export async function runUpload(
     const claim = await claimChunk(store, stateBucket, dir, plan, inv, visited);
     if (!claim) break;
     visited.add(claim.record.chunk);
-    const outcome = await runChunk(claim, { store, stateBucket, dir, plan, inv, rowsOf, shared });
+    const warn = (warning: string) => {
+      inv.log.warn('bookkeeping', { warning });
+      if (!warnings.includes(warning) && warnings.length < 10) warnings.push(warning);
+    };
+    const outcome = await runChunk(claim, { store, stateBucket, dir, plan, inv, rowsOf, shared, warn });
     if (outcome === 'stopped') {
       stoppedByDeadline = true;
       break;
@@ -254,6 +258,8 @@ interface ChunkContext {
   readonly inv: Invocation;
   readonly rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
   readonly shared: SharedCache;
+  /** Records a bookkeeping problem, reported beside the outcome. */
+  readonly warn: (warning: string) => void;
 }
 
 /**
@@ -291,7 +297,14 @@ async function runChunk(
       const countsNow = { ...counts };
       const parts = lines.length > 0 ? record.parts + 1 : record.parts;
       const text = lines.map((l) => l.text).join('');
-      if (lines.length > 0) await store.write(stateBucket, partName(dir, record.chunk, parts), text, 'text/csv; charset=utf-8');
+      try {
+        if (lines.length > 0) await store.write(stateBucket, partName(dir, record.chunk, parts), text, 'text/csv; charset=utf-8');
+      } catch (error) {
+        // Bookkeeping only: the rows stay settled in IAM; their lines wait for the next checkpoint.
+        buffer = [...lines, ...buffer];
+        ctx.warn(`a report part could not be written (${toErrorReport(error).message}); kept for the next checkpoint`);
+        return;
+      }
       const { owner: _owner, ...rest } = record;
       const next: ChunkRecord = {
         ...rest,
@@ -303,9 +316,19 @@ async function runChunk(
         shared: mergeShared([record, { shared: ctx.shared.steps() }]),
         ...(final ? {} : { owner: record.owner }),
       } as ChunkRecord;
-      const written = await store.writeIf(stateBucket, chunkName(dir, record.chunk), JSON.stringify(next), 'application/json', {
-        ifMatch: etag,
-      });
+      let written: string | undefined;
+      try {
+        written = await store.writeIf(stateBucket, chunkName(dir, record.chunk), JSON.stringify(next), 'application/json', {
+          ifMatch: etag,
+        });
+      } catch (error) {
+        // The part is written but not recorded: the next checkpoint (or owner) writes this part again.
+        buffer = [...lines, ...buffer];
+        ctx.warn(
+          `the chunk's progress could not be written (${toErrorReport(error).message}); its rows are redone if this invocation stops first`,
+        );
+        return;
+      }
       if (!written) {
         // Another invocation owns the chunk now (this one outlived its lease): stop at once.
         lost = true;

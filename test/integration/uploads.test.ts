@@ -151,6 +151,29 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(stack.oci.state.messages(stack.topicId)).toHaveLength(2);
   }, 60_000);
 
+  it('retries a failed shared look-up for the rows that need it and lets the other rows go ahead', async () => {
+    // Prepare: the first look-ups of policies fail (twice, with two attempts a call): one role's shared phase fails once.
+    stack = await startLocalStack({ faults: [{ operations: ['ListPolicies'], status: 503, count: 2 }] });
+    const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
+    for (let i = 1; i <= 12; i += 1)
+      lines.push(`S${i},s${i}@example.com,s${i}@example.com,Shared,Hire ${i},${i % 2 ? 'auditor' : 'developer'},dev`);
+    // Act
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/shared.csv',
+      content: `${lines.join('\n')}\n`,
+      deadlineMs: 20_000,
+      entry: BUNDLE,
+      env: { ...SHORT, UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '2' },
+    });
+    // Assess: every row done, the failed look-up tried again, nothing created twice.
+    expect(run.status).toBe('complete');
+    expect(run.counts).toMatchObject({ succeeded: 12, failed: 0 });
+    expect(stack.oci.requests.counts().ListPolicies).toMatchObject({ fault: 2 });
+    expect(stack.oci.requests.counts().CreatePolicy).toEqual({ ok: 2 });
+    expect([...stack.oci.state.memberships.values()]).toHaveLength(12);
+  }, 60_000);
+
   it('settles near the tenancy IAM rate: few throttled calls, every row done', async () => {
     // Prepare: 5 IAM writes a second, bursts of 2; 12 hires at once would go far past it.
     stack = await startLocalStack({ iamRate: { writesPerSecond: 5, burstSeconds: 0.4 } });
