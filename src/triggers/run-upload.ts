@@ -232,6 +232,8 @@ async function claimChunk(
     if (!reopened && !claimable(value, now)) continue;
     const claimed: ChunkRecord = {
       ...value,
+      // A new round (a re-delivery after a failed run) gives every failed row its tries again.
+      failed: reopened ? value.failed.map((f) => ({ ...f, attempts: 0 })) : value.failed,
       status: 'open',
       round: plan.round,
       owner: { callId: inv.callId, until: inv.deadline },

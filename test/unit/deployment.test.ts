@@ -94,7 +94,15 @@ describe('the bundle (built by the global setup, as npm run build builds it)', (
 
   it('never contains the oci-sdk umbrella package', () => {
     const oci = packages.map((p) => p.name).filter((name) => name.startsWith('oci-'));
-    expect(oci.sort()).toEqual(['oci-common', 'oci-identity', 'oci-identitydomains', 'oci-objectstorage', 'oci-ons', 'oci-secrets']);
+    expect(oci.sort()).toEqual([
+      'oci-common',
+      'oci-functions',
+      'oci-identity',
+      'oci-identitydomains',
+      'oci-objectstorage',
+      'oci-ons',
+      'oci-secrets',
+    ]);
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies['oci-sdk']).toBeUndefined();
   });
 
