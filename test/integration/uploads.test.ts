@@ -187,14 +187,16 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       entry: BUNDLE,
       env: { ...SHORT, BATCH_CONCURRENCY: '12', UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '8' },
     });
-    // Assess: all done; throttled writes a small share of the writes (counts, not timing).
+    // Assess: all done, each write once (a user and a membership per hire, the group and the policy once).
     expect(run.status).toBe('complete');
     expect(run.counts.succeeded).toBe(good);
-    const writes = stack.oci.requests.iamWrites().length;
-    // A user and a membership per hire, the group and the policy once.
-    expect(writes).toBe(good * 2 + 2);
-    expect(stack.oci.iamRate.throttled.writes).toBeGreaterThan(0);
-    expect(stack.oci.iamRate.throttled.writes).toBeLessThan(writes * 0.25);
+    expect(stack.oci.requests.iamWrites()).toHaveLength(good * 2 + 2);
+    // Settled (counts, not timing): OCI had to throttle the first burst, but of the second half of
+    // the write attempts few were throttled.
+    const attempts = stack.oci.requests.entries().filter((e) => e.iamWrite);
+    const late = attempts.slice(Math.floor(attempts.length / 2));
+    expect(attempts.filter((e) => e.outcome === 'throttled').length).toBeGreaterThan(0);
+    expect(late.filter((e) => e.outcome === 'throttled').length).toBeLessThan(late.length * 0.25);
   }, 60_000);
 });
 
