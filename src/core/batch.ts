@@ -47,6 +47,9 @@ export interface BatchRun {
   readonly notStarted: readonly number[];
 }
 
+/** Calls that must have gone through in the last second before a 429 is read as the tenancy's rate. */
+const MIN_RATE_EVIDENCE = 4;
+
 /** One rate: unpaced until OCI throttles, then paced, cut on throttling and grown as calls pass. */
 class Pace {
   #pace: number | undefined;
@@ -73,7 +76,10 @@ class Pace {
     if (now - this.#lastCut < this.cooldownMs) return false;
     this.#lastCut = now;
     const accepted = this.#recent.filter((t) => t >= now - 1000).length;
-    this.#pace = Math.max(1, (this.#pace ?? Math.max(accepted, 1)) * 0.75);
+    // Too few calls went through to tell a rate (one hire, a stray 429): Retry-After and the
+    // concurrency cut are the whole answer.
+    if (this.#pace === undefined && accepted < MIN_RATE_EVIDENCE) return true;
+    this.#pace = Math.max(1, (this.#pace ?? accepted) * 0.75);
     return true;
   }
 }

@@ -116,6 +116,14 @@ describe('upload progress', () => {
 });
 
 describe('batch concurrency', () => {
+  it('does not pace on a throttled answer when too few calls went through to tell a rate', () => {
+    const throttle = new BatchThrottle(8);
+    throttle.passed('write', 1000);
+    throttle.throttled('write', 1100);
+    expect(throttle.pace('write')).toBeUndefined();
+    expect(throttle.limit).toBe(6);
+  });
+
   it('cuts once for a burst of throttled answers, not once per answer, and grows back one per full window', () => {
     // Prepare
     const throttle = new BatchThrottle(16, 1000);
