@@ -1,4 +1,4 @@
-export type Outcome = 'ok' | 'error' | 'fault' | 'dropped' | 'unauthenticated' | 'throttled';
+export type Outcome = 'ok' | 'error' | 'fault' | 'dropped' | 'unauthenticated' | 'throttled' | 'denied';
 
 export interface LoggedRequest {
   readonly service: string;

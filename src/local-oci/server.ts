@@ -4,9 +4,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Authorizer } from './authz/authorizer';
 import { createLocalCredentials, type LocalCredentials } from './credentials';
 import { type FaultRule, Faults, faultCode } from './faults';
-import { ApiError, type ApiRequest, type ApiResponse, type Route } from './http';
+import { ApiError, type ApiRequest, type ApiResponse, type Route, scimError } from './http';
 import { makeOcid, makeRequestId } from './ocid';
 import { IamRate, type IamRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
@@ -68,6 +69,8 @@ export interface LocalOci {
   readonly functionId: string;
   /** Where the Functions invoke API delivers calls (`POST /20181201/functions/{id}/actions/invoke`). */
   readonly functions: { invoker: FunctionInvoker | undefined };
+  /** Decides every call by a principal other than the administrator; keeps the denials. */
+  readonly authz: Authorizer;
   stop(): Promise<void>;
 }
 
@@ -143,6 +146,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   ];
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
   let published: unknown;
+  const authz = new Authorizer(state, credentials.adminUserId);
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -254,22 +258,6 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       );
     }
 
-    const retryToken = headerOf(req, 'opc-retry-token');
-    const tokenKey = retryToken ? `${operation} ${path} ${retryToken}` : undefined;
-    const bodyHash = createHash('sha256').update(body).digest('hex');
-    if (tokenKey) {
-      const earlier = retryTokens.get(tokenKey);
-      if (earlier && earlier.bodyHash !== bodyHash) {
-        log(409, 'error');
-        return send(res, 409, { code: 'InvalidatedRetryToken', message: 'The retry token was used for a different request' }, {});
-      }
-      if (earlier) {
-        // A retried create answers what the first one did and creates nothing.
-        log(earlier.response.status, 'ok');
-        return send(res, earlier.response.status, earlier.response.body, earlier.response.headers ?? {});
-      }
-    }
-
     const request: ApiRequest = {
       method,
       params: route.pattern.exec(path)?.slice(1) ?? [],
@@ -287,6 +275,30 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
         }
       },
     };
+    // Authorization comes before anything that could change or reveal state.
+    const verdict = authz.authorize(route, request, principal);
+    if (!verdict.allowed) {
+      const refusal = notAuthorized(route, request);
+      log(refusal.status, 'denied');
+      return send(res, refusal.status, refusal.body, {}, method === 'HEAD');
+    }
+
+    const retryToken = headerOf(req, 'opc-retry-token');
+    const tokenKey = retryToken ? `${operation} ${path} ${retryToken}` : undefined;
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    if (tokenKey) {
+      const earlier = retryTokens.get(tokenKey);
+      if (earlier && earlier.bodyHash !== bodyHash) {
+        log(409, 'error');
+        return send(res, 409, { code: 'InvalidatedRetryToken', message: 'The retry token was used for a different request' }, {});
+      }
+      if (earlier) {
+        // A retried create answers what the first one did and creates nothing.
+        log(earlier.response.status, 'ok');
+        return send(res, earlier.response.status, earlier.response.body, earlier.response.headers ?? {});
+      }
+    }
+
     try {
       const response = await route.handle(request);
       if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
@@ -317,6 +329,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     state,
     faults,
     requests,
+    authz,
     publishState: (info) => {
       published = info;
     },
@@ -340,6 +353,32 @@ function setupRoutes(state: TenancyState): Route[] {
     ...bucketRoutes(state),
     ...tagRoutes(state),
   ];
+}
+
+/**
+ * What OCI answers a call no policy allows: the same 404 as for a missing resource, so a caller
+ * cannot tell the two apart. Object Storage says so in its own words (BucketNotFound: "Either the
+ * bucket … does not exist … or you are not authorized to access it"); an identity domain answers
+ * with a SCIM error (assumed 403, as for a missing administrator role).
+ */
+function notAuthorized(route: Route, request: ApiRequest): { status: number; body: unknown } {
+  if (route.service === 'objectstorage') {
+    return {
+      status: 404,
+      body: {
+        code: 'BucketNotFound',
+        message: `Either the bucket named '${request.params[1] ?? ''}' does not exist in the namespace '${request.params[0] ?? ''}' or you are not authorized to access it`,
+      },
+    };
+  }
+  if (route.service === 'identitydomains') {
+    const error = scimError(403, 'NotAuthorizedOrNotFound: the caller is not authorized to perform this operation');
+    return { status: 403, body: error.body };
+  }
+  return {
+    status: 404,
+    body: { code: 'NotAuthorizedOrNotFound', message: 'Authorization failed or requested resource not found.' },
+  };
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

@@ -8,6 +8,9 @@ export interface Principal {
   readonly kind: 'user' | 'resource';
   readonly tenancyId: string;
   readonly id: string;
+  /** A resource principal's type (`res_type`, e.g. `fnfunc`) and compartment (`res_compartment`), from its RPST. */
+  readonly resourceType?: string;
+  readonly compartmentId?: string;
 }
 
 export interface SignatureVerifierOptions {
@@ -123,7 +126,13 @@ function resolveKey(keyId: string, options: SignatureVerifierOptions, now: numbe
     });
     return {
       key,
-      principal: { kind: 'resource', tenancyId: claims.res_tenant, id: String(claims.res_id ?? claims.sub) },
+      principal: {
+        kind: 'resource',
+        tenancyId: claims.res_tenant,
+        id: String(claims.res_id ?? claims.sub),
+        ...(typeof claims.res_type === 'string' ? { resourceType: claims.res_type } : {}),
+        ...(typeof claims.res_compartment === 'string' ? { compartmentId: claims.res_compartment } : {}),
+      },
     };
   }
   const key = options.apiKeys.get(keyId);

@@ -55,6 +55,8 @@ export interface SecretRecord {
   id: string;
   name: string;
   vaultId: string;
+  /** The compartment of the secret; the tenancy when unset. */
+  compartmentId?: string;
   versions: { versionNumber: number; content: Buffer; stages: string[]; timeCreated: Date }[];
 }
 export interface PublishedMessage {
@@ -138,6 +140,8 @@ export class TenancyState {
   readonly buckets = new Map<string, Map<string, StoredObject>>();
   /** Topics' subscriptions, Events rules, Logging, Functions applications, bucket settings. */
   readonly controlPlane = new ControlPlaneState();
+  /** The compartment of each bucket, by bucket name; the tenancy when unset. */
+  readonly bucketCompartments = new Map<string, string>();
   readonly timing: Timing;
   /** The identity domain, when the tenancy uses identity domains. */
   readonly domain: DomainState | undefined;

@@ -45,7 +45,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
       ['auditors', 1],
     ]);
     expect(oci.state.users.size).toBe(0);
-    expect([...oci.state.policies.values()].flatMap((p) => p.statements)[0]).toBe(
+    expect([...oci.state.policies.values()].filter((p) => p.name === 'developers-dev').flatMap((p) => p.statements)[0]).toBe(
       'Allow group Employees/developers-dev to manage instance-family in compartment dev',
     );
   });

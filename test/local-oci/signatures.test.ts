@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as common from 'oci-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
 import { fingerprintOf } from '../../src/local-oci/credentials';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { failure, sdkClients } from './sdk';
@@ -35,6 +36,13 @@ describe('local OCI: request signatures', () => {
 
   it('accepts the SDK signing with an API key and with a resource principal', async () => {
     await sdkClients(oci).identity.listUsers({ compartmentId: oci.credentials.tenancyId });
+    // A resource principal may do only what a policy grants its dynamic group.
+    const functions = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? '';
+    seedFunctionGrant(oci.state, functions, {
+      dynamicGroupName: 'signers',
+      policyName: 'signers-policy',
+      statements: ['Allow dynamic-group signers to manage groups in tenancy'],
+    });
     const previous = { ...process.env };
     Object.assign(process.env, oci.credentials.resourcePrincipalEnv);
     try {

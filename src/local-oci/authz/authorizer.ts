@@ -1,0 +1,180 @@
+import type { Statement } from '../../core/policy/ast';
+import { parseStatement } from '../../core/policy/parser';
+import type { ApiRequest, Route } from '../http';
+import type { Principal } from '../signature';
+import type { TenancyState } from '../state';
+import { type MatchingRule, parseMatchingRule, ruleMatches } from './matching-rule';
+import { permissionsFor } from './operations';
+import { type Caller, type CompartmentTree, type Decision, decide, type NearMiss, type PolicyStatement } from './policy-engine';
+import { requestContext } from './request-context';
+
+/** A call the local OCI refused for want of a policy, kept so an administrator can see what to grant. */
+export interface Denial {
+  readonly at: Date;
+  readonly service: string;
+  readonly operation: string;
+  readonly caller: string;
+  /** `no-statement`: no statement grants it; `unmapped`: the local OCI does not know the operation's permissions. */
+  readonly reason: 'no-statement' | 'unmapped';
+  /** Each entry: any one of these permissions was needed. */
+  readonly missing: readonly (readonly string[])[];
+  readonly compartmentId: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly nearMisses: readonly NearMiss[];
+  /** A statement that would have allowed the call. */
+  readonly suggestion: string;
+}
+
+export type AuthorizationResult = { readonly allowed: true } | { readonly allowed: false; readonly denial: Denial };
+
+/** How many denials are kept; older ones are dropped (memory stays bounded). */
+const MAX_DENIALS = 500;
+
+/**
+ * Authorizes calls against the tenancy's dynamic groups and policies. The administrator's API key
+ * is not evaluated: it stands for a member of the Administrators group, which may do anything.
+ */
+export class Authorizer {
+  private readonly parsedStatements = new Map<string, Statement | null>();
+  private readonly parsedRules = new Map<string, MatchingRule | null>();
+  private readonly kept: Denial[] = [];
+
+  constructor(
+    private readonly state: TenancyState,
+    private readonly adminUserId: string,
+    private readonly warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  ) {}
+
+  /** Every denial since start (or the last clear), oldest first. */
+  denials(): readonly Denial[] {
+    return [...this.kept];
+  }
+
+  clearDenials(): void {
+    this.kept.length = 0;
+  }
+
+  /** Decides one call; a denial is kept and described. */
+  authorize(route: Route, request: ApiRequest, principal: Principal): AuthorizationResult {
+    if (principal.kind === 'user' && principal.id === this.adminUserId) return { allowed: true };
+    const caller = this.callerOf(principal);
+    const context = requestContext(this.state, route.service, route.operation, request);
+    const needs = permissionsFor(route.service, route.operation);
+    if (!needs) {
+      const denial: Denial = {
+        at: new Date(),
+        service: route.service,
+        operation: route.operation,
+        caller: `${caller.type} ${caller.id}`,
+        reason: 'unmapped',
+        missing: [],
+        compartmentId: context.compartmentId,
+        variables: context.variables,
+        nearMisses: [],
+        suggestion: `map ${route.service}:${route.operation} to its permissions in src/local-oci/authz/operations.ts`,
+      };
+      this.warn(JSON.stringify({ level: 'warn', msg: 'local-oci: operation has no permission mapping, denied', ...denial }));
+      return this.keep(denial);
+    }
+    const requires = context.targetExists && needs.whenTargetExists ? needs.whenTargetExists : needs.requires;
+    if (requires.length === 0) return { allowed: true };
+    const decision: Decision = decide(
+      caller,
+      this.statements(),
+      { operation: route.operation, requires, compartmentId: context.compartmentId, variables: context.variables },
+      this.tree(),
+    );
+    if (decision.allowed) return { allowed: true };
+    return this.keep({
+      at: new Date(),
+      service: route.service,
+      operation: route.operation,
+      caller: `${caller.type} ${caller.id}`,
+      reason: 'no-statement',
+      missing: decision.missing,
+      compartmentId: context.compartmentId,
+      variables: context.variables,
+      nearMisses: decision.nearMisses,
+      suggestion: decision.suggestion,
+    });
+  }
+
+  private keep(denial: Denial): AuthorizationResult {
+    this.kept.push(denial);
+    if (this.kept.length > MAX_DENIALS) this.kept.shift();
+    return { allowed: false, denial };
+  }
+
+  /** The caller's facts and the dynamic groups whose matching rules it satisfies. */
+  private callerOf(principal: Principal): Caller {
+    const subject = {
+      type: principal.resourceType ?? (principal.kind === 'user' ? 'user' : 'unknown'),
+      id: principal.id,
+      compartmentId: principal.compartmentId ?? '',
+    };
+    const dynamicGroups =
+      principal.kind === 'user'
+        ? []
+        : [...this.state.dynamicGroups.values()].filter((group) => {
+            const rule = this.rule(group.matchingRule);
+            return rule !== null && ruleMatches(rule, subject);
+          });
+    return { ...subject, dynamicGroups: dynamicGroups.map((g) => ({ id: g.id, name: g.name })) };
+  }
+
+  private rule(text: string): MatchingRule | null {
+    if (!this.parsedRules.has(text)) {
+      try {
+        this.parsedRules.set(text, parseMatchingRule(text));
+      } catch {
+        this.parsedRules.set(text, null);
+      }
+    }
+    return this.parsedRules.get(text) ?? null;
+  }
+
+  private statement(text: string): Statement | null {
+    if (!this.parsedStatements.has(text)) {
+      try {
+        this.parsedStatements.set(text, parseStatement(text).statement);
+      } catch {
+        // OCI accepted it at write time; a statement this parser cannot read grants nothing here.
+        this.parsedStatements.set(text, null);
+      }
+    }
+    return this.parsedStatements.get(text) ?? null;
+  }
+
+  private statements(): PolicyStatement[] {
+    const result: PolicyStatement[] = [];
+    for (const policy of this.state.policies.values()) {
+      const parsed = policy.statements.map((text) => ({ text, statement: this.statement(text) }));
+      const aliases = new Map<string, string>();
+      for (const { statement } of parsed) {
+        if (statement?.kind === 'define' && statement.what === 'dynamic-group') aliases.set(statement.alias.toLowerCase(), statement.ocid);
+      }
+      for (const { text, statement } of parsed) {
+        if (statement && (statement.kind === 'allow' || statement.kind === 'deny')) {
+          result.push({
+            policyId: policy.id,
+            policyName: policy.name,
+            policyCompartmentId: policy.compartmentId,
+            text,
+            statement,
+            aliases,
+          });
+        }
+      }
+    }
+    return result;
+  }
+
+  private tree(): CompartmentTree {
+    const state = this.state;
+    return {
+      tenancyId: state.tenancy.id,
+      parentOf: (id) => (id === state.tenancy.id ? undefined : (state.compartments.get(id)?.parentId ?? undefined)),
+      resolvePath: (path, fromId) => state.resolveCompartmentPath(path.join(':'), fromId)?.id,
+    };
+  }
+}

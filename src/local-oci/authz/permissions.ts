@@ -1,0 +1,195 @@
+// What each verb grants on each resource type, as Oracle's Policy Reference lists it ("Details for
+// Verb + Resource-Type Combinations"). Each verb's list is what it adds to the verb below it
+// (inspect → read → use → manage). Read from the pages named in `source`; not checked against a
+// live tenancy.
+
+/** A policy verb, weakest first. */
+export const POLICY_VERBS = ['inspect', 'read', 'use', 'manage'] as const;
+export type PolicyVerb = (typeof POLICY_VERBS)[number];
+
+interface ResourceType {
+  readonly source: string;
+  readonly inspect: readonly string[];
+  readonly read: readonly string[];
+  readonly use: readonly string[];
+  readonly manage: readonly string[];
+}
+
+const IAM = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/iampolicyreference.htm';
+const OBJECT_STORAGE = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/objectstoragepolicyreference.htm';
+const NOTIFICATIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/notificationpolicyreference.htm';
+const VAULT = 'https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm';
+const FUNCTIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/functionspolicyreference.htm';
+
+/** Resource types by name. */
+export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ResourceType>> = {
+  tenancies: { source: IAM, inspect: ['TENANCY_INSPECT'], read: [], use: ['TENANCY_UPDATE'], manage: [] },
+  compartments: {
+    source: IAM,
+    inspect: ['COMPARTMENT_INSPECT'],
+    read: [],
+    use: ['COMPARTMENT_UPDATE'],
+    manage: ['COMPARTMENT_CREATE', 'COMPARTMENT_DELETE', 'COMPARTMENT_RECOVER'],
+  },
+  users: {
+    source: IAM,
+    inspect: ['USER_INSPECT'],
+    read: ['USER_READ'],
+    use: ['USER_UPDATE'],
+    manage: [
+      'USER_CREATE',
+      'USER_DELETE',
+      'USER_UNBLOCK',
+      'USER_APIKEY_ADD',
+      'USER_APIKEY_REMOVE',
+      'USER_UIPASS_SET',
+      'USER_UIPASS_RESET',
+      'USER_SWIFTPASS_SET',
+      'USER_SWIFTPASS_RESET',
+      'USER_SWIFTPASS_REMOVE',
+      'USER_AUTHTOKEN_SET',
+      'USER_AUTHTOKEN_RESET',
+      'USER_AUTHTOKEN_REMOVE',
+      'USER_OAUTH2_CLIENT_CRED_CREATE',
+      'USER_OAUTH2_CLIENT_CRED_UPDATE',
+      'USER_OAUTH2_CLIENT_CRED_REMOVE',
+      'USER_SECRETKEY_ADD',
+      'USER_SECRETKEY_UPDATE',
+      'USER_SECRETKEY_REMOVE',
+      'USER_SUPPORT_ACCOUNT_LINK',
+      'USER_SUPPORT_ACCOUNT_UNLINK',
+      'USER_TOTPDEVICE_ADD',
+      'USER_TOTPDEVICE_REMOVE',
+      'USER_TOTPDEVICE_UPDATE',
+    ],
+  },
+  groups: { source: IAM, inspect: ['GROUP_INSPECT'], read: [], use: ['GROUP_UPDATE'], manage: ['GROUP_CREATE', 'GROUP_DELETE'] },
+  'dynamic-groups': {
+    source: IAM,
+    inspect: ['DYNAMIC_GROUP_INSPECT'],
+    read: [],
+    use: ['DYNAMIC_GROUP_UPDATE'],
+    manage: ['DYNAMIC_GROUP_CREATE', 'DYNAMIC_GROUP_DELETE'],
+  },
+  // "inspect policies" already grants POLICY_READ: listing policies shows their statements.
+  policies: { source: IAM, inspect: ['POLICY_READ'], read: [], use: [], manage: ['POLICY_UPDATE', 'POLICY_CREATE', 'POLICY_DELETE'] },
+  credentials: {
+    source: IAM,
+    inspect: ['CREDENTIAL_INSPECT'],
+    read: [],
+    use: [],
+    manage: ['CREDENTIAL_ADD', 'CREDENTIAL_UPDATE', 'CREDENTIAL_REMOVE'],
+  },
+  domains: {
+    source: IAM,
+    inspect: ['DOMAIN_INSPECT'],
+    read: ['DOMAIN_READ', 'DOMAIN_LICENSETYPE_READ'],
+    use: ['DOMAIN_UPDATE', 'IAM_WORKREQUEST_READ'],
+    manage: ['DOMAIN_CREATE', 'DOMAIN_DELETE', 'DOMAIN_MOVE', 'DOMAIN_REPLICATE', 'DOMAIN_ACTIVATE', 'DOMAIN_DEACTIVATE'],
+  },
+  'tag-namespaces': {
+    source: IAM,
+    inspect: ['TAG_NAMESPACE_INSPECT'],
+    read: [],
+    use: ['TAG_NAMESPACE_USE'],
+    manage: ['TAG_NAMESPACE_UPDATE', 'TAG_NAMESPACE_CREATE', 'TAG_NAMESPACE_MOVE', 'TAG_NAMESPACE_DELETE'],
+  },
+  'tag-defaults': {
+    source: IAM,
+    inspect: ['TAG_DEFAULT_INSPECT', 'TAG_NAMESPACE_READ'],
+    read: [],
+    use: [],
+    manage: ['TAG_DEFAULT_CREATE', 'TAG_DEFAULT_UPDATE', 'TAG_DEFAULT_DELETE'],
+  },
+  // GetNamespace needs no permission at all (the page lists `read` with "None").
+  'objectstorage-namespaces': {
+    source: OBJECT_STORAGE,
+    inspect: [],
+    read: [],
+    use: [],
+    manage: ['OBJECTSTORAGE_NAMESPACE_READ', 'OBJECTSTORAGE_NAMESPACE_UPDATE'],
+  },
+  buckets: {
+    source: OBJECT_STORAGE,
+    inspect: ['BUCKET_INSPECT'],
+    read: ['BUCKET_READ'],
+    use: ['BUCKET_UPDATE'],
+    manage: ['BUCKET_CREATE', 'BUCKET_DELETE', 'PAR_MANAGE', 'RETENTION_RULE_MANAGE', 'RETENTION_RULE_LOCK'],
+  },
+  objects: {
+    source: OBJECT_STORAGE,
+    inspect: ['OBJECT_INSPECT'],
+    read: ['OBJECT_READ'],
+    use: ['OBJECT_OVERWRITE'],
+    manage: ['OBJECT_CREATE', 'OBJECT_DELETE', 'OBJECT_VERSION_DELETE', 'OBJECT_RESTORE', 'OBJECT_UPDATE_TIER'],
+  },
+  'ons-topics': {
+    source: NOTIFICATIONS,
+    inspect: ['ONS_TOPIC_INSPECT'],
+    read: ['ONS_TOPIC_READ'],
+    use: ['ONS_TOPIC_PUBLISH', 'ONS_TOPIC_SUBSCRIBE'],
+    manage: ['ONS_TOPIC_CREATE', 'ONS_TOPIC_MOVE', 'ONS_TOPIC_UPDATE', 'ONS_TOPIC_DELETE'],
+  },
+  'ons-subscriptions': {
+    source: NOTIFICATIONS,
+    inspect: ['ONS_SUBSCRIPTION_INSPECT'],
+    read: [],
+    use: [],
+    manage: ['ONS_SUBSCRIPTION_MOVE', 'ONS_TOPIC_SUBSCRIBE'],
+  },
+  'secret-bundles': { source: VAULT, inspect: ['SECRET_BUNDLE_INSPECT'], read: ['SECRET_BUNDLE_READ'], use: [], manage: [] },
+  secrets: {
+    source: VAULT,
+    inspect: ['SECRET_INSPECT'],
+    read: ['SECRET_READ'],
+    use: [],
+    manage: ['SECRET_CREATE', 'SECRET_UPDATE', 'SECRET_DELETE', 'SECRET_MOVE', 'SECRET_ROTATE'],
+  },
+  'fn-app': {
+    source: FUNCTIONS,
+    inspect: ['FN_APP_LIST'],
+    read: ['FN_APP_READ'],
+    use: [],
+    manage: ['FN_APP_CREATE', 'FN_APP_DELETE', 'FN_APP_UPDATE'],
+  },
+  'fn-function': {
+    source: FUNCTIONS,
+    inspect: ['FN_FUNCTION_LIST'],
+    read: ['FN_FUNCTION_READ'],
+    use: [],
+    manage: ['FN_FUNCTION_CREATE', 'FN_FUNCTION_DELETE', 'FN_FUNCTION_UPDATE'],
+  },
+  'fn-invocation': { source: FUNCTIONS, inspect: [], read: [], use: ['FN_INVOCATION'], manage: [] },
+};
+
+/** Aggregate resource types: a verb on the family is that verb on each member. */
+export const RESOURCE_FAMILIES: Readonly<Record<string, readonly string[]>> = {
+  'object-family': ['objectstorage-namespaces', 'buckets', 'objects'],
+  'ons-family': ['ons-topics', 'ons-subscriptions'],
+  'secret-family': ['secrets', 'secret-bundles'],
+  'functions-family': ['fn-app', 'fn-function', 'fn-invocation'],
+};
+
+/** The permissions a verb grants on a resource type or family; `all-resources` is every type. */
+export function permissionsGranted(verb: PolicyVerb, resourceType: string): ReadonlySet<string> {
+  const name = resourceType.toLowerCase();
+  const members = name === 'all-resources' ? Object.keys(RESOURCE_TYPE_GRANTS) : (RESOURCE_FAMILIES[name] ?? [name]);
+  const granted = new Set<string>();
+  const upTo = POLICY_VERBS.slice(0, POLICY_VERBS.indexOf(verb) + 1);
+  for (const member of members) {
+    const type = RESOURCE_TYPE_GRANTS[member];
+    if (!type) continue;
+    for (const level of upTo) for (const permission of type[level]) granted.add(permission);
+  }
+  return granted;
+}
+
+/** The weakest verb and resource type that grant a permission, for suggesting a statement. */
+export function weakestGrantOf(permission: string): { verb: PolicyVerb; resourceType: string } | undefined {
+  for (const verb of POLICY_VERBS) {
+    for (const [resourceType, type] of Object.entries(RESOURCE_TYPE_GRANTS)) {
+      if (type[verb].includes(permission)) return { verb, resourceType };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,198 @@
+import type { ApiRequest } from '../http';
+import type { TenancyState } from '../state';
+
+// The target variables each operation offers a policy condition, as the "Supported Variables"
+// sections of Oracle's Policy Reference list them (iampolicyreference.htm,
+// objectstoragepolicyreference.htm, keypolicyreference.htm). Notifications and Functions support
+// only the general variables, so `target.topic.id` or `target.function.id` is never applicable and
+// a condition on it declines the request, as "Variables Not Applicable to a Request Result in a
+// Declined Request" (policysyntax/conditions.htm) says.
+
+/** Where a call's target lives and what a condition may ask about it. */
+export interface RequestContext {
+  /** The compartment the target is in (the tenancy for IAM resources). */
+  readonly compartmentId: string;
+  /** Applicable target variables, by lower-case name. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** Whether the target already exists (PutObject needs OBJECT_OVERWRITE then). */
+  readonly targetExists?: boolean;
+}
+
+const DEFAULT_DOMAIN = 'Default';
+
+function bodyOf(request: ApiRequest): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(request.rawBody.toString('utf8') || '{}');
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** Drops the variables whose value is unknown: they are not applicable. */
+function defined(variables: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** Computes the context of one call; unknown targets give no variables (the handler answers 404). */
+export function requestContext(state: TenancyState, service: string, operation: string, request: ApiRequest): RequestContext {
+  const root = state.tenancy.id;
+  const param = (index: number) => decodeURIComponent(request.params[index] ?? '');
+  const body = () => bodyOf(request);
+  const inRoot = (variables: Record<string, string | undefined>): RequestContext => withCompartment(state, root, variables);
+
+  if (service === 'identity') {
+    // In a tenancy with identity domains the classic API acts on the Default domain.
+    const domain = state.domain ? DEFAULT_DOMAIN : undefined;
+    const userVars = (id: string | undefined) => {
+      const user = state.users.get(id ?? '');
+      return { 'target.user.id': user?.id, 'target.user.name': user?.name, 'target.resource.domain.name': domain };
+    };
+    const groupVars = (id: string | undefined) => {
+      const group = state.groups.get(id ?? '');
+      return { 'target.group.id': group?.id, 'target.group.name': group?.name, 'target.resource.domain.name': domain };
+    };
+    switch (operation) {
+      case 'CreateUser':
+        return inRoot({ 'target.user.name': text(body().name), 'target.resource.domain.name': domain });
+      case 'GetUser':
+      case 'UpdateUser':
+      case 'UpdateUserCapabilities':
+      case 'DeleteUser':
+      case 'CreateOrResetUIPassword':
+      case 'GetUserUIPasswordInformation':
+      case 'ListApiKeys':
+      case 'DeleteApiKey':
+        return inRoot(userVars(param(0)));
+      case 'CreateGroup':
+        return inRoot({ 'target.group.name': text(body().name), 'target.resource.domain.name': domain });
+      case 'GetGroup':
+      case 'UpdateGroup':
+      case 'DeleteGroup':
+        return inRoot(groupVars(param(0)));
+      case 'AddUserToGroup': {
+        const b = body();
+        return inRoot({ ...userVars(text(b.userId)), ...groupVars(text(b.groupId)) });
+      }
+      case 'RemoveUserFromGroup': {
+        const membership = state.memberships.get(param(0));
+        return inRoot({ ...userVars(membership?.userId), ...groupVars(membership?.groupId) });
+      }
+      case 'ListUsers':
+      case 'ListGroups':
+      case 'ListUserGroupMemberships':
+      case 'ListDynamicGroups':
+        return inRoot({});
+      case 'CreatePolicy': {
+        const b = body();
+        return withCompartment(state, text(b.compartmentId) ?? root, { 'target.policy.name': text(b.name) });
+      }
+      case 'GetPolicy':
+      case 'UpdatePolicy':
+      case 'DeletePolicy': {
+        const policy = state.policies.get(param(0));
+        return withCompartment(state, policy?.compartmentId ?? root, {
+          'target.policy.id': policy?.id,
+          'target.policy.name': policy?.name,
+        });
+      }
+      case 'ListPolicies':
+      case 'ListCompartments':
+        return withCompartment(state, request.query.get('compartmentId') ?? root, {}, operation === 'ListCompartments');
+      case 'GetCompartment':
+        return withCompartment(state, param(0), {});
+      case 'GetDynamicGroup':
+      case 'UpdateDynamicGroup':
+      case 'DeleteDynamicGroup': {
+        const group = state.dynamicGroups.get(param(0));
+        return inRoot({
+          'target.dynamic-group.id': group?.id,
+          'target.dynamic-group.name': group?.name,
+          'target.resource.domain.name': domain,
+        });
+      }
+      default:
+        return withCompartment(state, root, {});
+    }
+  }
+
+  if (service === 'identitydomains') {
+    const domain = state.domain;
+    const domainName = domain?.name;
+    const user = (id: string) => domain?.users.get(id);
+    const group = (id: string) => domain?.groups.get(id);
+    switch (operation) {
+      case 'CreateUser':
+        return inRoot({ 'target.user.name': text(body().userName), 'target.resource.domain.name': domainName });
+      case 'GetUser':
+      case 'PatchUser':
+      case 'PutUser':
+      case 'DeleteUser':
+      case 'PutUserPasswordChanger': {
+        const found = user(param(0));
+        return inRoot({ 'target.user.id': found?.ocid, 'target.user.name': found?.userName, 'target.resource.domain.name': domainName });
+      }
+      case 'CreateGroup':
+        return inRoot({ 'target.group.name': text(body().displayName), 'target.resource.domain.name': domainName });
+      case 'GetGroup':
+      case 'PatchGroup':
+      case 'DeleteGroup': {
+        const found = group(param(0));
+        return inRoot({
+          'target.group.id': found?.ocid,
+          'target.group.name': found?.displayName,
+          'target.resource.domain.name': domainName,
+        });
+      }
+      default:
+        return inRoot({ 'target.resource.domain.name': domainName });
+    }
+  }
+
+  if (service === 'objectstorage') {
+    const bucket = text(request.params[1]);
+    if (bucket === undefined) return inRoot({});
+    const objectName = request.params[2] === undefined ? undefined : param(2);
+    const targetExists = objectName !== undefined && state.buckets.get(bucket)?.has(objectName) === true;
+    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? root, { 'target.bucket.name': bucket }), targetExists };
+  }
+
+  if (service === 'secrets') {
+    const secret =
+      operation === 'GetSecretBundleByName'
+        ? [...state.secrets.values()].find((s) => s.name === request.query.get('secretName') && s.vaultId === request.query.get('vaultId'))
+        : state.secrets.get(param(0));
+    return withCompartment(state, secret?.compartmentId ?? root, {
+      'target.secret.id': secret?.id,
+      'target.secret.name': secret?.name,
+      'target.vault.id': secret?.vaultId,
+    });
+  }
+
+  if (service === 'notifications') {
+    const topic = state.topics.get(param(0));
+    return withCompartment(state, topic?.compartmentId ?? root, {});
+  }
+
+  return withCompartment(state, root, {});
+}
+
+/** Adds the general variables `target.compartment.id` and `target.compartment.name`. */
+function withCompartment(
+  state: TenancyState,
+  compartmentId: string,
+  variables: Record<string, string | undefined>,
+  /** ListCompartments offers no target.compartment.* (iampolicyreference.htm). */
+  listsCompartment = false,
+): RequestContext {
+  const name = compartmentId === state.tenancy.id ? state.tenancy.name : state.compartments.get(compartmentId)?.name;
+  return {
+    compartmentId,
+    variables: defined({
+      ...variables,
+      ...(listsCompartment ? {} : { 'target.compartment.id': compartmentId, 'target.compartment.name': name }),
+    }),
+  };
+}
