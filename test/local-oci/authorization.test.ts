@@ -1,6 +1,7 @@
 import * as common from 'oci-common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Authorizer } from '../../src/local-oci/authz/authorizer';
+import { explainDenial } from '../../src/local-oci/authz/explain';
 import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
 import type { ApiRequest, Route } from '../../src/local-oci/http';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
@@ -222,5 +223,38 @@ describe('the authorizer itself', () => {
     const outside = authorizer.authorize(route('identity', 'ListUsers'), request, instance(oci.state.tenancy.id));
     // Assess
     expect([inside.allowed, outside.allowed]).toEqual([true, false]);
+  });
+});
+
+describe('explaining a denial', () => {
+  it('names what was needed, the statement that came close and why, and one that would allow the call', async () => {
+    // Prepare
+    const oci = await startLocalOci();
+    try {
+      const functions = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? '';
+      seedFunctionGrant(oci.state, functions, {
+        dynamicGroupName: 'fn',
+        policyName: 'fn-policy',
+        statements: ["Allow dynamic-group fn to manage groups in tenancy where target.group.name = 'team-*'"],
+      });
+      const explained: string[] = [];
+      oci.authz.onDenial((denial) => explained.push(explainDenial(denial)));
+      const fn = functionClients(oci);
+      // Act
+      await failure(fn.identity.createGroup({ createGroupDetails: { compartmentId: fn.tenancyId, name: 'ops', description: 'd' } }));
+      // Assess
+      expect(explained).toHaveLength(1);
+      expect(explained[0]).toContain('denied identity:CreateGroup by fnfunc');
+      expect(explained[0]).toContain('needs GROUP_CREATE');
+      expect(explained[0]).toContain("target.group.name = 'ops'");
+      expect(explained[0]).toContain(
+        `not enough: fn-policy: "Allow dynamic-group fn to manage groups in tenancy where target.group.name = 'team-*'": its condition is false`,
+      );
+      expect(explained[0]).toContain(
+        "would allow: Allow dynamic-group fn to manage groups in tenancy where request.permission = 'GROUP_CREATE'",
+      );
+    } finally {
+      await oci.stop();
+    }
   });
 });

@@ -38,6 +38,7 @@ export class Authorizer {
   private readonly parsedStatements = new Map<string, Statement | null>();
   private readonly parsedRules = new Map<string, MatchingRule | null>();
   private readonly kept: Denial[] = [];
+  private readonly listeners = new Set<(denial: Denial) => void>();
 
   constructor(
     private readonly state: TenancyState,
@@ -52,6 +53,12 @@ export class Authorizer {
 
   clearDenials(): void {
     this.kept.length = 0;
+  }
+
+  /** Calls `listener` with each denial as it happens; returns the way to stop. */
+  onDenial(listener: (denial: Denial) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Decides one call; a denial is kept and described. */
@@ -102,6 +109,7 @@ export class Authorizer {
   private keep(denial: Denial): AuthorizationResult {
     this.kept.push(denial);
     if (this.kept.length > MAX_DENIALS) this.kept.shift();
+    for (const listener of this.listeners) listener(denial);
     return { allowed: false, denial };
   }
 
