@@ -3,6 +3,8 @@ import type { OnboardingResult, StepResult } from './result';
 /** ONS accepts at most 64 KB per message body. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_TITLE_CHARS = 128;
+/** ONS counts the title in its 64 KB; a title of MAX_TITLE_CHARS takes at most 4 bytes a character. */
+const MAX_BODY_BYTES = MAX_MESSAGE_BYTES - 4 * MAX_TITLE_CHARS;
 
 /** A short subject line, e.g. `Onboarding succeeded: jane.doe (E1001), 5 created, 0 failed`. */
 export function notificationTitle(result: OnboardingResult): string {
@@ -41,7 +43,7 @@ export function notificationBody(result: OnboardingResult): string {
     .filter((text, i, all) => text !== '' || all[i - 1] !== '')
     .join('\n');
   const full = `${human}\n${JSON.stringify(result)}`;
-  if (Buffer.byteLength(full, 'utf8') <= MAX_MESSAGE_BYTES) return full;
+  if (Buffer.byteLength(full, 'utf8') <= MAX_BODY_BYTES) return full;
   const trimmed = {
     ...result,
     steps: result.steps.filter((s) => s.outcome === 'failed').slice(0, 50),

@@ -40,6 +40,8 @@ export interface LocalOciOptions {
   readonly identityDomain?: string;
   /** The tenancy's IAM rate (token buckets for writes and reads); unlimited by default. */
   readonly iamRate?: IamRateLimits;
+  /** How many publishes an ONS topic takes in a minute before answering 429 (OCI: about 60). */
+  readonly onsPublishesPerMinute?: number;
 }
 
 /** A running local OCI: endpoints, credentials, state, faults, request log, and a stop. */
@@ -140,7 +142,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     ...dynamicGroupRoutes(state),
     ...(state.domain ? identityDomainRoutes(state.domain) : []),
     ...secretsRoutes(state),
-    ...notificationRoutes(state),
+    ...notificationRoutes(state, options.onsPublishesPerMinute),
     ...objectStorageRoutes(state),
     ...setupRoutes(state),
   ];
