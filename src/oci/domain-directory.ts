@@ -1,7 +1,7 @@
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { renderName } from '../core/policy/parser';
 import type { DirectoryGroup, DirectoryUser, IdentityDirectory } from '../core/ports';
-import type { OciCallError } from '../support/errors';
+import { OciCallError } from '../support/errors';
 import { type CallPolicy, callOci, createOrFind } from './call';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -146,18 +146,27 @@ export function domainDirectory(
       return new Set((response.user.groups ?? []).map((g) => g.value));
     },
     async addUserToGroup(userId, groupId) {
-      await callOci(
-        'PatchGroup',
-        () =>
-          client.patchGroup({
-            groupId,
-            patchOp: {
-              schemas: [PATCH_SCHEMA],
-              operations: [{ op: 'add' as models.Operations.Op, path: 'members', value: [{ value: userId, type: 'User' }] }],
-            },
-          }),
-        policy,
-      );
+      try {
+        await callOci(
+          'PatchGroup',
+          () =>
+            client.patchGroup({
+              groupId,
+              patchOp: {
+                schemas: [PATCH_SCHEMA],
+                operations: [{ op: 'add' as models.Operations.Op, path: 'members', value: [{ value: userId, type: 'User' }] }],
+              },
+            }),
+          policy,
+        );
+      } catch (error) {
+        // A concurrent delivery added the member first: the domain answers 409 duplicateMultivaluedResource,
+        // but the SDK keeps only "Conflict" of a SCIM error body, so the membership itself is the proof.
+        if (error instanceof OciCallError && error.status === 409 && (await directory.groupIdsOfUser(userId)).has(groupId)) {
+          return { added: false };
+        }
+        throw error;
+      }
       return { added: true };
     },
     findPolicy: (compartmentId, name) => policies.findPolicy(compartmentId, name),

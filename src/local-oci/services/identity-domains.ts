@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ApiRequest, type Route, scimError } from '../http';
+import { ApiError, type ApiRequest, type Route, scimError } from '../http';
 import { makeOcid } from '../ocid';
 import { compileScimFilter, ScimFilterError } from '../scim-filter';
 import type { DomainGroup, DomainState, DomainUser } from '../state';
@@ -84,6 +84,21 @@ function patchOperations(request: ApiRequest): { op?: string; path?: string; val
   const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
   if (!Array.isArray(patch.Operations) || patch.Operations.length === 0) throw scimError(400, 'Operations are required', 'invalidSyntax');
   return patch.Operations;
+}
+
+/**
+ * Adding a member who is already in the group is refused with 409, and the error names
+ * `duplicateMultivaluedResource` (body as quoted in oracle/terraform-provider-oci issue 2045).
+ */
+function duplicateMember(): ApiError {
+  const detail =
+    'Group create/replace failed due to attempting to add the same members more than once. You cannot create a Group with duplicate members.';
+  return new ApiError(409, 'duplicateMultivaluedResource', detail, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error', 'urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error'],
+    detail,
+    status: '409',
+    'urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error': { messageId: 'error.common.exception.duplicateMultivaluedResource' },
+  });
 }
 
 export function identityDomainRoutes(domain: DomainState): Route[] {
@@ -216,6 +231,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
           }
           for (const member of operation.value as { value?: string }[]) {
             const memberId = user(member.value).id;
+            if (op === 'add' && target.members.has(memberId)) throw duplicateMember();
             if (op === 'add') target.members.add(memberId);
             else target.members.delete(memberId);
           }

@@ -1,0 +1,70 @@
+import * as common from 'oci-common';
+import { IdentityDomainsClient } from 'oci-identitydomains';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdentityDirectory } from '../../src/core/ports';
+import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import { clientConfiguration } from '../../src/oci/clients';
+import { domainDirectory } from '../../src/oci/domain-directory';
+import { createLogger } from '../../src/support/logger';
+import { failure } from './sdk';
+
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+describe('identity domain memberships: a duplicate add is 409 at OCI and "already a member" for the adapter', () => {
+  let oci: LocalOci;
+  let scim: IdentityDomainsClient;
+  let directory: IdentityDirectory;
+  beforeAll(async () => {
+    oci = await startLocalOci({ identityDomain: 'Employees' });
+    scim = new IdentityDomainsClient(
+      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
+      clientConfiguration,
+    );
+    scim.endpoint = oci.domainUrl ?? '';
+    const policy = { deadline: Date.now() + 60_000, maxAttempts: 2, log: createLogger({ level: 'error', write: () => undefined }) };
+    const unused = () => Promise.reject(new Error('not used here'));
+    directory = domainDirectory(
+      scim,
+      { findPolicy: unused, createPolicy: unused, updatePolicy: unused },
+      { domainName: 'Employees', welcomeEmail: false },
+      policy,
+    );
+  });
+  afterAll(() => oci.stop());
+
+  const newMember = async (suffix: string) => {
+    const { user } = await scim.createUser({
+      user: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `m.${suffix}@example.com` },
+    });
+    const { group } = await scim.createGroup({
+      group: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `g-${suffix}` },
+    });
+    return { userId: user.id ?? '', groupId: group.id ?? '' };
+  };
+
+  it('answers a second add of the same member with 409 and keeps one membership', async () => {
+    // Prepare
+    const { userId, groupId } = await newMember('emulator');
+    const add = () =>
+      scim.patchGroup({
+        groupId,
+        patchOp: { schemas: [PATCH], operations: [{ op: 'add' as never, path: 'members', value: [{ value: userId, type: 'User' }] }] },
+      });
+    await add();
+    // Act
+    const second = await failure(add());
+    // Assess
+    expect(second.statusCode).toBe(409);
+    expect(oci.state.domain?.groups.get(groupId)?.members.size).toBe(1);
+  });
+
+  it('reports added only for the add that really added the member, and the other as already a member', async () => {
+    // Prepare
+    const { userId, groupId } = await newMember('adapter');
+    // Act: two deliveries of one hire race to the same membership
+    const outcomes = await Promise.all([directory.addUserToGroup(userId, groupId), directory.addUserToGroup(userId, groupId)]);
+    // Assess
+    expect(outcomes.map((o) => o.added).sort()).toEqual([false, true]);
+    expect(oci.state.domain?.groups.get(groupId)?.members.size).toBe(1);
+  });
+});
