@@ -87,7 +87,7 @@ export function dynamicGroupRoutes(state: TenancyState): Route[] {
     route('GET', '/dynamicGroups', 'ListDynamicGroups', ({ query }) => {
       if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
       const name = query.get('name');
-      const items = [...state.dynamicGroups.values()].filter((g) => name === null || sameName(g.name, name));
+      const items = [...state.dynamicGroups.values()].filter((g) => name === null || g.name === name);
       return pageOf(
         items.map((g) => view(g, tenancyId)),
         query,

@@ -136,8 +136,10 @@ export function identityRoutes(state: TenancyState): Route[] {
     if (id !== tenancyId && !state.compartments.has(id ?? '')) throw notFound(`compartment ${id ?? '(none)'}`);
     return id as string;
   };
+  // The SDK documents the `name` filter as "match the given name exactly" (ListUsersRequest and
+  // friends in oci-identity), while names stay unique without regard to case (sameName).
   const byName = <T extends { name: string }>(items: Iterable<T>, name: string | null) =>
-    [...items].filter((item) => name === null || sameName(item.name, name));
+    [...items].filter((item) => name === null || item.name === name);
   /** ListUsers, ListGroups: tenancy-level resources, filtered by name and paged. */
   const listInTenancy = <T extends { name: string }>(items: Iterable<T>, query: URLSearchParams, view: (item: T) => unknown) => {
     if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
@@ -463,7 +465,9 @@ export function identityRoutes(state: TenancyState): Route[] {
         const description = requireString(body, 'description');
         withTagDefaults(state, compartmentId, body.definedTags);
         const statements = checkStatements(state, body.statements, compartmentId);
-        if ([...state.policies.values()].some((p) => sameName(p.name, name) && p.compartmentId === compartmentId)) {
+        // Policy names are unique in the whole tenancy, not per compartment (CreatePolicyDetails.name:
+        // "The name must be unique across all policies in the tenancy and cannot be changed").
+        if ([...state.policies.values()].some((p) => sameName(p.name, name))) {
           throw conflict(`policy ${name}`);
         }
         const record: PolicyRecord = {
