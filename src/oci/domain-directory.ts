@@ -9,9 +9,9 @@ const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const PASSWORD_CHANGER_SCHEMA = 'urn:ietf:params:scim:schemas:oracle:idcs:UserPasswordChanger';
-/** Requested explicitly: the password state is returned only on request. */
+/** Requested explicitly: the password state is returned only on request, and naming attributes drops `ocid` unless named. */
 const USER_ATTRIBUTES =
-  'userName,externalId,description,emails,name,urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User:lastSuccessfulSetDate';
+  'ocid,userName,externalId,description,emails,name,urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User:lastSuccessfulSetDate';
 
 /**
  * A SCIM string literal: a JSON string, so a quote or a backslash in a name stays inside the value and

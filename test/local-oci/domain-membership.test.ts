@@ -68,3 +68,43 @@ describe('identity domain memberships: a duplicate add is 409 at OCI and "alread
     expect(oci.state.domain?.groups.get(groupId)?.members.size).toBe(1);
   });
 });
+
+describe('SCIM attributes', () => {
+  let oci: LocalOci;
+  let scim: IdentityDomainsClient;
+  beforeAll(async () => {
+    oci = await startLocalOci({ identityDomain: 'Employees' });
+    scim = new IdentityDomainsClient(
+      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
+      clientConfiguration,
+    );
+    scim.endpoint = oci.domainUrl ?? '';
+  });
+  afterAll(() => oci.stop());
+
+  it('returns ocid by default or on request, groups only on request, and only the attributes asked for', async () => {
+    // Prepare
+    const { user } = await scim.createUser({
+      user: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'attrs@example.com' },
+    });
+    const { group } = await scim.createGroup({ group: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'attrs' } });
+    oci.state.domain?.groups.get(group.id ?? '')?.members.add(user.id ?? '');
+    const userId = user.id ?? '';
+    // Act
+    const byDefault = (await scim.getUser({ userId })).user;
+    const named = (await scim.getUser({ userId, attributes: 'userName' })).user;
+    const withOcid = (await scim.getUser({ userId, attributes: 'ocid,userName' })).user;
+    const withGroups = (await scim.getUser({ userId, attributes: 'groups' })).user;
+    const listed = (await scim.listUsers({ filter: 'userName eq "attrs@example.com"', attributes: 'userName' })).users.resources ?? [];
+    // Assess
+    expect(byDefault.ocid).toMatch(/^ocid1\.user\./);
+    expect(byDefault.groups).toBeUndefined();
+    expect(named).toMatchObject({ id: userId, userName: 'attrs@example.com' });
+    expect(named.ocid).toBeUndefined();
+    expect(named.emails).toBeUndefined();
+    expect(withOcid.ocid).toBe(byDefault.ocid);
+    expect(withGroups.groups?.map((g) => g.value)).toEqual([group.id]);
+    expect(withGroups.userName).toBeUndefined();
+    expect(listed.map((u) => [u.userName, u.ocid])).toEqual([['attrs@example.com', undefined]]);
+  });
+});

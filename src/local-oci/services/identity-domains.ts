@@ -33,7 +33,8 @@ function userView(user: DomainUser, domain: DomainState) {
     active: user.active,
     groups: [...domain.groups.values()]
       .filter((g) => g.members.has(user.id))
-      .map((g) => ({ value: g.id, ocid: g.ocid, display: g.displayName })),
+      // Groups hold users only here, so every membership is direct.
+      .map((g) => ({ value: g.id, ocid: g.ocid, display: g.displayName, type: 'direct' })),
     // lastSuccessfulSetDate is absent until a password is set; mustChange is read-only in the API.
     [PASSWORD_STATE]: { ...(user.passwordSetAt ? { lastSuccessfulSetDate: user.passwordSetAt.toISOString() } : {}), mustChange: false },
     meta: {
@@ -44,6 +45,26 @@ function userView(user: DomainUser, domain: DomainState) {
     },
   };
 }
+
+/**
+ * Applies SCIM's `attributes` parameter (RFC 7644 section 3.9): only the attributes asked for, plus
+ * those always returned; without it, every attribute returned by default. Oracle's User schema
+ * returns `groups` (direct and indirect memberships) and the password state only on request, and
+ * `ocid` by default, so a caller naming attributes must name `ocid` to get it (read from the
+ * Identity Domains API reference; not checked against a live domain).
+ */
+function project(resource: Record<string, unknown>, attributes: string | null, onRequestOnly: readonly string[]): Record<string, unknown> {
+  const always = new Set(['id', 'schemas']);
+  if (attributes === null || attributes.trim() === '') {
+    return Object.fromEntries(Object.entries(resource).filter(([key]) => !onRequestOnly.includes(key)));
+  }
+  const asked = attributes.split(',').map((a) => a.trim().toLowerCase());
+  const wanted = (key: string) =>
+    always.has(key) ||
+    asked.some((a) => a === key.toLowerCase() || a.startsWith(`${key.toLowerCase()}.`) || a.startsWith(`${key.toLowerCase()}:`));
+  return Object.fromEntries(Object.entries(resource).filter(([key]) => wanted(key)));
+}
+const USER_ON_REQUEST = ['groups', PASSWORD_STATE];
 
 function groupView(group: DomainGroup) {
   return {
@@ -58,7 +79,12 @@ function groupView(group: DomainGroup) {
 }
 
 /** Filters and pages a list as SCIM does (startIndex is 1-based, count the page size). */
-function listResponse<T>(items: readonly T[], request: ApiRequest, view: (item: T) => Record<string, unknown>) {
+function listResponse<T>(
+  items: readonly T[],
+  request: ApiRequest,
+  view: (item: T) => Record<string, unknown>,
+  onRequestOnly: readonly string[] = [],
+) {
   const filter = request.query.get('filter');
   let predicate: (resource: Record<string, unknown>) => boolean = () => true;
   if (filter) {
@@ -72,7 +98,8 @@ function listResponse<T>(items: readonly T[], request: ApiRequest, view: (item: 
   const matching = items.map(view).filter(predicate);
   const start = Math.max(Number(request.query.get('startIndex') ?? 1) || 1, 1);
   const count = Math.min(Number(request.query.get('count') ?? 50) || 50, 1000);
-  const page = matching.slice(start - 1, start - 1 + count);
+  // The filter sees every attribute; the answer holds only those asked for.
+  const page = matching.slice(start - 1, start - 1 + count).map((r) => project(r, request.query.get('attributes'), onRequestOnly));
   return {
     status: 200,
     body: { schemas: [LIST_RESPONSE], totalResults: matching.length, Resources: page, startIndex: start, itemsPerPage: page.length },
@@ -128,6 +155,8 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
     target.passwordHash = hash(password);
     target.passwordSetAt = new Date();
   };
+  const userBody = (target: DomainUser, request: ApiRequest) =>
+    project(userView(target, domain), request.query.get('attributes'), USER_ON_REQUEST);
   const ID = '([^/]+)';
 
   return [
@@ -158,12 +187,14 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
         };
         if (body.password !== undefined) setPassword(created, body.password);
         domain.users.set(id, created);
-        return { status: 201, body: userView(created, domain) };
+        return { status: 201, body: userBody(created, request) };
       },
       true,
     ),
-    route('GET', '/Users', 'ListUsers', (request) => listResponse([...domain.users.values()], request, (u) => userView(u, domain))),
-    route('GET', `/Users/${ID}`, 'GetUser', ({ params }) => ({ status: 200, body: userView(user(params[0]), domain) })),
+    route('GET', '/Users', 'ListUsers', (request) =>
+      listResponse([...domain.users.values()], request, (u) => userView(u, domain), USER_ON_REQUEST),
+    ),
+    route('GET', `/Users/${ID}`, 'GetUser', (request) => ({ status: 200, body: userBody(user(request.params[0]), request) })),
     route(
       'PATCH',
       `/Users/${ID}`,
@@ -176,7 +207,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
           else if (path === 'emails' && Array.isArray(value)) target.emails = value as DomainUser['emails'];
           else throw scimError(400, `Unsupported patch path ${path}`, 'invalidPath');
         }
-        return { status: 200, body: userView(target, domain) };
+        return { status: 200, body: userBody(target, request) };
       },
       true,
     ),
