@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authorizer } from './authz/authorizer';
 import { createLocalCredentials, type LocalCredentials } from './credentials';
+import { EventualConsistency } from './eventual-consistency';
 import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route, scimError } from './http';
 import { makeOcid, makeRequestId } from './ocid';
@@ -118,7 +119,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     tenancyId,
     homeRegion,
     otherRegions: defaultRegion === homeRegion ? [] : [defaultRegion],
-    timing: { activationDelayMs: 0, groupVisibilityDelayMs: 0, ...options.timing },
+    timing: { activationDelayMs: 0, groupVisibilityDelayMs: 0, consistencyDelayMs: 0, ...options.timing },
     domainName: options.identityDomain,
   });
   const functionsCompartment = state.addCompartment('functions');
@@ -149,6 +150,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
   let published: unknown;
   const authz = new Authorizer(state, credentials.adminUserId);
+  const consistency = new EventualConsistency(() => state.timing.consistencyDelayMs);
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -301,8 +303,15 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       }
     }
 
+    const notYetVisible = route.service === 'identity' ? consistency.check(request) : undefined;
+    if (notYetVisible) {
+      log(notYetVisible.status, 'error');
+      return send(res, notYetVisible.status, { code: notYetVisible.code, message: notYetVisible.message }, {});
+    }
+
     try {
       const response = await route.handle(request);
+      if (route.iamWrite && method === 'POST' && response.status < 300) consistency.noteCreated(response.body);
       if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
       log(response.status, response.status < 400 ? 'ok' : 'error');
       return send(res, response.status, response.body, response.headers ?? {}, method === 'HEAD');

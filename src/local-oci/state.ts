@@ -120,6 +120,8 @@ export interface Timing {
   activationDelayMs: number;
   /** How long after its creation a group cannot yet be named in a policy statement. */
   groupVisibilityDelayMs: number;
+  /** How long after its creation an IAM resource is invisible to other calls (404/400); 0 turns it off. */
+  consistencyDelayMs: number;
 }
 
 /** The whole local tenancy; tests read and seed it directly. */

@@ -67,6 +67,42 @@ export const kindOf = (operation: string): CallKind =>
   /^(Create|Update|Add|Remove|Delete|Put|Patch|Set|Commit|Upload|Publish|Invoke|Abort)/.test(operation) ? 'write' : 'read';
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * Eventual consistency: for a while after an IAM write, OCI may answer 404 NotAuthorizedOrNotFound
+ * or 400 RelatedResourceNotAuthorizedOrNotFound about what was just written. Oracle's SDKs retry
+ * exactly these two, and only within about four minutes of an IAM write seen by the same process
+ * (read: the OCI SDKs' "eventual consistency" retry documentation; not checked against a live tenancy).
+ */
+const IAM_WRITES = new Set([
+  'CreateUser',
+  'UpdateUser',
+  'UpdateUserCapabilities',
+  'DeleteUser',
+  'CreateGroup',
+  'DeleteGroup',
+  'AddUserToGroup',
+  'RemoveUserFromGroup',
+  'CreatePolicy',
+  'UpdatePolicy',
+  'DeletePolicy',
+  'CreateDynamicGroup',
+  'UpdateDynamicGroup',
+  'CreateOrResetUIPassword',
+  'PatchUser',
+  'PatchGroup',
+  'PutUserPasswordChanger',
+]);
+const CONSISTENCY_WINDOW_MS = 4 * 60_000;
+let lastIamWriteAt = Number.NEGATIVE_INFINITY;
+
+function isEventualConsistency(error: OciCallError): boolean {
+  return (
+    Date.now() - lastIamWriteAt < CONSISTENCY_WINDOW_MS &&
+    ((error.status === 404 && error.ociCode === 'NotAuthorizedOrNotFound') ||
+      (error.status === 400 && error.ociCode === 'RelatedResourceNotAuthorizedOrNotFound'))
+  );
+}
 const BASE_DELAY_MS = 100;
 const MAX_DELAY_MS = 4000;
 
@@ -115,12 +151,13 @@ export async function callOci<T>(
       await policy.turn?.(kind);
       const answer = await attempts.run(scope, send);
       policy.onPassed?.(kind);
+      if (IAM_WRITES.has(operation)) lastIamWriteAt = Date.now();
       return answer;
     } catch (raw) {
       const error = translateOciError(operation, raw);
       if (error.status === 429) policy.onThrottled?.(kind);
       else policy.onPassed?.(kind);
-      const retryable = error.retryable || (options.retryAlso?.(error) ?? false);
+      const retryable = error.retryable || isEventualConsistency(error) || (options.retryAlso?.(error) ?? false);
       const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       // A throttled call waits at least what OCI asked for, plus a little jitter so that the calls it
       // throttled together do not come back together.
