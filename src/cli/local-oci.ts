@@ -1,5 +1,7 @@
 // `npm run local-oci -- [--port N] [--domain NAME | --classic]`: the local OCI on its own, seeded for
-// the function, until interrupted. Other commands find it by its URL or its state file.
+// the function, until interrupted. Other commands find it by its URL or its state file. `--explain`
+// prints each call a policy refused, with a statement that would have allowed it.
+import { explainDenial } from '../local-oci/authz/explain';
 import { startLocalStack } from '../local-oci/stack';
 import { defineCommand, integerArg, onShutdown, runCommand, UsageError } from './args';
 import { writeStateFile } from './local-oci-state';
@@ -7,7 +9,7 @@ import { out } from './print';
 
 const spec = defineCommand({
   name: 'local-oci',
-  usage: 'npm run local-oci -- [--port N] [--domain NAME | --classic] [--quiet]',
+  usage: 'npm run local-oci -- [--port N] [--domain NAME | --classic] [--quiet] [--explain]',
   summary: [
     'Runs the local OCI (Identity, Identity Domains, Vault, ONS, Object Storage) seeded for the function, until',
     'Ctrl-C. Prints one JSON line: endpoints, the state file, and the function config. Then one line per OCI call.',
@@ -18,6 +20,7 @@ const spec = defineCommand({
     domain: { type: 'string', value: 'NAME', description: 'name of the identity domain (default Employees)' },
     classic: { type: 'boolean', description: 'a tenancy without identity domains: classic IAM only' },
     quiet: { type: 'boolean', short: 'q', description: 'do not print a line per OCI call' },
+    explain: { type: 'boolean', description: 'print each call a policy refused, with a statement that would allow it' },
   },
   notes: ['The credential folder (admin API key, resource-principal token and key) is removed when it stops, however it stops.'],
 });
@@ -34,6 +37,7 @@ runCommand(spec, async ({ values }) => {
   );
   const { oci } = stack;
   onShutdown(() => oci.stop());
+  if (values.explain) oci.authz.onDenial((denial) => process.stderr.write(`${explainDenial(denial)}\n`));
   const state = writeStateFile(oci.credentials.files.dir, {
     endpoint: oci.endpoint,
     homeRegion: oci.homeRegion,
