@@ -51,6 +51,11 @@ describe('configuration, credentials and the role catalog', () => {
   it('loads the role catalog from Object Storage, and revalidates it with a 304 when unchanged', async () => {
     stack = await startLocalStack();
     stack.oci.state.putObject('config', 'iam/role-catalog.json', demoCatalogJson(), 'application/json');
+    // A catalog kept in a bucket is read under a grant of its own, as the deployment policy gives it.
+    stack.grantFunction([
+      ...stack.functionGrant.statements,
+      "Allow dynamic-group iam-onboarding-fn to read objects in tenancy where target.bucket.name = 'config'",
+    ]);
     const { ROLE_CATALOG: _inline, ...env } = stack.functionEnv;
     const fn = await startFunction({
       entry: BUNDLE,
@@ -92,6 +97,10 @@ describe('configuration, credentials and the role catalog', () => {
   it('refuses an invalid catalog in Object Storage before any IAM call, and reports it on the topic', async () => {
     stack = await startLocalStack();
     stack.oci.state.putObject('config', 'iam/role-catalog.json', readFixture('catalogs', 'invalid-catalog.json'), 'application/json');
+    stack.grantFunction([
+      ...stack.functionGrant.statements,
+      "Allow dynamic-group iam-onboarding-fn to read objects in tenancy where target.bucket.name = 'config'",
+    ]);
     const { ROLE_CATALOG: _inline, ...env } = stack.functionEnv;
     const { result } = await invokeWith({ ...env, ROLE_CATALOG_BUCKET: 'config', ROLE_CATALOG_OBJECT: 'iam/role-catalog.json' });
     expect(result.errors[0]?.code).toBe('INVALID_ROLE_CATALOG');
