@@ -74,6 +74,8 @@ export interface LocalOci {
   readonly functions: { invoker: FunctionInvoker | undefined };
   /** Decides every call by a principal other than the administrator; keeps the denials. */
   readonly authz: Authorizer;
+  /** Every operation this local OCI serves, by service. */
+  readonly operations: readonly { readonly service: string; readonly operation: string }[];
   stop(): Promise<void>;
 }
 
@@ -341,6 +343,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     faults,
     requests,
     authz,
+    operations: routes.map((r) => ({ service: r.service, operation: r.operation })),
     publishState: (info) => {
       published = info;
     },

@@ -2,6 +2,7 @@ import * as common from 'oci-common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Authorizer } from '../../src/local-oci/authz/authorizer';
 import { explainDenial } from '../../src/local-oci/authz/explain';
+import { permissionsFor } from '../../src/local-oci/authz/operations';
 import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
 import type { ApiRequest, Route } from '../../src/local-oci/http';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
@@ -253,6 +254,22 @@ describe('explaining a denial', () => {
       expect(explained[0]).toContain(
         "would allow: Allow dynamic-group fn to manage groups in tenancy where request.permission = 'GROUP_CREATE'",
       );
+    } finally {
+      await oci.stop();
+    }
+  });
+});
+
+describe('the permission table', () => {
+  it('maps every operation the local OCI serves, so none is denied for want of a mapping', async () => {
+    // Prepare
+    const oci = await startLocalOci({ identityDomain: 'Employees' });
+    try {
+      // Act
+      const unmapped = oci.operations.filter(({ service, operation }) => permissionsFor(service, operation) === undefined);
+      // Assess
+      expect(oci.operations.length).toBeGreaterThan(40);
+      expect(unmapped).toEqual([]);
     } finally {
       await oci.stop();
     }
