@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FunctionConfig, parseConfig } from '../config';
+import { deploymentPolicy } from '../deploy/deployment-policy';
 import { type FunctionGrant, seedFunctionGrant } from './authz/seed';
 import { type LocalOci, type LocalOciOptions, startLocalOci } from './server';
 
@@ -21,47 +23,37 @@ export interface LocalStack {
   grantFunction(statements: readonly string[]): void;
 }
 
+export const DEMO_CATALOG_PATH = join(__dirname, '..', '..', 'examples', 'role-catalog.json');
+
 const FUNCTION_DYNAMIC_GROUP = 'iam-onboarding-fn';
 
-/**
- * The statements the function runs under here, equivalent to the deployment policy: each is
- * needed by some path of the function and none grants more than that path needs.
- */
-export function functionStatements(target: {
-  dynamicGroup: string;
-  topicCompartmentId: string;
-  secretIds: readonly string[];
-  buckets: readonly string[];
-  domainName?: string | undefined;
-}): string[] {
-  const dg = `dynamic-group ${target.dynamicGroup}`;
-  const anyOf = (variable: string, values: readonly string[]) =>
-    values.length === 1 ? `${variable} = '${values[0]}'` : `any {${values.map((v) => `${variable} = '${v}'`).join(', ')}}`;
-  const classic = [
-    `Allow ${dg} to inspect users in tenancy`,
-    `Allow ${dg} to inspect groups in tenancy`,
-    `Allow ${dg} to manage users in tenancy where any {request.permission = 'USER_CREATE', request.permission = 'USER_UPDATE'}`,
-    `Allow ${dg} to manage groups in tenancy where all {target.group.name != 'Administrators', any {request.permission = 'GROUP_CREATE', request.permission = 'GROUP_UPDATE'}}`,
-  ];
-  const domain = target.domainName
-    ? [
-        `Allow ${dg} to inspect users in tenancy where target.resource.domain.name = '${target.domainName}'`,
-        `Allow ${dg} to inspect groups in tenancy where target.resource.domain.name = '${target.domainName}'`,
-        `Allow ${dg} to manage users in tenancy where all {target.resource.domain.name = '${target.domainName}', any {request.permission = 'USER_CREATE', request.permission = 'USER_UPDATE', request.permission = 'USER_UIPASS_SET'}}`,
-        `Allow ${dg} to manage groups in tenancy where all {target.resource.domain.name = '${target.domainName}', target.group.name != 'Administrators', any {request.permission = 'GROUP_CREATE', request.permission = 'GROUP_UPDATE'}}`,
-      ]
-    : classic;
-  return [
-    `Allow ${dg} to inspect tenancies in tenancy`,
-    ...domain,
-    `Allow ${dg} to manage policies in tenancy where any {request.permission = 'POLICY_READ', request.permission = 'POLICY_CREATE', request.permission = 'POLICY_UPDATE'}`,
-    `Allow ${dg} to use ons-topics in compartment id ${target.topicCompartmentId} where request.permission = 'ONS_TOPIC_PUBLISH'`,
-    `Allow ${dg} to read secret-bundles in tenancy where ${anyOf('target.secret.id', target.secretIds)}`,
-    `Allow ${dg} to manage objects in tenancy where ${anyOf('target.bucket.name', target.buckets)}`,
-  ];
+/** The function's OCID, as its resource-principal token names it (`res_id`). */
+function functionIdOf(rpstPath: string): string {
+  const payload = readFileSync(rpstPath, 'utf8').split('.')[1] ?? '';
+  return String((JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { res_id?: unknown }).res_id ?? '');
 }
 
-export const DEMO_CATALOG_PATH = join(__dirname, '..', '..', 'examples', 'role-catalog.json');
+/**
+ * The statements the deployment command generates for this function's config, so that the local
+ * OCI runs the function under exactly the policy an administrator is given. Undefined when the
+ * config does not parse (the function then calls nothing).
+ */
+function generatedStatements(oci: LocalOci, env: Record<string, string>, compartments: { function: string; topic: string }) {
+  let config: FunctionConfig;
+  try {
+    config = parseConfig(env);
+  } catch {
+    return undefined;
+  }
+  const policy = deploymentPolicy({
+    config,
+    dynamicGroup: { name: FUNCTION_DYNAMIC_GROUP },
+    functionId: functionIdOf(oci.credentials.files.rpst),
+    compartments: { ...compartments, secrets: 'tenancy', catalog: 'tenancy', uploads: 'tenancy', state: 'tenancy' },
+    ...(config.inlineCatalog ? { catalog: config.inlineCatalog } : {}),
+  });
+  return { matchingRule: policy.matchingRule, statements: policy.statements.map((s) => s.statement) };
+}
 
 /**
  * Starts a local OCI and seeds what the function needs.
@@ -102,21 +94,19 @@ export async function startLocalStack(
     ...(oci.domainUrl && oci.state.domain ? { IDENTITY_DOMAIN_URL: oci.domainUrl, IDENTITY_DOMAIN_NAME: oci.state.domain.name } : {}),
     ...options.extraEnv,
   };
-  const functionsCompartment = [...oci.state.compartments.values()].find((c) => c.name === 'functions');
+  const functionsCompartment = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? oci.state.tenancy.id;
+  const generated = generatedStatements(oci, functionEnv, { function: functionsCompartment, topic: topic.compartmentId });
   const seed = (statements: readonly string[]): FunctionGrant => {
-    const grant = { dynamicGroupName: FUNCTION_DYNAMIC_GROUP, policyName: `${FUNCTION_DYNAMIC_GROUP}-policy`, statements };
-    seedFunctionGrant(oci.state, functionsCompartment?.id ?? oci.state.tenancy.id, grant);
+    const grant = {
+      dynamicGroupName: FUNCTION_DYNAMIC_GROUP,
+      policyName: `${FUNCTION_DYNAMIC_GROUP}-policy`,
+      statements,
+      ...(generated ? { matchingRule: generated.matchingRule } : {}),
+    };
+    seedFunctionGrant(oci.state, functionsCompartment, grant);
     return grant;
   };
-  const functionGrant = seed(
-    functionStatements({
-      dynamicGroup: FUNCTION_DYNAMIC_GROUP,
-      topicCompartmentId: topic.compartmentId,
-      secretIds: [secret.id, webhook.id],
-      buckets: [uploadBucket, stateBucket],
-      domainName: oci.state.domain?.name,
-    }),
-  );
+  const functionGrant = seed(generated?.statements ?? []);
   return {
     oci,
     topicId: topic.id,

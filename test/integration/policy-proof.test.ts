@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Condition } from '../../src/core/policy/ast';
+import { parseStatement } from '../../src/core/policy/parser';
+import { permissionsFor } from '../../src/local-oci/authz/operations';
+import { type PolicyVerb, permissionsGranted } from '../../src/local-oci/authz/permissions';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import { signWebhook } from '../../src/triggers/webhook';
@@ -18,7 +22,48 @@ interface Run {
   readonly denials: readonly string[];
 }
 
+/** The values a condition compares `variable` with, at any depth (`=` only). */
+function valuesOf(condition: Condition | undefined, variable: string): string[] {
+  if (!condition) return [];
+  if (condition.kind !== 'compare') return condition.items.flatMap((item) => valuesOf(item, variable));
+  return condition.variable === variable && condition.operator === '=' ? condition.values.map((v) => v.text.toUpperCase()) : [];
+}
+
+/**
+ * The operations this local OCI serves that a statement could allow. A statement for a path whose
+ * operations are not served here yet (SMTP credentials, detached invocations, multipart uploads)
+ * cannot be shown to be needed, and is listed as such instead.
+ */
+function servedOperationsFor(stack: LocalStack, text: string): string[] {
+  const statement = parseStatement(text).statement;
+  if (statement.kind !== 'allow') return [];
+  let granted: Set<string> =
+    statement.grant.kind === 'verb'
+      ? new Set(permissionsGranted(statement.grant.verb as PolicyVerb, statement.grant.resource))
+      : new Set(statement.grant.permissions);
+  const permissions = valuesOf(statement.condition, 'request.permission');
+  const operations = valuesOf(statement.condition, 'request.operation');
+  if (permissions.length > 0 || operations.length > 0) granted = new Set([...granted].filter((p) => permissions.includes(p)));
+  return stack.oci.operations
+    .filter(({ service, operation }) => {
+      const needs = permissionsFor(service, operation);
+      const named = operations.includes(operation.toUpperCase());
+      return named || [...(needs?.requires ?? []), ...(needs?.whenTargetExists ?? [])].flat().some((p) => granted.has(p));
+    })
+    .map(({ service, operation }) => `${service}:${operation}`);
+}
+
+/** Removes the role groups, memberships and policies an earlier case created, so each case creates them again. */
+function resetRoles(stack: LocalStack): void {
+  const { state } = stack.oci;
+  state.memberships.clear();
+  state.groups.clear();
+  for (const [id, policy] of state.policies) if (policy.name !== stack.functionGrant.policyName) state.policies.delete(id);
+  state.domain?.groups.clear();
+}
+
 async function compactScenario(stack: LocalStack, tag: string): Promise<Run> {
+  resetRoles(stack);
   stack.oci.authz.clearDenials();
   const fn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });
   try {
@@ -92,7 +137,12 @@ describe.each([
 
   it('fails some path, naming the denial, without any one of its statements', async () => {
     const unneeded: string[] = [];
+    const unprovable: string[] = [];
     for (const [index, dropped] of statements.entries()) {
+      if (servedOperationsFor(stack, dropped).length === 0) {
+        unprovable.push(dropped);
+        continue;
+      }
       // Prepare
       stack.grantFunction(statements.filter((_, i) => i !== index));
       // Act
@@ -105,5 +155,7 @@ describe.each([
     }
     stack.grantFunction(statements);
     expect(unneeded).toEqual([]);
+    // Only statements for operations the local OCI does not serve yet go unproven.
+    for (const statement of unprovable) expect(statement).toMatch(/manage credentials|read buckets|fn-invocation/);
   }, 240_000);
 });

@@ -6,6 +6,8 @@ export interface FunctionGrant {
   readonly dynamicGroupName: string;
   readonly policyName: string;
   readonly statements: readonly string[];
+  /** The dynamic group's rule; by default every function of the functions compartment. */
+  readonly matchingRule?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export function seedFunctionGrant(state: TenancyState, functionsCompartmentId: s
     id: groupId,
     name: grant.dynamicGroupName,
     description: 'The onboarding function',
-    matchingRule: `ALL {resource.type = 'fnfunc', resource.compartment.id = '${functionsCompartmentId}'}`,
+    matchingRule: grant.matchingRule ?? `ALL {resource.type = 'fnfunc', resource.compartment.id = '${functionsCompartmentId}'}`,
     freeformTags: {},
     ...lifecycle,
   });
