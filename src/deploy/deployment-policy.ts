@@ -128,8 +128,11 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     `manage users in tenancy where ${all(...inDomain, anyOf('request.permission', USER_READS))}`,
     `create joiners and list their credentials (USER_READ, USER_CREATE)${where}`,
   );
+  // Setting the bootstrap password on an existing domain user (PutUserPasswordChanger) is assumed to
+  // need USER_UIPASS_SET beside USER_UPDATE, as setting a console password does in the classic API.
+  const userWrites = domain && config.SET_PASSWORD_FOR_EXISTING_USERS ? [...USER_WRITES, 'USER_UIPASS_SET'] : USER_WRITES;
   add(
-    `manage users in tenancy where ${all(...inDomain, anyOf('request.permission', USER_WRITES))}`,
+    `manage users in tenancy where ${all(...inDomain, anyOf('request.permission', userWrites))}`,
     `movers and leavers: update, disable and delete users, remove API keys, auth tokens, secret keys, OAuth 2.0 credentials${where}`,
     [userRule],
   );
