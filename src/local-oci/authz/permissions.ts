@@ -20,6 +20,8 @@ const OBJECT_STORAGE = 'https://docs.oracle.com/iaas/Content/Identity/policyrefe
 const NOTIFICATIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/notificationpolicyreference.htm';
 const VAULT = 'https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm';
 const FUNCTIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/functionspolicyreference.htm';
+const EVENTS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/eventspolicyreference.htm';
+const LOGGING = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/loggingpolicyreference.htm';
 
 /** Resource types by name. */
 export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ResourceType>> = {
@@ -160,6 +162,22 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ResourceType>> = {
     manage: ['FN_FUNCTION_CREATE', 'FN_FUNCTION_DELETE', 'FN_FUNCTION_UPDATE'],
   },
   'fn-invocation': { source: FUNCTIONS, inspect: [], read: [], use: ['FN_INVOCATION'], manage: [] },
+  // Events and Logging rows: the permission names of their pages, the verb levels assumed by the usual pattern.
+  'cloudevents-rules': {
+    source: EVENTS,
+    inspect: ['EVENTRULE_INSPECT'],
+    read: ['EVENTRULE_READ'],
+    use: [],
+    manage: ['EVENTRULE_CREATE', 'EVENTRULE_UPDATE', 'EVENTRULE_DELETE', 'EVENTRULE_MOVE'],
+  },
+  'log-groups': {
+    source: LOGGING,
+    inspect: ['LOG_GROUP_INSPECT'],
+    read: ['LOG_GROUP_READ'],
+    use: ['LOG_GROUP_UPDATE'],
+    manage: ['LOG_GROUP_CREATE', 'LOG_GROUP_DELETE', 'LOG_GROUP_MOVE'],
+  },
+  'log-content': { source: LOGGING, inspect: [], read: ['LOG_CONTENT_READ'], use: [], manage: [] },
 };
 
 /** Aggregate resource types: a verb on the family is that verb on each member. */
@@ -168,6 +186,7 @@ export const RESOURCE_FAMILIES: Readonly<Record<string, readonly string[]>> = {
   'ons-family': ['ons-topics', 'ons-subscriptions'],
   'secret-family': ['secrets', 'secret-bundles'],
   'functions-family': ['fn-app', 'fn-function', 'fn-invocation'],
+  'logging-family': ['log-groups', 'log-content'],
 };
 
 /** The permissions a verb grants on a resource type or family; `all-resources` is every type. */
