@@ -95,6 +95,7 @@ export async function startLocalStack(
     ...options.extraEnv,
   };
   const functionsCompartment = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? oci.state.tenancy.id;
+  oci.state.resourceCompartments.set(functionIdOf(oci.credentials.files.rpst), functionsCompartment);
   const generated = generatedStatements(oci, functionEnv, { function: functionsCompartment, topic: topic.compartmentId });
   const seed = (statements: readonly string[]): FunctionGrant => {
     const grant = {

@@ -144,6 +144,8 @@ export class TenancyState {
   readonly controlPlane = new ControlPlaneState();
   /** The compartment of each bucket, by bucket name; the tenancy when unset. */
   readonly bucketCompartments = new Map<string, string>();
+  /** The compartment of other resources by OCID (e.g. functions), for authorization; the tenancy when unset. */
+  readonly resourceCompartments = new Map<string, string>();
   readonly timing: Timing;
   /** The identity domain, when the tenancy uses identity domains. */
   readonly domain: DomainState | undefined;

@@ -176,6 +176,8 @@ export function requestContext(state: TenancyState, service: string, operation: 
     return withCompartment(state, topic?.compartmentId ?? root, {});
   }
 
+  if (service === 'functions') return withCompartment(state, state.resourceCompartments.get(param(0)) ?? root, {});
+
   return withCompartment(state, root, {});
 }
 
