@@ -10,7 +10,7 @@ const desired = resolveDesiredState(
   parseRoleCatalog(JSON.parse(demoCatalogJson())),
   TENANCY,
 );
-const nothing: ObservedState = { user: undefined, groups: new Map(), memberGroupIds: new Set(), policies: new Map() };
+const nothing: ObservedState = { user: undefined, groups: new Map(), memberships: [], credentials: undefined, policies: new Map() };
 const CLASSIC: PasswordMode = { kind: 'classic' };
 
 const existingUser: DirectoryUser = {
@@ -22,6 +22,11 @@ const existingUser: DirectoryUser = {
   employeeId: desired.user.employeeId,
   freeformTags: { ...desired.user.freeformTags },
   hasPassword: undefined,
+  enabled: true,
+  managed: true,
+  leftOn: undefined,
+  givenName: undefined,
+  familyName: undefined,
 };
 
 /** The state OCI holds after the desired state was applied, as the look-ups return it. */
@@ -29,7 +34,8 @@ function converged(user: Partial<DirectoryUser> = {}): ObservedState {
   return {
     user: { ...existingUser, ...user },
     groups: new Map(desired.groups.map((g, i) => [g.name.toLowerCase(), { id: `g${i}`, ocid: `ocid1.group.oc1..g${i}`, name: g.name }])),
-    memberGroupIds: new Set(desired.groups.map((_g, i) => `g${i}`)),
+    memberships: desired.groups.map((g, i) => ({ groupId: `g${i}`, groupName: g.name, membershipId: `m${i}` })),
+    credentials: undefined,
     policies: new Map(desired.policies.map((p, i) => [policyKey(p.compartmentId, p.name), { id: `ocid1.policy.oc1..p${i}`, ...p }])),
   };
 }
@@ -41,8 +47,8 @@ describe('planSteps', () => {
       'user:ada.lovelace+oci@example.com:create',
       'group:developers-dev:create',
       'group:auditors:create',
-      'membership:developers-dev:create',
-      'membership:auditors:create',
+      'membership:developers-dev:add',
+      'membership:auditors:add',
       'policy:developers-dev:create',
       'policy:auditors:create',
       'console-password:ada.lovelace+oci@example.com:skip',
@@ -100,9 +106,9 @@ describe('planSteps', () => {
   });
 
   it('adds only the missing memberships', () => {
-    const observed = { ...converged(), memberGroupIds: new Set(['g1']) };
+    const observed = { ...converged(), memberships: converged().memberships.slice(1) };
     expect(actions(planSteps(desired, observed, CLASSIC)).filter((a) => a.startsWith('membership'))).toEqual([
-      'membership:developers-dev:create',
+      'membership:developers-dev:add',
       'membership:auditors:none',
     ]);
   });
