@@ -110,7 +110,10 @@ function dryRunResult(planned: PlannedStep): StepResult {
 }
 
 const userConflict = (planned: PlannedStep) =>
-  new OnboardingError(ErrorCode.UserNameConflict, `User ${planned.target}: ${planned.reason ?? 'conflict'}`);
+  new OnboardingError(
+    planned.reason?.includes('not managed') ? ErrorCode.UnmanagedUser : ErrorCode.UserNameConflict,
+    `User ${planned.target}: ${planned.reason ?? 'conflict'}`,
+  );
 const skipped = (planned: PlannedStep, why: string): StepResult => ({
   ...base(planned),
   outcome: Outcome.Skipped,
@@ -131,7 +134,11 @@ function stepRunner(log: Logger) {
     }
   };
 }
-const unchanged = (planned: PlannedStep): StepOutcome => ({ outcome: Outcome.Unchanged, ...(planned.ocid ? { ocid: planned.ocid } : {}) });
+const unchanged = (planned: PlannedStep): StepOutcome => ({
+  outcome: Outcome.Unchanged,
+  ...(planned.ocid ? { ocid: planned.ocid } : {}),
+  ...(planned.reason ? { reason: planned.reason } : {}),
+});
 
 /**
  * Ensures the groups and the role policies, once for any number of hires: groups first (in parallel),
