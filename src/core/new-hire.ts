@@ -68,7 +68,11 @@ function problemsWithHints(error: z.ZodError, known: readonly string[]): Problem
   for (const issue of error.issues) {
     if (issue.code !== 'unrecognized_keys') continue;
     for (const key of issue.keys) {
-      const [likely] = nearest(key, known.filter((k) => k !== 'type'), 1);
+      const [likely] = nearest(
+        key,
+        known.filter((k) => k !== 'type'),
+        1,
+      );
       hints.push({
         path: '(root)',
         message: `unknown field "${key}"${likely ? `; did you mean "${likely}"?` : `; known fields: ${known.join(', ')}`}`,

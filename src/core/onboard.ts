@@ -401,7 +401,9 @@ export async function convergeUser(
     credentialResults.push(
       await run(planned, async () => {
         const { removed } = await directory.deleteCredential(memberId, credential);
-        return removed ? { outcome: Outcome.Removed, reason: planned.reason ?? '' } : { outcome: Outcome.Unchanged, reason: 'already deleted' };
+        return removed
+          ? { outcome: Outcome.Removed, reason: planned.reason ?? '' }
+          : { outcome: Outcome.Unchanged, reason: 'already deleted' };
       }),
     );
   }
@@ -423,7 +425,8 @@ export async function convergeUser(
         }
         return run(passwordPlan, async () => {
           const password = await context.bootstrapPassword?.read();
-          if (!password || !directory.passwords) throw new OnboardingError(ErrorCode.SecretUnavailable, 'No bootstrap password is configured');
+          if (!password || !directory.passwords)
+            throw new OnboardingError(ErrorCode.SecretUnavailable, 'No bootstrap password is configured');
           await directory.passwords.setPassword(memberId, password);
           return { outcome: Outcome.Created, ...(passwordPlan.reason ? { reason: passwordPlan.reason } : {}) };
         });
@@ -433,11 +436,15 @@ export async function convergeUser(
   const removal = later.find((p) => p.step === 'user' && p.action === 'remove');
   const removalResult = removal
     ? await (async (): Promise<StepResult> => {
-        const stillHeld = [...membershipResults, ...credentialResults].some((r) => r.outcome === Outcome.Failed || r.outcome === Outcome.Skipped);
+        const stillHeld = [...membershipResults, ...credentialResults].some(
+          (r) => r.outcome === Outcome.Failed || r.outcome === Outcome.Skipped,
+        );
         if (!memberId || stillHeld) return skipped(removal, 'memberships or credentials are left');
         return run(removal, async () => {
           const { removed } = await directory.deleteUser(memberId);
-          return removed ? { outcome: Outcome.Removed, reason: removal.reason ?? '' } : { outcome: Outcome.Unchanged, reason: 'already deleted' };
+          return removed
+            ? { outcome: Outcome.Removed, reason: removal.reason ?? '' }
+            : { outcome: Outcome.Unchanged, reason: 'already deleted' };
         });
       })()
     : undefined;

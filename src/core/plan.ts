@@ -165,7 +165,13 @@ export function planUserSteps(
   if (user.action === 'refuse' || (desired.leaving && (!found || user.action === 'skip'))) {
     // A user this function may not touch, a leaver nobody knows, or one who has not left yet: nothing else.
     const rest = desired.user ? [planPassword(target, user, found, passwords)] : [];
-    return [user, ...desired.groups.map((g): PlannedStep => ({ step: 'membership', target: g.name, action: 'skip', reason: 'the user step refuses this user' })), ...rest];
+    return [
+      user,
+      ...desired.groups.map(
+        (g): PlannedStep => ({ step: 'membership', target: g.name, action: 'skip', reason: 'the user step refuses this user' }),
+      ),
+      ...rest,
+    ];
   }
   const steps: PlannedStep[] = [user];
   if (found) {
@@ -200,7 +206,13 @@ export function planUserSteps(
   }
   if (desired.leaving) {
     for (const credential of observed.credentials ?? []) {
-      steps.push({ step: 'credential', target: `${credential.kind} ${credential.id}`, action: 'remove', credential, reason: 'the employee left' });
+      steps.push({
+        step: 'credential',
+        target: `${credential.kind} ${credential.id}`,
+        action: 'remove',
+        credential,
+        reason: 'the employee left',
+      });
     }
   }
   if (desired.user) steps.push(planPassword(target, user, found, passwords));
@@ -208,7 +220,13 @@ export function planUserSteps(
     const leftOn = found.leftOn ?? desired.leaving.effectiveDate;
     const due = rules.retentionDays === undefined ? undefined : addDays(leftOn, rules.retentionDays);
     if (due !== undefined && due <= rules.today) {
-      steps.push({ step: 'user', target, action: 'remove', ocid: found.ocid, reason: `left on ${leftOn}; kept ${rules.retentionDays} days` });
+      steps.push({
+        step: 'user',
+        target,
+        action: 'remove',
+        ocid: found.ocid,
+        reason: `left on ${leftOn}; kept ${rules.retentionDays} days`,
+      });
     }
   }
   return steps;
@@ -255,7 +273,13 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
     }
     const effective = desired.leaving?.effectiveDate ?? rules.today;
     if (effective > rules.today) {
-      return { step: 'user', target, action: 'skip', ocid: found.ocid, reason: `leaves on ${effective}; access is taken away on or after that day` };
+      return {
+        step: 'user',
+        target,
+        action: 'skip',
+        ocid: found.ocid,
+        reason: `leaves on ${effective}; access is taken away on or after that day`,
+      };
     }
     return found.leftOn
       ? { step: 'user', target, action: 'none', ocid: found.ocid, reason: `left on ${found.leftOn}` }

@@ -172,7 +172,9 @@ export class TenancyState {
     timing: Timing;
     domainName?: string | undefined;
   }) {
-    this.domain = options.domainName ? { name: options.domainName, users: new Map(), groups: new Map(), credentials: new Map() } : undefined;
+    this.domain = options.domainName
+      ? { name: options.domainName, users: new Map(), groups: new Map(), credentials: new Map() }
+      : undefined;
     this.tenancy = {
       id: options.tenancyId,
       name: 'local-tenancy',
@@ -271,7 +273,9 @@ export class TenancyState {
       this.apiKeys.set(userId, keys);
       return fingerprint;
     }
-    const id = makeOcid(kind === 'authTokens' ? 'credential' : kind === 'oauth2ClientCredentials' ? 'oauth2clientcredential' : 'credential');
+    const id = makeOcid(
+      kind === 'authTokens' ? 'credential' : kind === 'oauth2ClientCredentials' ? 'oauth2clientcredential' : 'credential',
+    );
     this.userCredentials.set(id, { id, userId, kind, description: kind, timeCreated });
     return id;
   }

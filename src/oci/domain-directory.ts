@@ -1,6 +1,6 @@
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
-import { renderName } from '../core/policy/parser';
 import { LEFT_ON_TAG } from '../core/plan';
+import { renderName } from '../core/policy/parser';
 import { CredentialKind, type DirectoryCredential, type DirectoryGroup, type DirectoryUser, type IdentityDirectory } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { OciCallError } from '../support/errors';
@@ -87,7 +87,11 @@ export function domainDirectory(
   async function listUsers(filter: string): Promise<models.User[]> {
     const users: models.User[] = [];
     for (let startIndex = 1; ; ) {
-      const response = await callOci('ListUsers', () => client.listUsers({ filter, attributes: USER_ATTRIBUTES, startIndex, count: 500 }), policy);
+      const response = await callOci(
+        'ListUsers',
+        () => client.listUsers({ filter, attributes: USER_ATTRIBUTES, startIndex, count: 500 }),
+        policy,
+      );
       const page = response.users.resources ?? [];
       users.push(...page);
       startIndex += page.length;
@@ -234,7 +238,11 @@ export function domainDirectory(
       await callOci(
         'PatchUser',
         () =>
-          client.patchUser({ userId, attributes: USER_ATTRIBUTES, patchOp: { schemas: [PATCH_SCHEMA], operations: [replace('active', enabled)] } }),
+          client.patchUser({
+            userId,
+            attributes: USER_ATTRIBUTES,
+            patchOp: { schemas: [PATCH_SCHEMA], operations: [replace('active', enabled)] },
+          }),
         policy,
       );
     },
@@ -297,7 +305,8 @@ export function domainDirectory(
       const remove: Record<DirectoryCredential['kind'], () => Promise<unknown>> = {
         'api-key': () => callOci('DeleteApiKey', () => client.deleteApiKey({ apiKeyId: id }), policy),
         'auth-token': () => callOci('DeleteAuthToken', () => client.deleteAuthToken({ authTokenId: id }), policy),
-        'customer-secret-key': () => callOci('DeleteCustomerSecretKey', () => client.deleteCustomerSecretKey({ customerSecretKeyId: id }), policy),
+        'customer-secret-key': () =>
+          callOci('DeleteCustomerSecretKey', () => client.deleteCustomerSecretKey({ customerSecretKeyId: id }), policy),
         'smtp-credential': () => callOci('DeleteSmtpCredential', () => client.deleteSmtpCredential({ smtpCredentialId: id }), policy),
         'oauth2-client-credential': () =>
           callOci('DeleteOAuth2ClientCredential', () => client.deleteOAuth2ClientCredential({ oAuth2ClientCredentialId: id }), policy),

@@ -186,7 +186,10 @@ export function classicIdentityDirectory(
       return user && toUser(user);
     },
     async listManagedUsers() {
-      return (await allUsers()).filter((u) => LIVE.has(u.lifecycleState)).map(toUser).filter((u) => u.managed);
+      return (await allUsers())
+        .filter((u) => LIVE.has(u.lifecycleState))
+        .map(toUser)
+        .filter((u) => u.managed);
     },
     async setSignIn(userId, enabled) {
       await callOci(
@@ -263,11 +266,26 @@ export function classicIdentityDirectory(
       const of = (kind: DirectoryCredential['kind'], ids: (string | undefined)[]) =>
         ids.flatMap((id): DirectoryCredential[] => (id ? [{ kind, id }] : []));
       return [
-        ...of(CredentialKind.ApiKey, keys.items.filter(live).map((k) => k.fingerprint)),
-        ...of(CredentialKind.AuthToken, tokens.items.filter(live).map((t) => t.id)),
-        ...of(CredentialKind.CustomerSecretKey, secretKeys.items.filter(live).map((k) => k.id)),
-        ...of(CredentialKind.SmtpCredential, smtp.items.filter(live).map((c) => c.id)),
-        ...of(CredentialKind.OAuthClientCredential, oauth.filter(live).map((c) => c.id)),
+        ...of(
+          CredentialKind.ApiKey,
+          keys.items.filter(live).map((k) => k.fingerprint),
+        ),
+        ...of(
+          CredentialKind.AuthToken,
+          tokens.items.filter(live).map((t) => t.id),
+        ),
+        ...of(
+          CredentialKind.CustomerSecretKey,
+          secretKeys.items.filter(live).map((k) => k.id),
+        ),
+        ...of(
+          CredentialKind.SmtpCredential,
+          smtp.items.filter(live).map((c) => c.id),
+        ),
+        ...of(
+          CredentialKind.OAuthClientCredential,
+          oauth.filter(live).map((c) => c.id),
+        ),
       ];
     },
     deleteCredential(userId, credential) {
@@ -277,9 +295,14 @@ export function classicIdentityDirectory(
         'auth-token': () => callOci('DeleteAuthToken', () => client.deleteAuthToken({ userId, authTokenId: id }), policy),
         'customer-secret-key': () =>
           callOci('DeleteCustomerSecretKey', () => client.deleteCustomerSecretKey({ userId, customerSecretKeyId: id }), policy),
-        'smtp-credential': () => callOci('DeleteSmtpCredential', () => client.deleteSmtpCredential({ userId, smtpCredentialId: id }), policy),
+        'smtp-credential': () =>
+          callOci('DeleteSmtpCredential', () => client.deleteSmtpCredential({ userId, smtpCredentialId: id }), policy),
         'oauth2-client-credential': () =>
-          callOci('DeleteOAuthClientCredential', () => client.deleteOAuthClientCredential({ userId, oauth2ClientCredentialId: id }), policy),
+          callOci(
+            'DeleteOAuthClientCredential',
+            () => client.deleteOAuthClientCredential({ userId, oauth2ClientCredentialId: id }),
+            policy,
+          ),
       };
       return deleted(remove[credential.kind]);
     },

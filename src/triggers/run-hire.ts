@@ -14,7 +14,13 @@ export async function runHire(input: unknown, inv: Invocation, started: number, 
   let ownEventId: string | undefined;
   if (event.kind === 'hire') {
     const { hire } = event;
-    inv.log.info('event accepted', { kind: 'hire', eventId: hire.eventId ?? eventId, employeeId: hire.employeeId, roles: hire.roles, dryRun });
+    inv.log.info('event accepted', {
+      kind: 'hire',
+      eventId: hire.eventId ?? eventId,
+      employeeId: hire.employeeId,
+      roles: hire.roles,
+      dryRun,
+    });
     outcome = await onboardNewHire(hire, context);
     [employeeId, userName, ownEventId] = [hire.employeeId, hire.userName, hire.eventId];
   } else {

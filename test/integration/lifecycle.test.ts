@@ -78,8 +78,7 @@ describe.each([
   ['an identity domain', 'Employees'],
 ])('joiners, movers and leavers through the Fn FDK, %s', (_label, identityDomain) => {
   let scenario: Scenario | undefined;
-  const start = (env?: Record<string, string>) =>
-    startScenario({ ...(identityDomain ? { identityDomain } : {}), ...(env ? { env } : {}) });
+  const start = (env?: Record<string, string>) => startScenario({ ...(identityDomain ? { identityDomain } : {}), ...(env ? { env } : {}) });
   afterEach(async () => {
     await scenario?.stop();
     scenario = undefined;
@@ -123,7 +122,12 @@ describe.each([
     const left = await scenario.onboard(leaver());
     const leftAgain = await scenario.onboard(leaver());
     // Assess
-    expect(left.result).toMatchObject({ status: 'succeeded', employeeId: EMPLOYEE, userName: USER, correlation: { eventId: 'hr-leave-0001' } });
+    expect(left.result).toMatchObject({
+      status: 'succeeded',
+      employeeId: EMPLOYEE,
+      userName: USER,
+      correlation: { eventId: 'hr-leave-0001' },
+    });
     expect(outcomes(left.result)).toEqual([
       `user:${USER}:updated`,
       `sign-in:${USER}:updated`,
@@ -209,7 +213,11 @@ describe.each([
     scenario = await start();
     const early = await scenario.onboard(hire({ startDate: '2099-01-04' }));
     expect(early.result.status).toBe('succeeded');
-    expect(early.result.steps[1]).toMatchObject({ step: 'sign-in', outcome: 'unchanged', reason: expect.stringMatching(/^created disabled: starts on 2099-01-04/) });
+    expect(early.result.steps[1]).toMatchObject({
+      step: 'sign-in',
+      outcome: 'unchanged',
+      reason: expect.stringMatching(/^created disabled: starts on 2099-01-04/),
+    });
     expect(observe(scenario)?.enabled).toBe(false);
     expect((await scenario.onboard(hire({ startDate: '2099-01-04' }))).writes).toBe(0);
     // HR moves the start date to today: the next event enables sign-in.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type ApiRequest, type Route, scimError } from '../http';
 import { makeOcid } from '../ocid';
 import { compileScimFilter, ScimFilterError } from '../scim-filter';
-import { type CredentialRecord, CredentialKinds, type DomainGroup, type DomainState, type DomainUser } from '../state';
+import { CredentialKinds, type CredentialRecord, type DomainGroup, type DomainState, type DomainUser } from '../state';
 
 // Identity Domains API (SCIM 2.0 with Oracle extensions):
 // https://docs.oracle.com/en-us/iaas/api/#/en/identity-domains/v1/ — users, groups, the password changer.
@@ -102,7 +102,10 @@ function patchOperations(request: ApiRequest): { op?: string; path?: string; val
  * A user's credentials as SCIM resources (`/admin/v1/ApiKeys`, `AuthTokens`, `CustomerSecretKeys`,
  * `SmtpCredentials`, `OAuth2ClientCredentials`), listed with a filter on `user.value` and deleted by id.
  */
-function credentialRoutes(domain: DomainState, route: (m: Route['method'], p: string, o: string, h: Route['handle'], w?: boolean) => Route) {
+function credentialRoutes(
+  domain: DomainState,
+  route: (m: Route['method'], p: string, o: string, h: Route['handle'], w?: boolean) => Route,
+) {
   const view = (c: CredentialRecord) => ({
     schemas: [`urn:ietf:params:scim:schemas:oracle:idcs:${CredentialKinds[c.kind].replace(/s$/, '')}`],
     id: c.id,
@@ -116,7 +119,11 @@ function credentialRoutes(domain: DomainState, route: (m: Route['method'], p: st
     const singular = resource.replace(/s$/, '');
     return [
       route('GET', `/${resource}`, `List${resource}`, (request) =>
-        listResponse([...domain.credentials.values()].filter((c) => c.kind === kind), request, view),
+        listResponse(
+          [...domain.credentials.values()].filter((c) => c.kind === kind),
+          request,
+          view,
+        ),
       ),
       route(
         'DELETE',
