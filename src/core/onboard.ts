@@ -232,6 +232,7 @@ export function catalogGroupNames(catalog: RoleCatalog): ReadonlySet<string> {
   const names = new Set<string>();
   for (const role of Object.values(catalog.roles)) {
     for (const compartment of role.compartments ?? ['']) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the role catalog's own placeholder, filled as resolveDesiredState does
       names.add(role.group.name.replaceAll('${compartment}', compartment).toLowerCase());
     }
   }
