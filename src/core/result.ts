@@ -83,7 +83,8 @@ export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, num
 /** The result of a batch (a JSON array, or an uploaded file): its report, and the notification. */
 export interface BatchResult {
   readonly kind: 'batch';
-  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run';
+  /** `held`: a roster's leavers wait for an administrator's approval (its joiners and movers went ahead). */
+  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run' | 'held';
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly report: import('./batch-report').BatchReport;
   /**

@@ -1,4 +1,16 @@
+import type { RowResult } from './batch';
+import type { BreakerDecision } from './breaker';
 import type { DirectoryUser } from './ports';
+
+/** What a roster run did beyond its rows: its leavers, and the breaker's decision. */
+export interface RosterSummary {
+  readonly runId: string;
+  /** Managed users absent from the roster, each with its steps. */
+  readonly leavers: readonly RowResult[];
+  readonly breaker?: BreakerDecision & { readonly approvalObject: string };
+  /** Why no leaver was processed at all (an unreadable or empty roster). */
+  readonly blocked?: string;
+}
 
 /**
  * A full roster is the truth for every user this function manages: whoever is on it is a joiner or a
