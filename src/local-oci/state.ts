@@ -123,6 +123,8 @@ export interface DomainGroup {
   description?: string;
   members: Set<string>;
   created: Date;
+  /** OCI freeform tags (SCIM extension OCITags). */
+  tags?: { key: string; value: string }[];
 }
 /** An identity domain, reached through the Identity Domains (SCIM) API. */
 export interface DomainState {

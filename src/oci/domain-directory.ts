@@ -206,7 +206,7 @@ export function domainDirectory(
       return found && toGroup(found);
     },
     createGroup(spec) {
-      return createOrFind(
+      return createOrFind<DirectoryGroup & { createdByCall?: string | undefined }>(
         async () => {
           const response = await callOci(
             'CreateGroup',
@@ -216,14 +216,38 @@ export function domainDirectory(
                   schemas: [GROUP_SCHEMA],
                   displayName: spec.name,
                   urnIetfParamsScimSchemasOracleIdcsExtensionGroupGroup: { description: spec.description },
+                  ...(options.callId
+                    ? {
+                        urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
+                          freeformTags: [{ key: CREATED_BY_CALL_TAG, value: options.callId }],
+                        },
+                      }
+                    : {}),
                 },
               }),
             policy,
           );
           return toGroup(response.group);
         },
-        () => directory.findGroupByName(spec.name),
+        async () => {
+          const response = await callOci(
+            'ListGroups',
+            () =>
+              client.listGroups({
+                filter: scimFilter('displayName', spec.name),
+                attributes: `displayName,${OCI_TAGS}:freeformTags`,
+                count: 2,
+              }),
+            policy,
+          );
+          const found = (response.groups.resources ?? []).find((g) => g.displayName.toLowerCase() === spec.name.toLowerCase());
+          const createdByCall = found?.urnIetfParamsScimSchemasOracleIdcsExtensionOciTags?.freeformTags?.find(
+            (t) => t.key === CREATED_BY_CALL_TAG,
+          )?.value;
+          return found && { ...toGroup(found), createdByCall };
+        },
         isConflict,
+        (found) => options.callId !== undefined && found.createdByCall === options.callId,
       );
     },
     async findUserByEmployeeId(employeeId) {

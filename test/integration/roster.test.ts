@@ -37,7 +37,7 @@ function signIn(scenario: Scenario, employeeId: string): boolean | undefined {
   const { state } = scenario.stack.oci;
   if (state.domain) return [...state.domain.users.values()].find((u) => u.externalId === employeeId)?.active;
   const user = [...state.users.values()].find((u) => u.freeformTags['employee-id'] === employeeId);
-  return user && user.capabilities.canUseConsolePassword;
+  return user?.capabilities.canUseConsolePassword;
 }
 
 describe.each([

@@ -55,6 +55,7 @@ function groupView(group: DomainGroup) {
     displayName: group.displayName,
     ...(group.description ? { [GROUP_EXTENSION]: { description: group.description } } : {}),
     members: [...group.members].map((value) => ({ value, type: 'User' })),
+    ...(group.tags ? { [OCI_TAGS]: { freeformTags: group.tags } } : {}),
     meta: { resourceType: 'Group', created: group.created.toISOString(), location: `/admin/v1/Groups/${group.id}` },
   };
 }
@@ -270,6 +271,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
           ...(extension.description ? { description: extension.description } : {}),
           members: new Set(),
           created: new Date(),
+          ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
         };
         domain.groups.set(created.id, created);
         return { status: 201, body: groupView(created) };
