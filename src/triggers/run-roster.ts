@@ -7,8 +7,13 @@ import { leaverIdentity } from '../core/plan';
 import type { ObjectStore } from '../core/ports';
 import { Outcome } from '../core/result';
 import { employeeIdOf, type RosterReading, type RosterSummary, rosterDifference } from '../core/roster';
-import { toErrorReport } from '../support/errors';
+import { ErrorCode, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
+
+/** Leavers processed at once: each is a handful of sequential IAM writes. */
+const LEAVER_CONCURRENCY = 4;
+/** Time kept back for the reports and the marker after the last leaver. */
+const LEAVER_RESERVE_MS = 2000;
 
 /** An upload under `<ONBOARDING_PREFIX><ROSTER_PREFIX>` is a full roster, not a list of hires. */
 export const isRoster = (name: string, config: Invocation['config']) =>
@@ -69,40 +74,41 @@ export async function reconcileRoster(
   const breaker = { ...decision, approvalObject: approvalObject(runId) };
   inv.log.info('roster', { runId, managed: difference.managed, leaving: leaving.length, held: decision.held, reason: decision.reason });
 
-  const leavers: RowResult[] = [];
-  for (const leaver of difference.leavers) {
-    const identity = { line: 0, employeeId: leaver.employeeId, userName: leaver.user.name, userId: leaver.user.ocid };
-    if (decision.held && !leaver.alreadyLeft) {
-      leavers.push({
+  // Leavers a few at a time, and none started once the deadline is near: the marker then stays partial
+  // and the next delivery does the rest (each leaver is idempotent).
+  const stopAt = inv.deadline - inv.config.PUBLISH_RESERVE_MS - LEAVER_RESERVE_MS;
+  const results = new Map<string, RowResult>();
+  const queue = [...difference.leavers];
+  const reason = 'absent from the roster';
+  const worker = async () => {
+    for (let leaver = queue.shift(); leaver; leaver = queue.shift()) {
+      const identity = { line: 0, employeeId: leaver.employeeId, userName: leaver.user.name, userId: leaver.user.ocid };
+      const row = (status: RowResult['status'], steps: RowResult['steps'], errors: RowResult['errors'] = []): RowResult => ({
         ...identity,
-        status: 'failed',
-        steps: [
-          {
-            step: 'sign-in',
-            target: leaver.user.name,
-            action: 'update',
-            changes: ['disable'],
-            outcome: Outcome.Held,
-            reason: decision.reason,
-          },
-        ],
-        errors: [],
+        status,
+        steps,
+        errors,
       });
-      continue;
+      if (decision.held && !leaver.alreadyLeft) {
+        const held = { step: 'sign-in', target: leaver.user.name, action: 'update', changes: ['disable'], outcome: Outcome.Held } as const;
+        results.set(leaver.employeeId, row('failed', [{ ...held, reason: decision.reason }]));
+      } else if (Date.now() > stopAt) {
+        const report = { code: ErrorCode.DeadlineExceeded, message: 'not started before the deadline; the next delivery does it' };
+        results.set(leaver.employeeId, row('failed', [], [report]));
+      } else {
+        try {
+          const identityOfLeaver = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: today, reason });
+          const { steps } = await convergeUser(identityOfLeaver, undefined, context);
+          const failed = steps.some((s) => s.outcome === Outcome.Failed);
+          results.set(leaver.employeeId, row(context.dryRun ? 'dry-run' : failed ? 'failed' : 'succeeded', steps));
+        } catch (error) {
+          results.set(leaver.employeeId, row('failed', [], [toErrorReport(error)]));
+        }
+      }
     }
-    try {
-      const reason = 'absent from the roster';
-      const { steps } = await convergeUser(
-        leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: today, reason }),
-        undefined,
-        context,
-      );
-      const failed = steps.some((s) => s.outcome === Outcome.Failed);
-      leavers.push({ ...identity, status: context.dryRun ? 'dry-run' : failed ? 'failed' : 'succeeded', steps, errors: [] });
-    } catch (error) {
-      leavers.push({ ...identity, status: 'failed', steps: [], errors: [toErrorReport(error)] });
-    }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(LEAVER_CONCURRENCY, inv.throttle.limit)) }, worker));
+  const leavers = difference.leavers.flatMap((l) => results.get(l.employeeId) ?? []);
   return { runId, leavers, breaker };
 }
 
