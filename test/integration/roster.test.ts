@@ -102,6 +102,16 @@ describe.each([
     expect(second.batch.status).toBe('complete');
     expect(second.writes).toBe(0);
     expect(second.batch.report.roster?.leavers.map((l) => l.steps.map((s) => s.outcome))).toEqual([['unchanged', 'unchanged']]);
+
+    // Act: the first roster on or after E5's start date (here: HR's export now carries today)
+    const today = new Date().toISOString().slice(0, 10);
+    const onStart = await upload(scenario, 'roster/later.csv', text.replace('2099-03-01', today));
+    // Assess
+    expect(onStart.batch.report.rows.find((r) => r.employeeId === 'E5')?.steps.map((s) => `${s.step}:${s.outcome}`)).toContain(
+      'sign-in:updated',
+    );
+    expect(signIn(scenario, 'E5')).toBe(true);
+    expect(onStart.writes).toBe(1 + (identityDomain ? 0 : 1));
   });
 
   it('holds a roster that would disable too many users, lets its joiners in, and proceeds once an administrator approves that run', async () => {
