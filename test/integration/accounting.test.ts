@@ -47,10 +47,10 @@ describe.each([
   it('counts the same IAM writes in the request log as the report shows, for a joiner, a mover and a leaver', async () => {
     scenario = await startScenario({ ...(identityDomain ? { identityDomain } : {}) });
     const events = [
-      newHire(),
-      newHire({ roles: ['developer'], compartment: 'test', email: 'ada@example.org' }),
-      { type: 'leaver', employeeId: 'E104233', effectiveDate: '2026-01-31' },
-      newHire(),
+      newHire({ eventId: 'joiner' }),
+      newHire({ eventId: 'mover', roles: ['developer'], compartment: 'test', email: 'ada@example.org' }),
+      { type: 'leaver', eventId: 'leaver', employeeId: 'E104233', effectiveDate: '2026-01-31' },
+      newHire({ eventId: 'rehire' }),
     ];
     for (const event of events) {
       const { result, writes } = await scenario.onboard(event);

@@ -4,15 +4,15 @@ import { newHire, outcomes, type Scenario, startScenario } from './scenario';
 
 const EMPLOYEE = 'E104233';
 const USER = 'ada.lovelace+oci@example.com';
+// No eventId: a repeated HR event id is answered `duplicate` before planning; these replays reach the planner.
 const leaver = (overrides: Record<string, unknown> = {}) => ({
   type: 'leaver',
-  eventId: 'hr-leave-0001',
   employeeId: EMPLOYEE,
   effectiveDate: '2026-01-31',
   reason: 'resigned',
   ...overrides,
 });
-const hire = (overrides: Record<string, unknown> = {}) => newHire({ startDate: '2026-01-05', ...overrides });
+const hire = (overrides: Record<string, unknown> = {}) => newHire({ startDate: '2026-01-05', eventId: undefined, ...overrides });
 const ALL_CREDENTIALS: CredentialPath[] = ['apiKeys', 'authTokens', 'customerSecretKeys', 'smtpCredentials', 'oauth2ClientCredentials'];
 
 /** What OCI holds of the employee, the same way on both paths. */
@@ -119,7 +119,7 @@ describe.each([
     handMadeMembership(scenario, id);
     for (const kind of ALL_CREDENTIALS) scenario.stack.oci.state.addCredential(id, kind);
     // Act
-    const left = await scenario.onboard(leaver());
+    const left = await scenario.onboard(leaver({ eventId: 'hr-leave-0001' }));
     const leftAgain = await scenario.onboard(leaver());
     // Assess
     expect(left.result).toMatchObject({
@@ -229,7 +229,7 @@ describe.each([
   it('shows removals and disables on a dry run, and writes nothing', async () => {
     scenario = await start();
     await scenario.onboard(hire());
-    const dry = await scenario.onboard({ ...leaver(), dryRun: true });
+    const dry = await scenario.onboard(leaver({ dryRun: true }));
     expect(dry.writes).toBe(0);
     expect(dry.result.status).toBe('dry-run');
     expect(dry.result.steps.map((s) => s.reason)).toEqual([

@@ -23,6 +23,7 @@ const row = (n: number, roles = 'developer', compartment = 'dev', startDate = '2
 const roster = (...rows: string[]) => `${[HEADER, ...rows].join('\n')}\n`;
 const hireOf = (n: number) =>
   newHire({
+    eventId: undefined,
     employeeId: `E${n}`,
     userName: `person${n}@example.com`,
     email: `person${n}@example.com`,
