@@ -83,8 +83,7 @@ export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, num
 /** The result of a batch (a JSON array, or an uploaded file): its report, and the notification. */
 export interface BatchResult {
   readonly kind: 'batch';
-  /** `held`: a roster's leavers wait for an administrator's approval (its joiners and movers went ahead). */
-  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run' | 'held';
+  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run';
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly report: import('./batch-report').BatchReport;
   /**
