@@ -277,7 +277,12 @@ export async function onboardRows(
     let result: RowResult;
     try {
       const startDate = (item.input as { startDate?: unknown }).startDate;
-      const { steps, userId } = await onboardUser(desired, shared.for(desired), context, typeof startDate === 'string' ? startDate : undefined);
+      const { steps, userId } = await onboardUser(
+        desired,
+        shared.for(desired),
+        context,
+        typeof startDate === 'string' ? startDate : undefined,
+      );
       const failed = steps.some((s) => s.outcome === Outcome.Failed || (s.outcome === Outcome.Skipped && s.reason?.startsWith('skipped:')));
       const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : RowStatus.Succeeded;
       result = { ...identity, status, ...(userId ? { userId } : {}), steps, errors: [] };
