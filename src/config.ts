@@ -55,6 +55,10 @@ const configSchema = z
       .pipe(z.record(z.string().min(1), z.record(z.string().min(1), z.string())))
       .optional(),
     DRY_RUN: bool.default('false'),
+    LEAVER_RETENTION_DAYS: z.coerce.number().int().nonnegative().optional(),
+    ROSTER_PREFIX: z.string().min(1).default('roster/'),
+    BREAKER_MAX_USERS: z.coerce.number().int().nonnegative().default(10),
+    BREAKER_MAX_SHARE: z.coerce.number().min(0).max(1).default(0.1),
     OCI_AUTH: z.enum(['auto', 'resource_principal', 'config_file']).default('auto'),
     OCI_CONFIG_FILE: z.string().optional(),
     OCI_CONFIG_PROFILE: z.string().default('DEFAULT'),

@@ -1,6 +1,7 @@
-// `npm start`: the whole function on the local OCI, scene by scene (a first delivery, then a replay
-// that must write nothing). By default the tenancy has an identity domain, as every tenancy created
-// in recent years does; `--classic` shows classic IAM. Exits 1 when a scene does not hold.
+// `npm start`: the whole function on the local OCI, scene by scene (a joiner, a mover and a leaver,
+// each delivered twice: the replay must write nothing). By default the tenancy has an identity domain,
+// as every tenancy created in recent years does; `--classic` shows classic IAM. Exits 1 when a scene
+// does not hold.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ const spec = defineCommand({
   usage: 'npm start [-- --classic]',
   summary: [
     'Runs the bundled function under the Fn harness against the embedded local OCI, scene by scene:',
-    'a new hire, then the same event again (a replay must write nothing). No tenancy, Docker or network needed.',
+    'a joiner, a mover and a leaver, each followed by the same event again (a replay must write nothing).',
+    'No tenancy, Docker or network needed.',
   ].join('\n'),
   options: {
     classic: { type: 'boolean', description: 'a classic IAM tenancy instead of one with an identity domain' },
@@ -81,6 +83,26 @@ const scenes: readonly Scene[] = [
   {
     title: 'The same event again (a replay: OCI Events and ONS deliver more than once)',
     event: 'new-hire.json',
+    check: (run) => succeeded(run) ?? (run.iamWrites === 0 ? undefined : `the replay wrote ${run.iamWrites} times`),
+  },
+  {
+    title: 'A mover (examples/mover.json: developer in test only, a new e-mail)',
+    event: 'mover.json',
+    check: (run) => succeeded(run) ?? (run.iamWrites > 0 ? undefined : 'nothing was written'),
+  },
+  {
+    title: 'The mover again',
+    event: 'mover.json',
+    check: (run) => succeeded(run) ?? (run.iamWrites === 0 ? undefined : `the replay wrote ${run.iamWrites} times`),
+  },
+  {
+    title: 'A leaver (examples/leaver.json: sign-in off, catalog groups and credentials removed)',
+    event: 'leaver.json',
+    check: (run) => succeeded(run) ?? (run.iamWrites > 0 ? undefined : 'nothing was written'),
+  },
+  {
+    title: 'The leaver again',
+    event: 'leaver.json',
     check: (run) => succeeded(run) ?? (run.iamWrites === 0 ? undefined : `the replay wrote ${run.iamWrites} times`),
   },
 ];

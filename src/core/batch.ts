@@ -276,7 +276,13 @@ export async function onboardRows(
     const identity = { line: item.line, employeeId: desired.user.employeeId, userName: desired.user.name };
     let result: RowResult;
     try {
-      const { steps, userId } = await onboardUser(desired, shared.for(desired), context);
+      const startDate = (item.input as { startDate?: unknown }).startDate;
+      const { steps, userId } = await onboardUser(
+        desired,
+        shared.for(desired),
+        context,
+        typeof startDate === 'string' ? startDate : undefined,
+      );
       const failed = steps.some((s) => s.outcome === Outcome.Failed || (s.outcome === Outcome.Skipped && s.reason?.startsWith('skipped:')));
       const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : RowStatus.Succeeded;
       result = { ...identity, status, ...(userId ? { userId } : {}), steps, errors: [] };

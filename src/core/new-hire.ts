@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ErrorCode, ValidationError } from '../support/errors';
+import { ErrorCode, type Problem, ValidationError } from '../support/errors';
+import { nearest } from './policy/suggest';
 import { problemsOf } from './validation';
 
 /** Classic IAM user names: ASCII letters, digits and `. _ - + @`, at most 100 characters. */
@@ -7,13 +8,18 @@ export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._+@-]{0,99}$/;
 const ANY_USER_NAME = /^[^\s\p{Cc}]{1,100}$/u;
 const PERSON_NAME = /^[^\p{Cc}<>{}$]{1,100}$/u;
 
+const EVENT_ID = z
+  .string()
+  .regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -')
+  .optional();
+const EMPLOYEE_ID = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -');
+
 const newHireSchema = z
   .object({
-    eventId: z
-      .string()
-      .regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -')
-      .optional(),
-    employeeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -'),
+    /** Optional: an event without `type` is a hire (a joiner, or a mover when the employee is known). */
+    type: z.literal('hire').optional(),
+    eventId: EVENT_ID,
+    employeeId: EMPLOYEE_ID,
     // Each directory narrows this further (classic IAM: USER_NAME); an identity domain takes quotes too.
     userName: z.string().regex(ANY_USER_NAME, 'must be 1-100 characters without spaces or control characters'),
     email: z.string().max(254).email(),
@@ -37,8 +43,44 @@ const newHireSchema = z
   })
   .strict();
 
+const leaverSchema = z
+  .object({
+    type: z.literal('leaver'),
+    eventId: EVENT_ID,
+    employeeId: EMPLOYEE_ID,
+    /** The last day of work: sign-in is taken away on or after it. */
+    effectiveDate: z.string().date('must be a date, YYYY-MM-DD'),
+    reason: z.string().trim().regex(PERSON_NAME, 'must be 1-100 characters without control characters or < > { } $').optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
+
 /** A new hire, as validated at the edge. */
 export type NewHire = Readonly<z.infer<typeof newHireSchema>>;
+/** Someone who left: found by employee id, disabled, stripped of catalog groups and credentials. */
+export type Leaver = Readonly<z.infer<typeof leaverSchema>>;
+/** An HR event: a hire (joiner or mover, decided by what OCI holds) or a leaver. */
+export type HrEvent = { readonly kind: 'hire'; readonly hire: NewHire } | { readonly kind: 'leaver'; readonly leaver: Leaver };
+
+/** Every problem of a zod error; a field that is not known names the known field it most likely meant. */
+function problemsWithHints(error: z.ZodError, known: readonly string[]): Problem[] {
+  const hints: Problem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    for (const key of issue.keys) {
+      const [likely] = nearest(
+        key,
+        known.filter((k) => k !== 'type'),
+        1,
+      );
+      hints.push({
+        path: '(root)',
+        message: `unknown field "${key}"${likely ? `; did you mean "${likely}"?` : `; known fields: ${known.join(', ')}`}`,
+      });
+    }
+  }
+  return [...problemsOf(error).filter((_problem, i) => error.issues[i]?.code !== 'unrecognized_keys'), ...hints];
+}
 
 /**
  * Validates untrusted input as a new-hire event; throws a ValidationError naming every bad field.
@@ -47,7 +89,29 @@ export type NewHire = Readonly<z.infer<typeof newHireSchema>>;
 export function parseNewHire(input: unknown): NewHire {
   const parsed = newHireSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ValidationError(ErrorCode.InvalidEvent, 'The new-hire event is not valid', problemsOf(parsed.error));
+    throw new ValidationError(
+      ErrorCode.InvalidEvent,
+      'The new-hire event is not valid',
+      problemsWithHints(parsed.error, Object.keys(newHireSchema.shape)),
+    );
   }
   return Object.freeze(parsed.data);
+}
+
+/**
+ * Validates untrusted input as an HR event: `"type": "leaver"` is a leaver, anything else a hire.
+ * @example parseHrEvent({ type: 'leaver', employeeId: 'E1', effectiveDate: '2026-12-31' })
+ */
+export function parseHrEvent(input: unknown): HrEvent {
+  const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
+  if (type !== 'leaver') return { kind: 'hire', hire: parseNewHire(input) };
+  const parsed = leaverSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(
+      ErrorCode.InvalidEvent,
+      'The leaver event is not valid',
+      problemsWithHints(parsed.error, Object.keys(leaverSchema.shape)),
+    );
+  }
+  return { kind: 'leaver', leaver: Object.freeze(parsed.data) };
 }

@@ -1,45 +1,15 @@
-import { ErrorCode, OnboardingError, toErrorReport, ValidationError } from '../support/errors';
-import type { Logger } from '../support/logger';
-import type { SecretValue } from '../support/secret';
-import type { NewHire } from './new-hire';
-import { type PasswordMode, type PlannedStep, planShared, planUserSteps, policyKey } from './plan';
-import type { DirectoryGroup, DirectoryPolicy, IdentityDirectory, SecretSource } from './ports';
+import { ErrorCode, ValidationError } from '../support/errors';
+import type { GroupsOutcome, OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
+import { convergeUser, lifecycleRules } from './converge';
+import type { Leaver, NewHire } from './new-hire';
+import { hireIdentity, leaverIdentity, planShared, policyKey } from './plan';
+import type { DirectoryGroup, DirectoryPolicy } from './ports';
 import { Outcome, type StepResult } from './result';
-import { type DesiredState, type RoleCatalog, resolveDesiredState } from './role-catalog';
+import { type DesiredState, resolveDesiredState } from './role-catalog';
+import { dryRunResult, skipped, stepRunner, unchanged } from './steps';
 
-export interface OnboardingContext {
-  readonly catalog: RoleCatalog;
-  readonly tenancyId: string;
-  readonly directory: IdentityDirectory;
-  readonly dryRun: boolean;
-  readonly log: Logger;
-  /** The Vault bootstrap password; read only when a password is to be set. */
-  readonly bootstrapPassword: SecretSource | undefined;
-  /** Give the bootstrap password to an existing user who has none (off unless configured). */
-  readonly setPasswordForExistingUsers: boolean;
-}
-
-export interface OnboardingOutcome {
-  readonly steps: readonly StepResult[];
-  /** The user's OCID. */
-  readonly userId: string | undefined;
-}
-
-/** The groups as the shared phase left them: what memberships need. */
-export interface GroupsOutcome {
-  /** By lower-cased group name: the group as found or created. */
-  readonly groups: ReadonlyMap<string, DirectoryGroup | undefined>;
-  /** Lower-cased names of groups whose step failed. */
-  readonly failedGroups: ReadonlySet<string>;
-}
-
-/** The shared phase in flight: memberships wait for `groups` only, the result for `done`. */
-export interface SharedPhase {
-  readonly groups: Promise<GroupsOutcome>;
-  readonly done: Promise<{ readonly steps: readonly StepResult[] }>;
-}
-
-type StepOutcome = Omit<StepResult, 'step' | 'target' | 'action'>;
+export type { GroupsOutcome, OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
+export { catalogGroupNames, convergeUser, lifecycleRules } from './converge';
 
 /** Validates the hire against the directory and resolves what its roles need. Throws caller errors. */
 export function desiredFor(hire: NewHire, context: Pick<OnboardingContext, 'catalog' | 'tenancyId' | 'directory'>): DesiredState {
@@ -59,7 +29,7 @@ export function desiredFor(hire: NewHire, context: Pick<OnboardingContext, 'cata
 export async function onboardNewHire(hire: NewHire, context: OnboardingContext): Promise<OnboardingOutcome> {
   const desired = desiredFor(hire, context);
   const shared = ensureShared(desired, context);
-  const own = await onboardUser(desired, shared, context).catch(async (error: unknown) => {
+  const own = await onboardUser(desired, shared, context, hire.startDate).catch(async (error: unknown) => {
     // Let the shared phase settle (its failure is already logged) before reporting the user's.
     await shared.done.catch(() => undefined);
     throw error;
@@ -69,6 +39,7 @@ export async function onboardNewHire(hire: NewHire, context: OnboardingContext):
   return {
     steps: [
       ...byKind(own.steps, 'user'),
+      ...byKind(own.steps, 'sign-in'),
       ...byKind(sharedSteps, 'group'),
       ...byKind(own.steps, 'membership'),
       ...byKind(sharedSteps, 'policy'),
@@ -77,43 +48,6 @@ export async function onboardNewHire(hire: NewHire, context: OnboardingContext):
     userId: own.userId,
   };
 }
-
-function base(planned: PlannedStep) {
-  return { step: planned.step, target: planned.target, action: planned.action, ...(planned.changes ? { changes: planned.changes } : {}) };
-}
-
-function dryRunResult(planned: PlannedStep): StepResult {
-  const withOcid = { ...base(planned), ...(planned.ocid ? { ocid: planned.ocid } : {}) };
-  if (planned.action === 'none') return { ...withOcid, outcome: Outcome.Unchanged, ...(planned.reason ? { reason: planned.reason } : {}) };
-  if (planned.action === 'skip') return { ...withOcid, outcome: Outcome.Skipped, reason: planned.reason ?? 'skipped' };
-  if (planned.action === 'refuse')
-    return { ...withOcid, outcome: Outcome.Failed, reason: planned.reason ?? 'refused', error: toErrorReport(userConflict(planned)) };
-  return { ...withOcid, outcome: Outcome.Skipped, reason: `dry run: would ${planned.action}` };
-}
-
-const userConflict = (planned: PlannedStep) =>
-  new OnboardingError(ErrorCode.UserNameConflict, `User ${planned.target}: ${planned.reason ?? 'conflict'}`);
-const skipped = (planned: PlannedStep, why: string): StepResult => ({
-  ...base(planned),
-  outcome: Outcome.Skipped,
-  reason: `skipped: ${why}`,
-});
-
-/** Runs one write, turning a failure into a failed step (with the error for the caller) instead of throwing. */
-function stepRunner(log: Logger) {
-  return async (planned: PlannedStep, write: () => Promise<StepOutcome>): Promise<StepResult> => {
-    try {
-      const result: StepResult = { ...base(planned), ...(await write()) };
-      log.info('step', { step: result.step, target: result.target, outcome: result.outcome, ocid: result.ocid });
-      return result;
-    } catch (error) {
-      const report = toErrorReport(error);
-      log.warn('step failed', { step: planned.step, target: planned.target, error: report });
-      return { ...base(planned), outcome: Outcome.Failed, reason: report.message, error: report };
-    }
-  };
-}
-const unchanged = (planned: PlannedStep): StepOutcome => ({ outcome: Outcome.Unchanged, ...(planned.ocid ? { ocid: planned.ocid } : {}) });
 
 /**
  * Ensures the groups and the role policies, once for any number of hires: groups first (in parallel),
@@ -203,104 +137,22 @@ async function runShared(
 }
 
 /**
+ * Someone left: found by employee id, disabled, marked with the day they left, removed from every catalog
+ * group, stripped of credentials, and deleted once the retention has passed. Nobody found is `unchanged`.
+ */
+export async function offboardEmployee(leaver: Leaver, context: OnboardingContext): Promise<OnboardingOutcome> {
+  return convergeUser(leaverIdentity(leaver), undefined, context);
+}
+
+/**
  * The hire's own steps: the user (at once), then its memberships once the shared groups exist, and the
  * console password. `shared` may still be running: the user does not wait for it.
  */
-export async function onboardUser(desired: DesiredState, shared: SharedPhase, context: OnboardingContext): Promise<OnboardingOutcome> {
-  const { directory, log } = context;
-  const passwords: PasswordMode =
-    directory.passwords && context.bootstrapPassword
-      ? { kind: 'bootstrap', setForExistingUsers: context.setPasswordForExistingUsers }
-      : { kind: 'classic' };
-  const found = await directory.findUserByName(desired.user.name);
-  const memberGroupIds = found ? await directory.groupIdsOfUser(found.id) : new Set<string>();
-  // The user and its password do not depend on the groups; memberships are planned once they exist
-  // (a group created by this batch has a new id, so nobody is a member of it yet).
-  const early = planUserSteps(desired, { user: found, groups: new Map(), memberGroupIds }, passwords);
-  const userPlan = early[0] as PlannedStep;
-  const passwordPlan = early.at(-1) as PlannedStep;
-  const membershipPlan = async () => {
-    const { groups } = await shared.groups;
-    return planUserSteps(desired, { user: found, groups, memberGroupIds }, passwords).filter((p) => p.step === 'membership');
-  };
-  if (context.dryRun) return { steps: [userPlan, ...(await membershipPlan()), passwordPlan].map(dryRunResult), userId: found?.ocid };
-  log.info('plan', { user: { step: userPlan.step, action: userPlan.action }, password: passwordPlan.action });
-
-  const run = stepRunner(log);
-  const passwordAtCreation = passwordPlan.action === 'create' && userPlan.action === 'create';
-  let userId = userPlan.action === 'refuse' ? undefined : found?.id;
-
-  const userResult = await run(userPlan, async () => {
-    switch (userPlan.action) {
-      case 'none':
-        return unchanged(userPlan);
-      case 'refuse':
-        throw userConflict(userPlan);
-      case 'update': {
-        const tags = found?.freeformTags ? { ...found.freeformTags, ...desired.user.freeformTags } : undefined;
-        const user = await directory.updateUser(found?.id ?? '', {
-          email: desired.user.email,
-          description: desired.user.description,
-          ...(tags ? { freeformTags: tags } : {}),
-        });
-        return { outcome: Outcome.Updated, ocid: user.ocid };
-      }
-      default: {
-        // The bootstrap password is read only here, only when a new user gets it, and goes nowhere else.
-        const password: SecretValue | undefined = passwordAtCreation ? await context.bootstrapPassword?.read() : undefined;
-        const { record, created } = await directory.createUser(desired.user, password);
-        if (!created && record.employeeId !== desired.user.employeeId) {
-          throw new OnboardingError(ErrorCode.UserNameConflict, `User ${userPlan.target} was created meanwhile for another employee`);
-        }
-        userId = record.id;
-        return created
-          ? { outcome: Outcome.Created, ocid: record.ocid }
-          : { outcome: Outcome.Unchanged, ocid: record.ocid, reason: 'created meanwhile by a concurrent delivery' };
-      }
-    }
-  });
-  const memberId = userResult.outcome === Outcome.Failed ? undefined : userId;
-
-  // Memberships one after another: parallel adds to one group can conflict at OCI.
-  const { groups: current, failedGroups } = await shared.groups;
-  const membershipResults: StepResult[] = [];
-  for (const planned of await membershipPlan()) {
-    const groupId = current.get(planned.target.toLowerCase())?.id;
-    if (!memberId) membershipResults.push(skipped(planned, 'the user step did not complete'));
-    else if (failedGroups.has(planned.target.toLowerCase()) || !groupId)
-      membershipResults.push(skipped(planned, 'the group step did not complete'));
-    else {
-      membershipResults.push(
-        await run(planned, async () => {
-          if (planned.action === 'none') return { outcome: Outcome.Unchanged };
-          const { added } = await directory.addUserToGroup(memberId, groupId);
-          return added ? { outcome: Outcome.Created } : { outcome: Outcome.Unchanged, reason: 'already a member' };
-        }),
-      );
-    }
-  }
-
-  const passwordResult = await (async (): Promise<StepResult> => {
-    if (passwordPlan.action === 'skip')
-      return { ...base(passwordPlan), outcome: Outcome.Skipped, reason: passwordPlan.reason ?? 'skipped' };
-    if (passwordPlan.action === 'none')
-      return { ...base(passwordPlan), outcome: Outcome.Unchanged, ...(passwordPlan.reason ? { reason: passwordPlan.reason } : {}) };
-    if (!memberId) return skipped(passwordPlan, 'the user step did not complete');
-    if (passwordAtCreation) {
-      const created = userResult.outcome === Outcome.Created;
-      return {
-        ...base(passwordPlan),
-        outcome: created ? Outcome.Created : Outcome.Unchanged,
-        reason: created ? (passwordPlan.reason ?? '') : 'the user was created meanwhile; its password is never reset',
-      };
-    }
-    return run(passwordPlan, async () => {
-      const password = await context.bootstrapPassword?.read();
-      if (!password || !directory.passwords) throw new OnboardingError(ErrorCode.SecretUnavailable, 'No bootstrap password is configured');
-      await directory.passwords.setPassword(memberId, password);
-      return { outcome: Outcome.Created, ...(passwordPlan.reason ? { reason: passwordPlan.reason } : {}) };
-    });
-  })();
-
-  return { steps: [userResult, ...membershipResults, passwordResult], userId: userResult.ocid };
+export function onboardUser(
+  desired: DesiredState,
+  shared: SharedPhase,
+  context: OnboardingContext,
+  startDate?: string,
+): Promise<OnboardingOutcome> {
+  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today), shared, context);
 }

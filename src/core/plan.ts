@@ -1,17 +1,77 @@
 import { sameStatements } from './policy/normal-form';
-import type { DirectoryGroup, DirectoryPolicy, DirectoryUser } from './ports';
+import type { DirectoryCredential, DirectoryGroup, DirectoryMembership, DirectoryPolicy, DirectoryUser, UserSpec } from './ports';
 import type { Action, StepKind } from './result';
-import type { DesiredState } from './role-catalog';
+import { type DesiredState, EMPLOYEE_TAG, MANAGED_BY_TAG } from './role-catalog';
+
+/** The mark a leaver's user gets: the day it left (a classic tag, a domain user's OCI tag). */
+export const LEFT_ON_TAG = 'left-on';
+
+/** Tags this function writes on a user; a tag of these not desired now (a rehire's `left-on`) is dropped. */
+export const MANAGED_TAGS: ReadonlySet<string> = new Set([EMPLOYEE_TAG, MANAGED_BY_TAG, LEFT_ON_TAG, 'manager', 'start-date']);
 
 /** What OCI holds now, as the look-ups found it. */
 export interface ObservedState {
   readonly user: DirectoryUser | undefined;
   /** By lower-cased group name; undefined when the group does not exist. */
   readonly groups: ReadonlyMap<string, DirectoryGroup | undefined>;
-  /** Group ids the user is in (empty when there is no user yet). */
-  readonly memberGroupIds: ReadonlySet<string>;
+  /** The groups the user is in (none when there is no user yet); a name is undefined when it could not be read. */
+  readonly memberships: readonly DirectoryMembership[];
+  /** The user's credentials; looked up only for a leaver (undefined otherwise). */
+  readonly credentials: readonly DirectoryCredential[] | undefined;
   /** By `compartmentId/lower-cased name`. */
   readonly policies: ReadonlyMap<string, DirectoryPolicy | undefined>;
+}
+
+/**
+ * What HR says one employee's access must be. A joiner and a mover are the same desire (the look-ups
+ * tell them apart); a leaver wants no catalog group, no credential and no sign-in.
+ */
+export interface DesiredIdentity {
+  readonly employeeId: string;
+  /** The account as HR describes it; undefined for a leaver, whose account is found by employee id. */
+  readonly user: UserSpec | undefined;
+  /** Sign-in allowed: false before the start date and after leaving. */
+  readonly enabled: boolean;
+  /** The catalog groups the user must be in. */
+  readonly groups: DesiredState['groups'];
+  /** Set for a leaver. */
+  readonly leaving: { readonly effectiveDate: string; readonly reason?: string | undefined } | undefined;
+  /** For a hire starting later: the day sign-in is enabled. */
+  readonly startDate?: string | undefined;
+}
+
+/** What the plan needs besides desired and observed state. */
+export interface LifecycleRules {
+  /** Today, `YYYY-MM-DD` (UTC). */
+  readonly today: string;
+  /** Days after leaving before a leaver's user is deleted; undefined: never (disable only). */
+  readonly retentionDays: number | undefined;
+  /** Lower-cased names of every group the role catalog can produce: only their memberships are ever removed. */
+  readonly catalogGroups: ReadonlySet<string>;
+}
+
+/** A hire's identity: enabled unless it starts after today. */
+export function hireIdentity(desired: DesiredState, startDate: string | undefined, today: string): DesiredIdentity {
+  const later = startDate !== undefined && startDate > today;
+  return {
+    employeeId: desired.user.employeeId,
+    user: desired.user,
+    enabled: !later,
+    groups: desired.groups,
+    leaving: undefined,
+    ...(later ? { startDate } : {}),
+  };
+}
+
+/** A leaver's identity: nothing but the account itself, disabled. */
+export function leaverIdentity(leaver: { employeeId: string; effectiveDate: string; reason?: string | undefined }): DesiredIdentity {
+  return {
+    employeeId: leaver.employeeId,
+    user: undefined,
+    enabled: false,
+    groups: [],
+    leaving: { effectiveDate: leaver.effectiveDate, ...(leaver.reason ? { reason: leaver.reason } : {}) },
+  };
 }
 
 /** How console passwords are handled: not at all (classic IAM), or the Vault bootstrap password (a domain). */
@@ -25,6 +85,10 @@ export interface PlannedStep {
   readonly changes?: readonly string[];
   /** The OCID when the resource already exists. */
   readonly ocid?: string;
+  /** For a membership to remove. */
+  readonly membership?: DirectoryMembership;
+  /** For a credential to delete. */
+  readonly credential?: DirectoryCredential;
 }
 
 export const policyKey = (compartmentId: string, name: string) => `${compartmentId}/${name.toLowerCase()}`;
@@ -79,42 +143,151 @@ export function planShared(desired: Pick<DesiredState, 'groups' | 'policies'>, o
   return steps;
 }
 
-/** The hire's own steps: the user, a membership per group, the console password. */
+/** Adds whole days to a `YYYY-MM-DD` date. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * One employee's own steps, for a joiner, a mover and a leaver alike: the user, sign-in, a membership
+ * per catalog group (added when desired, removed when not), the credentials of a leaver, the console
+ * password of a hire, and the user's deletion once a leaver's retention has passed.
+ */
 export function planUserSteps(
-  desired: DesiredState,
-  observed: Pick<ObservedState, 'user' | 'groups' | 'memberGroupIds'>,
+  desired: DesiredIdentity,
+  observed: Pick<ObservedState, 'user' | 'groups' | 'memberships' | 'credentials'>,
   passwords: PasswordMode,
+  rules: LifecycleRules,
 ): PlannedStep[] {
-  const user = planUser(desired, observed.user);
-  const memberships = desired.groups.map((group): PlannedStep => {
-    const found = observed.groups.get(group.name.toLowerCase());
-    const isMember = found !== undefined && observed.user !== undefined && observed.memberGroupIds.has(found.id);
-    return { step: 'membership', target: group.name, action: isMember ? 'none' : 'create' };
-  });
-  return [user, ...memberships, planPassword(desired.user.name, user, observed.user, passwords)];
+  const found = observed.user;
+  const target = desired.user?.name ?? found?.name ?? desired.employeeId;
+  const user = planUser(desired, found, rules);
+  if (user.action === 'refuse' || (desired.leaving && (!found || user.action === 'skip'))) {
+    // A user this function may not touch, a leaver nobody knows, or one who has not left yet: nothing else.
+    const rest = desired.user ? [planPassword(target, user, found, passwords)] : [];
+    return [
+      user,
+      ...desired.groups.map(
+        (g): PlannedStep => ({ step: 'membership', target: g.name, action: 'skip', reason: 'the user step refuses this user' }),
+      ),
+      ...rest,
+    ];
+  }
+  const steps: PlannedStep[] = [user];
+  if (found) {
+    if (found.enabled !== desired.enabled) {
+      steps.push({
+        step: 'sign-in',
+        target,
+        action: 'update',
+        changes: [desired.enabled ? 'enable' : 'disable'],
+        reason: signInReason(desired),
+      });
+    } else if (!desired.enabled) steps.push({ step: 'sign-in', target, action: 'none', reason: signInReason(desired) });
+  } else if (!desired.enabled) {
+    steps.push({ step: 'sign-in', target, action: 'none', reason: `created disabled: ${signInReason(desired)}` });
+  }
+  const desiredNames = new Set(desired.groups.map((g) => g.name.toLowerCase()));
+  for (const group of desired.groups) {
+    const groupFound = observed.groups.get(group.name.toLowerCase());
+    const isMember = groupFound !== undefined && found !== undefined && observed.memberships.some((m) => m.groupId === groupFound.id);
+    steps.push({ step: 'membership', target: group.name, action: isMember ? 'none' : 'add' });
+  }
+  for (const membership of observed.memberships) {
+    const name = membership.groupName?.toLowerCase();
+    if (name === undefined || desiredNames.has(name) || !rules.catalogGroups.has(name)) continue;
+    steps.push({
+      step: 'membership',
+      target: membership.groupName ?? membership.groupId,
+      action: 'remove',
+      membership,
+      reason: desired.leaving ? 'the employee left' : 'no role of the employee needs this group now',
+    });
+  }
+  if (desired.leaving) {
+    for (const credential of observed.credentials ?? []) {
+      steps.push({
+        step: 'credential',
+        target: `${credential.kind} ${credential.id}`,
+        action: 'remove',
+        credential,
+        reason: 'the employee left',
+      });
+    }
+  }
+  if (desired.user) steps.push(planPassword(target, user, found, passwords));
+  if (found && desired.leaving) {
+    const leftOn = found.leftOn ?? desired.leaving.effectiveDate;
+    const due = rules.retentionDays === undefined ? undefined : addDays(leftOn, rules.retentionDays);
+    if (due !== undefined && due <= rules.today) {
+      steps.push({
+        step: 'user',
+        target,
+        action: 'remove',
+        ocid: found.ocid,
+        reason: `left on ${leftOn}; kept ${rules.retentionDays} days`,
+      });
+    }
+  }
+  return steps;
+}
+
+function signInReason(desired: DesiredIdentity): string {
+  if (desired.leaving) return `left on ${desired.leaving.effectiveDate}${desired.leaving.reason ? ` (${desired.leaving.reason})` : ''}`;
+  if (desired.startDate) return `starts on ${desired.startDate}; enabled by the first event or roster on or after that day`;
+  return 'enabled';
 }
 
 /**
  * Decides, from data alone, what each step must do to converge OCI on the desired state, in the order
  * a result lists them. A replay of an applied event plans `none` everywhere.
  */
-export function planSteps(desired: DesiredState, observed: ObservedState, passwords: PasswordMode): PlannedStep[] {
+export function planSteps(
+  desired: DesiredState,
+  observed: ObservedState,
+  passwords: PasswordMode,
+  rules: LifecycleRules = { today: '1970-01-01', retentionDays: undefined, catalogGroups: new Set() },
+): PlannedStep[] {
   const shared = planShared(desired, observed);
-  const own = planUserSteps(desired, observed, passwords);
+  const own = planUserSteps(hireIdentity(desired, undefined, rules.today), observed, passwords, rules);
   const byKind = (steps: PlannedStep[], kind: PlannedStep['step']) => steps.filter((s) => s.step === kind);
   return [
     ...byKind(own, 'user'),
+    ...byKind(own, 'sign-in'),
     ...byKind(shared, 'group'),
     ...byKind(own, 'membership'),
     ...byKind(shared, 'policy'),
+    ...byKind(own, 'credential'),
     ...byKind(own, 'console-password'),
   ];
 }
 
-function planUser(desired: DesiredState, found: DirectoryUser | undefined): PlannedStep {
-  const target = desired.user.name;
+function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, rules: LifecycleRules): PlannedStep {
+  const spec = desired.user;
+  if (!spec) {
+    // A leaver: found by employee id; only a user this function manages is touched.
+    const target = found?.name ?? desired.employeeId;
+    if (!found) return { step: 'user', target, action: 'none', reason: `no user has employee id ${desired.employeeId}` };
+    if (!found.managed) {
+      return { step: 'user', target, action: 'refuse', ocid: found.ocid, reason: 'the user is not managed by this function' };
+    }
+    const effective = desired.leaving?.effectiveDate ?? rules.today;
+    if (effective > rules.today) {
+      return {
+        step: 'user',
+        target,
+        action: 'skip',
+        ocid: found.ocid,
+        reason: `leaves on ${effective}; access is taken away on or after that day`,
+      };
+    }
+    return found.leftOn
+      ? { step: 'user', target, action: 'none', ocid: found.ocid, reason: `left on ${found.leftOn}` }
+      : { step: 'user', target, action: 'update', ocid: found.ocid, changes: ['left-on'], reason: `marked as left on ${effective}` };
+  }
+  const target = spec.name;
   if (!found) return { step: 'user', target, action: 'create' };
-  if (found.employeeId !== desired.user.employeeId) {
+  if (found.employeeId !== spec.employeeId) {
     // Never take over an account that belongs to someone else (or to no one we know).
     return {
       step: 'user',
@@ -127,10 +300,19 @@ function planUser(desired: DesiredState, found: DirectoryUser | undefined): Plan
     };
   }
   const changes: string[] = [];
-  if ((found.email ?? '').toLowerCase() !== desired.user.email.toLowerCase()) changes.push('email');
-  if (found.description !== desired.user.description) changes.push('description');
+  if ((found.email ?? '').toLowerCase() !== spec.email.toLowerCase()) changes.push('email');
+  if (found.description !== spec.description) changes.push('description');
+  if (found.givenName !== undefined && found.givenName !== spec.givenName) changes.push('givenName');
+  if (found.familyName !== undefined && found.familyName !== spec.familyName) changes.push('familyName');
   const tags = found.freeformTags;
-  if (tags && Object.entries(desired.user.freeformTags).some(([key, value]) => tags[key] !== value)) changes.push('freeformTags');
+  if (tags) {
+    const stale = Object.keys(tags).some((key) => MANAGED_TAGS.has(key) && !(key in spec.freeformTags));
+    if (stale || Object.entries(spec.freeformTags).some(([key, value]) => tags[key] !== value)) changes.push('freeformTags');
+  } else {
+    // A domain keeps the marks in OCI tags: adopt a user of the same employee, and drop a rehire's left-on mark.
+    if (!found.managed) changes.push('managed-by');
+    if (found.leftOn) changes.push('left-on');
+  }
   return changes.length > 0
     ? { step: 'user', target, action: 'update', ocid: found.ocid, changes }
     : { step: 'user', target, action: 'none', ocid: found.ocid };
@@ -141,6 +323,7 @@ function planPassword(target: string, user: PlannedStep, found: DirectoryUser | 
   const step = 'console-password';
   if (mode.kind === 'classic') return { step, target, action: 'skip', reason: CLASSIC_CONSOLE_PASSWORD_REASON };
   if (user.action === 'refuse') return { step, target, action: 'skip', reason: 'the user step refuses this user' };
+  if (user.action === 'remove') return { step, target, action: 'skip', reason: 'the user is deleted' };
   if (user.action === 'create') return { step, target, action: 'create', reason: `set at creation to ${BOOTSTRAP_PASSWORD_NOTE}` };
   if (found?.hasPassword) return { step, target, action: 'none', reason: 'the user has a password; it is never reset' };
   if (!mode.setForExistingUsers) {

@@ -16,6 +16,37 @@ export interface DirectoryUser {
   readonly freeformTags: Readonly<Record<string, string>> | undefined;
   /** Whether a console password is set; undefined where the directory cannot tell. */
   readonly hasPassword: boolean | undefined;
+  /** Whether the user may sign in: SCIM `active` in a domain, the console-password capability in classic IAM. */
+  readonly enabled: boolean;
+  /** Whether the user carries this function's managed-by mark (classic tag, or a domain user's OCI tag). */
+  readonly managed: boolean;
+  /** The day the user left (the `left-on` mark a leaver gets), `YYYY-MM-DD`. */
+  readonly leftOn: string | undefined;
+  /** A domain user's names; undefined in classic IAM, which keeps them only in the description. */
+  readonly givenName: string | undefined;
+  readonly familyName: string | undefined;
+}
+/** One group the user is in. */
+export interface DirectoryMembership {
+  readonly groupId: string;
+  /** Undefined when the listing does not say (classic IAM lists group ids only). */
+  readonly groupName: string | undefined;
+  /** The membership's own OCID in classic IAM; the group id in a domain (removed by a group PATCH). */
+  readonly membershipId: string;
+}
+export const CredentialKind = {
+  ApiKey: 'api-key',
+  AuthToken: 'auth-token',
+  CustomerSecretKey: 'customer-secret-key',
+  SmtpCredential: 'smtp-credential',
+  OAuthClientCredential: 'oauth2-client-credential',
+} as const;
+export type CredentialKind = (typeof CredentialKind)[keyof typeof CredentialKind];
+/** A credential a user holds; never its secret part. */
+export interface DirectoryCredential {
+  readonly kind: CredentialKind;
+  /** What deletes it: the fingerprint of an API key in classic IAM, otherwise its id. */
+  readonly id: string;
 }
 export interface DirectoryGroup {
   readonly id: string;
@@ -37,6 +68,18 @@ export interface UserSpec {
   readonly familyName: string;
   readonly employeeId: string;
   readonly freeformTags: Readonly<Record<string, string>>;
+}
+/** What an update of a user changes; `leftOn: null` takes the leaver mark away (a rehire). */
+export interface UserChanges {
+  readonly email?: string;
+  readonly description?: string;
+  readonly givenName?: string;
+  readonly familyName?: string;
+  /** Classic IAM: the whole tag set. */
+  readonly freeformTags?: Readonly<Record<string, string>>;
+  /** A domain: set the managed-by mark (and the employee id) on a user adopted by its employee id. */
+  readonly mark?: { readonly employeeId: string };
+  readonly leftOn?: string | null;
 }
 export interface PolicySpec {
   readonly name: string;
@@ -64,14 +107,29 @@ export interface IdentityDirectory {
   groupReference(groupName: string): string;
   findUserByName(name: string): Promise<DirectoryUser | undefined>;
   /** `initialPassword` is set at creation where the directory takes one (identity domains). */
-  createUser(spec: UserSpec, initialPassword?: SecretValue): Promise<Created<DirectoryUser>>;
-  updateUser(id: string, changes: Partial<Pick<UserSpec, 'email' | 'description' | 'freeformTags'>>): Promise<DirectoryUser>;
+  createUser(spec: UserSpec, initialPassword?: SecretValue, options?: { enabled: boolean }): Promise<Created<DirectoryUser>>;
+  updateUser(id: string, changes: UserChanges): Promise<DirectoryUser>;
+  /** The user whose employee id (tag or `externalId`) is this one. */
+  findUserByEmployeeId(employeeId: string): Promise<DirectoryUser | undefined>;
+  /** Every user with the managed-by mark: what a roster is compared with. */
+  listManagedUsers(): Promise<readonly DirectoryUser[]>;
+  /** Turns sign-in on or off: SCIM `active`; in classic IAM every capability (the API has no disable). */
+  setSignIn(userId: string, enabled: boolean): Promise<void>;
+  /** Deletes the user; it must be in no group. */
+  deleteUser(userId: string): Promise<{ removed: boolean }>;
   findGroupByName(name: string): Promise<DirectoryGroup | undefined>;
   createGroup(spec: { name: string; description: string }): Promise<Created<DirectoryGroup>>;
-  /** Ids of the groups the user is in. */
-  groupIdsOfUser(userId: string): Promise<ReadonlySet<string>>;
+  /** The groups the user is in, with their names. */
+  membershipsOfUser(userId: string): Promise<readonly DirectoryMembership[]>;
+  /** A group's name by its id (for memberships listed without names). */
+  groupNameOf(groupId: string): Promise<string | undefined>;
   /** Resolves when the user is in the group, whether or not this call added it. */
   addUserToGroup(userId: string, groupId: string): Promise<{ added: boolean }>;
+  /** Resolves when the user is no longer in the group; `removed` is false when it already was not. */
+  removeUserFromGroup(userId: string, membership: DirectoryMembership): Promise<{ removed: boolean }>;
+  /** The user's API keys, auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials. */
+  credentialsOfUser(userId: string): Promise<readonly DirectoryCredential[]>;
+  deleteCredential(userId: string, credential: DirectoryCredential): Promise<{ removed: boolean }>;
   findPolicy(compartmentId: string, name: string): Promise<DirectoryPolicy | undefined>;
   /** `groupsAreNew`: a group named in the statements was created moments ago, so OCI may not see it yet. */
   createPolicy(spec: PolicySpec, options: { groupsAreNew: boolean }): Promise<Created<DirectoryPolicy>>;

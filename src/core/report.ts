@@ -9,7 +9,7 @@ const MAX_BODY_BYTES = MAX_MESSAGE_BYTES - 4 * MAX_TITLE_CHARS;
 /** A short subject line, e.g. `Onboarding succeeded: jane.doe (E1001), 5 created, 0 failed`. */
 export function notificationTitle(result: OnboardingResult): string {
   const who = result.userName ? `${result.userName}${result.employeeId ? ` (${result.employeeId})` : ''}` : 'unknown hire';
-  const title = `Onboarding ${result.status}: ${who}, ${result.counts.created + result.counts.updated} changed, ${result.counts.failed} failed`;
+  const title = `Onboarding ${result.status}: ${who}, ${result.counts.created + result.counts.updated + result.counts.added + result.counts.removed} changed, ${result.counts.failed} failed`;
   return title.length > MAX_TITLE_CHARS ? `${title.slice(0, MAX_TITLE_CHARS - 1)}…` : title;
 }
 

@@ -6,6 +6,10 @@ export const StepKind = {
   Membership: 'membership',
   Policy: 'policy',
   ConsolePassword: 'console-password',
+  /** Whether the user can sign in: domain `active`, classic IAM capabilities. */
+  SignIn: 'sign-in',
+  /** An API key, auth token, customer secret key, SMTP credential or OAuth 2.0 client credential. */
+  Credential: 'credential',
 } as const;
 export type StepKind = (typeof StepKind)[keyof typeof StepKind];
 
@@ -15,11 +19,17 @@ export const Outcome = {
   Unchanged: 'unchanged',
   Skipped: 'skipped',
   Failed: 'failed',
+  /** A membership the user did not have. */
+  Added: 'added',
+  /** A membership, a credential or a user taken away. */
+  Removed: 'removed',
+  /** Not done: the run would disable or remove more users than the breaker allows, until approved. */
+  Held: 'held',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** What the plan decided for a step before anything was written. */
-export type Action = 'create' | 'update' | 'none' | 'skip' | 'refuse';
+export type Action = 'create' | 'update' | 'none' | 'skip' | 'refuse' | 'add' | 'remove';
 
 export interface StepResult {
   readonly step: StepKind;
@@ -65,7 +75,7 @@ export interface OnboardingResult {
 }
 
 export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, number> {
-  const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0 };
+  const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, added: 0, removed: 0, held: 0 };
   for (const step of steps) counts[step.outcome] += 1;
   return counts;
 }

@@ -136,12 +136,10 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     `movers and leavers: update, disable and delete users, remove API keys, auth tokens, secret keys, OAuth 2.0 credentials${where}`,
     [userRule],
   );
-  if (!domain) {
-    add(
-      `manage credentials in tenancy where ${anyOf('request.permission', ['CREDENTIAL_INSPECT', 'CREDENTIAL_REMOVE'])}`,
-      'leavers: list and delete SMTP credentials (ListSmtpCredentials, DeleteSmtpCredential)',
-    );
-  }
+  add(
+    `manage credentials in tenancy where ${all(...inDomain, anyOf('request.permission', ['CREDENTIAL_INSPECT', 'CREDENTIAL_REMOVE']))}`,
+    `leavers: list and delete SMTP credentials (ListSmtpCredentials, DeleteSmtpCredential)${where}`,
+  );
   add(`inspect groups in tenancy${domain ? ` where ${inDomain[0]}` : ''}`, `ListGroups, GetGroup, ListUserGroupMemberships${where}`);
   add(
     `manage groups in tenancy where ${all(...inDomain, "target.group.name != 'Administrators'", anyOf('request.permission', ['GROUP_CREATE', 'GROUP_UPDATE']))}`,

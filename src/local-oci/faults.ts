@@ -8,13 +8,15 @@ export interface FaultRule {
   readonly status?: 429 | 500 | 503;
   /** Close the connection without an answer. */
   readonly drop?: boolean;
+  /** Do the request (the write happens), then close the connection instead of answering: a lost answer. */
+  readonly dropAfterWrite?: boolean;
   /** Share of matching requests that fail (0..1); 1 when absent. */
   readonly rate?: number;
   /** Fail only this many matching requests, then stop firing. */
   readonly count?: number;
 }
 
-export type FaultDecision = { kind: 'none' } | { kind: 'status'; status: number } | { kind: 'drop' };
+export type FaultDecision = { kind: 'none' } | { kind: 'status'; status: number } | { kind: 'drop' } | { kind: 'drop-after-write' };
 
 const codeForStatus: Record<number, string> = {
   429: 'TooManyRequests',
@@ -60,10 +62,11 @@ export class Faults {
   decide(operation: string): FaultDecision {
     for (const entry of this.#rules) {
       const { rule } = entry;
-      if (!matches(rule, operation) || (rule.status === undefined && !rule.drop)) continue;
+      if (!matches(rule, operation) || (rule.status === undefined && !rule.drop && !rule.dropAfterWrite)) continue;
       if (rule.count !== undefined && entry.fired >= rule.count) continue;
       if (this.#random() >= (rule.rate ?? 1)) continue;
       entry.fired += 1;
+      if (rule.dropAfterWrite) return { kind: 'drop-after-write' };
       return rule.drop ? { kind: 'drop' } : { kind: 'status', status: rule.status ?? 500 };
     }
     return { kind: 'none' };

@@ -12,6 +12,10 @@ export interface LoggedRequest {
   readonly at: number;
   /** The request body as text (up to 64 KB), so tests can see exactly what was sent where. */
   readonly body: string;
+  /** The request was carried out but its answer was never sent (fault `dropAfterWrite`). */
+  readonly answerLost?: boolean;
+  /** A retried create answered from its `opc-retry-token`: the first answer again, nothing written. */
+  readonly replayed?: boolean;
 }
 
 /** Every request the local OCI answered, for tests and benchmarks to count. */
@@ -45,6 +49,6 @@ export class RequestLog {
 
   /** Successful IAM writes since `from`: what "a replay writes nothing" is checked against. */
   iamWrites(from = 0): readonly LoggedRequest[] {
-    return this.entries(from).filter((entry) => entry.iamWrite && entry.outcome === 'ok');
+    return this.entries(from).filter((entry) => entry.iamWrite && entry.outcome === 'ok' && !entry.replayed);
   }
 }

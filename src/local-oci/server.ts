@@ -174,8 +174,12 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     const method = (req.method ?? 'GET').toUpperCase();
     const route = routes.find((r) => r.method === method && r.pattern.test(path));
     const operation = route?.operation ?? `${method} ${path}`;
+    let answerLost = false;
+    let replayed = false;
     const log = (status: number, outcome: Parameters<RequestLog['add']>[0]['outcome']) =>
       requests.add({
+        ...(answerLost ? { answerLost } : {}),
+        ...(replayed ? { replayed } : {}),
         service: route?.service ?? 'unknown',
         operation,
         method,
@@ -224,6 +228,8 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       req.socket.destroy();
       return;
     }
+    // The write is done below; only its answer is lost.
+    answerLost = fault.kind === 'drop-after-write';
     if (fault.kind === 'status') {
       log(fault.status, 'fault');
       return send(
@@ -300,6 +306,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       }
       if (earlier) {
         // A retried create answers what the first one did and creates nothing.
+        replayed = true;
         log(earlier.response.status, 'ok');
         return send(res, earlier.response.status, earlier.response.body, earlier.response.headers ?? {});
       }
@@ -316,6 +323,10 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       if (route.iamWrite && method === 'POST' && response.status < 300) consistency.noteCreated(response.body);
       if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
       log(response.status, response.status < 400 ? 'ok' : 'error');
+      if (answerLost) {
+        req.socket.destroy();
+        return;
+      }
       return send(res, response.status, response.body, response.headers ?? {}, method === 'HEAD');
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

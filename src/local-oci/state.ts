@@ -98,6 +98,25 @@ export interface DomainUser {
   /** Whether the domain would have sent its welcome e-mail (bypassNotification was false). */
   notified: boolean;
   created: Date;
+  /** OCI freeform tags (SCIM extension `urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags`). */
+  tags?: { key: string; value: string }[];
+}
+/** The kinds of credential a user can hold, by their classic IAM path and their SCIM resource name. */
+export const CredentialKinds = {
+  authTokens: 'AuthTokens',
+  customerSecretKeys: 'CustomerSecretKeys',
+  smtpCredentials: 'SmtpCredentials',
+  oauth2ClientCredentials: 'OAuth2ClientCredentials',
+  apiKeys: 'ApiKeys',
+} as const;
+export type CredentialPath = keyof typeof CredentialKinds;
+/** A credential of a user (never its secret): classic IAM keeps them per user, a domain as SCIM resources. */
+export interface CredentialRecord {
+  id: string;
+  userId: string;
+  kind: CredentialPath;
+  description: string;
+  timeCreated: Date;
 }
 export interface DomainGroup {
   id: string;
@@ -106,12 +125,16 @@ export interface DomainGroup {
   description?: string;
   members: Set<string>;
   created: Date;
+  /** OCI freeform tags (SCIM extension OCITags). */
+  tags?: { key: string; value: string }[];
 }
 /** An identity domain, reached through the Identity Domains (SCIM) API. */
 export interface DomainState {
   readonly name: string;
   readonly users: Map<string, DomainUser>;
   readonly groups: Map<string, DomainGroup>;
+  /** API keys, auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials, by id. */
+  readonly credentials: Map<string, CredentialRecord>;
 }
 
 /** Timing knobs that make the local OCI behave like a real, eventually consistent one. */
@@ -137,6 +160,8 @@ export class TenancyState {
   readonly compartments = new Map<string, CompartmentRecord>();
   readonly uiPasswords = new Map<string, { timeCreated: Date }>();
   readonly apiKeys = new Map<string, { fingerprint: string; userId: string; keyValue: string; timeCreated: Date }[]>();
+  /** Auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials of classic IAM users, by id. */
+  readonly userCredentials = new Map<string, CredentialRecord>();
   readonly secrets = new Map<string, SecretRecord>();
   readonly topics = new Map<string, TopicRecord>();
   readonly buckets = new Map<string, Map<string, StoredObject>>();
@@ -157,7 +182,9 @@ export class TenancyState {
     timing: Timing;
     domainName?: string | undefined;
   }) {
-    this.domain = options.domainName ? { name: options.domainName, users: new Map(), groups: new Map() } : undefined;
+    this.domain = options.domainName
+      ? { name: options.domainName, users: new Map(), groups: new Map(), credentials: new Map() }
+      : undefined;
     this.tenancy = {
       id: options.tenancyId,
       name: 'local-tenancy',
@@ -236,6 +263,40 @@ export class TenancyState {
   /** Every message published to a topic, oldest first. */
   messages(topicId: string): readonly PublishedMessage[] {
     return this.topics.get(topicId)?.messages ?? [];
+  }
+
+  /**
+   * Gives a user a credential, as the user (or an administrator) would in the Console: in the domain when
+   * the tenancy has one, else in classic IAM (API keys by fingerprint). Returns its id.
+   */
+  addCredential(userId: string, kind: CredentialPath): string {
+    const timeCreated = new Date();
+    if (this.domain) {
+      const id = createHash('md5').update(randomBytes(8)).digest('hex');
+      this.domain.credentials.set(id, { id, userId, kind, description: `${kind} of ${userId}`, timeCreated });
+      return id;
+    }
+    if (kind === 'apiKeys') {
+      const fingerprint = [...randomBytes(16)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+      const keys = this.apiKeys.get(userId) ?? [];
+      keys.push({ fingerprint, userId, keyValue: '-----BEGIN PUBLIC KEY-----\n(local)\n-----END PUBLIC KEY-----', timeCreated });
+      this.apiKeys.set(userId, keys);
+      return fingerprint;
+    }
+    const id = makeOcid(
+      kind === 'authTokens' ? 'credential' : kind === 'oauth2ClientCredentials' ? 'oauth2clientcredential' : 'credential',
+    );
+    this.userCredentials.set(id, { id, userId, kind, description: kind, timeCreated });
+    return id;
+  }
+
+  /** Every credential a user holds, of any kind. */
+  credentialsOf(userId: string): readonly (CredentialRecord | { kind: 'apiKeys'; id: string })[] {
+    if (this.domain) return [...this.domain.credentials.values()].filter((c) => c.userId === userId);
+    return [
+      ...(this.apiKeys.get(userId) ?? []).map((k) => ({ kind: 'apiKeys' as const, id: k.fingerprint })),
+      ...[...this.userCredentials.values()].filter((c) => c.userId === userId),
+    ];
   }
 
   findUserByName(name: string): UserRecord | undefined {

@@ -201,12 +201,16 @@ export async function allPages<T>(
 
 /**
  * A create that treats "already exists" as done: a concurrent delivery may have won the race, so the
- * resource is read back and reported as not created by this call.
+ * resource is read back and reported as not created by this call. Unless it carries this call's own
+ * mark (`madeByThisCall`): then an earlier attempt of this very call wrote it and lost the answer, and it
+ * is reported created, so that the report accounts for every write. (Where OCI honours the
+ * `opc-retry-token`, the retried create itself answers as the first one did and needs no mark.)
  */
 export async function createOrFind<T>(
   create: () => Promise<T>,
   find: () => Promise<T | undefined>,
   alreadyExists: (error: OciCallError) => boolean,
+  madeByThisCall: (found: T) => boolean = () => false,
 ): Promise<{ record: T; created: boolean }> {
   try {
     return { record: await create(), created: true };
@@ -214,6 +218,6 @@ export async function createOrFind<T>(
     if (!(error instanceof OciCallError) || !alreadyExists(error)) throw error;
     const found = await find();
     if (found === undefined) throw error;
-    return { record: found, created: false };
+    return { record: found, created: madeByThisCall(found) };
   }
 }

@@ -1,6 +1,8 @@
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
+import { LEFT_ON_TAG } from '../core/plan';
 import { renderName } from '../core/policy/parser';
-import type { DirectoryGroup, DirectoryUser, IdentityDirectory } from '../core/ports';
+import { CredentialKind, type DirectoryCredential, type DirectoryGroup, type DirectoryUser, type IdentityDirectory } from '../core/ports';
+import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import { OciCallError } from '../support/errors';
 import { type CallPolicy, callOci, createOrFind } from './call';
 
@@ -9,9 +11,18 @@ const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const PASSWORD_CHANGER_SCHEMA = 'urn:ietf:params:scim:schemas:oracle:idcs:UserPasswordChanger';
-/** Requested explicitly: the password state is returned only on request, and naming attributes drops `ocid` unless named. */
-const USER_ATTRIBUTES =
-  'ocid,userName,externalId,description,emails,name,urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User:lastSuccessfulSetDate';
+const OCI_TAGS = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags';
+/** Requested explicitly: the password state and the OCI tags are returned only on request, and naming attributes drops `ocid` unless named. */
+const USER_ATTRIBUTES = `ocid,userName,externalId,description,emails,name,active,urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User:lastSuccessfulSetDate,${OCI_TAGS}:freeformTags`;
+/**
+ * The tag that names the call that created a user: a create whose answer was lost, retried and
+ * answered 409, finds it on the user and reports `created`, not "created meanwhile".
+ */
+export const CREATED_BY_CALL_TAG = 'onboarding-call';
+
+type Tag = { key: string; value: string };
+const tagsOf = (user: models.User): Tag[] => user.urnIetfParamsScimSchemasOracleIdcsExtensionOciTags?.freeformTags ?? [];
+const tag = (user: models.User, key: string) => tagsOf(user).find((t) => t.key === key)?.value;
 
 /**
  * A SCIM string literal: a JSON string, so a quote or a backslash in a name stays inside the value and
@@ -34,8 +45,25 @@ function toUser(user: models.User): DirectoryUser {
     employeeId: user.externalId,
     freeformTags: undefined,
     hasPassword: Boolean(passwordSet),
+    enabled: user.active !== false,
+    // The managed-by mark is an OCI freeform tag on the domain user (SCIM extension OCITags).
+    managed: tag(user, MANAGED_BY_TAG) === MANAGED_BY,
+    leftOn: tag(user, LEFT_ON_TAG),
+    givenName: user.name?.givenName,
+    familyName: user.name?.familyName,
   };
 }
+const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
+async function deleted(remove: () => Promise<unknown>): Promise<{ removed: boolean }> {
+  try {
+    await remove();
+    return { removed: true };
+  } catch (error) {
+    if (isNotFound(error)) return { removed: false };
+    throw error;
+  }
+}
+const replace = (path: string, value: unknown): models.Operations => ({ op: 'replace' as models.Operations.Op, path, value });
 const toGroup = (group: models.Group): DirectoryGroup => ({
   id: group.id ?? '',
   ocid: group.ocid ?? group.id ?? '',
@@ -49,9 +77,32 @@ const toGroup = (group: models.Group): DirectoryGroup => ({
 export function domainDirectory(
   client: IdentityDomainsClient,
   policies: Pick<IdentityDirectory, 'findPolicy' | 'createPolicy' | 'updatePolicy'>,
-  options: { domainName: string; welcomeEmail: boolean },
+  options: { domainName: string; welcomeEmail: boolean; callId?: string },
   policy: CallPolicy,
 ): IdentityDirectory {
+  const madeByThisCall = (user: DirectoryUser & { createdByCall?: string | undefined }) =>
+    options.callId !== undefined && user.createdByCall === options.callId;
+  const withCall = (user: models.User) => ({ ...toUser(user), createdByCall: tag(user, CREATED_BY_CALL_TAG) });
+  /** Lists users page by page (SCIM startIndex/count). */
+  async function listUsers(filter: string): Promise<models.User[]> {
+    const users: models.User[] = [];
+    for (let startIndex = 1; ; ) {
+      const response = await callOci(
+        'ListUsers',
+        () => client.listUsers({ filter, attributes: USER_ATTRIBUTES, startIndex, count: 500 }),
+        policy,
+      );
+      const page = response.users.resources ?? [];
+      users.push(...page);
+      startIndex += page.length;
+      if (page.length === 0 || startIndex > (response.users.totalResults ?? 0)) return users;
+    }
+  }
+  /** Replaces the user's OCI tags, keeping those of others. */
+  async function retag(userId: string, change: (tags: Tag[]) => Tag[]): Promise<models.Operations> {
+    const { user } = await callOci('GetUser', () => client.getUser({ userId, attributes: USER_ATTRIBUTES }), policy);
+    return replace(`${OCI_TAGS}:freeformTags`, change(tagsOf(user)));
+  }
   // A create answered 409 lost a race with a concurrent delivery: read what is there instead.
   const isConflict = (error: OciCallError) => error.status === 409;
 
@@ -69,7 +120,7 @@ export function domainDirectory(
       const found = (response.users.resources ?? []).find((u) => u.userName.toLowerCase() === name.toLowerCase());
       return found && toUser(found);
     },
-    createUser(spec, initialPassword) {
+    createUser(spec, initialPassword, createOptions = { enabled: true }) {
       return createOrFind(
         async () => {
           const response = await callOci(
@@ -88,14 +139,31 @@ export function domainDirectory(
                   // The only place the bootstrap password is ever written: the SCIM password field of this request.
                   ...(initialPassword ? { password: initialPassword.reveal() } : {}),
                   urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { bypassNotification: !options.welcomeEmail },
+                  active: createOptions.enabled,
+                  urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
+                    freeformTags: [
+                      { key: MANAGED_BY_TAG, value: MANAGED_BY },
+                      { key: EMPLOYEE_TAG, value: spec.employeeId },
+                      ...(options.callId ? [{ key: CREATED_BY_CALL_TAG, value: options.callId }] : []),
+                    ],
+                  },
                 },
               }),
             policy,
           );
           return toUser(response.user);
         },
-        () => directory.findUserByName(spec.name),
+        async () => {
+          const response = await callOci(
+            'ListUsers',
+            () => client.listUsers({ filter: scimFilter('userName', spec.name), attributes: USER_ATTRIBUTES, count: 2 }),
+            policy,
+          );
+          const found = (response.users.resources ?? []).find((u) => u.userName.toLowerCase() === spec.name.toLowerCase());
+          return found && withCall(found);
+        },
         isConflict,
+        madeByThisCall,
       );
     },
     async updateUser(id, changes) {
@@ -108,6 +176,23 @@ export function domainDirectory(
           path: 'emails',
           value: [{ value: changes.email, type: 'work', primary: true }],
         });
+      if (changes.givenName !== undefined) operations.push(replace('name.givenName', changes.givenName));
+      if (changes.familyName !== undefined) operations.push(replace('name.familyName', changes.familyName));
+      const mark = changes.mark;
+      if (mark !== undefined || changes.leftOn !== undefined) {
+        operations.push(
+          await retag(id, (tags) => {
+            const set = new Map(tags.map((t) => [t.key, t.value]));
+            if (mark) {
+              set.set(MANAGED_BY_TAG, MANAGED_BY);
+              set.set(EMPLOYEE_TAG, mark.employeeId);
+            }
+            if (changes.leftOn === null) set.delete(LEFT_ON_TAG);
+            else if (changes.leftOn !== undefined) set.set(LEFT_ON_TAG, changes.leftOn);
+            return [...set].map(([key, value]) => ({ key, value }));
+          }),
+        );
+      }
       const response = await callOci(
         'PatchUser',
         () => client.patchUser({ userId: id, attributes: USER_ATTRIBUTES, patchOp: { schemas: [PATCH_SCHEMA], operations } }),
@@ -121,7 +206,7 @@ export function domainDirectory(
       return found && toGroup(found);
     },
     createGroup(spec) {
-      return createOrFind(
+      return createOrFind<DirectoryGroup & { createdByCall?: string | undefined }>(
         async () => {
           const response = await callOci(
             'CreateGroup',
@@ -131,19 +216,126 @@ export function domainDirectory(
                   schemas: [GROUP_SCHEMA],
                   displayName: spec.name,
                   urnIetfParamsScimSchemasOracleIdcsExtensionGroupGroup: { description: spec.description },
+                  ...(options.callId
+                    ? {
+                        urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
+                          freeformTags: [{ key: CREATED_BY_CALL_TAG, value: options.callId }],
+                        },
+                      }
+                    : {}),
                 },
               }),
             policy,
           );
           return toGroup(response.group);
         },
-        () => directory.findGroupByName(spec.name),
+        async () => {
+          const response = await callOci(
+            'ListGroups',
+            () =>
+              client.listGroups({
+                filter: scimFilter('displayName', spec.name),
+                attributes: `displayName,${OCI_TAGS}:freeformTags`,
+                count: 2,
+              }),
+            policy,
+          );
+          const found = (response.groups.resources ?? []).find((g) => g.displayName.toLowerCase() === spec.name.toLowerCase());
+          const createdByCall = found?.urnIetfParamsScimSchemasOracleIdcsExtensionOciTags?.freeformTags?.find(
+            (t) => t.key === CREATED_BY_CALL_TAG,
+          )?.value;
+          return found && { ...toGroup(found), createdByCall };
+        },
         isConflict,
+        (found) => options.callId !== undefined && found.createdByCall === options.callId,
       );
     },
-    async groupIdsOfUser(userId) {
+    async findUserByEmployeeId(employeeId) {
+      const [found] = await listUsers(scimFilter('externalId', employeeId));
+      return found && toUser(found);
+    },
+    async listManagedUsers() {
+      // Users with an employee id; the managed-by mark (an OCI tag) is compared here.
+      return (await listUsers(encodeURIComponent('externalId pr'))).map(toUser).filter((u) => u.managed);
+    },
+    async setSignIn(userId, enabled) {
+      await callOci(
+        'PatchUser',
+        () =>
+          client.patchUser({
+            userId,
+            attributes: USER_ATTRIBUTES,
+            patchOp: { schemas: [PATCH_SCHEMA], operations: [replace('active', enabled)] },
+          }),
+        policy,
+      );
+    },
+    deleteUser(userId) {
+      return deleted(() => callOci('DeleteUser', () => client.deleteUser({ userId }), policy));
+    },
+    async membershipsOfUser(userId) {
       const response = await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy);
-      return new Set((response.user.groups ?? []).map((g) => g.value));
+      // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed.
+      return (response.user.groups ?? [])
+        .filter((g) => g.type === undefined || String(g.type).toLowerCase() === 'direct')
+        .map((g) => ({ groupId: g.value, groupName: g.display, membershipId: g.value }));
+    },
+    async groupNameOf(groupId) {
+      try {
+        return (await callOci('GetGroup', () => client.getGroup({ groupId }), policy)).group.displayName;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    removeUserFromGroup(userId, membership) {
+      return deleted(() =>
+        callOci(
+          'PatchGroup',
+          () =>
+            client.patchGroup({
+              groupId: membership.groupId,
+              patchOp: {
+                schemas: [PATCH_SCHEMA],
+                // RFC 7644 section 3.5.2.2: remove one member by a value filter in the path.
+                operations: [{ op: 'remove' as models.Operations.Op, path: `members[value eq ${JSON.stringify(userId)}]` }],
+              },
+            }),
+          policy,
+        ),
+      );
+    },
+    async credentialsOfUser(userId) {
+      const filter = scimFilter('user.value', userId);
+      const ids = (resources: { id?: string }[] | undefined, kind: DirectoryCredential['kind']) =>
+        (resources ?? []).flatMap((r): DirectoryCredential[] => (r.id ? [{ kind, id: r.id }] : []));
+      const [keys, tokens, secretKeys, smtp, oauth] = await Promise.all([
+        callOci('ListApiKeys', () => client.listApiKeys({ filter }), policy),
+        callOci('ListAuthTokens', () => client.listAuthTokens({ filter }), policy),
+        callOci('ListCustomerSecretKeys', () => client.listCustomerSecretKeys({ filter }), policy),
+        callOci('ListSmtpCredentials', () => client.listSmtpCredentials({ filter }), policy),
+        callOci('ListOAuth2ClientCredentials', () => client.listOAuth2ClientCredentials({ filter }), policy),
+      ]);
+      return [
+        ...ids(keys.apiKeys.resources, CredentialKind.ApiKey),
+        ...ids(tokens.authTokens.resources, CredentialKind.AuthToken),
+        ...ids(secretKeys.customerSecretKeys.resources, CredentialKind.CustomerSecretKey),
+        ...ids(smtp.smtpCredentials.resources, CredentialKind.SmtpCredential),
+        ...ids(oauth.oAuth2ClientCredentials.resources, CredentialKind.OAuthClientCredential),
+      ];
+    },
+    deleteCredential(_userId, credential) {
+      const { id } = credential;
+      const remove: Record<DirectoryCredential['kind'], () => Promise<unknown>> = {
+        'api-key': () => callOci('DeleteApiKey', () => client.deleteApiKey({ apiKeyId: id }), policy),
+        'auth-token': () => callOci('DeleteAuthToken', () => client.deleteAuthToken({ authTokenId: id }), policy),
+        'customer-secret-key': () =>
+          callOci('DeleteCustomerSecretKey', () => client.deleteCustomerSecretKey({ customerSecretKeyId: id }), policy),
+        'smtp-credential': () => callOci('DeleteSmtpCredential', () => client.deleteSmtpCredential({ smtpCredentialId: id }), policy),
+        'oauth2-client-credential': () =>
+          callOci('DeleteOAuth2ClientCredential', () => client.deleteOAuth2ClientCredential({ oAuth2ClientCredentialId: id }), policy),
+      };
+      return deleted(remove[credential.kind]);
     },
     async addUserToGroup(userId, groupId) {
       try {
@@ -162,7 +354,11 @@ export function domainDirectory(
       } catch (error) {
         // A concurrent delivery added the member first: the domain answers 409 duplicateMultivaluedResource,
         // but the SDK keeps only "Conflict" of a SCIM error body, so the membership itself is the proof.
-        if (error instanceof OciCallError && error.status === 409 && (await directory.groupIdsOfUser(userId)).has(groupId)) {
+        if (
+          error instanceof OciCallError &&
+          error.status === 409 &&
+          (await directory.membershipsOfUser(userId)).some((m) => m.groupId === groupId)
+        ) {
           return { added: false };
         }
         throw error;

@@ -1,8 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { IdentityClient, models } from 'oci-identity';
 import { USER_NAME } from '../core/new-hire';
-import type { Created, DirectoryGroup, DirectoryPolicy, DirectoryUser, IdentityDirectory, PolicySpec, UserSpec } from '../core/ports';
-import { EMPLOYEE_TAG } from '../core/role-catalog';
+import { LEFT_ON_TAG } from '../core/plan';
+import {
+  type Created,
+  CredentialKind,
+  type DirectoryCredential,
+  type DirectoryGroup,
+  type DirectoryPolicy,
+  type DirectoryUser,
+  type IdentityDirectory,
+  type PolicySpec,
+  type UserSpec,
+} from '../core/ports';
+import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { OciCallError } from '../support/errors';
 import { allPages, type CallPolicy, callOci, createOrFind } from './call';
 
@@ -17,6 +28,23 @@ const NEW_GROUP_ATTEMPTS = 9;
  */
 const queryValue = (value: string) => encodeURIComponent(value);
 
+/**
+ * Classic IAM has no "disable user" operation (API reference 20160918: UpdateUserState only unblocks a
+ * user blocked after failed sign-ins, and there is no operation that deletes a console password). What
+ * it offers is UpdateUserCapabilities: with every capability off the user can neither sign in to the
+ * Console nor use API keys, auth tokens, SMTP, customer secret keys, DB or OAuth 2.0 client credentials.
+ * So "enabled" is read from the console-password capability, and sign-in is switched with all of them.
+ */
+const capabilities = (enabled: boolean): models.UpdateUserCapabilitiesDetails => ({
+  canUseConsolePassword: enabled,
+  canUseApiKeys: enabled,
+  canUseAuthTokens: enabled,
+  canUseSmtpCredentials: enabled,
+  canUseDBCredentials: enabled,
+  canUseCustomerSecretKeys: enabled,
+  canUseOAuth2ClientCredentials: enabled,
+});
+
 const toUser = (u: models.User): DirectoryUser => ({
   id: u.id,
   ocid: u.id,
@@ -27,7 +55,23 @@ const toUser = (u: models.User): DirectoryUser => ({
   freeformTags: u.freeformTags ?? {},
   // Classic IAM tells whether a console password exists only through another call; it never sets a chosen one.
   hasPassword: undefined,
+  enabled: u.capabilities?.canUseConsolePassword !== false,
+  managed: u.freeformTags?.[MANAGED_BY_TAG] === MANAGED_BY,
+  leftOn: u.freeformTags?.[LEFT_ON_TAG],
+  givenName: undefined,
+  familyName: undefined,
 });
+const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
+/** A delete that finds nothing to delete is done: `removed` says whether this call did it. */
+async function deleted(remove: () => Promise<unknown>): Promise<{ removed: boolean }> {
+  try {
+    await remove();
+    return { removed: true };
+  } catch (error) {
+    if (isNotFound(error)) return { removed: false };
+    throw error;
+  }
+}
 const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, ocid: g.id, name: g.name });
 const toPolicy = (p: models.Policy): DirectoryPolicy => ({
   id: p.id,
@@ -54,6 +98,10 @@ export function classicIdentityDirectory(
   const retryToken = (operation: string, key: string) =>
     createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
+  /** Group names by id, from every look-up: memberships are listed by group id only. */
+  const groupNames = new Map<string, string>();
+  const allUsers = () =>
+    callOci('ListUsers', () => allPages((page) => client.listUsers({ compartmentId: tenancyId, page, limit: 1000 })), policy);
   const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   const create = <T>(
@@ -88,8 +136,8 @@ export function classicIdentityDirectory(
       const user = await findByName('ListUsers', name, (query) => client.listUsers({ compartmentId: tenancyId, ...query }));
       return user && toUser(user);
     },
-    createUser(spec: UserSpec) {
-      return create(
+    async createUser(spec: UserSpec, _password, options = { enabled: true }) {
+      const made = await create(
         'CreateUser',
         async () =>
           toUser(
@@ -109,6 +157,12 @@ export function classicIdentityDirectory(
           ),
         () => directory.findUserByName(spec.name),
       );
+      // A hire starting later: classic IAM creates users able to sign in, so the capabilities go off at once.
+      if (made.created && !options.enabled) {
+        await directory.setSignIn(made.record.id, false);
+        return { ...made, record: { ...made.record, enabled: false } };
+      }
+      return made;
     },
     async updateUser(id, changes) {
       const response = await callOci(
@@ -117,16 +171,39 @@ export function classicIdentityDirectory(
           client.updateUser({
             userId: id,
             updateUserDetails: {
-              ...changes,
-              freeformTags: changes.freeformTags ? { ...changes.freeformTags } : undefined,
+              ...(changes.email !== undefined ? { email: changes.email } : {}),
+              ...(changes.description !== undefined ? { description: changes.description } : {}),
+              ...(changes.freeformTags ? { freeformTags: { ...changes.freeformTags } } : {}),
             },
           }),
         policy,
       );
       return toUser(response.user);
     },
+    async findUserByEmployeeId(employeeId) {
+      // Classic IAM cannot filter users by tag: the tenancy's users are listed and the tag compared.
+      const user = (await allUsers()).find((u) => u.freeformTags?.[EMPLOYEE_TAG] === employeeId && LIVE.has(u.lifecycleState));
+      return user && toUser(user);
+    },
+    async listManagedUsers() {
+      return (await allUsers())
+        .filter((u) => LIVE.has(u.lifecycleState))
+        .map(toUser)
+        .filter((u) => u.managed);
+    },
+    async setSignIn(userId, enabled) {
+      await callOci(
+        'UpdateUserCapabilities',
+        () => client.updateUserCapabilities({ userId, updateUserCapabilitiesDetails: capabilities(enabled) }),
+        policy,
+      );
+    },
+    deleteUser(userId) {
+      return deleted(() => callOci('DeleteUser', () => client.deleteUser({ userId }), policy));
+    },
     async findGroupByName(name) {
       const group = await findByName('ListGroups', name, (query) => client.listGroups({ compartmentId: tenancyId, ...query }));
+      if (group) groupNames.set(group.id, group.name);
       return group && toGroup(group);
     },
     createGroup(spec) {
@@ -147,15 +224,87 @@ export function classicIdentityDirectory(
             ).group,
           ),
         () => directory.findGroupByName(spec.name),
-      );
+      ).then((made) => {
+        groupNames.set(made.record.id, made.record.name);
+        return made;
+      });
     },
-    async groupIdsOfUser(userId) {
+    async membershipsOfUser(userId) {
       const memberships = await callOci(
         'ListUserGroupMemberships',
         () => allPages((page) => client.listUserGroupMemberships({ compartmentId: tenancyId, userId, page })),
         policy,
       );
-      return new Set(memberships.filter((m) => LIVE.has(m.lifecycleState)).map((m) => m.groupId));
+      return memberships
+        .filter((m) => LIVE.has(m.lifecycleState))
+        .map((m) => ({ groupId: m.groupId, groupName: groupNames.get(m.groupId), membershipId: m.id }));
+    },
+    async groupNameOf(groupId) {
+      try {
+        const { group } = await callOci('GetGroup', () => client.getGroup({ groupId }), policy);
+        groupNames.set(group.id, group.name);
+        return group.name;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+    removeUserFromGroup(_userId, membership) {
+      return deleted(() =>
+        callOci('RemoveUserFromGroup', () => client.removeUserFromGroup({ userGroupMembershipId: membership.membershipId }), policy),
+      );
+    },
+    async credentialsOfUser(userId) {
+      const live = (item: { lifecycleState?: string }) => item.lifecycleState === undefined || LIVE.has(item.lifecycleState);
+      const [keys, tokens, secretKeys, smtp, oauth] = await Promise.all([
+        callOci('ListApiKeys', () => client.listApiKeys({ userId }), policy),
+        callOci('ListAuthTokens', () => client.listAuthTokens({ userId }), policy),
+        callOci('ListCustomerSecretKeys', () => client.listCustomerSecretKeys({ userId }), policy),
+        callOci('ListSmtpCredentials', () => client.listSmtpCredentials({ userId }), policy),
+        callOci('ListOAuthClientCredentials', () => allPages((page) => client.listOAuthClientCredentials({ userId, page })), policy),
+      ]);
+      const of = (kind: DirectoryCredential['kind'], ids: (string | undefined)[]) =>
+        ids.flatMap((id): DirectoryCredential[] => (id ? [{ kind, id }] : []));
+      return [
+        ...of(
+          CredentialKind.ApiKey,
+          keys.items.filter(live).map((k) => k.fingerprint),
+        ),
+        ...of(
+          CredentialKind.AuthToken,
+          tokens.items.filter(live).map((t) => t.id),
+        ),
+        ...of(
+          CredentialKind.CustomerSecretKey,
+          secretKeys.items.filter(live).map((k) => k.id),
+        ),
+        ...of(
+          CredentialKind.SmtpCredential,
+          smtp.items.filter(live).map((c) => c.id),
+        ),
+        ...of(
+          CredentialKind.OAuthClientCredential,
+          oauth.filter(live).map((c) => c.id),
+        ),
+      ];
+    },
+    deleteCredential(userId, credential) {
+      const { id } = credential;
+      const remove: Record<DirectoryCredential['kind'], () => Promise<unknown>> = {
+        'api-key': () => callOci('DeleteApiKey', () => client.deleteApiKey({ userId, fingerprint: id }), policy),
+        'auth-token': () => callOci('DeleteAuthToken', () => client.deleteAuthToken({ userId, authTokenId: id }), policy),
+        'customer-secret-key': () =>
+          callOci('DeleteCustomerSecretKey', () => client.deleteCustomerSecretKey({ userId, customerSecretKeyId: id }), policy),
+        'smtp-credential': () =>
+          callOci('DeleteSmtpCredential', () => client.deleteSmtpCredential({ userId, smtpCredentialId: id }), policy),
+        'oauth2-client-credential': () =>
+          callOci(
+            'DeleteOAuthClientCredential',
+            () => client.deleteOAuthClientCredential({ userId, oauth2ClientCredentialId: id }),
+            policy,
+          ),
+      };
+      return deleted(remove[credential.kind]);
     },
     async addUserToGroup(userId, groupId) {
       try {

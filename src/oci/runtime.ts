@@ -139,7 +139,7 @@ export async function createOciRuntime(
         ? domainDirectory(
             domains(),
             classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy, { definedTags: config.DEFINED_TAGS }),
-            { domainName: config.IDENTITY_DOMAIN_NAME, welcomeEmail: config.DOMAIN_WELCOME_EMAIL },
+            { domainName: config.IDENTITY_DOMAIN_NAME, welcomeEmail: config.DOMAIN_WELCOME_EMAIL, callId },
             policy,
           )
         : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy, { definedTags: config.DEFINED_TAGS }),

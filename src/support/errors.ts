@@ -9,6 +9,8 @@ export const ErrorCode = {
   UnknownRole: 'UNKNOWN_ROLE',
   CompartmentNotAllowed: 'COMPARTMENT_NOT_ALLOWED',
   UserNameConflict: 'USER_NAME_CONFLICT',
+  /** A user with the employee id exists but does not carry this function's managed-by mark. */
+  UnmanagedUser: 'UNMANAGED_USER',
   AuthUnavailable: 'AUTH_UNAVAILABLE',
   SecretUnavailable: 'SECRET_UNAVAILABLE',
   OciRequestFailed: 'OCI_REQUEST_FAILED',

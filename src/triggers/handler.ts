@@ -3,7 +3,7 @@ import type { Context } from '@fnproject/fdk';
 import { type FunctionConfig, parseConfig } from '../config';
 import { BatchThrottle } from '../core/batch';
 import { batchSummary } from '../core/batch-report';
-import { parseNewHire } from '../core/new-hire';
+import { parseHrEvent } from '../core/new-hire';
 import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
 import { type BatchResult, countOutcomes, type NoticeResult, type OnboardingResult, Status } from '../core/result';
@@ -134,7 +134,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       delivery = decoded;
       log.info('delivery', { via: decoded.via, kind: decoded.payload.kind, eventId: decoded.eventId });
       // A bad hire is refused before any call to OCI (through API Gateway, after authentication).
-      if (decoded.payload.kind === 'hire') parseNewHire(decoded.payload.input);
+      if (decoded.payload.kind === 'hire') parseHrEvent(decoded.payload.input);
       if (decoded.payload.kind === 'ignored') {
         result = {
           kind: 'notice',

@@ -28,5 +28,6 @@ export function onboardingContext(inv: Invocation) {
     log: inv.log,
     bootstrapPassword: inv.services.bootstrapSecret,
     setPasswordForExistingUsers: inv.config.SET_PASSWORD_FOR_EXISTING_USERS,
+    retentionDays: inv.config.LEAVER_RETENTION_DAYS,
   };
 }

@@ -1,21 +1,43 @@
-import { parseNewHire } from '../core/new-hire';
-import { onboardNewHire } from '../core/onboard';
+import { parseHrEvent } from '../core/new-hire';
+import { offboardEmployee, onboardNewHire } from '../core/onboard';
 import { countOutcomes, type OnboardingResult, Status } from '../core/result';
 import { type Invocation, onboardingContext } from './invocation';
 
-/** One hire, from any envelope: validated, onboarded, reported as a step list. */
+/** One HR event (a hire or a leaver), from any envelope: validated, converged, reported as a step list. */
 export async function runHire(input: unknown, inv: Invocation, started: number, eventId: string | undefined): Promise<OnboardingResult> {
-  const hire = parseNewHire(input);
-  const dryRun = inv.dryRun || hire.dryRun === true;
-  inv.log.info('event accepted', { eventId: hire.eventId ?? eventId, employeeId: hire.employeeId, roles: hire.roles, dryRun });
-  const outcome = await onboardNewHire(hire, { ...onboardingContext(inv), dryRun });
+  const event = parseHrEvent(input);
+  const dryRun = inv.dryRun || (event.kind === 'hire' ? event.hire : event.leaver).dryRun === true;
+  const context = { ...onboardingContext(inv), dryRun };
+  let employeeId: string;
+  let userName: string | undefined;
+  let outcome: Awaited<ReturnType<typeof onboardNewHire>>;
+  let ownEventId: string | undefined;
+  if (event.kind === 'hire') {
+    const { hire } = event;
+    inv.log.info('event accepted', {
+      kind: 'hire',
+      eventId: hire.eventId ?? eventId,
+      employeeId: hire.employeeId,
+      roles: hire.roles,
+      dryRun,
+    });
+    outcome = await onboardNewHire(hire, context);
+    [employeeId, userName, ownEventId] = [hire.employeeId, hire.userName, hire.eventId];
+  } else {
+    const { leaver } = event;
+    inv.log.info('event accepted', { kind: 'leaver', eventId: leaver.eventId ?? eventId, employeeId: leaver.employeeId, dryRun });
+    outcome = await offboardEmployee(leaver, context);
+    employeeId = leaver.employeeId;
+    userName = outcome.steps.find((s) => s.step === 'user')?.target;
+    ownEventId = leaver.eventId;
+  }
   const failed = outcome.steps.some((s) => s.outcome === 'failed');
-  const correlationId = hire.eventId ?? eventId;
+  const correlationId = ownEventId ?? eventId;
   return {
     status: dryRun ? Status.DryRun : failed ? Status.Failed : Status.Succeeded,
     correlation: { callId: inv.callId, ...(correlationId ? { eventId: correlationId } : {}) },
-    employeeId: hire.employeeId,
-    userName: hire.userName,
+    employeeId,
+    ...(userName && userName !== employeeId ? { userName } : {}),
     ...(outcome.userId ? { userId: outcome.userId } : {}),
     dryRun,
     steps: outcome.steps,

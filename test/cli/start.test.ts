@@ -12,6 +12,12 @@ describe('npm start', () => {
     expect(stdout).toMatch(/created +console-password/);
     expect(stdout).toMatch(/password set at creation from the Vault bootstrap secret/);
     expect(stdout).toMatch(/^2\. The same event again .*: succeeded in \d+ ms, 0 IAM writes/m);
+    expect(stdout).toMatch(/^3\. A mover .*: succeeded in \d+ ms, [1-9]\d* IAM writes/m);
+    expect(stdout).toMatch(/removed +membership +auditors/);
+    expect(stdout).toMatch(/^4\. The mover again: succeeded in \d+ ms, 0 IAM writes/m);
+    expect(stdout).toMatch(/^5\. A leaver .*: succeeded in \d+ ms, [1-9]\d* IAM writes/m);
+    expect(stdout).toMatch(/updated +sign-in/);
+    expect(stdout).toMatch(/^6\. The leaver again: succeeded in \d+ ms, 0 IAM writes/m);
     expect(stdout).toMatch(/^OK: every scene held \(\d+\)\.$/m);
     expect(stdout).not.toContain('Local-Bootstrap-Password-1!');
     expect(code).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNewHire } from '../../src/core/new-hire';
+import { parseHrEvent, parseNewHire } from '../../src/core/new-hire';
 import { ValidationError } from '../../src/support/errors';
 import { fixtureJson } from '../helpers';
 
@@ -52,5 +52,38 @@ describe('parseNewHire', () => {
     // Quotes are for the directory to judge: an identity domain takes them, classic IAM does not.
     expect(parseNewHire({ ...base, userName: `o'brien"x@example.com` }).userName).toBe(`o'brien"x@example.com`);
     expect(parseNewHire({ ...base, userName: 'a+b@x.com' }).userName).toBe('a+b@x.com');
+  });
+});
+
+describe('parseHrEvent', () => {
+  it('suggests the known field for a misspelt one, on hires and leavers alike', () => {
+    // Prepare
+    const hire = { ...fixtureJson('events', 'new-hire.json'), role: ['developer'] };
+    delete (hire as Record<string, unknown>).roles;
+    const leaver = { type: 'leaver', employeeId: 'E1', effectivDate: '2026-12-31' };
+    // Act
+    const problems = (input: unknown) => {
+      try {
+        parseHrEvent(input);
+      } catch (error) {
+        return (error as ValidationError).problems;
+      }
+      return [];
+    };
+    // Assess
+    expect(problems(hire)).toContainEqual({ path: '(root)', message: 'unknown field "role"; did you mean "roles"?' });
+    expect(problems(leaver)).toContainEqual({ path: '(root)', message: 'unknown field "effectivDate"; did you mean "effectiveDate"?' });
+    expect(problems({ ...fixtureJson('events', 'new-hire.json'), favouriteColour: 'x' })[0]?.message).toMatch(
+      /unknown field "favouriteColour"; known fields: .*roles/,
+    );
+  });
+
+  it('reads a leaver event, and a hire with or without its type', () => {
+    expect(parseHrEvent({ type: 'leaver', employeeId: 'E1', effectiveDate: '2026-12-31', reason: 'resigned' })).toEqual({
+      kind: 'leaver',
+      leaver: { type: 'leaver', employeeId: 'E1', effectiveDate: '2026-12-31', reason: 'resigned' },
+    });
+    expect(parseHrEvent({ ...fixtureJson('events', 'new-hire.json'), type: 'hire' }).kind).toBe('hire');
+    expect(() => parseHrEvent({ type: 'leaver', employeeId: 'E1' })).toThrow(ValidationError);
   });
 });

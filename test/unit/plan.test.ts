@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseNewHire } from '../../src/core/new-hire';
-import { CLASSIC_CONSOLE_PASSWORD_REASON, type ObservedState, type PasswordMode, planSteps, policyKey } from '../../src/core/plan';
+import {
+  CLASSIC_CONSOLE_PASSWORD_REASON,
+  hireIdentity,
+  type LifecycleRules,
+  leaverIdentity,
+  type ObservedState,
+  type PasswordMode,
+  planSteps,
+  planUserSteps,
+  policyKey,
+} from '../../src/core/plan';
 import type { DirectoryUser } from '../../src/core/ports';
 import { parseRoleCatalog, resolveDesiredState } from '../../src/core/role-catalog';
 import { demoCatalogJson, fixtureJson, TENANCY } from '../helpers';
@@ -10,7 +20,7 @@ const desired = resolveDesiredState(
   parseRoleCatalog(JSON.parse(demoCatalogJson())),
   TENANCY,
 );
-const nothing: ObservedState = { user: undefined, groups: new Map(), memberGroupIds: new Set(), policies: new Map() };
+const nothing: ObservedState = { user: undefined, groups: new Map(), memberships: [], credentials: undefined, policies: new Map() };
 const CLASSIC: PasswordMode = { kind: 'classic' };
 
 const existingUser: DirectoryUser = {
@@ -22,6 +32,11 @@ const existingUser: DirectoryUser = {
   employeeId: desired.user.employeeId,
   freeformTags: { ...desired.user.freeformTags },
   hasPassword: undefined,
+  enabled: true,
+  managed: true,
+  leftOn: undefined,
+  givenName: undefined,
+  familyName: undefined,
 };
 
 /** The state OCI holds after the desired state was applied, as the look-ups return it. */
@@ -29,7 +44,8 @@ function converged(user: Partial<DirectoryUser> = {}): ObservedState {
   return {
     user: { ...existingUser, ...user },
     groups: new Map(desired.groups.map((g, i) => [g.name.toLowerCase(), { id: `g${i}`, ocid: `ocid1.group.oc1..g${i}`, name: g.name }])),
-    memberGroupIds: new Set(desired.groups.map((_g, i) => `g${i}`)),
+    memberships: desired.groups.map((g, i) => ({ groupId: `g${i}`, groupName: g.name, membershipId: `m${i}` })),
+    credentials: undefined,
     policies: new Map(desired.policies.map((p, i) => [policyKey(p.compartmentId, p.name), { id: `ocid1.policy.oc1..p${i}`, ...p }])),
   };
 }
@@ -41,8 +57,8 @@ describe('planSteps', () => {
       'user:ada.lovelace+oci@example.com:create',
       'group:developers-dev:create',
       'group:auditors:create',
-      'membership:developers-dev:create',
-      'membership:auditors:create',
+      'membership:developers-dev:add',
+      'membership:auditors:add',
       'policy:developers-dev:create',
       'policy:auditors:create',
       'console-password:ada.lovelace+oci@example.com:skip',
@@ -100,9 +116,9 @@ describe('planSteps', () => {
   });
 
   it('adds only the missing memberships', () => {
-    const observed = { ...converged(), memberGroupIds: new Set(['g1']) };
+    const observed = { ...converged(), memberships: converged().memberships.slice(1) };
     expect(actions(planSteps(desired, observed, CLASSIC)).filter((a) => a.startsWith('membership'))).toEqual([
-      'membership:developers-dev:create',
+      'membership:developers-dev:add',
       'membership:auditors:none',
     ]);
   });
@@ -137,5 +153,83 @@ describe('planSteps', () => {
     it('does not touch the password of a user it refuses', () => {
       expect(password(bootstrap(true), converged({ hasPassword: false, employeeId: 'E999' }))?.action).toBe('skip');
     });
+  });
+});
+
+describe('planUserSteps: joiners, movers and leavers are one plan', () => {
+  const rules: LifecycleRules = {
+    today: '2026-12-01',
+    retentionDays: undefined,
+    catalogGroups: new Set(['developers-dev', 'developers-test', 'auditors']),
+  };
+  const handMade = { groupId: 'h1', groupName: 'on-call-helpers', membershipId: 'mh' };
+  const plan = (identity: Parameters<typeof planUserSteps>[0], observed: ObservedState, r = rules) =>
+    planUserSteps(identity, observed, CLASSIC, r).map(
+      (s) => `${s.step}:${s.target}:${s.action}${s.changes ? `(${s.changes.join(',')})` : ''}`,
+    );
+
+  it('removes a mover from catalog groups no longer needed, never from a group the catalog does not name', () => {
+    // Prepare: converged on developer + auditor, plus a hand-made group; HR now says developer only
+    const observed = { ...converged(), memberships: [...converged().memberships, handMade] };
+    const moved = { ...desired, groups: desired.groups.filter((g) => g.name === 'developers-dev') };
+    // Act
+    const steps = plan(hireIdentity(moved, undefined, rules.today), observed);
+    // Assess
+    expect(steps).toEqual([
+      'user:ada.lovelace+oci@example.com:none',
+      'membership:developers-dev:none',
+      'membership:auditors:remove',
+      'console-password:ada.lovelace+oci@example.com:skip',
+    ]);
+  });
+
+  it('disables a leaver, marks the day, removes its catalog memberships and every credential', () => {
+    const observed = {
+      ...converged(),
+      memberships: [...converged().memberships, handMade],
+      credentials: [
+        { kind: 'api-key' as const, id: 'aa:bb' },
+        { kind: 'auth-token' as const, id: 'tok1' },
+      ],
+    };
+    expect(plan(leaverIdentity({ employeeId: 'E104233', effectiveDate: '2026-11-30' }), observed)).toEqual([
+      'user:ada.lovelace+oci@example.com:update(left-on)',
+      'sign-in:ada.lovelace+oci@example.com:update(disable)',
+      'membership:developers-dev:remove',
+      'membership:auditors:remove',
+      'credential:api-key aa:bb:remove',
+      'credential:auth-token tok1:remove',
+    ]);
+  });
+
+  it('plans nothing for a leaver replayed, deletes it once the retention has passed, and waits for a leave in the future', () => {
+    const left = { ...converged({ enabled: false, leftOn: '2026-11-01' }), memberships: [], credentials: [] };
+    const leaver = leaverIdentity({ employeeId: 'E104233', effectiveDate: '2026-11-01' });
+    expect(plan(leaver, left)).toEqual(['user:ada.lovelace+oci@example.com:none', 'sign-in:ada.lovelace+oci@example.com:none']);
+    expect(plan(leaver, left, { ...rules, retentionDays: 30 }).at(-1)).toBe('user:ada.lovelace+oci@example.com:remove');
+    expect(plan(leaver, left, { ...rules, retentionDays: 31 }).at(-1)).toBe('sign-in:ada.lovelace+oci@example.com:none');
+    expect(plan(leaverIdentity({ employeeId: 'E104233', effectiveDate: '2026-12-02' }), converged())).toEqual([
+      'user:ada.lovelace+oci@example.com:skip',
+    ]);
+  });
+
+  it('re-enables a rehire and drops the left-on mark; refuses a leaver it does not manage', () => {
+    const left = {
+      ...converged({ enabled: false, leftOn: '2026-11-01', freeformTags: { ...existingUser.freeformTags, 'left-on': '2026-11-01' } }),
+    };
+    expect(plan(hireIdentity(desired, undefined, rules.today), left).slice(0, 2)).toEqual([
+      'user:ada.lovelace+oci@example.com:update(freeformTags)',
+      'sign-in:ada.lovelace+oci@example.com:update(enable)',
+    ]);
+    expect(plan(leaverIdentity({ employeeId: 'E104233', effectiveDate: '2026-11-01' }), converged({ managed: false }))).toEqual([
+      'user:ada.lovelace+oci@example.com:refuse',
+    ]);
+  });
+
+  it('creates a hire who starts later disabled, and enables it on its start date', () => {
+    expect(plan(hireIdentity(desired, '2026-12-02', rules.today), nothing)[1]).toBe('sign-in:ada.lovelace+oci@example.com:none');
+    expect(plan(hireIdentity(desired, '2026-12-01', rules.today), converged({ enabled: false }))[1]).toBe(
+      'sign-in:ada.lovelace+oci@example.com:update(enable)',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiError, type ApiRequest, type Route, scimError } from '../http';
 import { makeOcid } from '../ocid';
 import { compileScimFilter, ScimFilterError } from '../scim-filter';
-import type { DomainGroup, DomainState, DomainUser } from '../state';
+import { CredentialKinds, type CredentialRecord, type DomainGroup, type DomainState, type DomainUser } from '../state';
 
 // Identity Domains API (SCIM 2.0 with Oracle extensions):
 // https://docs.oracle.com/en-us/iaas/api/#/en/identity-domains/v1/ — users, groups, the password changer.
@@ -13,6 +13,7 @@ const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:
 const PASSWORD_STATE = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User';
 const GROUP_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:group:Group';
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const OCI_TAGS = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags';
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** A domain's default password policy, roughly: 8+ characters with upper, lower and a digit. */
@@ -33,8 +34,8 @@ function userView(user: DomainUser, domain: DomainState) {
     active: user.active,
     groups: [...domain.groups.values()]
       .filter((g) => g.members.has(user.id))
-      // Groups hold users only here, so every membership is direct.
       .map((g) => ({ value: g.id, ocid: g.ocid, display: g.displayName, type: 'direct' })),
+    ...(user.tags ? { [OCI_TAGS]: { freeformTags: user.tags } } : {}),
     // lastSuccessfulSetDate is absent until a password is set; mustChange is read-only in the API.
     [PASSWORD_STATE]: { ...(user.passwordSetAt ? { lastSuccessfulSetDate: user.passwordSetAt.toISOString() } : {}), mustChange: false },
     meta: {
@@ -74,6 +75,7 @@ function groupView(group: DomainGroup) {
     displayName: group.displayName,
     ...(group.description ? { [GROUP_EXTENSION]: { description: group.description } } : {}),
     members: [...group.members].map((value) => ({ value, type: 'User' })),
+    ...(group.tags ? { [OCI_TAGS]: { freeformTags: group.tags } } : {}),
     meta: { resourceType: 'Group', created: group.created.toISOString(), location: `/admin/v1/Groups/${group.id}` },
   };
 }
@@ -106,6 +108,16 @@ function listResponse<T>(
   };
 }
 
+/** The freeform tags of the OCITags extension: `[{key, value}]`, strings only. */
+function ociTags(extension: unknown): { key: string; value: string }[] | undefined {
+  const tags = (extension as { freeformTags?: unknown } | undefined)?.freeformTags;
+  if (tags === undefined) return undefined;
+  if (!Array.isArray(tags) || tags.some((t) => typeof t?.key !== 'string' || typeof t?.value !== 'string')) {
+    throw scimError(400, 'freeformTags must be a list of {key, value} strings', 'invalidValue');
+  }
+  return tags.map((t: { key: string; value: string }) => ({ key: t.key, value: t.value }));
+}
+
 /** The operations of a SCIM PatchOp body; a body without any is a 400 invalidSyntax. */
 function patchOperations(request: ApiRequest): { op?: string; path?: string; value?: unknown }[] {
   const patch = request.json<{ Operations?: { op?: string; path?: string; value?: unknown }[] }>();
@@ -125,6 +137,49 @@ function duplicateMember(): ApiError {
     detail,
     status: '409',
     'urn:ietf:params:scim:api:oracle:idcs:extension:messages:Error': { messageId: 'error.common.exception.duplicateMultivaluedResource' },
+  });
+}
+
+/**
+ * A user's credentials as SCIM resources (`/admin/v1/ApiKeys`, `AuthTokens`, `CustomerSecretKeys`,
+ * `SmtpCredentials`, `OAuth2ClientCredentials`), listed with a filter on `user.value` and deleted by id.
+ */
+function credentialRoutes(
+  domain: DomainState,
+  route: (m: Route['method'], p: string, o: string, h: Route['handle'], w?: boolean) => Route,
+) {
+  const view = (c: CredentialRecord) => ({
+    schemas: [`urn:ietf:params:scim:schemas:oracle:idcs:${CredentialKinds[c.kind].replace(/s$/, '')}`],
+    id: c.id,
+    ocid: `ocid1.credential.oc1..${c.id}`,
+    description: c.description,
+    user: { value: c.userId },
+    ...(c.kind === 'apiKeys' ? { fingerprint: c.id.replace(/(..)(?!$)/g, '$1:') } : {}),
+    meta: { resourceType: CredentialKinds[c.kind], created: c.timeCreated.toISOString() },
+  });
+  return Object.entries(CredentialKinds).flatMap(([kind, resource]) => {
+    const singular = resource.replace(/s$/, '');
+    return [
+      route('GET', `/${resource}`, `List${resource}`, (request) =>
+        listResponse(
+          [...domain.credentials.values()].filter((c) => c.kind === kind),
+          request,
+          view,
+        ),
+      ),
+      route(
+        'DELETE',
+        `/${resource}/([^/]+)`,
+        `Delete${singular}`,
+        ({ params }) => {
+          const found = domain.credentials.get(params[0] ?? '');
+          if (!found || found.kind !== kind) throw scimError(404, `Resource ${params[0]} not found`);
+          domain.credentials.delete(found.id);
+          return { status: 204 };
+        },
+        true,
+      ),
+    ];
   });
 }
 
@@ -184,6 +239,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
           active: body.active !== false,
           notified: extension.bypassNotification !== true,
           created: new Date(),
+          ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
         };
         if (body.password !== undefined) setPassword(created, body.password);
         domain.users.set(id, created);
@@ -205,12 +261,31 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
           if (op?.toLowerCase() !== 'replace') throw scimError(400, `Unsupported patch operation ${op}`, 'invalidSyntax');
           if (path === 'description' && typeof value === 'string') target.description = value;
           else if (path === 'emails' && Array.isArray(value)) target.emails = value as DomainUser['emails'];
+          else if (path === 'active' && typeof value === 'boolean') target.active = value;
+          else if ((path === 'name.givenName' || path === 'name.familyName') && typeof value === 'string')
+            target.name = { ...target.name, [path.slice(5)]: value };
+          else if (path === `${OCI_TAGS}:freeformTags`) target.tags = ociTags({ freeformTags: value }) ?? [];
           else throw scimError(400, `Unsupported patch path ${path}`, 'invalidPath');
         }
         return { status: 200, body: userBody(target, request) };
       },
       true,
     ),
+    route(
+      'DELETE',
+      `/Users/${ID}`,
+      'DeleteUser',
+      ({ params }) => {
+        const target = user(params[0]);
+        // Deleting a domain user drops its group memberships and its credentials with it.
+        for (const g of domain.groups.values()) g.members.delete(target.id);
+        for (const c of [...domain.credentials.values()]) if (c.userId === target.id) domain.credentials.delete(c.id);
+        domain.users.delete(target.id);
+        return { status: 204 };
+      },
+      true,
+    ),
+    ...credentialRoutes(domain, route),
     route(
       'PUT',
       `/UserPasswordChanger/${ID}`,
@@ -241,6 +316,7 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
           ...(extension.description ? { description: extension.description } : {}),
           members: new Set(),
           created: new Date(),
+          ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
         };
         domain.groups.set(created.id, created);
         return { status: 201, body: groupView(created) };
@@ -257,6 +333,12 @@ export function identityDomainRoutes(domain: DomainState): Route[] {
         const target = group(request.params[0]);
         for (const operation of patchOperations(request)) {
           const op = operation.op?.toLowerCase();
+          // RFC 7644 section 3.5.2.2: `remove` with a value filter in the path removes one member.
+          const one = /^members\[value eq ("(?:[^"\\]|\\.)*")\]$/.exec(operation.path ?? '')?.[1];
+          if (op === 'remove' && one !== undefined) {
+            target.members.delete(JSON.parse(one) as string);
+            continue;
+          }
           if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
             throw scimError(400, `Unsupported patch operation ${operation.op} ${operation.path}`, 'invalidPath');
           }

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
 import { makeOcid } from '../ocid';
-import { type GroupRecord, lifecycleState, type PolicyRecord, sameName, type TenancyState, type UserRecord } from '../state';
+import {
+  type CredentialRecord,
+  type GroupRecord,
+  lifecycleState,
+  type PolicyRecord,
+  sameName,
+  type TenancyState,
+  type UserRecord,
+} from '../state';
 import { withTagDefaults } from './tags';
 
 // Identity (classic IAM) API 20160918, as documented at
@@ -232,7 +240,7 @@ export function identityRoutes(state: TenancyState): Route[] {
             canUseSmtpCredentials: true,
             canUseCustomerSecretKeys: true,
             canUseOAuth2ClientCredentials: true,
-            canUseDbCredentials: true,
+            canUseDBCredentials: true,
           },
           ...state.lifecycle(),
         };
@@ -266,7 +274,26 @@ export function identityRoutes(state: TenancyState): Route[] {
       'UpdateUserCapabilities',
       (request) => {
         const record = user(request.params[0]);
-        for (const [key, value] of Object.entries(request.json())) if (typeof value === 'boolean') record.capabilities[key] = value;
+        // UpdateUserCapabilitiesDetails (oci-identity model): the seven canUse… booleans, nothing else.
+        for (const [key, value] of Object.entries(request.json())) {
+          if (!(key in record.capabilities)) throw new ApiError(400, 'InvalidParameter', `Unknown capability ${key}`);
+          if (typeof value !== 'boolean') throw new ApiError(400, 'InvalidParameter', `${key} must be a boolean`);
+          record.capabilities[key] = value;
+        }
+        return { status: 200, body: userView(record, tenancyId) };
+      },
+      true,
+    ),
+    route(
+      'PUT',
+      `/users/${ID}/state`,
+      'UpdateUserState',
+      (request) => {
+        const record = user(request.params[0]);
+        // The API reference: "Updates the state of a user … the only supported value is false" (it unblocks a
+        // user blocked after too many failed sign-ins). It cannot disable anyone.
+        const { blocked } = request.json<{ blocked?: unknown }>();
+        if (blocked !== false) throw new ApiError(400, 'InvalidParameter', 'blocked can only be set to false (unblock)');
         return { status: 200, body: userView(record, tenancyId) };
       },
       true,
@@ -282,6 +309,8 @@ export function identityRoutes(state: TenancyState): Route[] {
         }
         state.users.delete(record.id);
         state.uiPasswords.delete(record.id);
+        state.apiKeys.delete(record.id);
+        for (const c of [...state.userCredentials.values()]) if (c.userId === record.id) state.userCredentials.delete(c.id);
         return { status: 204 };
       },
       true,
@@ -340,6 +369,8 @@ export function identityRoutes(state: TenancyState): Route[] {
       },
       true,
     ),
+
+    ...credentialRoutes(state, user, route),
 
     // Groups
     route(
@@ -521,6 +552,51 @@ export function identityRoutes(state: TenancyState): Route[] {
       true,
     ),
   ];
+}
+
+type RouteMaker = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite?: boolean) => Route;
+
+/**
+ * Auth tokens, customer secret keys, SMTP credentials and OAuth 2.0 client credentials: listed and deleted
+ * under the user, at the SDK's paths (`/users/{userId}/authTokens/{authTokenId}`, …), in the shapes of its
+ * summary models (AuthToken, CustomerSecretKeySummary, SmtpCredentialSummary, OAuth2ClientCredentialSummary).
+ */
+function credentialRoutes(state: TenancyState, user: (id: string | undefined) => UserRecord, route: RouteMaker): Route[] {
+  const kinds = [
+    ['authTokens', 'AuthTokens', 'AuthToken'],
+    ['customerSecretKeys', 'CustomerSecretKeys', 'CustomerSecretKey'],
+    ['smtpCredentials', 'SmtpCredentials', 'SmtpCredential'],
+    ['oauth2ClientCredentials', 'OAuthClientCredentials', 'OAuthClientCredential'],
+  ] as const;
+  const view = (c: CredentialRecord) => ({
+    id: c.id,
+    userId: c.userId,
+    timeCreated: c.timeCreated.toISOString(),
+    lifecycleState: 'ACTIVE',
+    ...(c.kind === 'customerSecretKeys' ? { displayName: c.description } : { description: c.description }),
+    ...(c.kind === 'smtpCredentials' ? { username: `ocid1.user.oc1..${c.id.slice(-8)}@local` } : {}),
+    ...(c.kind === 'oauth2ClientCredentials' ? { name: c.description, compartmentId: state.tenancy.id, scopes: [] } : {}),
+  });
+  return kinds.flatMap(([path, plural, singular]) => [
+    route('GET', `/users/([^/]+)/${path}`, `List${plural}`, (request) => {
+      const owner = user(request.params[0]);
+      const items = [...state.userCredentials.values()].filter((c) => c.userId === owner.id && c.kind === path).map(view);
+      return path === 'oauth2ClientCredentials' ? pageOf(items, request.query) : { status: 200, body: items };
+    }),
+    route(
+      'DELETE',
+      `/users/([^/]+)/${path}/([^/]+)`,
+      `Delete${singular}`,
+      ({ params }) => {
+        const owner = user(params[0]);
+        const found = state.userCredentials.get(params[1] ?? '');
+        if (!found || found.userId !== owner.id || found.kind !== path) throw notFound(`${singular} ${params[1]}`);
+        state.userCredentials.delete(found.id);
+        return { status: 204 };
+      },
+      true,
+    ),
+  ]);
 }
 
 function throwNotFound(what: string): never {
