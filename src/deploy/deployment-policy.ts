@@ -219,6 +219,10 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
   }
 
   add(
+    `read fn-function in ${location(need(compartments.function, 'function'))} where request.operation = 'GetFunction'`,
+    "GetFunction, once per container: the function's own invoke endpoint, where continuations are sent",
+  );
+  add(
     `use fn-invocation in ${location(need(compartments.function, 'function'))} where request.operation = 'InvokeFunction'`,
     'InvokeFunction (detached): continue a long upload in a fresh invocation (Functions takes only the general variables: the function is pinned by its compartment)',
   );
