@@ -138,6 +138,38 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
     expect(scenario.stack.oci.state.messages(scenario.stack.topicId)).toHaveLength(1);
   }, 60_000);
 
+  it('resumes a one-line JSON upload cut short by the deadline: every item numbered, each user created once', async () => {
+    // Prepare: 60 hires as a compact JSON array on a single line; every 50th has a bad e-mail.
+    scenario = await startScenario({ faults: [{ latencyMs: 30 }], env: { BATCH_CONCURRENCY: '2', PUBLISH_RESERVE_MS: '1000' } });
+    const hires = Array.from({ length: 60 }, (_, n) => {
+      const i = n + 1;
+      const email = i % 50 === 0 ? 'not-an-email' : `json${i}@example.com`;
+      return {
+        employeeId: `J${String(i).padStart(5, '0')}`,
+        userName: `json${i}@example.com`,
+        email,
+        givenName: 'Jay',
+        familyName: `Søn ${i}`,
+        roles: ['auditor'],
+      };
+    });
+    const text = JSON.stringify(hires);
+    expect(text).not.toContain('\n');
+    upload(scenario, 'incoming/one-line.json', text, 'application/json');
+    const event = objectEvent(scenario, 'incoming/one-line.json');
+    // Act
+    const first = asBatch((await scenario.onboard(event, { deadlineMs: 5000 })).result);
+    scenario.stack.oci.faults.clear();
+    const second = asBatch((await scenario.onboard(event, { deadlineMs: 60_000 })).result);
+    // Assess: cut short first, then complete, with all 60 items accounted for and each user created once.
+    expect(first.status).toBe('partial');
+    expect(first.report.counts.notStarted).toBeGreaterThan(0);
+    expect(second.report).toMatchObject({ status: 'complete', counts: { notStarted: 0, succeeded: 59, rejected: 1 } });
+    expect(scenario.stack.oci.requests.counts().CreateUser).toEqual({ ok: 59 });
+    const lines = (objectText(scenario, 'incoming/one-line.json.report.csv') ?? '').split('\r\n').filter(Boolean).slice(1);
+    expect(lines.map((l) => Number(l.split(',')[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, n) => n + 1));
+  }, 60_000);
+
   it('handles an ONS delivery once: the same message id again writes and publishes nothing', async () => {
     scenario = await startScenario();
     const headers = { 'X-OCI-NS-MessageId': 'ocid1.onsmessage.oc1..m1', 'X-OCI-NS-TopicOcid': scenario.stack.topicId };
