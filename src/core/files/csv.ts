@@ -1,6 +1,6 @@
 import type { Problem } from '../../support/errors';
 import { endOfFile, type FileLimits, type ReadRow, RowBudget, rowProblem } from './rows';
-import { BOM, decodeUtf8, startsWith } from './utf8';
+import { bomStripper, decodeUtf8 } from './utf8';
 
 /** CSV columns that hold lists: roles are separated by `;` (or `|`) inside one field. */
 const LIST_COLUMNS = new Set(['roles']);
@@ -159,25 +159,15 @@ export async function* readCsv(bytes: AsyncIterable<Uint8Array>, limits: FileLim
     return over ? endOfFile(row.line, row.label, over) : row;
   }
 
-  let first = true;
-  let head: Uint8Array = new Uint8Array(0);
+  const bom = bomStripper();
   for await (const raw of bytes) {
     const over = budget.addBytes(raw.length);
     if (over) {
       yield endOfFile(recordLine, `line ${recordLine}`, over);
       return;
     }
-    let chunk = raw;
-    if (first) {
-      // The BOM may arrive split over chunks: hold the first bytes until there are three.
-      const joined = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (joined.length < BOM.length && BOM.subarray(0, joined.length).every((b, i) => joined[i] === b)) {
-        head = joined;
-        continue;
-      }
-      first = false;
-      chunk = startsWith(joined, BOM) ? joined.subarray(BOM.length) : joined;
-    }
+    const chunk = bom.strip(raw);
+    if (chunk === undefined) continue;
     let from = 0;
     for (let i = 0; i < chunk.length; i += 1) {
       const byte = chunk[i];
@@ -204,7 +194,8 @@ export async function* readCsv(bytes: AsyncIterable<Uint8Array>, limits: FileLim
     }
     capture(chunk, from, chunk.length);
   }
-  if (first && head.length > 0) capture(head, 0, head.length);
+  const held = bom.held();
+  if (held.length > 0) capture(held, 0, held.length);
   const last = finishRecord();
   if (last) yield admit(last);
 }

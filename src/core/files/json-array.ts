@@ -1,6 +1,6 @@
 import { type ParsedItem, parseHireBytes } from './json-item';
 import { endOfFile, type FileLimits, type ReadRow, RowBudget, rowProblem } from './rows';
-import { BOM, startsWith } from './utf8';
+import { bomStripper } from './utf8';
 
 const LF = 0x0a;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -40,8 +40,7 @@ export async function* readJsonArray(bytes: AsyncIterable<Uint8Array>, limits: F
   let wrapped = false;
   let line = 1;
   let index = 0; // items seen so far
-  let first = true;
-  let head: Uint8Array = new Uint8Array(0);
+  const bom = bomStripper();
 
   // The item being read.
   let parts: Uint8Array[] = [];
@@ -99,16 +98,8 @@ export async function* readJsonArray(bytes: AsyncIterable<Uint8Array>, limits: F
         yield brokenAt(over);
         return;
       }
-      let chunk = raw;
-      if (first) {
-        const joined = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-        if (joined.length < BOM.length && BOM.subarray(0, joined.length).every((b, i) => joined[i] === b)) {
-          head = joined;
-          continue;
-        }
-        first = false;
-        chunk = startsWith(joined, BOM) ? joined.subarray(BOM.length) : joined;
-      }
+      const chunk = bom.strip(raw);
+      if (chunk === undefined) continue;
       let itemFrom = state === 'item' ? 0 : -1;
       for (let i = 0; i < chunk.length; i += 1) {
         const byte = chunk[i] as number;

@@ -77,3 +77,25 @@ export function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   for (let i = 0; i < prefix.length; i += 1) if (bytes[i] !== prefix[i]) return false;
   return true;
 }
+
+/**
+ * Drops a leading UTF-8 BOM from a stream of chunks, which may split it: the first bytes are held
+ * until three have arrived. `strip` returns the bytes to read now, or undefined while it holds them;
+ * `held` gives what is still held when the stream ends (a file shorter than a BOM).
+ */
+export function bomStripper(): { strip(chunk: Uint8Array): Uint8Array | undefined; held(): Uint8Array } {
+  let head: Uint8Array | undefined = new Uint8Array(0);
+  return {
+    strip(chunk) {
+      if (head === undefined) return chunk;
+      const joined = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (joined.length < BOM.length && BOM.subarray(0, joined.length).every((b, i) => joined[i] === b)) {
+        head = joined;
+        return undefined;
+      }
+      head = undefined;
+      return startsWith(joined, BOM) ? joined.subarray(BOM.length) : joined;
+    },
+    held: () => head ?? new Uint8Array(0),
+  };
+}
