@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorageClient } from 'oci-objectstorage';
-import type { ObjectStore } from '../core/ports';
+import type { ObjectStore, WriteCondition } from '../core/ports';
 import { OciCallError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
 
@@ -24,6 +24,24 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
       throw error;
     }
   };
+  const putText = async (bucket: string, name: string, body: string, contentType: string, condition?: WriteCondition) => {
+    const namespaceName = await namespaceOf();
+    const bytes = Buffer.from(body, 'utf8');
+    return callOci(
+      'PutObject',
+      () =>
+        client.putObject({
+          namespaceName,
+          bucketName: bucket,
+          objectName: name,
+          putObjectBody: bytes,
+          contentLength: bytes.length,
+          contentType,
+          ...(condition ?? {}),
+        }),
+      policy,
+    );
+  };
   return {
     async head(bucket, name) {
       const namespaceName = await namespaceOf();
@@ -37,50 +55,19 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
       }
     },
     async *readBytes(bucket, name) {
-      const namespaceName = await namespaceOf();
-      const response = await callOci('GetObject', () => client.getObject({ namespaceName, bucketName: bucket, objectName: name }), policy);
+      const response = await getObject(bucket, name);
       for await (const chunk of response.value as unknown as AsyncIterable<Uint8Array>) yield chunk;
     },
     async write(bucket, name, body, contentType) {
-      const namespaceName = await namespaceOf();
-      const bytes = Buffer.from(body, 'utf8');
-      await callOci(
-        'PutObject',
-        () =>
-          client.putObject({
-            namespaceName,
-            bucketName: bucket,
-            objectName: name,
-            putObjectBody: bytes,
-            contentLength: bytes.length,
-            contentType,
-          }),
-        policy,
-      );
+      await putText(bucket, name, body, contentType);
     },
     async readJson<T>(bucket: string, name: string) {
       return (await readJson<T>(bucket, name))?.value;
     },
     readVersioned: readJson,
     async writeIf(bucket, name, body, contentType, condition) {
-      const namespaceName = await namespaceOf();
-      const bytes = Buffer.from(body, 'utf8');
       try {
-        const response = await callOci(
-          'PutObject',
-          () =>
-            client.putObject({
-              namespaceName,
-              bucketName: bucket,
-              objectName: name,
-              putObjectBody: bytes,
-              contentLength: bytes.length,
-              contentType,
-              ...condition,
-            }),
-          policy,
-        );
-        return response.eTag;
+        return (await putText(bucket, name, body, contentType, condition)).eTag;
       } catch (error) {
         // 412: another writer came first. (A retried PUT whose first attempt landed also answers 412:
         // the caller re-reads and sees its own write, which it treats like anyone else's.)
