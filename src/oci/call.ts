@@ -221,3 +221,14 @@ export async function createOrFind<T>(
     return { record: found, created: madeByThisCall(found) };
   }
 }
+
+/** A delete that finds nothing to delete (404) is done: `removed` says whether this call did it. */
+export async function deleted(remove: () => Promise<unknown>): Promise<{ removed: boolean }> {
+  try {
+    await remove();
+    return { removed: true };
+  } catch (error) {
+    if (error instanceof OciCallError && error.status === 404) return { removed: false };
+    throw error;
+  }
+}

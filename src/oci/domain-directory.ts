@@ -4,7 +4,7 @@ import { renderName } from '../core/policy/parser';
 import { CredentialKind, type DirectoryCredential, type DirectoryGroup, type DirectoryUser, type IdentityDirectory } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import { OciCallError } from '../support/errors';
-import { type CallPolicy, callOci, createOrFind } from './call';
+import { type CallPolicy, callOci, createOrFind, deleted } from './call';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User';
@@ -54,15 +54,6 @@ function toUser(user: models.User): DirectoryUser {
   };
 }
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
-async function deleted(remove: () => Promise<unknown>): Promise<{ removed: boolean }> {
-  try {
-    await remove();
-    return { removed: true };
-  } catch (error) {
-    if (isNotFound(error)) return { removed: false };
-    throw error;
-  }
-}
 const replace = (path: string, value: unknown): models.Operations => ({ op: 'replace' as models.Operations.Op, path, value });
 const toGroup = (group: models.Group): DirectoryGroup => ({
   id: group.id ?? '',

@@ -15,7 +15,7 @@ import {
 } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { OciCallError } from '../support/errors';
-import { allPages, type CallPolicy, callOci, createOrFind } from './call';
+import { allPages, type CallPolicy, callOci, createOrFind, deleted } from './call';
 
 const LIVE = new Set(['CREATING', 'ACTIVE', 'INACTIVE']);
 const ALREADY_EXISTS = new Set(['NotAuthorizedOrResourceAlreadyExists', 'Conflict', 'IdcsConversionError']);
@@ -62,16 +62,6 @@ const toUser = (u: models.User): DirectoryUser => ({
   familyName: undefined,
 });
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
-/** A delete that finds nothing to delete is done: `removed` says whether this call did it. */
-async function deleted(remove: () => Promise<unknown>): Promise<{ removed: boolean }> {
-  try {
-    await remove();
-    return { removed: true };
-  } catch (error) {
-    if (isNotFound(error)) return { removed: false };
-    throw error;
-  }
-}
 const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, ocid: g.id, name: g.name });
 const toPolicy = (p: models.Policy): DirectoryPolicy => ({
   id: p.id,
