@@ -2,6 +2,7 @@ import type { ErrorReport } from '../support/errors';
 import type { RowResult } from './batch';
 import { MAX_MESSAGE_BYTES } from './report';
 import type { StepResult } from './result';
+import { type LeaverResult, MAX_LISTED_LEAVERS, type RosterSummary } from './roster';
 import type { FailedRow, UploadCounts } from './upload-progress';
 
 /** Where a batch came from, for its reports and its summary. */
@@ -18,8 +19,11 @@ export interface BatchSource {
  */
 export interface BatchReport {
   readonly source: BatchSource;
-  /** `running`: other invocations are still at it; its last one publishes the summary. */
-  readonly status: 'complete' | 'partial' | 'failed' | 'running';
+  /**
+   * `running`: other invocations are still at it; its last one publishes the summary. `held`: a roster
+   * whose rows are done and whose leavers wait for an administrator's approval.
+   */
+  readonly status: 'complete' | 'partial' | 'failed' | 'running' | 'held';
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly counts: UploadCounts & { readonly notStarted: number; readonly 'dry-run'?: number };
   readonly shared: readonly StepResult[];
@@ -32,6 +36,8 @@ export interface BatchReport {
   /** Bookkeeping that could not be written: the outcome above still stands. */
   readonly warnings?: readonly string[];
   readonly invocations?: number;
+  /** A roster upload: its leavers (at most MAX_LISTED_LEAVERS listed) and the breaker's decision. */
+  readonly roster?: RosterSummary;
   readonly finishedAt: string;
 }
 
@@ -72,10 +78,52 @@ export function reportCsv(rows: readonly RowResult[]): string {
   return REPORT_CSV_HEADER + rows.map(reportCsvLine).join('');
 }
 
+const leaverLine = (l: LeaverResult) => {
+  const changed = l.steps
+    .filter((s) => s.outcome !== 'unchanged' && s.outcome !== 'skipped')
+    .map((s) => `${s.outcome} ${s.step} ${s.target}`);
+  const failed = l.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.step} ${s.target}: ${s.reason ?? ''}`);
+  return `  ${l.status} ${l.employeeId} ${l.userName}${failed.length ? `: ${failed.join('; ')}` : changed.length ? `: ${changed.join('; ')}` : ''}`.slice(
+    0,
+    500,
+  );
+};
+
+/**
+ * The roster part of the summary: the run, its leaver counts, the breaker's decision and, when held,
+ * exactly what to write to approve it. Bounded: a sample of ten, at most MAX_LISTED_LEAVERS lines.
+ */
+export function rosterLines(roster: RosterSummary): string[] {
+  const c = roster.counts;
+  const b = roster.breaker;
+  const lines = [
+    `Roster run ${roster.runId} (day ${roster.day}): ${c.leavers} leaver(s): left ${c.left}, unchanged ${c.unchanged}, failed ${c.failed}, held ${c.held}${c.dryRun ? `, dry run ${c.dryRun}` : ''}${c.notStarted ? `, not started ${c.notStarted}` : ''}; ${c.alreadyLeft} left earlier.`,
+  ];
+  if (roster.blocked) lines.push(`No leaver was processed: ${roster.blocked}.`);
+  if (roster.error)
+    lines.push(`The leaver phase failed: ${roster.error.code} ${roster.error.message}. A re-delivery of the event tries again.`);
+  if (b) lines.push(`Breaker: ${b.held ? 'HELD' : 'passed'}: ${b.reason}.`);
+  if (b?.approvalProblem) lines.push(`The approval object was not trusted: ${b.approvalProblem}.`);
+  if (b?.held) {
+    lines.push(
+      `Sample of the users it would disable (employee ids): ${b.sample.join(', ')}${b.count > b.sample.length ? `, … (${b.count} in all)` : ''}.`,
+      `To approve: write the object ${b.approvalObject.name} to the bucket ${b.approvalObject.bucket} containing`,
+      `  ${JSON.stringify({ runId: b.runId, users: b.count, approvedBy: '<your name or e-mail>' })}`,
+      'then upload the same roster again today, or deliver the same event again. Joiners and movers already went ahead.',
+    );
+  }
+  const listed = roster.leavers.slice(0, MAX_LISTED_LEAVERS).map(leaverLine);
+  if (listed.length > 0)
+    lines.push(`Leavers${c.leavers + c.alreadyLeft > listed.length ? ` (the first ${listed.length}, failures first)` : ''}:`, ...listed);
+  return lines;
+}
+
 /** The ONS summary: counts, where the reports are, and as many failures as fit in one message. */
 export function batchSummary(report: BatchReport): { title: string; body: string } {
   const c = report.counts;
-  const title = `Onboarding batch ${report.status}: ${report.source.object}, ${c.succeeded} succeeded, ${c.failed + c.rejected + c.unreadable} not`;
+  const held = report.roster?.breaker?.held ? `, ${report.roster.breaker.count} leavers held for approval` : '';
+  const kind = report.roster ? 'roster' : 'batch';
+  const title = `Onboarding ${kind} ${report.status}: ${report.source.object}, ${c.succeeded} succeeded, ${c.failed + c.rejected + c.unreadable} not${held}`;
   const head = [
     `Batch ${report.source.bucket}/${report.source.object}: ${report.status}`,
     `succeeded ${c.succeeded}, failed ${c.failed}, rejected ${c.rejected}, unreadable ${c.unreadable}, not started ${c.notStarted}${c['dry-run'] ? `, dry run ${c['dry-run']}` : ''}`,
@@ -84,6 +132,7 @@ export function batchSummary(report: BatchReport): { title: string; body: string
       ? `Not started before the deadline: lines ${report.notStarted.slice(0, 20).join(', ')}${c.notStarted > 20 ? ', …' : ''}. A re-run resumes.`
       : '',
     report.invocations ? `Invocations: ${report.invocations}.` : '',
+    ...(report.roster ? rosterLines(report.roster) : []),
     ...(report.warnings ?? []).map((w) => `Warning: ${w}`),
     `Call id ${report.correlation.callId}${report.correlation.eventId ? `, event id ${report.correlation.eventId}` : ''}.`,
   ].filter(Boolean);
@@ -110,6 +159,7 @@ export function batchSummary(report: BatchReport): { title: string; body: string
     counts: report.counts,
     reportObjects: report.reportObjects,
     correlation: report.correlation,
+    ...(report.roster ? { roster: { runId: report.roster.runId, counts: report.roster.counts, breaker: report.roster.breaker } } : {}),
   };
   const body = [
     ...head,

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * A breaker against mass changes, like Entra ID's accidental-deletion threshold and Okta's import
  * safeguard: a run that would disable or delete more managed users than allowed does none of it until an
@@ -65,5 +67,28 @@ export function breakerDecision(
     ...base,
     held: true,
     reason: `${count} of ${managed} managed users would be disabled or deleted, over the limit of ${limit}${stale}: held until an administrator approves run ${runId}`,
+  };
+}
+
+const approvalSchema = z
+  .object({
+    runId: z.string().min(1).max(200),
+    users: z.number().int().nonnegative(),
+    approvedBy: z.string().min(1).max(200).optional(),
+    approvedAt: z.string().max(64).optional(),
+    comment: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/**
+ * Reads an approval object's content. Anything but exactly the documented shape (a typo in a field
+ * name, a count as a string) is a problem to report, never an approval.
+ */
+export function parseApproval(value: unknown): { approval: Approval } | { problem: string } {
+  const parsed = approvalSchema.safeParse(value);
+  if (parsed.success) return { approval: parsed.data };
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(object)'}: ${i.message}`);
+  return {
+    problem: `the approval is not valid (${problems.join('; ')}); expected {"runId": "<run id>", "users": <count>, "approvedBy": "<who>"}`,
   };
 }

@@ -83,7 +83,8 @@ export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, num
 /** The result of a batch (a JSON array, or an uploaded file): its report, and the notification. */
 export interface BatchResult {
   readonly kind: 'batch';
-  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run';
+  /** `held`: a roster run whose rows are done and whose leavers wait for an approval (see the report's `roster`). */
+  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run' | 'held';
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly report: import('./batch-report').BatchReport;
   /**

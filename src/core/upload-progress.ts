@@ -1,6 +1,7 @@
 import { ErrorCode, type ErrorReport } from '../support/errors';
 import type { RowResult } from './batch';
 import type { StepResult } from './result';
+import type { RosterProgress } from './roster';
 
 /**
  * The durable progress of one uploaded file, small at any size: the file is cut into chunks of rows
@@ -11,7 +12,8 @@ import type { StepResult } from './result';
 export interface UploadRecord {
   readonly key: string;
   readonly source: { readonly bucket: string; readonly object: string; readonly md5: string };
-  readonly status: 'running' | 'finalizing' | 'complete' | 'failed';
+  /** `held`: a roster run whose leavers wait for an administrator's approval (rows are settled). */
+  readonly status: 'running' | 'finalizing' | 'complete' | 'failed' | 'held';
   /** Rows in the file (readable or not), and how they are cut. */
   readonly rows: number;
   readonly chunkRows: number;
@@ -24,6 +26,8 @@ export interface UploadRecord {
   readonly finalizer?: { readonly callId: string; readonly until: number };
   readonly finishedAt?: string;
   readonly counts?: UploadCounts;
+  /** A roster upload's leaver phase (run-roster.ts). */
+  readonly roster?: RosterProgress;
 }
 
 export interface UploadCounts {

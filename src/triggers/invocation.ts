@@ -16,6 +16,8 @@ export interface Invocation {
   readonly tenancyId: string;
   readonly dryRun: boolean;
   readonly throttle: BatchThrottle;
+  /** Today (UTC, `YYYY-MM-DD`) when the trigger decides it (a roster run's day); the clock's otherwise. */
+  readonly today?: string;
 }
 
 /** The onboarding context of the core, for this invocation. */
@@ -29,5 +31,6 @@ export function onboardingContext(inv: Invocation) {
     bootstrapPassword: inv.services.bootstrapSecret,
     setPasswordForExistingUsers: inv.config.SET_PASSWORD_FOR_EXISTING_USERS,
     retentionDays: inv.config.LEAVER_RETENTION_DAYS,
+    today: inv.today,
   };
 }

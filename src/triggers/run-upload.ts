@@ -4,6 +4,7 @@ import { type BatchReport, failedCsvLine, MAX_LISTED_FAILURES, REPORT_CSV_HEADER
 import { type FileRow, formatOf, isUnreadable, readHires, type UnreadableRow } from '../core/hires-file';
 import type { ObjectStore } from '../core/ports';
 import type { BatchResult, NoticeResult, StepResult } from '../core/result';
+import { rosterProgress } from '../core/roster';
 import {
   type ChunkRecord,
   chunkDone,
@@ -20,6 +21,7 @@ import {
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions } from './run-batch';
+import { onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
 
 /** A chunk's settled rows go to a report part and its record this often (rows, or milliseconds). */
 const CHECKPOINT_ROWS = 250;
@@ -66,10 +68,19 @@ export async function runUpload(
   const rowsOf = () => readHires(format, store.readBytes(object.bucket, object.name), { maxBytes: inv.config.MAX_UPLOAD_BYTES });
   const source = { bucket: object.bucket, object: object.name, md5: info.md5 };
   const reportObjects = { json: `${object.name}.report.json`, csv: `${object.name}.report.csv` };
+  // --- Roster hook (run-roster.ts): a roster run has a day, which is "today" for its rows and part of its key.
+  const roster = rosterRunOf(object, info, inv, event);
+  inv = onRunDay(inv, roster);
+  if (inv.dryRun && roster) {
+    const planned = await dryRun(rowsOf, inv, source, correlation);
+    const { summary } = await rosterPhase({ run: roster, inv, store, rowsOf });
+    return { ...planned, report: { ...planned.report, roster: summary } };
+  }
+  // --- end of roster hook
   if (inv.dryRun) return dryRun(rowsOf, inv, source, correlation);
 
   const stateBucket = inv.config.STATE_BUCKET ?? object.bucket;
-  const key = `upload:${object.bucket}/${object.name}#${info.md5}`;
+  const key = roster?.key ?? `upload:${object.bucket}/${object.name}#${info.md5}`;
   const dir = progressDir(key);
   const uploadName = `${dir}/upload.json`;
   const warnings: string[] = [];
@@ -106,6 +117,12 @@ export async function runUpload(
       reason: `this file (same name and content) was processed by call ${upload.value.callId}, finished at ${upload.value.finishedAt}`,
     };
   }
+  // --- Roster hook: a held run delivered again stays held, writing nothing, until an approval is there.
+  if (roster && upload.value.status === 'held') {
+    const waiting = await stillHeld(roster, upload.value, store, { source, correlation, reportObjects });
+    if (waiting) return waiting;
+  }
+  // --- end of roster hook
   // A delivery after a failed run retries its failed rows: a new round.
   if (upload.value.status === 'failed') {
     const next: UploadRecord = { ...upload.value, status: 'running', round: upload.value.round + 1, callId: inv.callId };
@@ -196,6 +213,9 @@ export async function runUpload(
     counts,
     failures,
     sharedSteps,
+    roster,
+    rowsOf,
+    startContinuation,
   });
 }
 
@@ -439,6 +459,9 @@ async function finalize(args: {
   counts: ReturnType<typeof totals>;
   failures: readonly FailedRow[];
   sharedSteps: readonly StepResult[];
+  roster: RosterRun | undefined;
+  rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
+  startContinuation: (why: string) => Promise<void>;
 }): Promise<BatchResult | NoticeResult> {
   const { store, stateBucket, dir, inv, source, correlation, reportObjects, warnings, counts } = args;
   const uploadName = `${dir}/upload.json`;
@@ -451,7 +474,34 @@ async function finalize(args: {
   let etag = await store.writeIf(stateBucket, uploadName, JSON.stringify(finalizing), 'application/json', { ifMatch: current.etag });
   if (!etag) return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
 
-  const status: BatchReport['status'] = counts.failed > 0 ? 'failed' : 'complete';
+  // --- Roster hook (run-roster.ts): the leaver phase, once, now that every row is settled.
+  const rostered = args.roster ? await rosterPhase({ run: args.roster, inv, store, rowsOf: args.rowsOf }) : undefined;
+  if (rostered?.kind === 'unfinished') {
+    return rosterHandOff({
+      outcome: rostered,
+      store,
+      bucket: stateBucket,
+      name: uploadName,
+      record: finalizing,
+      etag,
+      startContinuation: args.startContinuation,
+      report: {
+        source,
+        correlation,
+        counts: { ...counts, notStarted: 0 },
+        shared: args.sharedSteps,
+        failures: args.failures,
+        notStarted: [],
+        reportObjects,
+        finishedAt: new Date().toISOString(),
+        ...(warnings.length ? { warnings } : {}),
+      },
+      warn: (warning) => warnings.push(warning),
+    });
+  }
+  const leaversFailed = (rostered?.summary.counts.failed ?? 0) > 0;
+  const status: BatchReport['status'] = counts.failed > 0 || leaversFailed ? 'failed' : rostered?.kind === 'held' ? 'held' : 'complete';
+  // --- end of roster hook
   const report: BatchReport = {
     source,
     status,
@@ -462,6 +512,7 @@ async function finalize(args: {
     notStarted: [],
     reportObjects,
     invocations: args.records.reduce((n, r) => n + r.value.invocations, 0),
+    ...(rostered ? { roster: rostered.summary } : {}),
     finishedAt: new Date().toISOString(),
   };
   // Bookkeeping: the reports. If they cannot be written the outcome stands, with a warning.
@@ -490,10 +541,11 @@ async function finalize(args: {
   }
   const done: UploadRecord = {
     ...finalizing,
-    status: status === 'complete' ? 'complete' : 'failed',
+    status: status === 'complete' || status === 'held' ? status : 'failed',
     finishedAt: report.finishedAt,
     counts,
     callId: inv.callId,
+    ...(rostered ? { roster: rosterProgress(rostered.summary, rostered.kind === 'held' ? 'held' : 'done') } : {}),
   };
   const { finalizer: _f, ...record } = done;
   etag = await store
@@ -503,7 +555,8 @@ async function finalize(args: {
       return undefined;
     });
   const final = { ...report, ...(warnings.length ? { warnings } : {}) };
-  return { kind: 'batch', status: final.status === 'complete' ? 'complete' : 'failed', correlation, report: final, final: true };
+  const answer = final.status === 'complete' || final.status === 'held' ? final.status : 'failed';
+  return { kind: 'batch', status: answer, correlation, report: final, final: true };
 }
 
 /** A dry run reads every row and plans it; nothing is written, not even progress. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakerDecision, breakerLimit } from '../../src/core/breaker';
+import { breakerDecision, breakerLimit, parseApproval } from '../../src/core/breaker';
 
 const DEFAULTS = { maxUsers: 10, maxShare: 0.1 };
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `E${String(i + 1).padStart(4, '0')}`);
@@ -34,5 +34,21 @@ describe('the breaker against mass changes', () => {
     const grown = breakerDecision('run-1', ids(30), 1000, DEFAULTS, { runId: 'run-1', users: 25 });
     expect(grown.held).toBe(true);
     expect(grown.reason).toMatch(/\(the approval allows 25\)/);
+  });
+
+  it('trusts an approval only in exactly its documented shape', () => {
+    expect(parseApproval({ runId: 'run-1', users: 25, approvedBy: 'ops@example.com' })).toEqual({
+      approval: { runId: 'run-1', users: 25, approvedBy: 'ops@example.com' },
+    });
+    const wrong = [
+      { runId: 'run-1', users: '25' },
+      { runId: 'run-1', user: 25 },
+      { users: 25 },
+      { runId: 'run-1', users: -1 },
+      'yes',
+      null,
+    ];
+    for (const value of wrong) expect(parseApproval(value)).toMatchObject({ problem: expect.stringMatching(/^the approval is not valid/) });
+    expect(parseApproval({ runId: 'run-1', user: 25 })).toMatchObject({ problem: expect.stringContaining('users: Required') });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectoryUser } from '../../src/core/ports';
-import { readRoster, rosterDifference } from '../../src/core/roster';
+import {
+  forEachLeaver,
+  LeaverTally,
+  leaversToProcess,
+  MAX_LISTED_LEAVERS,
+  readRoster,
+  rosterDay,
+  rosterDifference,
+  rosterRunId,
+} from '../../src/core/roster';
 
 const user = (employeeId: string, overrides: Partial<DirectoryUser> = {}): DirectoryUser => ({
   id: `id-${employeeId}`,
@@ -20,9 +29,9 @@ const user = (employeeId: string, overrides: Partial<DirectoryUser> = {}): Direc
 });
 
 describe('roster reconciliation', () => {
-  it('makes every managed user missing from the roster a leaver, and nobody else', () => {
+  it('makes every managed user missing from the roster a leaver, and nobody else', async () => {
     // Prepare: three rows (one of them invalid, but naming its employee) and four managed users
-    const roster = readRoster([
+    const roster = await readRoster([
       { employeeId: 'E1', roles: ['developer'] },
       { employeeId: 'E2', email: 'not-an-email' },
       { employeeId: ' E3 ' },
@@ -35,8 +44,8 @@ describe('roster reconciliation', () => {
     expect(difference.leavers.map((l) => [l.employeeId, l.alreadyLeft])).toEqual([['E4', false]]);
   });
 
-  it('tells a user who already left (disabled and marked) from one who leaves now', () => {
-    const difference = rosterDifference(readRoster([{ employeeId: 'E1' }]), [
+  it('tells a user who already left (disabled and marked) from one who leaves now, and counts only those who have not left', async () => {
+    const difference = rosterDifference(await readRoster([{ employeeId: 'E1' }]), [
       user('E2', { enabled: false, leftOn: '2026-11-30' }),
       user('E3', { enabled: false }),
     ]);
@@ -44,15 +53,99 @@ describe('roster reconciliation', () => {
       ['E2', true],
       ['E3', false],
     ]);
+    expect(difference.managed).toBe(1);
   });
 
-  it('takes nobody away when a row has no readable employee id, or the roster is empty', () => {
+  it('takes nobody away when a row has no readable employee id, or the roster is empty', async () => {
     const managed = [user('E1'), user('E2')];
-    const unreadable = rosterDifference(readRoster([{ employeeId: 'E1' }, { userName: 'x' }, 'not an object']), managed);
+    const unreadable = rosterDifference(await readRoster([{ employeeId: 'E1' }, { userName: 'x' }, undefined]), managed);
     expect(unreadable).toMatchObject({
       leavers: [],
       blocked: '2 row(s) have no readable employee id, so nobody can be known to be missing',
     });
-    expect(rosterDifference(readRoster([]), managed)).toMatchObject({ leavers: [], blocked: 'the roster lists nobody' });
+    expect(rosterDifference(await readRoster([]), managed)).toMatchObject({ leavers: [], blocked: 'the roster lists nobody' });
+  });
+
+  it('works on the users leaving now, revisits those who left today or are due for deletion, and skips the rest', () => {
+    // Prepare
+    const leavers = [
+      { employeeId: 'E1', user: user('E1'), alreadyLeft: false },
+      { employeeId: 'E2', user: user('E2', { enabled: false, leftOn: '2026-12-02' }), alreadyLeft: true },
+      { employeeId: 'E3', user: user('E3', { enabled: false, leftOn: '2026-11-01' }), alreadyLeft: true },
+      { employeeId: 'E4', user: user('E4', { enabled: false, leftOn: '2026-11-30' }), alreadyLeft: true },
+    ];
+    // Act
+    const never = leaversToProcess(leavers, '2026-12-02', undefined);
+    const after30 = leaversToProcess(leavers, '2026-12-02', 30);
+    // Assess
+    const ids = (r: { leaving: { employeeId: string }[]; revisit: { employeeId: string }[]; alreadyLeft: number }) => [
+      r.leaving.map((l) => l.employeeId),
+      r.revisit.map((l) => l.employeeId),
+      r.alreadyLeft,
+    ];
+    expect(ids(never)).toEqual([['E1'], ['E2'], 2]);
+    expect(ids(after30)).toEqual([['E1'], ['E2', 'E3'], 1]);
+  });
+
+  it("names a run by its file and the event's day, so that the same file the next day is another run", () => {
+    const source = { bucket: 'hr', object: 'roster/all.csv', md5: 'bWQ1' };
+    const now = Date.parse('2026-12-02T10:00:00Z');
+    expect(rosterDay('2026-12-01T23:59:59Z', now)).toBe('2026-12-01');
+    // A time in the future (beyond a few minutes of skew), or none, is the clock's day.
+    expect(rosterDay('2027-01-01T00:00:00Z', now)).toBe('2026-12-02');
+    expect(rosterDay(undefined, now)).toBe('2026-12-02');
+    expect(rosterDay('yesterday', now)).toBe('2026-12-02');
+    expect(rosterRunId(source, '2026-12-01')).toMatch(/^roster-2026-12-01-[0-9a-f]{16}$/);
+    expect(rosterRunId(source, '2026-12-01')).toBe(rosterRunId({ ...source }, '2026-12-01'));
+    expect(rosterRunId(source, '2026-12-02')).not.toBe(rosterRunId(source, '2026-12-01'));
+    expect(rosterRunId({ ...source, md5: 'b3RoZXI=' }, '2026-12-01')).not.toBe(rosterRunId(source, '2026-12-01'));
+  });
+
+  it('counts every leaver but lists a bounded number, failures first', () => {
+    // Prepare: 200 leavers, the last three failed
+    const tally = new LeaverTally(200, 7);
+    // Act
+    for (let i = 1; i <= 200; i += 1)
+      tally.add({
+        employeeId: `E${String(i).padStart(3, '0')}`,
+        userName: `u${i}`,
+        userId: `ocid${i}`,
+        status: i > 197 ? 'failed' : 'left',
+        steps: [],
+      });
+    // Assess
+    expect(tally.counts).toMatchObject({ leavers: 200, left: 197, failed: 3, alreadyLeft: 7 });
+    expect(tally.listed).toHaveLength(MAX_LISTED_LEAVERS);
+    expect(tally.listed.slice(0, 3).map((l) => [l.employeeId, l.status])).toEqual([
+      ['E198', 'failed'],
+      ['E199', 'failed'],
+      ['E200', 'failed'],
+    ]);
+  });
+
+  it('works through leavers a few at a time and stops starting new ones when the deadline says so', async () => {
+    // Prepare
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    const work = async (n: number) => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      running -= 1;
+      done.push(n);
+    };
+    // Act
+    const all = await forEachLeaver([1, 2, 3, 4, 5, 6, 7], work, { concurrency: 3, canStartAnother: () => true });
+    let budget = 4;
+    const cut = await forEachLeaver([1, 2, 3, 4, 5, 6, 7], async () => undefined, {
+      concurrency: 2,
+      canStartAnother: () => budget-- > 0,
+    });
+    // Assess
+    expect(all.started).toBe(7);
+    expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(most).toBe(3);
+    expect(cut.started).toBe(4);
   });
 });

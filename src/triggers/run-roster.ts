@@ -1,0 +1,269 @@
+import type { BatchReport } from '../core/batch-report';
+import { type Approval, breakerDecision, parseApproval } from '../core/breaker';
+import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
+import { convergeUser } from '../core/onboard';
+import { leaverIdentity } from '../core/plan';
+import type { ObjectStore, StoredObjectInfo } from '../core/ports';
+import { type BatchResult, Outcome } from '../core/result';
+import {
+  approvalObjectName,
+  forEachLeaver,
+  type LeaverResult,
+  LeaverTally,
+  leaverStatus,
+  leaversToProcess,
+  MAX_LISTED_LEAVERS,
+  type RosterLeaver,
+  type RosterSummary,
+  readRoster,
+  rosterDay,
+  rosterDifference,
+  rosterProgress,
+  rosterRunId,
+} from '../core/roster';
+import type { UploadRecord } from '../core/upload-progress';
+import { toErrorReport } from '../support/errors';
+import { type Invocation, onboardingContext } from './invocation';
+import { batchOptions } from './run-batch';
+
+/**
+ * One run of a roster: an upload under ONBOARDING_PREFIX + ROSTER_PREFIX. Its rows are hires, processed
+ * like any upload's; once they are settled, the managed users absent from it are its leavers, unless
+ * the breaker holds them for an administrator's approval.
+ */
+export interface RosterRun {
+  readonly runId: string;
+  /** The run's day (UTC): "today" for its start dates, the effective date of its leavers. */
+  readonly day: string;
+  /** The upload's key: the day is part of it, so the same file the next day is a new run. */
+  readonly key: string;
+  readonly object: string;
+  /** Where the approval of this run is written. */
+  readonly approval: { readonly bucket: string; readonly name: string };
+}
+
+/** The roster run an upload is, or undefined when the object is not under the roster prefix. */
+export function rosterRunOf(
+  object: { bucket: string; name: string },
+  info: Pick<StoredObjectInfo, 'md5'>,
+  inv: Pick<Invocation, 'config'>,
+  event: string,
+  now = Date.now(),
+): RosterRun | undefined {
+  if (!object.name.startsWith(inv.config.ONBOARDING_PREFIX + inv.config.ROSTER_PREFIX)) return undefined;
+  const day = rosterDay(eventTimeOf(event), now);
+  const runId = rosterRunId({ bucket: object.bucket, object: object.name, md5: info.md5 }, day);
+  return {
+    runId,
+    day,
+    key: `roster:${object.bucket}/${object.name}#${info.md5}@${day}`,
+    object: object.name,
+    approval: { bucket: inv.config.STATE_BUCKET ?? object.bucket, name: approvalObjectName(runId) },
+  };
+}
+
+function eventTimeOf(event: string): unknown {
+  try {
+    return (JSON.parse(event) as { eventTime?: unknown }).eventTime;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The invocation as a roster run sees it: "today" is the run's day, for every row and every leaver. */
+export const onRunDay = (inv: Invocation, run: RosterRun | undefined): Invocation => (run ? { ...inv, today: run.day } : inv);
+
+/** Reads the approval of a run: absent, trusted, or a problem to report (a malformed one is never trusted). */
+async function readApproval(store: ObjectStore, run: RosterRun): Promise<{ approval?: Approval; problem?: string }> {
+  try {
+    const value = await store.readJson<unknown>(run.approval.bucket, run.approval.name);
+    if (value === undefined) return {};
+    const parsed = parseApproval(value);
+    return 'approval' in parsed ? { approval: parsed.approval } : { problem: parsed.problem };
+  } catch (error) {
+    if (error instanceof SyntaxError) return { problem: `the approval is not JSON (${error.message})` };
+    return { problem: `the approval could not be read (${toErrorReport(error).message})` };
+  }
+}
+
+export interface RosterPhaseContext {
+  readonly run: RosterRun;
+  readonly inv: Invocation;
+  readonly store: ObjectStore;
+  readonly rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
+}
+
+/** The outcome of a roster's leaver phase. `unfinished`: the deadline came; the next invocation resumes. */
+export type RosterOutcome = { readonly kind: 'done' | 'held' | 'unfinished'; readonly summary: RosterSummary };
+
+/**
+ * The leaver phase, run once by the invocation that settles the upload's last chunk: streams the roster
+ * again for its employee ids, lists the managed users, and decides with the breaker. Not held: each leaver
+ * goes through the leaver plan (effective the run's day), a few at once, while the deadline allows.
+ * Held: nothing is touched. A dry run plans the first MAX_LISTED_LEAVERS leavers and writes nothing.
+ */
+export async function rosterPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
+  try {
+    return await leaverPhase(ctx);
+  } catch (error) {
+    // A look-up that failed (listing the users, reading the roster again): nobody was judged a leaver.
+    // The run ends failed, so that the next delivery of the event does the phase again.
+    const report = toErrorReport(error);
+    ctx.inv.log.error('roster: leaver phase failed', { runId: ctx.run.runId, error: report });
+    const counts = { ...new LeaverTally(0, 0).counts, failed: 1 };
+    return { kind: 'done', summary: { runId: ctx.run.runId, day: ctx.run.day, counts, leavers: [], error: report } };
+  }
+}
+
+async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
+  const { run, inv, store } = ctx;
+  const context = { ...onboardingContext(inv), today: run.day };
+  const base = { runId: run.runId, day: run.day };
+  const reading = await readRoster(idsOf(ctx.rowsOf()));
+  const difference = rosterDifference(reading, await context.directory.listManagedUsers());
+  if (difference.blocked) {
+    inv.log.warn('roster: no leaver processed', { runId: run.runId, blocked: difference.blocked });
+    return { kind: 'done', summary: { ...base, counts: new LeaverTally(0, 0).counts, leavers: [], blocked: difference.blocked } };
+  }
+  const { leaving, revisit, alreadyLeft } = leaversToProcess(difference.leavers, run.day, context.retentionDays);
+  const ids = leaving.map((l) => l.employeeId);
+  const limits = { maxUsers: inv.config.BREAKER_MAX_USERS, maxShare: inv.config.BREAKER_MAX_SHARE };
+  let decision = breakerDecision(run.runId, ids, difference.managed, limits, undefined);
+  let approvalProblem: string | undefined;
+  if (decision.held) {
+    const { approval, problem } = await readApproval(store, run);
+    approvalProblem = problem;
+    decision = breakerDecision(run.runId, ids, difference.managed, limits, approval);
+  }
+  const breaker = { ...decision, approvalObject: run.approval, ...(approvalProblem ? { approvalProblem } : {}) };
+  const tally = new LeaverTally(leaving.length, alreadyLeft);
+  inv.log.info('roster', { runId: run.runId, leavers: leaving.length, revisit: revisit.length, alreadyLeft, breaker: decision.reason });
+
+  if (decision.held) {
+    for (const leaver of leaving) tally.add(heldLeaver(leaver, decision.reason));
+    return { kind: 'held', summary: { ...base, counts: tally.counts, leavers: tally.listed, breaker } };
+  }
+  const reason = `absent from roster ${run.object}`;
+  const work = [...leaving, ...revisit];
+  const apply = async (leaver: RosterLeaver) => {
+    const identity = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: run.day, reason });
+    try {
+      const { steps } = await convergeUser(identity, undefined, context);
+      tally.add({ ...who(leaver), status: inv.dryRun ? 'dry-run' : leaverStatus(steps), steps });
+    } catch (error) {
+      const report = toErrorReport(error);
+      tally.add({
+        ...who(leaver),
+        status: 'failed',
+        steps: [
+          { step: 'user', target: leaver.user.name, action: 'update', outcome: Outcome.Failed, reason: report.message, error: report },
+        ],
+      });
+    }
+  };
+  const options = batchOptions(inv);
+  // A dry run plans only the leavers it lists (each plan costs look-ups); the counts cover all of them.
+  const planned = inv.dryRun ? work.slice(0, MAX_LISTED_LEAVERS) : work;
+  const { started } = await forEachLeaver(planned, apply, {
+    concurrency: inv.config.BATCH_CONCURRENCY,
+    canStartAnother: (average) => options.canStartAnother(average),
+  });
+  tally.notStarted(planned.length - started);
+  const summary = { ...base, counts: tally.counts, leavers: tally.listed, breaker };
+  return { kind: started < planned.length ? 'unfinished' : 'done', summary };
+}
+
+async function* idsOf(rows: AsyncIterable<FileRow | UnreadableRow>): AsyncGenerator<unknown> {
+  for await (const row of rows) yield isUnreadable(row) ? undefined : row.input;
+}
+
+const who = (leaver: RosterLeaver) => ({ employeeId: leaver.employeeId, userName: leaver.user.name, userId: leaver.user.ocid });
+
+function heldLeaver(leaver: RosterLeaver, reason: string): LeaverResult {
+  return {
+    ...who(leaver),
+    status: 'held',
+    steps: [{ step: 'sign-in', target: leaver.user.name, action: 'update', changes: ['disable'], outcome: Outcome.Held, reason }],
+  };
+}
+
+/**
+ * A held run delivered again (the event re-delivered, or the same roster uploaded again the same day):
+ * without an approval object it stays held and writes nothing, not even its record; the answer repeats
+ * the held report (not published again: the administrators were told once). With an approval object the
+ * caller goes on to the leaver phase, which checks it.
+ */
+export async function stillHeld(
+  run: RosterRun,
+  record: UploadRecord,
+  store: ObjectStore,
+  report: Omit<BatchReport, 'status' | 'counts' | 'shared' | 'failures' | 'notStarted' | 'finishedAt'>,
+): Promise<BatchResult | undefined> {
+  const { approval, problem } = await readApproval(store, run);
+  if (approval && !problem) return undefined;
+  const progress = record.roster;
+  const decision = progress?.breaker;
+  const roster: RosterSummary = {
+    runId: run.runId,
+    day: run.day,
+    counts: progress?.counts ?? new LeaverTally(0, 0).counts,
+    leavers: [],
+    ...(decision
+      ? {
+          breaker: {
+            ...decision,
+            runId: run.runId,
+            approvalObject: run.approval,
+            ...(problem ? { approvalProblem: problem } : {}),
+          },
+        }
+      : {}),
+  };
+  const counts = record.counts ?? { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 };
+  return {
+    kind: 'batch',
+    status: 'held',
+    correlation: report.correlation,
+    report: {
+      ...report,
+      status: 'held',
+      counts: { ...counts, notStarted: 0 },
+      shared: [],
+      failures: [],
+      notStarted: [],
+      roster,
+      finishedAt: record.finishedAt ?? new Date().toISOString(),
+    },
+    // Told once, when the run was held: a re-delivery without an approval is answered, not announced.
+    final: false,
+  };
+}
+
+/**
+ * The deadline came in the middle of the leaver phase: the upload's record goes back to `running` with
+ * the phase's progress, and the next invocation (a continuation, or a re-delivery) does the phase again.
+ * Leavers are idempotent: those already done are seen as left today and write nothing.
+ */
+export async function rosterHandOff(args: {
+  readonly outcome: RosterOutcome;
+  readonly store: ObjectStore;
+  readonly bucket: string;
+  readonly name: string;
+  readonly record: UploadRecord;
+  readonly etag: string;
+  readonly startContinuation: (why: string) => Promise<void>;
+  readonly report: Omit<BatchReport, 'status' | 'roster'>;
+  readonly warn: (warning: string) => void;
+}): Promise<BatchResult> {
+  const { finalizer: _f, ...rest } = args.record;
+  const record: UploadRecord = { ...rest, status: 'running', roster: rosterProgress(args.outcome.summary, 'leavers') };
+  try {
+    const written = await args.store.writeIf(args.bucket, args.name, JSON.stringify(record), 'application/json', { ifMatch: args.etag });
+    if (!written) args.warn("the roster phase's progress was changed by another invocation meanwhile");
+  } catch (error) {
+    args.warn(`the roster phase's progress could not be written (${toErrorReport(error).message}); a re-delivery resumes it`);
+  }
+  await args.startContinuation('roster deadline');
+  const report: BatchReport = { ...args.report, status: 'running', roster: args.outcome.summary };
+  return { kind: 'batch', status: 'partial', correlation: report.correlation, report, final: false };
+}
