@@ -119,6 +119,11 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
   const { run, inv, store } = ctx;
   const context = { ...onboardingContext(inv), today: run.day };
   const base = { runId: run.runId, day: run.day };
+  const options = batchOptions(inv);
+  // Reading the roster again and listing the users take a while: an invocation that settled the last
+  // row near its deadline leaves the whole phase to the next one rather than failing halfway.
+  if (!inv.dryRun && !options.canStartAnother(0))
+    return { kind: 'unfinished', summary: { ...base, counts: new LeaverTally(0, 0).counts, leavers: [] } };
   const reading = await readRoster(idsOf(ctx.rowsOf()));
   const difference = rosterDifference(reading, await context.directory.listManagedUsers());
   if (difference.blocked) {
@@ -144,7 +149,8 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
     return { kind: 'held', summary: { ...base, counts: tally.counts, leavers: tally.listed, breaker } };
   }
   const reason = `absent from roster ${run.object}`;
-  const work = [...leaving, ...revisit];
+  // Revisits first: after a hand-off they are the leavers begun and cut short, and cost reads only.
+  const work = [...revisit, ...leaving];
   const apply = async (leaver: RosterLeaver) => {
     const identity = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: run.day, reason });
     try {
@@ -161,7 +167,6 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
       });
     }
   };
-  const options = batchOptions(inv);
   // A dry run plans only the leavers it lists (each plan costs look-ups); the counts cover all of them.
   const planned = inv.dryRun ? work.slice(0, MAX_LISTED_LEAVERS) : work;
   const { started } = await forEachLeaver(planned, apply, {
