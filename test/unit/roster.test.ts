@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isUnreadable, readHires } from '../../src/core/hires-file';
+import { parseNewHire } from '../../src/core/new-hire';
 import type { DirectoryUser } from '../../src/core/ports';
 import {
   forEachLeaver,
@@ -147,5 +151,22 @@ describe('roster reconciliation', () => {
     expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(most).toBe(3);
     expect(cut.started).toBe(4);
+  });
+
+  it('reads the example roster: every row a valid hire, every employee present', async () => {
+    // Prepare
+    const bytes = readFileSync(join(__dirname, '..', '..', 'examples', 'roster.csv'));
+    async function* once() {
+      yield new Uint8Array(bytes);
+    }
+    // Act
+    const rows = [];
+    for await (const row of readHires('csv', once())) rows.push(row);
+    const reading = await readRoster(rows.map((r) => (isUnreadable(r) ? undefined : r.input)));
+    // Assess
+    expect(rows.filter(isUnreadable)).toEqual([]);
+    for (const row of rows) if (!isUnreadable(row)) expect(() => parseNewHire(row.input)).not.toThrow();
+    expect([...reading.employeeIds]).toEqual(['E104233', 'E201', 'E203', 'E204']);
+    expect(reading.rowsWithoutEmployeeId).toBe(0);
   });
 });
