@@ -204,8 +204,10 @@ export async function stillHeld(
   store: ObjectStore,
   report: Omit<BatchReport, 'status' | 'counts' | 'shared' | 'failures' | 'notStarted' | 'finishedAt'>,
 ): Promise<BatchResult | undefined> {
-  const { approval, problem } = await readApproval(store, run);
-  if (approval && !problem) return undefined;
+  const read = await readApproval(store, run);
+  const problem =
+    read.approval && read.approval.runId !== run.runId ? `the approval names run ${read.approval.runId}, not ${run.runId}` : read.problem;
+  if (read.approval && !problem) return undefined;
   const progress = record.roster;
   const decision = progress?.breaker;
   const roster: RosterSummary = {
