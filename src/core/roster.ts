@@ -153,7 +153,9 @@ const MAX_EVENT_SKEW_MS = 5 * 60_000;
 /**
  * A roster run's day: the UTC day of the upload event (`eventTime`), which every delivery and
  * continuation of the same event carries, so a run that crosses midnight keeps one day and one id.
- * Without a readable time, or with one in the future, the clock's UTC day.
+ * Without a readable time, or with one in the future, the clock's UTC day. `eventTime` is "the time of
+ * the event, expressed in RFC 3339" in the CloudEvents 0.1 envelope OCI Events sends (Oracle's "Contents
+ * of an Event Message"; read, not checked against a live tenancy).
  */
 export function rosterDay(eventTime: unknown, now: number): string {
   const at = typeof eventTime === 'string' ? Date.parse(eventTime) : Number.NaN;
