@@ -155,7 +155,15 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
     const identity = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: run.day, reason });
     try {
       const { steps } = await convergeUser(identity, undefined, context);
-      tally.add({ ...who(leaver), status: inv.dryRun ? 'dry-run' : leaverStatus(steps), steps });
+      const status = inv.dryRun ? 'dry-run' : leaverStatus(steps);
+      tally.add({ ...who(leaver), status, steps });
+      // Every leaver is in the log; the result lists a bounded number.
+      inv.log.info('roster leaver', {
+        runId: run.runId,
+        employeeId: leaver.employeeId,
+        status,
+        steps: steps.map((s) => `${s.step}:${s.outcome}`),
+      });
     } catch (error) {
       const report = toErrorReport(error);
       tally.add({

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { batchSummary } from '../../src/core/batch-report';
+import { breakerDecision } from '../../src/core/breaker';
 import { isUnreadable, readHires } from '../../src/core/hires-file';
 import { parseNewHire } from '../../src/core/new-hire';
 import type { DirectoryUser } from '../../src/core/ports';
+import { MAX_MESSAGE_BYTES } from '../../src/core/report';
 import {
   forEachLeaver,
   LeaverTally,
@@ -168,5 +171,49 @@ describe('roster reconciliation', () => {
     for (const row of rows) if (!isUnreadable(row)) expect(() => parseNewHire(row.input)).not.toThrow();
     expect([...reading.employeeIds]).toEqual(['E104233', 'E201', 'E203', 'E204']);
     expect(reading.rowsWithoutEmployeeId).toBe(0);
+  });
+
+  it('says in the ONS summary that a run is held, with the count, a sample and exactly what to write, within the message limit', () => {
+    // Prepare: 5,000 managed users, 300 of them absent, each listed with a long step
+    const ids = Array.from({ length: 300 }, (_, i) => `E${String(i).padStart(4, '0')}`);
+    const decision = breakerDecision('roster-2026-12-02-0123456789abcdef', ids, 5000, { maxUsers: 10, maxShare: 0.1 }, undefined);
+    const tally = new LeaverTally(300, 0);
+    for (const id of ids)
+      tally.add({
+        employeeId: id,
+        userName: `${id}@example.com`,
+        userId: 'ocid1.user.oc1..x',
+        status: 'held',
+        steps: [{ step: 'sign-in', target: `${id}@example.com`, action: 'update', outcome: 'held', reason: 'x'.repeat(2000) }],
+      });
+    const approvalObject = { bucket: 'onboarding-state', name: '.onboarding/approvals/roster-2026-12-02-0123456789abcdef.json' };
+    // Act
+    const { title, body } = batchSummary({
+      source: { bucket: 'hr', object: 'roster/all.csv', md5: 'x' },
+      status: 'held',
+      correlation: { callId: 'C1' },
+      counts: { succeeded: 4700, failed: 0, rejected: 0, unreadable: 0, notStarted: 0 },
+      shared: [],
+      failures: [],
+      notStarted: [],
+      roster: {
+        runId: decision.runId,
+        day: '2026-12-02',
+        counts: tally.counts,
+        leavers: tally.listed,
+        breaker: { ...decision, approvalObject },
+      },
+      finishedAt: '2026-12-02T08:00:00.000Z',
+    });
+    // Assess
+    expect(title).toBe('Onboarding roster held: roster/all.csv, 4700 succeeded, 0 not, 300 leavers held for approval');
+    expect(body).toContain('Breaker: HELD: 300 of 5000 managed users would be disabled or deleted, over the limit of 10');
+    expect(body).toContain(
+      'Sample of the users it would disable (employee ids): E0000, E0001, E0002, E0003, E0004, E0005, E0006, E0007, E0008, E0009, … (300 in all).',
+    );
+    expect(body).toContain(`To approve: write the object ${approvalObject.name} to the bucket onboarding-state containing`);
+    expect(body).toContain('{"runId":"roster-2026-12-02-0123456789abcdef","users":300,"approvedBy":"<your name or e-mail>"}');
+    expect(body.split('\n').filter((line) => line.startsWith('  held E'))).toHaveLength(MAX_LISTED_LEAVERS);
+    expect(Buffer.byteLength(title + body, 'utf8')).toBeLessThan(MAX_MESSAGE_BYTES);
   });
 });
