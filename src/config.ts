@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRoleCatalogText, type RoleCatalog } from './core/role-catalog';
+import { definedTagsSchema } from './core/tags';
 import { problemsOf } from './core/validation';
 import { ErrorCode, type Problem, ValidationError } from './support/errors';
 
@@ -52,7 +53,7 @@ const configSchema = z
           return z.NEVER;
         }
       })
-      .pipe(z.record(z.string().min(1), z.record(z.string().min(1), z.string())))
+      .pipe(definedTagsSchema)
       .optional(),
     DRY_RUN: bool.default('false'),
     LEAVER_RETENTION_DAYS: z.coerce.number().int().nonnegative().optional(),

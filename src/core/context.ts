@@ -2,6 +2,7 @@ import type { Logger } from '../support/logger';
 import type { DirectoryGroup, IdentityDirectory, SecretSource } from './ports';
 import type { StepResult } from './result';
 import type { RoleCatalog } from './role-catalog';
+import type { DefinedTags } from './tags';
 
 // What an onboarding runs with and what it gives back: shared by the hire, batch, leaver and roster paths.
 
@@ -19,6 +20,8 @@ export interface OnboardingContext {
   readonly retentionDays?: number | undefined;
   /** Today, `YYYY-MM-DD`; the clock's UTC date when absent. */
   readonly today?: string | undefined;
+  /** DEFINED_TAGS: on every user, group and policy the function creates; roles lay their own over them. */
+  readonly definedTags?: DefinedTags | undefined;
 }
 
 export interface OnboardingOutcome {

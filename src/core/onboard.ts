@@ -6,20 +6,30 @@ import { hireIdentity, leaverIdentity, planShared, policyKey } from './plan';
 import type { DirectoryGroup, DirectoryPolicy } from './ports';
 import { Outcome, type StepResult } from './result';
 import { type DesiredState, resolveDesiredState } from './role-catalog';
+import { retagged } from './tags';
 import { dryRunResult, skipped, stepRunner, unchanged } from './steps';
 
 export type { GroupsOutcome, OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
 export { catalogGroupNames, convergeUser, lifecycleRules } from './converge';
 
 /** Validates the hire against the directory and resolves what its roles need. Throws caller errors. */
-export function desiredFor(hire: NewHire, context: Pick<OnboardingContext, 'catalog' | 'tenancyId' | 'directory'>): DesiredState {
+export function desiredFor(
+  hire: NewHire,
+  context: Pick<OnboardingContext, 'catalog' | 'tenancyId' | 'directory' | 'definedTags'>,
+): DesiredState {
   const { directory } = context;
   if (!directory.userNameRule.pattern.test(hire.userName)) {
     throw new ValidationError(ErrorCode.InvalidEvent, 'The new-hire event is not valid', [
       { path: 'userName', message: directory.userNameRule.description },
     ]);
   }
-  return resolveDesiredState(hire, context.catalog, context.tenancyId, (name) => directory.groupReference(name));
+  return resolveDesiredState(
+    hire,
+    context.catalog,
+    context.tenancyId,
+    (name) => directory.groupReference(name),
+    context.definedTags,
+  );
 }
 
 /**
@@ -81,7 +91,8 @@ async function runShared(
     ),
   ]);
   const found = new Map<string, DirectoryGroup | undefined>(groups);
-  const plan = planShared(desired, { groups: found, policies: new Map(policies) });
+  const observedPolicies = new Map(policies);
+  const plan = planShared(desired, { groups: found, policies: observedPolicies });
   log.info('plan', { shared: plan.map(({ step, target, action }) => ({ step, target, action })) });
   if (context.dryRun) {
     groupsReady({ groups: found, failedGroups: new Set() });
@@ -96,9 +107,17 @@ async function runShared(
         run(planned, async () => {
           if (planned.action === 'none') return unchanged(planned);
           const group = desired.groups.find((g) => g.name === planned.target);
+          const existing = found.get(planned.target.toLowerCase());
+          if (planned.action === 'update' && group && existing) {
+            // Only the tags of a group are ever updated; the others on it (tag defaults, administrators') are kept.
+            const record = await directory.retagGroup(existing.id, retagged(group.tags, existing));
+            found.set(planned.target.toLowerCase(), record);
+            return { outcome: Outcome.Updated, ocid: record.ocid };
+          }
           const { record, created } = await directory.createGroup({
             name: planned.target,
             description: group?.description ?? planned.target,
+            ...group?.tags,
           });
           found.set(planned.target.toLowerCase(), record);
           return created
@@ -123,10 +142,18 @@ async function runShared(
         return run(planned, async () => {
           if (planned.action === 'none') return unchanged(planned);
           if (planned.action === 'update') {
-            const policy: DirectoryPolicy = await directory.updatePolicy(planned.ocid ?? '', spec, { groupsAreNew });
+            const existing = observedPolicies.get(policyKey(spec.compartmentId, spec.name));
+            const retag = planned.changes?.some((c) => c === 'definedTags' || c === 'freeformTags') && existing;
+            const { tags, ...fields } = spec;
+            const policy: DirectoryPolicy = await directory.updatePolicy(
+              planned.ocid ?? '',
+              retag ? { ...fields, ...retagged(tags, existing) } : fields,
+              { groupsAreNew },
+            );
             return { outcome: Outcome.Updated, ocid: policy.id };
           }
-          const { record, created } = await directory.createPolicy(spec, { groupsAreNew });
+          const { tags, ...fields } = spec;
+          const { record, created } = await directory.createPolicy({ ...fields, ...tags }, { groupsAreNew });
           return created
             ? { outcome: Outcome.Created, ocid: record.id }
             : { outcome: Outcome.Unchanged, ocid: record.id, reason: 'created meanwhile' };

@@ -2,6 +2,7 @@ import { sameStatements } from './policy/normal-form';
 import type { DirectoryCredential, DirectoryGroup, DirectoryMembership, DirectoryPolicy, DirectoryUser, UserSpec } from './ports';
 import type { Action, StepKind } from './result';
 import { type DesiredState, EMPLOYEE_TAG, MANAGED_BY_TAG } from './role-catalog';
+import { tagDrift } from './tags';
 
 /** The mark a leaver's user gets: the day it left (a classic tag, a domain user's OCI tag). */
 export const LEFT_ON_TAG = 'left-on';
@@ -116,10 +117,14 @@ export function planShared(desired: Pick<DesiredState, 'groups' | 'policies'>, o
   const steps: PlannedStep[] = [];
   for (const group of desired.groups) {
     const found = observed.groups.get(group.name.toLowerCase());
+    // Tags the catalog or DEFINED_TAGS ask for and the group lacks (or holds with another value) are updated.
+    const drift = found ? tagDrift(group.tags, found) : [];
     steps.push(
-      found
-        ? { step: 'group', target: group.name, action: 'none', ocid: found.ocid }
-        : { step: 'group', target: group.name, action: 'create' },
+      !found
+        ? { step: 'group', target: group.name, action: 'create' }
+        : drift.length > 0
+          ? { step: 'group', target: group.name, action: 'update', ocid: found.ocid, changes: drift }
+          : { step: 'group', target: group.name, action: 'none', ocid: found.ocid },
     );
   }
   for (const policy of desired.policies) {
@@ -131,6 +136,7 @@ export function planShared(desired: Pick<DesiredState, 'groups' | 'policies'>, o
     const changes = [
       ...(sameStatements(found.statements, policy.statements) ? [] : ['statements']),
       ...(found.description === policy.description ? [] : ['description']),
+      ...tagDrift(policy.tags, found),
     ];
     steps.push({
       step: 'policy',

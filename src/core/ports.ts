@@ -1,5 +1,6 @@
 import type { SecretValue } from '../support/secret';
 import type { RoleCatalog } from './role-catalog';
+import type { DefinedTags, FreeformTags, ObservedTags, ResourceTags } from './tags';
 
 // The interfaces the core names; OCI adapters implement them and are passed in as plain parameters.
 
@@ -48,12 +49,12 @@ export interface DirectoryCredential {
   /** What deletes it: the fingerprint of an API key in classic IAM, otherwise its id. */
   readonly id: string;
 }
-export interface DirectoryGroup {
+export interface DirectoryGroup extends ObservedTags {
   readonly id: string;
   readonly ocid: string;
   readonly name: string;
 }
-export interface DirectoryPolicy {
+export interface DirectoryPolicy extends ObservedTags {
   readonly id: string;
   readonly name: string;
   readonly compartmentId: string;
@@ -68,6 +69,8 @@ export interface UserSpec {
   readonly familyName: string;
   readonly employeeId: string;
   readonly freeformTags: Readonly<Record<string, string>>;
+  /** DEFINED_TAGS, given at creation (a tenancy's required tag defaults need them); never rewritten afterwards. */
+  readonly definedTags?: DefinedTags;
 }
 /** What an update of a user changes; `leftOn: null` takes the leaver mark away (a rehire). */
 export interface UserChanges {
@@ -86,6 +89,16 @@ export interface PolicySpec {
   readonly compartmentId: string;
   readonly description: string;
   readonly statements: readonly string[];
+  /** At creation: the tags to give. On an update: the whole tag sets to write, or absent to leave the tags alone. */
+  readonly definedTags?: DefinedTags;
+  readonly freeformTags?: FreeformTags;
+}
+/** What a group is created with. */
+export interface GroupSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly definedTags?: DefinedTags;
+  readonly freeformTags?: FreeformTags;
 }
 /** A create that found the resource already there (a concurrent delivery won the race) says so. */
 export interface Created<T> {
@@ -118,7 +131,9 @@ export interface IdentityDirectory {
   /** Deletes the user; it must be in no group. */
   deleteUser(userId: string): Promise<{ removed: boolean }>;
   findGroupByName(name: string): Promise<DirectoryGroup | undefined>;
-  createGroup(spec: { name: string; description: string }): Promise<Created<DirectoryGroup>>;
+  createGroup(spec: GroupSpec): Promise<Created<DirectoryGroup>>;
+  /** Replaces the group's defined and freeform tags with these whole sets. */
+  retagGroup(id: string, tags: ResourceTags): Promise<DirectoryGroup>;
   /** The groups the user is in, with their names. */
   membershipsOfUser(userId: string): Promise<readonly DirectoryMembership[]>;
   /** A group's name by its id (for memberships listed without names). */

@@ -4,6 +4,16 @@ import type { NewHire } from './new-hire';
 import { checkStatement, type Finding, MAX_STATEMENTS_PER_POLICY, RULES, type RuleId } from './policy/lint';
 import { parseStatement } from './policy/parser';
 import type { UserSpec } from './ports';
+import {
+  type DefinedTags,
+  definedTagsSchema,
+  freeformTagsSchema,
+  MAX_TAGS_PER_RESOURCE,
+  mergeDefinedTags,
+  type ResourceTags,
+  sameTags,
+  tagCount,
+} from './tags';
 import { problemsOf } from './validation';
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
@@ -46,6 +56,13 @@ const roleSchema = z
       .array(z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be a compartment name or path'))
       .min(1)
       .optional(),
+    /**
+     * Defined tags for the role's group and policy, laid over DEFINED_TAGS key by key (a landing zone's
+     * cost center or owner per role). Users are not tagged by role: see README "The role catalog".
+     */
+    definedTags: definedTagsSchema.optional(),
+    /** Freeform tags for the role's group and policy. */
+    freeformTags: freeformTagsSchema.optional(),
   })
   .strict();
 
@@ -229,6 +246,37 @@ function policyNameProblems(roles: Readonly<Record<string, Role>>, rules: Catalo
   return problems;
 }
 
+const roleTags = (role: Role): ResourceTags => ({ definedTags: role.definedTags ?? {}, freeformTags: role.freeformTags ?? {} });
+
+/**
+ * A group rendered by several roles is one OCI group: its roles must ask for the same tags, or every
+ * delivery would retag it back and forth. The tags of one role stay within OCI's per-resource limit.
+ */
+function tagProblems(roles: Readonly<Record<string, Role>>): Problem[] {
+  const problems: Problem[] = [];
+  const owners = new Map<string, string>();
+  for (const [roleName, role] of Object.entries(roles)) {
+    const tags = roleTags(role);
+    if (tagCount(tags) > MAX_TAGS_PER_RESOURCE) {
+      problems.push({ path: `roles.${roleName}.definedTags`, message: `a resource carries at most ${MAX_TAGS_PER_RESOURCE} tags` });
+    }
+    for (const compartment of role.compartments ?? ['']) {
+      const key = fill(role.group.name, compartment).toLowerCase();
+      const owner = owners.get(key);
+      const other = owner === undefined ? undefined : roles[owner];
+      if (owner === undefined || !other) owners.set(key, roleName);
+      else if (owner !== roleName && !sameTags(tags, roleTags(other))) {
+        problems.push({
+          path: `roles.${roleName}.${role.definedTags ? 'definedTags' : role.freeformTags ? 'freeformTags' : 'group.name'}`,
+          message: `group "${fill(role.group.name, compartment)}" is also rendered by role "${owner}" with other tags; roles sharing a group must tag it alike`,
+        });
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
 /**
  * Checks a catalog without throwing: the schema and template problems, and every finding about every
  * statement (warnings and allowed ones included). `npm run lint-policy` prints this.
@@ -257,6 +305,7 @@ export function checkRoleCatalog(
     roles[name] = role.data;
   }
   problems.push(...policyNameProblems(roles, rules));
+  problems.push(...tagProblems(roles));
   for (const f of findings) {
     if (f.severity === 'error' && !f.allowed) {
       problems.push({
@@ -310,6 +359,8 @@ export interface DesiredState {
     readonly name: string;
     readonly description: string;
     readonly roles: readonly string[];
+    /** Every tag the group must carry: DEFINED_TAGS with the role's tags laid over. */
+    readonly tags: ResourceTags;
   }[];
   readonly policies: readonly {
     readonly name: string;
@@ -317,6 +368,7 @@ export interface DesiredState {
     readonly description: string;
     readonly statements: readonly string[];
     readonly groupName: string;
+    readonly tags: ResourceTags;
   }[];
 }
 
@@ -334,9 +386,11 @@ export function resolveDesiredState(
   catalog: RoleCatalog,
   tenancyId: string,
   groupReference: (groupName: string) => string = (name) => name,
+  /** DEFINED_TAGS: on every user, group and policy; a role's own tags are laid over them. */
+  definedTags: DefinedTags = {},
 ) {
   const problems: Problem[] = [];
-  const groups = new Map<string, { name: string; description: string; roles: string[] }>();
+  const groups = new Map<string, { name: string; description: string; roles: string[]; tags: ResourceTags }>();
   const policies = new Map<string, DesiredState['policies'][number]>();
   hire.roles.forEach((roleName, index) => {
     const role = catalog.roles[roleName];
@@ -359,10 +413,12 @@ export function resolveDesiredState(
       }
     }
     const groupName = fill(role.group.name, compartment);
+    const tags = { definedTags: mergeDefinedTags(definedTags, role.definedTags), freeformTags: { ...role.freeformTags } };
     const group = groups.get(groupName.toLowerCase()) ?? {
       name: groupName,
       description: fill(role.group.description, compartment),
       roles: [],
+      tags,
     };
     group.roles.push(roleName);
     groups.set(groupName.toLowerCase(), group);
@@ -374,6 +430,7 @@ export function resolveDesiredState(
       description: fill(role.policy.description, compartment, groupName),
       statements: role.policy.statements.map((s) => fill(statementText(s), compartment, groupReference(groupName))),
       groupName,
+      tags,
     });
   });
   if (problems.length > 0) {
@@ -388,6 +445,7 @@ export function resolveDesiredState(
       givenName: hire.givenName,
       familyName: hire.familyName,
       employeeId: hire.employeeId,
+      ...(Object.keys(definedTags).length > 0 ? { definedTags } : {}),
       freeformTags: {
         [EMPLOYEE_TAG]: hire.employeeId,
         [MANAGED_BY_TAG]: MANAGED_BY,

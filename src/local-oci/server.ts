@@ -24,7 +24,7 @@ import { notificationRoutes } from './services/notifications';
 import { objectStorageRoutes } from './services/object-storage';
 import { onsControlRoutes } from './services/ons-control';
 import { secretsRoutes } from './services/secrets';
-import { tagRoutes } from './services/tags';
+import { knownDefinedTags, tagRoutes, withTagDefaults } from './services/tags';
 import { SignatureRejected, verifyRequestSignature } from './signature';
 import { TenancyState, type Timing } from './state';
 
@@ -143,7 +143,13 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     ...functionsInvokeRoutes(functionId, () => functions.invoker),
     ...identityRoutes(state),
     ...dynamicGroupRoutes(state),
-    ...(state.domain ? identityDomainRoutes(state.domain) : []),
+    ...(state.domain
+      ? identityDomainRoutes(state.domain, {
+          // The domain's users and groups are taken to live in the tenancy (root compartment), as the Default domain does.
+          onCreate: (requested) => withTagDefaults(state, state.tenancy.id, requested),
+          onUpdate: (requested) => knownDefinedTags(state, requested),
+        })
+      : []),
     ...secretsRoutes(state),
     ...notificationRoutes(state, options.onsPublishesPerMinute),
     ...objectStorageRoutes(state),

@@ -16,6 +16,8 @@ export interface UserRecord extends Lifecycle {
   description: string;
   email?: string;
   freeformTags: Tags;
+  /** Defined tags as created (with the tag defaults that applied). */
+  definedTags?: Record<string, Record<string, unknown>>;
   capabilities: Record<string, boolean>;
 }
 export interface GroupRecord extends Lifecycle {
@@ -23,6 +25,7 @@ export interface GroupRecord extends Lifecycle {
   name: string;
   description: string;
   freeformTags: Tags;
+  definedTags?: Record<string, Record<string, unknown>>;
 }
 export interface MembershipRecord extends Lifecycle {
   id: string;
@@ -36,6 +39,7 @@ export interface PolicyRecord extends Lifecycle {
   description: string;
   statements: string[];
   freeformTags: Tags;
+  definedTags?: Record<string, Record<string, unknown>>;
 }
 export interface DynamicGroupRecord extends Lifecycle {
   id: string;
@@ -100,6 +104,8 @@ export interface DomainUser {
   created: Date;
   /** OCI freeform tags (SCIM extension `urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags`). */
   tags?: { key: string; value: string }[];
+  /** OCI defined tags (the same extension), with the tag defaults that applied at creation. */
+  definedTags?: { namespace: string; key: string; value: string }[];
 }
 /** The kinds of credential a user can hold, by their classic IAM path and their SCIM resource name. */
 export const CredentialKinds = {
@@ -127,6 +133,7 @@ export interface DomainGroup {
   created: Date;
   /** OCI freeform tags (SCIM extension OCITags). */
   tags?: { key: string; value: string }[];
+  definedTags?: { namespace: string; key: string; value: string }[];
 }
 /** An identity domain, reached through the Identity Domains (SCIM) API. */
 export interface DomainState {

@@ -3,12 +3,14 @@ import { LEFT_ON_TAG } from '../core/plan';
 import { renderName } from '../core/policy/parser';
 import { CredentialKind, type DirectoryCredential, type DirectoryGroup, type DirectoryUser, type IdentityDirectory } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
+import type { DefinedTags, FreeformTags } from '../core/tags';
 import { OciCallError } from '../support/errors';
 import { type CallPolicy, callOci, createOrFind, deleted } from './call';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User';
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const GROUP_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:group:Group';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const PASSWORD_CHANGER_SCHEMA = 'urn:ietf:params:scim:schemas:oracle:idcs:UserPasswordChanger';
 const OCI_TAGS = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags';
@@ -55,11 +57,31 @@ function toUser(user: models.User): DirectoryUser {
 }
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
 const replace = (path: string, value: unknown): models.Operations => ({ op: 'replace' as models.Operations.Op, path, value });
-const toGroup = (group: models.Group): DirectoryGroup => ({
-  id: group.id ?? '',
-  ocid: group.ocid ?? group.id ?? '',
-  name: group.displayName,
-});
+/**
+ * Defined tags in the SCIM extension OCITags are a list of `{namespace, key, value}` (oci-identitydomains
+ * models ExtensionOCITags and DefinedTags), freeform tags a list of `{key, value}`.
+ */
+const scimDefinedTags = (tags: DefinedTags): models.DefinedTags[] =>
+  Object.entries(tags).flatMap(([namespace, keys]) => Object.entries(keys).map(([key, value]) => ({ namespace, key, value })));
+const scimFreeformTags = (tags: FreeformTags): Tag[] => Object.entries(tags).map(([key, value]) => ({ key, value }));
+function definedTagsOf(list: readonly models.DefinedTags[]): Record<string, Record<string, string>> {
+  const tags: Record<string, Record<string, string>> = {};
+  for (const { namespace, key, value } of list) tags[namespace] = { ...tags[namespace], [key]: value };
+  return tags;
+}
+/** The attributes a group is read with: its name and OCID, and its OCI tags (compared with the catalog's). */
+const GROUP_ATTRIBUTES = `ocid,displayName,${OCI_TAGS}:definedTags,${OCI_TAGS}:freeformTags`;
+/** A group read with GROUP_ATTRIBUTES: a missing extension means no tags. */
+const toGroup = (group: models.Group): DirectoryGroup => {
+  const tags = group.urnIetfParamsScimSchemasOracleIdcsExtensionOciTags;
+  return {
+    id: group.id ?? '',
+    ocid: group.ocid ?? group.id ?? '',
+    name: group.displayName,
+    definedTags: definedTagsOf(tags?.definedTags ?? []),
+    freeformTags: Object.fromEntries((tags?.freeformTags ?? []).map((t) => [t.key, t.value])),
+  };
+};
 
 /**
  * Users, groups and memberships in an identity domain, through the Identity Domains (SCIM) API; policies
@@ -120,7 +142,7 @@ export function domainDirectory(
               client.createUser({
                 attributes: USER_ATTRIBUTES,
                 user: {
-                  schemas: [USER_SCHEMA, USER_EXTENSION],
+                  schemas: [USER_SCHEMA, USER_EXTENSION, OCI_TAGS],
                   userName: spec.name,
                   externalId: spec.employeeId,
                   description: spec.description,
@@ -137,6 +159,8 @@ export function domainDirectory(
                       { key: EMPLOYEE_TAG, value: spec.employeeId },
                       ...(options.callId ? [{ key: CREATED_BY_CALL_TAG, value: options.callId }] : []),
                     ],
+                    // DEFINED_TAGS: a required tag default refuses a create without them.
+                    ...(spec.definedTags ? { definedTags: scimDefinedTags(spec.definedTags) } : {}),
                   },
                 },
               }),
@@ -192,7 +216,11 @@ export function domainDirectory(
       return toUser(response.user);
     },
     async findGroupByName(name) {
-      const response = await callOci('ListGroups', () => client.listGroups({ filter: scimFilter('displayName', name), count: 2 }), policy);
+      const response = await callOci(
+        'ListGroups',
+        () => client.listGroups({ filter: scimFilter('displayName', name), attributes: GROUP_ATTRIBUTES, count: 2 }),
+        policy,
+      );
       const found = (response.groups.resources ?? []).find((g) => g.displayName.toLowerCase() === name.toLowerCase());
       return found && toGroup(found);
     },
@@ -203,17 +231,18 @@ export function domainDirectory(
             'CreateGroup',
             () =>
               client.createGroup({
+                attributes: GROUP_ATTRIBUTES,
                 group: {
-                  schemas: [GROUP_SCHEMA],
+                  schemas: [GROUP_SCHEMA, GROUP_EXTENSION, OCI_TAGS],
                   displayName: spec.name,
                   urnIetfParamsScimSchemasOracleIdcsExtensionGroupGroup: { description: spec.description },
-                  ...(options.callId
-                    ? {
-                        urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
-                          freeformTags: [{ key: CREATED_BY_CALL_TAG, value: options.callId }],
-                        },
-                      }
-                    : {}),
+                  urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
+                    freeformTags: [
+                      ...scimFreeformTags(spec.freeformTags ?? {}),
+                      ...(options.callId ? [{ key: CREATED_BY_CALL_TAG, value: options.callId }] : []),
+                    ],
+                    definedTags: scimDefinedTags(spec.definedTags ?? {}),
+                  },
                 },
               }),
             policy,
@@ -226,7 +255,7 @@ export function domainDirectory(
             () =>
               client.listGroups({
                 filter: scimFilter('displayName', spec.name),
-                attributes: `displayName,${OCI_TAGS}:freeformTags`,
+                attributes: GROUP_ATTRIBUTES,
                 count: 2,
               }),
             policy,
@@ -240,6 +269,25 @@ export function domainDirectory(
         isConflict,
         (found) => options.callId !== undefined && found.createdByCall === options.callId,
       );
+    },
+    async retagGroup(groupId, tags) {
+      const response = await callOci(
+        'PatchGroup',
+        () =>
+          client.patchGroup({
+            groupId,
+            attributes: GROUP_ATTRIBUTES,
+            patchOp: {
+              schemas: [PATCH_SCHEMA],
+              operations: [
+                replace(`${OCI_TAGS}:definedTags`, scimDefinedTags(tags.definedTags)),
+                replace(`${OCI_TAGS}:freeformTags`, scimFreeformTags(tags.freeformTags)),
+              ],
+            },
+          }),
+        policy,
+      );
+      return toGroup(response.group);
     },
     async findUserByEmployeeId(employeeId) {
       const [found] = await listUsers(scimFilter('externalId', employeeId));

@@ -14,6 +14,7 @@ import {
   type UserSpec,
 } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
+import type { DefinedTags } from '../core/tags';
 import type { OciCallError } from '../support/errors';
 import { allPages, type CallPolicy, callOci, createOrFind, deleted } from './call';
 
@@ -62,13 +63,27 @@ const toUser = (u: models.User): DirectoryUser => ({
   familyName: undefined,
 });
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
-const toGroup = (g: models.Group): DirectoryGroup => ({ id: g.id, ocid: g.id, name: g.name });
+const toGroup = (g: models.Group): DirectoryGroup => ({
+  id: g.id,
+  ocid: g.id,
+  name: g.name,
+  definedTags: g.definedTags ?? {},
+  freeformTags: g.freeformTags ?? {},
+});
 const toPolicy = (p: models.Policy): DirectoryPolicy => ({
   id: p.id,
   name: p.name,
   compartmentId: p.compartmentId,
   description: p.description,
   statements: p.statements,
+  definedTags: p.definedTags ?? {},
+  freeformTags: p.freeformTags ?? {},
+});
+type Writable = Record<string, Record<string, string>>;
+/** The tags of a spec as the SDK's details take them (only those given). */
+const tagsOf = (spec: { definedTags?: DefinedTags | undefined; freeformTags?: Readonly<Record<string, string>> | undefined }) => ({
+  ...(spec.definedTags && Object.keys(spec.definedTags).length > 0 ? { definedTags: structuredClone(spec.definedTags) as Writable } : {}),
+  ...(spec.freeformTags && Object.keys(spec.freeformTags).length > 0 ? { freeformTags: { ...spec.freeformTags } } : {}),
 });
 
 /**
@@ -81,10 +96,7 @@ export function classicIdentityDirectory(
   tenancyId: string,
   callId: string,
   policy: CallPolicy,
-  /** Defined tags for every user, group and policy created (`DEFINED_TAGS`): a tenancy's required tag defaults need them. */
-  options: { definedTags?: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined } = {},
 ): IdentityDirectory {
-  const tagged = options.definedTags ? { definedTags: structuredClone(options.definedTags) as Record<string, Record<string, string>> } : {};
   const retryToken = (operation: string, key: string) =>
     createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
@@ -139,7 +151,8 @@ export function classicIdentityDirectory(
                   description: spec.description,
                   email: spec.email,
                   freeformTags: { ...spec.freeformTags },
-                  ...tagged,
+                  // DEFINED_TAGS: a tenancy's required tag defaults refuse a create without them.
+                  ...(spec.definedTags ? tagsOf({ definedTags: spec.definedTags }) : {}),
                 },
                 opcRetryToken: retryToken('CreateUser', spec.name),
               })
@@ -207,7 +220,7 @@ export function classicIdentityDirectory(
                   compartmentId: tenancyId,
                   name: spec.name,
                   description: spec.description,
-                  ...tagged,
+                  ...tagsOf(spec),
                 },
                 opcRetryToken: retryToken('CreateGroup', spec.name),
               })
@@ -218,6 +231,19 @@ export function classicIdentityDirectory(
         groupNames.set(made.record.id, made.record.name);
         return made;
       });
+    },
+    async retagGroup(groupId, tags) {
+      // UpdateGroupDetails replaces each tag set it is given whole: the caller passes what to keep with what to add.
+      const response = await callOci(
+        'UpdateGroup',
+        () =>
+          client.updateGroup({
+            groupId,
+            updateGroupDetails: { definedTags: structuredClone(tags.definedTags) as Writable, freeformTags: { ...tags.freeformTags } },
+          }),
+        policy,
+      );
+      return toGroup(response.group);
     },
     async membershipsOfUser(userId) {
       const memberships = await callOci(
@@ -330,7 +356,7 @@ export function classicIdentityDirectory(
                   name: spec.name,
                   description: spec.description,
                   statements: [...spec.statements],
-                  ...tagged,
+                  ...tagsOf(spec),
                 },
                 opcRetryToken: retryToken('CreatePolicy', `${spec.compartmentId}/${spec.name}`),
               })
@@ -346,7 +372,13 @@ export function classicIdentityDirectory(
         () =>
           client.updatePolicy({
             policyId: id,
-            updatePolicyDetails: { description: spec.description, statements: [...spec.statements] },
+            // Tags are sent only when they change: UpdatePolicyDetails replaces each tag set it is given whole.
+            updatePolicyDetails: {
+              description: spec.description,
+              statements: [...spec.statements],
+              ...(spec.definedTags ? { definedTags: structuredClone(spec.definedTags) as Writable } : {}),
+              ...(spec.freeformTags ? { freeformTags: { ...spec.freeformTags } } : {}),
+            },
           }),
         newGroupPolicy(policy, groupsAreNew),
         { retryAlso: (error) => groupsAreNew && isInvisibleGroup(error) },

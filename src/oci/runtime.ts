@@ -138,11 +138,11 @@ export async function createOciRuntime(
       directory: domainUrl
         ? domainDirectory(
             domains(),
-            classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy, { definedTags: config.DEFINED_TAGS }),
+            classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
             { domainName: config.IDENTITY_DOMAIN_NAME, welcomeEmail: config.DOMAIN_WELCOME_EMAIL, callId },
             policy,
           )
-        : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy, { definedTags: config.DEFINED_TAGS }),
+        : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
       notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
       catalog: catalogFor?.(policy),
       bootstrapSecret: secretFor?.()(policy),

@@ -32,5 +32,6 @@ export function onboardingContext(inv: Invocation) {
     setPasswordForExistingUsers: inv.config.SET_PASSWORD_FOR_EXISTING_USERS,
     retentionDays: inv.config.LEAVER_RETENTION_DAYS,
     today: inv.today,
+    definedTags: inv.config.DEFINED_TAGS,
   };
 }

@@ -10,7 +10,7 @@ import {
   type TenancyState,
   type UserRecord,
 } from '../state';
-import { withTagDefaults } from './tags';
+import { knownDefinedTags, withTagDefaults } from './tags';
 
 // Identity (classic IAM) API 20160918, as documented at
 // https://docs.oracle.com/en-us/iaas/api/#/en/identity/20160918/ — only the operations this project uses.
@@ -29,7 +29,7 @@ function userView(user: UserRecord, tenancyId: string) {
     timeCreated: iso(user.timeCreated),
     lifecycleState: lifecycleState(user),
     freeformTags: user.freeformTags,
-    definedTags: {},
+    definedTags: user.definedTags ?? {},
     capabilities: user.capabilities,
     isMfaActivated: false,
   };
@@ -44,7 +44,7 @@ function groupView(group: GroupRecord, tenancyId: string) {
     timeCreated: iso(group.timeCreated),
     lifecycleState: lifecycleState(group),
     freeformTags: group.freeformTags,
-    definedTags: {},
+    definedTags: group.definedTags ?? {},
   };
 }
 
@@ -58,7 +58,7 @@ function policyView(policy: PolicyRecord) {
     timeCreated: iso(policy.timeCreated),
     lifecycleState: lifecycleState(policy),
     freeformTags: policy.freeformTags,
-    definedTags: {},
+    definedTags: policy.definedTags ?? {},
   };
 }
 
@@ -225,12 +225,13 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        withTagDefaults(state, tenancyId, body.definedTags);
+        const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
         if (state.findUserByName(name)) throw conflict(`user ${name}`);
         const record: UserRecord = {
           id: makeOcid('user'),
           name,
           description,
+          definedTags,
           ...(typeof body.email === 'string' ? { email: body.email } : {}),
           freeformTags: tags(body),
           capabilities: {
@@ -382,12 +383,13 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        withTagDefaults(state, tenancyId, body.definedTags);
+        const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
         if (state.findGroupByName(name)) throw conflict(`group ${name}`);
         const record: GroupRecord = {
           id: makeOcid('group'),
           name,
           description,
+          definedTags,
           freeformTags: tags(body),
           ...state.lifecycle(),
         };
@@ -401,6 +403,21 @@ export function identityRoutes(state: TenancyState): Route[] {
       status: 200,
       body: groupView(group(params[0]), tenancyId),
     })),
+    route(
+      'PUT',
+      `/groups/${ID}`,
+      'UpdateGroup',
+      (request) => {
+        // UpdateGroupDetails (oci-identity model): description, freeformTags, definedTags; each set given replaces the old whole.
+        const record = group(request.params[0]);
+        const body = request.json();
+        if (typeof body.description === 'string') record.description = body.description;
+        if (body.freeformTags !== undefined) record.freeformTags = tags(body);
+        if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
+        return { status: 200, body: groupView(record, tenancyId) };
+      },
+      true,
+    ),
     route(
       'DELETE',
       `/groups/${ID}`,
@@ -494,7 +511,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         const compartmentId = knownCompartment(body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        withTagDefaults(state, compartmentId, body.definedTags);
+        const definedTags = withTagDefaults(state, compartmentId, body.definedTags);
         const statements = checkStatements(state, body.statements, compartmentId);
         // Policy names are unique in the whole tenancy, not per compartment (CreatePolicyDetails.name:
         // "The name must be unique across all policies in the tenancy and cannot be changed").
@@ -508,6 +525,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           description,
           statements,
           freeformTags: tags(body),
+          definedTags,
           ...state.lifecycle(),
         };
         state.policies.set(record.id, record);
@@ -537,6 +555,8 @@ export function identityRoutes(state: TenancyState): Route[] {
         if (body.statements !== undefined) record.statements = checkStatements(state, body.statements, record.compartmentId);
         if (typeof body.description === 'string') record.description = body.description;
         if (body.freeformTags !== undefined) record.freeformTags = tags(body);
+        // UpdatePolicyDetails.definedTags replaces the whole set (oci-identity model).
+        if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
         return { status: 200, body: policyView(record) };
       },
       true,

@@ -50,6 +50,19 @@ export function withTagDefaults(state: TenancyState, compartmentId: string, requ
     }
     tags[namespace.name] = { ...tags[namespace.name], [definition.name]: tagDefault.value };
   }
+  return knownDefinedTags(state, tags);
+}
+
+/**
+ * The defined tags of an update, checked as a create's are, without tag defaults (they apply at
+ * creation): every namespace and key must exist, or the request fails with 400.
+ */
+export function knownDefinedTags(state: TenancyState, requested: unknown): DefinedTags {
+  if (requested !== undefined && (typeof requested !== 'object' || requested === null || Array.isArray(requested))) {
+    throw new ApiError(400, 'InvalidParameter', 'definedTags must be an object of namespaces');
+  }
+  const tags: DefinedTags = structuredClone((requested ?? {}) as DefinedTags);
+  const { tags: definitions, tagNamespaces } = state.controlPlane;
   for (const [namespaceName, keys] of Object.entries(tags)) {
     const namespace = [...tagNamespaces.values()].find((n) => n.name === namespaceName);
     for (const key of Object.keys(keys ?? {})) {
