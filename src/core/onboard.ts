@@ -6,8 +6,8 @@ import { hireIdentity, leaverIdentity, planShared, policyKey } from './plan';
 import type { DirectoryGroup, DirectoryPolicy } from './ports';
 import { Outcome, type StepResult } from './result';
 import { type DesiredState, resolveDesiredState } from './role-catalog';
-import { retagged } from './tags';
 import { dryRunResult, skipped, stepRunner, unchanged } from './steps';
+import { retagged } from './tags';
 
 export type { GroupsOutcome, OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
 export { catalogGroupNames, convergeUser, lifecycleRules } from './converge';
@@ -23,13 +23,7 @@ export function desiredFor(
       { path: 'userName', message: directory.userNameRule.description },
     ]);
   }
-  return resolveDesiredState(
-    hire,
-    context.catalog,
-    context.tenancyId,
-    (name) => directory.groupReference(name),
-    context.definedTags,
-  );
+  return resolveDesiredState(hire, context.catalog, context.tenancyId, (name) => directory.groupReference(name), context.definedTags);
 }
 
 /**

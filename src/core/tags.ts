@@ -26,10 +26,7 @@ export const definedTagsSchema = z
   .record(tagName('tag namespace name'), z.record(tagName('tag key'), tagValue))
   .refine((tags) => Object.values(tags).every((keys) => Object.keys(keys).length > 0), 'a namespace needs at least one key');
 /** Freeform tags: key → value. */
-export const freeformTagsSchema = z.record(
-  z.string().min(1).max(MAX_NAME, `a freeform tag key is 1-${MAX_NAME} characters`),
-  tagValue,
-);
+export const freeformTagsSchema = z.record(z.string().min(1).max(MAX_NAME, `a freeform tag key is 1-${MAX_NAME} characters`), tagValue);
 
 export type DefinedTags = Readonly<Record<string, Readonly<Record<string, string>>>>;
 export type FreeformTags = Readonly<Record<string, string>>;

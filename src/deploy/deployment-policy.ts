@@ -149,11 +149,13 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
   // "To apply, update, or remove defined tags for a resource, a user must be granted permissions on the
   // resource and permissions to use the tag namespace" ("Details for IAM", tag-namespaces).
   const definedTags = (config as FunctionConfig & { readonly DEFINED_TAGS?: Readonly<Record<string, unknown>> }).DEFINED_TAGS;
-  const namespaces = Object.keys(definedTags ?? {}).sort();
+  // The catalog's roles may tag their groups and policies from namespaces of their own.
+  const roleNamespaces = Object.values(input.catalog?.roles ?? {}).flatMap((role) => Object.keys(role.definedTags ?? {}));
+  const namespaces = [...new Set([...Object.keys(definedTags ?? {}), ...roleNamespaces])].sort();
   if (namespaces.length > 0) {
     add(
       `use tag-namespaces in tenancy where ${anyOf('target.tag-namespace.name', namespaces)}`,
-      'apply the defined tags of DEFINED_TAGS to the users, groups and policies it creates, from these namespaces only',
+      'apply the defined tags of DEFINED_TAGS and of the catalog roles to the users, groups and policies it creates or retags, from these namespaces only',
     );
   }
 

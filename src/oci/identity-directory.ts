@@ -91,12 +91,7 @@ const tagsOf = (spec: { definedTags?: DefinedTags | undefined; freeformTags?: Re
  * region: the client given here is placed there (runtime.ts). Each create sends an
  * `opc-retry-token` derived from the call id, so its own retries never create twice.
  */
-export function classicIdentityDirectory(
-  client: IdentityClient,
-  tenancyId: string,
-  callId: string,
-  policy: CallPolicy,
-): IdentityDirectory {
+export function classicIdentityDirectory(client: IdentityClient, tenancyId: string, callId: string, policy: CallPolicy): IdentityDirectory {
   const retryToken = (operation: string, key: string) =>
     createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');

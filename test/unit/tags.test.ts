@@ -85,7 +85,15 @@ describe('tag drift of groups and policies', () => {
     policies: new Map([
       [
         `${TENANCY}/ops-policy`,
-        { id: 'p1', name: 'ops-policy', compartmentId: TENANCY, description: 'd', statements: policy?.statements ?? [], definedTags, freeformTags: {} },
+        {
+          id: 'p1',
+          name: 'ops-policy',
+          compartmentId: TENANCY,
+          description: 'd',
+          statements: policy?.statements ?? [],
+          definedTags,
+          freeformTags: {},
+        },
       ],
     ]),
   });
@@ -104,7 +112,10 @@ describe('tag drift of groups and policies', () => {
     const steps = planShared(desired, observed(found));
     const group = desired.groups[0];
     // Assess
-    expect(steps.map((s) => `${s.step}:${s.action}:${s.changes?.join()}`)).toEqual(['group:update:definedTags', 'policy:update:definedTags']);
+    expect(steps.map((s) => `${s.step}:${s.action}:${s.changes?.join()}`)).toEqual([
+      'group:update:definedTags',
+      'policy:update:definedTags',
+    ]);
     expect(group && retagged(group.tags, { definedTags: found, freeformTags: { team: 'x' } })).toEqual({
       definedTags: { 'Oracle-Tags': { CreatedBy: 'fn' }, Operations: { CostCenter: '42' } },
       freeformTags: { team: 'x' },

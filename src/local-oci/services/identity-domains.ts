@@ -152,7 +152,10 @@ function ociDefinedTags(
   rule: ((requested: DefinedTagRecord) => DefinedTagRecord) | undefined,
 ): ScimDefinedTag[] | undefined {
   const list = (extension as { definedTags?: unknown } | undefined)?.definedTags;
-  if (list !== undefined && (!Array.isArray(list) || list.some((t) => ['namespace', 'key', 'value'].some((k) => typeof t?.[k] !== 'string')))) {
+  if (
+    list !== undefined &&
+    (!Array.isArray(list) || list.some((t) => ['namespace', 'key', 'value'].some((k) => typeof t?.[k] !== 'string')))
+  ) {
     throw scimError(400, 'definedTags must be a list of {namespace, key, value} strings', 'invalidValue');
   }
   const requested: DefinedTagRecord = {};
