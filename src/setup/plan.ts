@@ -21,11 +21,44 @@ export interface ObservedSetup {
     readonly id: string;
     readonly condition: string;
     readonly isEnabled: boolean;
-    readonly actions: readonly { readonly actionType: string; readonly functionId?: string; readonly isEnabled?: boolean }[];
+    readonly actions: readonly RuleAction[];
   };
   readonly functionConfig: Readonly<Record<string, string>>;
   /** The application's config, which the function inherits (function keys win). */
   readonly applicationConfig: Readonly<Record<string, string>>;
+}
+
+/** An action of an Events rule as read (oci-events models FaaSAction, NotificationServiceAction, StreamingServiceAction). */
+export interface RuleAction {
+  readonly actionType: string;
+  readonly isEnabled?: boolean | undefined;
+  readonly description?: string | undefined;
+  readonly functionId?: string | undefined;
+  readonly topicId?: string | undefined;
+  readonly streamId?: string | undefined;
+}
+
+/**
+ * The actions the rule must have: every action an administrator added (another function, a topic, a
+ * stream) as it is, and exactly one enabled action for this function. UpdateRuleDetails.actions
+ * replaces the whole list (oci-events model), so the update sends them all.
+ */
+export function convergedRuleActions(actions: readonly RuleAction[], functionId: string): RuleAction[] {
+  const ours = (a: RuleAction) => a.actionType === 'FAAS' && a.functionId === functionId;
+  const keep = (a: RuleAction): RuleAction => ({
+    actionType: a.actionType,
+    ...(a.isEnabled !== undefined ? { isEnabled: a.isEnabled } : {}),
+    ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.functionId !== undefined ? { functionId: a.functionId } : {}),
+    ...(a.topicId !== undefined ? { topicId: a.topicId } : {}),
+    ...(a.streamId !== undefined ? { streamId: a.streamId } : {}),
+  });
+  const first = actions.findIndex(ours);
+  const own: RuleAction = { actionType: 'FAAS', isEnabled: true, functionId };
+  const others = actions.filter((a) => !ours(a)).map(keep);
+  if (first < 0) return [...others, own];
+  // Ours stays where it was, enabled; a duplicate of it is dropped.
+  return actions.filter((a, i) => !ours(a) || i === first).map((a) => (ours(a) ? own : keep(a)));
 }
 
 export type SetupResource =
@@ -218,15 +251,21 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
     if (!rule)
       steps.push(step('events-rule', desired.rule.displayName, 'create', [`condition: ${desired.rule.condition}`, 'action: the function']));
     else {
-      const targetsFunction = rule.actions.some(
-        (a) => a.actionType === 'FAAS' && a.functionId === desired.rule?.functionId && a.isEnabled !== false,
-      );
+      const ours = rule.actions.filter((a) => a.actionType === 'FAAS' && a.functionId === desired.rule?.functionId);
+      const others = rule.actions.length - ours.length;
+      const kept = others > 0 ? ` (the ${others} other action${others === 1 ? '' : 's'} kept)` : '';
       const changes = [
         ...(canonicalJson(rule.condition) === canonicalJson(desired.rule.condition)
           ? []
           : [`condition: ${rule.condition} → ${desired.rule.condition}`]),
         ...(rule.isEnabled ? [] : ['isEnabled: false → true']),
-        ...(targetsFunction ? [] : ['action: the function']),
+        ...(ours.length === 0
+          ? [`action: the function${kept}`]
+          : ours.some((a) => a.isEnabled === false)
+            ? [`action: the function, isEnabled: false → true${kept}`]
+            : ours.length > 1
+              ? [`action: the function once, not ${ours.length} times${kept}`]
+              : []),
       ];
       steps.push(step('events-rule', desired.rule.displayName, changes.length ? 'update' : 'none', changes, { id: rule.id }));
     }

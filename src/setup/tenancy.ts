@@ -9,7 +9,7 @@ import { type CallPolicy, callOci } from '../oci/call';
 import { clientConfiguration, placeClient } from '../oci/clients';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import type { DeployedFunction, DesiredSetup, SetupInput } from './desired';
-import { mergedFunctionConfig, type ObservedSetup, type SetupStep } from './plan';
+import { convergedRuleActions, mergedFunctionConfig, type ObservedSetup, type SetupStep } from './plan';
 
 // The set-up's adapter: reads what the tenancy holds and writes the planned steps, through the
 // per-service SDK clients, signed with the administrator's config-file profile.
@@ -194,11 +194,18 @@ export async function observeSetup(
             id: rule.rule.id,
             condition: rule.rule.condition,
             isEnabled: rule.rule.isEnabled,
-            actions: rule.rule.actions.actions.map((a) => ({
-              actionType: a.actionType,
-              isEnabled: a.isEnabled,
-              functionId: (a as { functionId?: string }).functionId,
-            })),
+            // Every field an update must send back to keep an action as it is.
+            actions: rule.rule.actions.actions.map((a) => {
+              const target = a as { functionId?: string; topicId?: string; streamId?: string };
+              return {
+                actionType: a.actionType,
+                isEnabled: a.isEnabled,
+                description: a.description,
+                functionId: target.functionId,
+                topicId: target.topicId,
+                streamId: target.streamId,
+              };
+            }),
           },
         }
       : {}),
@@ -366,10 +373,10 @@ export async function applySetup(
               c.objects.updateBucket({
                 namespaceName: namespace,
                 bucketName: bucket.name,
+                // No tags: UpdateBucketDetails.definedTags would replace the bucket's whole set, an administrator's tags with it.
                 updateBucketDetails: {
                   ...(bucket.objectEventsEnabled ? { objectEventsEnabled: true } : {}),
                   publicAccessType: 'NoPublicAccess' as never,
-                  ...tagged,
                 },
               }),
             policy,
@@ -432,20 +439,25 @@ export async function applySetup(
       case 'events-rule': {
         const rule = desired.rule;
         if (!rule) break;
-        const details = {
-          displayName: rule.displayName,
-          description: 'Files of hires uploaded to the bucket go to the IAM onboarding function',
-          condition: rule.condition,
-          isEnabled: true,
-          actions: { actions: [{ actionType: 'FAAS', isEnabled: true, functionId: rule.functionId }] },
-        };
         if (s.action === 'create') {
-          await callOci(
-            'CreateRule',
-            () => c.events.createRule({ createRuleDetails: { ...details, compartmentId: rule.compartmentId } as never }),
-            policy,
-          );
+          const details = {
+            displayName: rule.displayName,
+            description: 'Files of hires uploaded to the bucket go to the IAM onboarding function',
+            compartmentId: rule.compartmentId,
+            condition: rule.condition,
+            isEnabled: true,
+            actions: { actions: convergedRuleActions([], rule.functionId) },
+            ...tagged,
+          };
+          await callOci('CreateRule', () => c.events.createRule({ createRuleDetails: details as never }), policy);
         } else {
+          // The condition and the action for this function are ours; an administrator's other actions
+          // and the description are kept (the update sends the whole action list back).
+          const details = {
+            condition: rule.condition,
+            isEnabled: true,
+            actions: { actions: convergedRuleActions(observed.rule?.actions ?? [], rule.functionId) },
+          };
           await callOci('UpdateRule', () => c.events.updateRule({ ruleId: s.id ?? '', updateRuleDetails: details as never }), policy);
         }
         break;

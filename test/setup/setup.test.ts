@@ -55,6 +55,23 @@ describe('npm run setup against the local OCI', () => {
   });
   afterEach(() => oci.stop());
 
+  /** The tag Operations.CostCenter, required in the whole tenancy. */
+  function requireCostCenter() {
+    const cp = oci.state.controlPlane;
+    const timeCreated = new Date();
+    cp.tagNamespaces.set('ns', { id: 'ns', compartmentId: oci.credentials.tenancyId, name: 'Operations', description: '', timeCreated });
+    cp.tags.set('tag', { id: 'tag', tagNamespaceId: 'ns', name: 'CostCenter', description: '', timeCreated });
+    const tagDefault = {
+      id: 'td',
+      compartmentId: oci.credentials.tenancyId,
+      tagDefinitionId: 'tag',
+      value: '',
+      isRequired: true,
+      timeCreated,
+    };
+    cp.tagDefaults.set('td', tagDefault);
+  }
+
   it('plans every resource on a dry run and writes nothing', async () => {
     // Prepare
     const mark = oci.requests.mark();
@@ -171,6 +188,44 @@ describe('npm run setup against the local OCI', () => {
     expect(after.steps.every((s) => s.action === 'none')).toBe(true);
   });
 
+  it("keeps an administrator's other actions on the Events rule and tags on a bucket while putting back its own", async () => {
+    // Prepare: after a first set-up, an administrator adds a second function and a topic to the rule,
+    // tags the upload bucket; then our action is switched off and the bucket's object events too.
+    requireCostCenter();
+    const input = { policy: { statements }, definedTags: { Operations: { CostCenter: 'iam-42' } } };
+    await run({ apply: true, input });
+    const cp = oci.state.controlPlane;
+    const audit = seedFunctionApp(oci.state, { compartmentId, functionId: 'ocid1.fnfunc.oc1..audit', applicationName: 'audit' });
+    const topic = oci.state.addTopic('security-alerts', compartmentId);
+    const rule = [...cp.rules.values()].find((r) => r.compartmentId === compartmentId);
+    if (!rule) throw new Error('the first run made no rule');
+    rule.actions = [
+      { id: 'a1', actionType: 'ONS', isEnabled: true, topicId: topic.id, description: 'security sees uploads' },
+      ...rule.actions.map((a) => ({ ...a, isEnabled: false })),
+      { id: 'a3', actionType: 'FAAS', isEnabled: true, functionId: audit.fn.id },
+    ];
+    const bucket = cp.buckets.get('hr-uploads');
+    if (bucket) {
+      bucket.objectEventsEnabled = false;
+      bucket.definedTags = { Security: { Classification: 'confidential' } };
+    }
+    // Act
+    const outcome = await run({ apply: true, input });
+    const after = await run({ apply: true, input });
+    // Assess
+    expect(outcome.steps.filter((s) => s.action !== 'none').map((s) => [s.resource, s.changes])).toEqual([
+      ['bucket', ['objectEventsEnabled: false → true']],
+      ['events-rule', ['action: the function, isEnabled: false → true (the 2 other actions kept)']],
+    ]);
+    expect(rule.actions.map((a) => [a.actionType, a.functionId ?? a.topicId, a.isEnabled, a.description])).toEqual([
+      ['ONS', topic.id, true, 'security sees uploads'],
+      ['FAAS', functionId, true, undefined],
+      ['FAAS', audit.fn.id, true, undefined],
+    ]);
+    expect(cp.buckets.get('hr-uploads')?.definedTags).toEqual({ Security: { Classification: 'confidential' } });
+    expect(after.steps.every((s) => s.action === 'none')).toBe(true);
+  });
+
   it('writes nothing when a statement has a lint error or the function would refuse its config', async () => {
     // Prepare
     const mark = oci.requests.mark();
@@ -214,22 +269,7 @@ describe('npm run setup against the local OCI', () => {
   it('tags what it creates, and gives the function the tags, where a tag default is required', async () => {
     // Prepare: Operations.CostCenter is required in the whole tenancy.
     const cp = oci.state.controlPlane;
-    cp.tagNamespaces.set('ns', {
-      id: 'ns',
-      compartmentId: oci.credentials.tenancyId,
-      name: 'Operations',
-      description: '',
-      timeCreated: new Date(),
-    });
-    cp.tags.set('tag', { id: 'tag', tagNamespaceId: 'ns', name: 'CostCenter', description: '', timeCreated: new Date() });
-    cp.tagDefaults.set('td', {
-      id: 'td',
-      compartmentId: oci.credentials.tenancyId,
-      tagDefinitionId: 'tag',
-      value: '',
-      isRequired: true,
-      timeCreated: new Date(),
-    });
+    requireCostCenter();
     const definedTags = { Operations: { CostCenter: 'iam-42' } };
     const mark = oci.requests.mark();
     // Act
