@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { desiredSetup, parseSetupInput, uploadCondition } from '../../src/setup/desired';
-import { type ObservedSetup, PLANNED_TOPIC_ID, planProblems, planSetup, renderPlan } from '../../src/setup/plan';
+import { convergedRuleActions, type ObservedSetup, PLANNED_TOPIC_ID, planProblems, planSetup, renderPlan } from '../../src/setup/plan';
 import { ValidationError } from '../../src/support/errors';
 
 const fn = {
@@ -112,5 +112,23 @@ describe('the set-up planner', () => {
       expect.stringMatching(/^function config: OCI_AUTH: /),
     ]);
     expect(PLANNED_TOPIC_ID).toMatch(/^ocid1\.onstopic\./);
+  });
+});
+
+describe("the Events rule's actions", () => {
+  const topic = { actionType: 'ONS', isEnabled: true, topicId: 'ocid1.onstopic.oc1..t', description: 'security' };
+  const other = { actionType: 'FAAS', isEnabled: false, functionId: 'ocid1.fnfunc.oc1..other' };
+
+  it("adds this function's action after an administrator's, which stay as they are", () => {
+    expect(convergedRuleActions([topic, other], fn.id)).toEqual([topic, other, { actionType: 'FAAS', isEnabled: true, functionId: fn.id }]);
+  });
+
+  it('enables its own action where it stands and drops a second copy of it', () => {
+    // Prepare
+    const own = { actionType: 'FAAS', isEnabled: false, functionId: fn.id, description: 'old' };
+    // Act
+    const actions = convergedRuleActions([own, topic, { ...own, isEnabled: true }], fn.id);
+    // Assess
+    expect(actions).toEqual([{ actionType: 'FAAS', isEnabled: true, functionId: fn.id }, topic]);
   });
 });
