@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { lintFile } from '../../src/cli/lint-policy';
+import { parseConfig } from '../../src/config';
 import { parseNewHire } from '../../src/core/new-hire';
 import { planShared } from '../../src/core/plan';
 import { checkRoleCatalog, parseRoleCatalog, resolveDesiredState } from '../../src/core/role-catalog';
 import { mergeDefinedTags, retagged, tagDrift } from '../../src/core/tags';
-import { fixtureJson, TENANCY } from '../helpers';
+import { demoCatalogJson, fixtureJson, TENANCY } from '../helpers';
 
 // Defined and freeform tags of the role catalog: validated as OCI names them, laid over DEFINED_TAGS,
 // and compared with what a group or policy carries so that a replay writes nothing.
@@ -127,5 +128,24 @@ describe('tag drift of groups and policies', () => {
     expect(tagDrift(tags, {})).toEqual([]);
     expect(tagDrift(tags, { definedTags: { a: { B: 'c' } }, freeformTags: {} })).toEqual(['freeformTags']);
     expect(mergeDefinedTags({ A: { b: '1' } }, { a: { B: '2', c: '3' } })).toEqual({ A: { B: '2', c: '3' } });
+  });
+});
+
+describe('DEFINED_TAGS', () => {
+  it('is checked by the same rules as the catalog tags, every problem named', () => {
+    // Prepare
+    const env = { ONS_TOPIC_ID: 'ocid1.onstopic.oc1.iad.x', ROLE_CATALOG: demoCatalogJson() };
+    // Act
+    const attempt = () => parseConfig({ ...env, DEFINED_TAGS: JSON.stringify({ 'Oracle.Tags': { CreatedBy: 'x' }, Ops: {} }) });
+    // Assess
+    expect(attempt).toThrow(
+      expect.objectContaining({
+        problems: [
+          { path: 'DEFINED_TAGS.Oracle.Tags', message: 'a tag namespace name cannot contain spaces or periods' },
+          { path: 'DEFINED_TAGS', message: 'a namespace needs at least one key' },
+        ],
+      }),
+    );
+    expect(parseConfig({ ...env, DEFINED_TAGS: '{"Ops":{"CostCenter":"42"}}' }).DEFINED_TAGS).toEqual({ Ops: { CostCenter: '42' } });
   });
 });
