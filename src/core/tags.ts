@@ -76,7 +76,10 @@ export function tagDrift(desired: ResourceTags, observed: ObservedTags): ('defin
   if (observed.definedTags !== undefined) {
     const differs = Object.entries(desired.definedTags).some(([namespace, keys]) => {
       const found = find(observed.definedTags, namespace)?.[1];
-      return Object.entries(keys).some(([key, value]) => String(find(found, key)?.[1] ?? '\u0000') !== value);
+      return Object.entries(keys).some(([key, value]) => {
+        const have = find(found, key);
+        return have === undefined || String(have[1]) !== value;
+      });
     });
     if (differs) drift.push('definedTags');
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definedTagsSchema } from '../core/tags';
 import { problemsOf } from '../core/validation';
 import { ErrorCode, ValidationError } from '../support/errors';
 
@@ -52,7 +53,7 @@ const setupSchema = z
      * Defined tags for everything set-up creates, and (as DEFINED_TAGS) for every user, group and
      * policy the function creates: a tenancy with required tag defaults refuses creates without them.
      */
-    definedTags: z.record(z.string().min(1), z.record(z.string().min(1), z.string())).optional(),
+    definedTags: definedTagsSchema.optional(),
     /** More function config (ROLE_CATALOG_BUCKET, IDENTITY_DOMAIN_URL, …); set-up adds ONS_TOPIC_ID and the upload keys. */
     functionConfig: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'config keys are letters, digits and _'), z.string()).default({}),
   })
