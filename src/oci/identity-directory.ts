@@ -228,7 +228,8 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       });
     },
     async retagGroup(groupId, tags) {
-      // UpdateGroupDetails replaces each tag set it is given whole: the caller passes what to keep with what to add.
+      // A tag set given to an update replaces the resource's (assumed from the models, which hold no patch form; not
+      // checked against a live tenancy): the caller passes what to keep with what to add.
       const response = await callOci(
         'UpdateGroup',
         () =>
@@ -367,7 +368,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
         () =>
           client.updatePolicy({
             policyId: id,
-            // Tags are sent only when they change: UpdatePolicyDetails replaces each tag set it is given whole.
+            // Tags are sent only when they change: a tag set given to an update replaces the policy's (assumed, as for groups).
             updatePolicyDetails: {
               description: spec.description,
               statements: [...spec.statements],

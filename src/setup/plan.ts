@@ -41,7 +41,8 @@ export interface RuleAction {
 /**
  * The actions the rule must have: every action an administrator added (another function, a topic, a
  * stream) as it is, and exactly one enabled action for this function. UpdateRuleDetails.actions
- * replaces the whole list (oci-events model), so the update sends them all.
+ * is the rule's whole list, not a patch (oci-events model ActionDetailsList; the local OCI replaces the list
+ * likewise), so the update sends them all.
  */
 export function convergedRuleActions(actions: readonly RuleAction[], functionId: string): RuleAction[] {
   const ours = (a: RuleAction) => a.actionType === 'FAAS' && a.functionId === functionId;

@@ -373,7 +373,7 @@ export async function applySetup(
               c.objects.updateBucket({
                 namespaceName: namespace,
                 bucketName: bucket.name,
-                // No tags: UpdateBucketDetails.definedTags would replace the bucket's whole set, an administrator's tags with it.
+                // No tags: a definedTags given to UpdateBucket replaces the bucket's set (assumed), an administrator's tags with it.
                 updateBucketDetails: {
                   ...(bucket.objectEventsEnabled ? { objectEventsEnabled: true } : {}),
                   publicAccessType: 'NoPublicAccess' as never,

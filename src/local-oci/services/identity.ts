@@ -408,7 +408,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       `/groups/${ID}`,
       'UpdateGroup',
       (request) => {
-        // UpdateGroupDetails (oci-identity model): description, freeformTags, definedTags; each set given replaces the old whole.
+        // UpdateGroupDetails (oci-identity model): description, freeformTags, definedTags; a set given replaces the old one (assumed).
         const record = group(request.params[0]);
         const body = request.json();
         if (typeof body.description === 'string') record.description = body.description;
@@ -555,7 +555,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         if (body.statements !== undefined) record.statements = checkStatements(state, body.statements, record.compartmentId);
         if (typeof body.description === 'string') record.description = body.description;
         if (body.freeformTags !== undefined) record.freeformTags = tags(body);
-        // UpdatePolicyDetails.definedTags replaces the whole set (oci-identity model).
+        // UpdatePolicyDetails.definedTags: a set given replaces the old one (assumed, as for groups).
         if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
         return { status: 200, body: policyView(record) };
       },
