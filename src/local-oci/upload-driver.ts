@@ -18,6 +18,12 @@ export interface UploadRun {
   /** Every answer, in the order they came. */
   readonly answers: readonly (BatchResult | NoticeResult)[];
   readonly errors: readonly string[];
+  /** CPU seconds (user + system) the function containers used, all of them together. */
+  readonly functionCpuSeconds: number;
+  /** Seconds during which no invocation was running (between one ending and the next starting). */
+  readonly idleSeconds: number;
+  /** Average number of invocations running at once over the whole upload. */
+  readonly meanConcurrency: number;
 }
 
 export interface UploadDriverOptions {
@@ -44,6 +50,18 @@ export function peakRssMb(pid: number | undefined): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) a live process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses; in clock ticks (100 a second).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -85,7 +103,18 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   const answers: (BatchResult | NoticeResult)[] = [];
   const errors: string[] = [];
   let peak = 0;
+  let cpu = 0;
   let inFlight = 0;
+  let idleMs = 0;
+  let runningMs = 0;
+  let changedAt = performance.now();
+  /** Keeps the time-weighted counts of invocations running, before `inFlight` changes. */
+  const tally = () => {
+    const now = performance.now();
+    if (inFlight === 0) idleMs += now - changedAt;
+    runningMs += inFlight * (now - changedAt);
+    changedAt = now;
+  };
   let invocations = 0;
   const waiting: (() => void)[] = [];
 
@@ -107,6 +136,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     waiting.shift()?.();
   };
   const call = async (body: Buffer | string): Promise<void> => {
+    tally();
     inFlight += 1;
     invocations += 1;
     let fn: RunningFunction | undefined;
@@ -118,6 +148,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       errors.push(error instanceof FunctionDiedError ? error.message : String(error));
     } finally {
       if (fn) release(fn);
+      tally();
       inFlight -= 1;
     }
   };
@@ -140,9 +171,15 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       if (inFlight > 0) quietSince = Date.now();
       else if (Date.now() - quietSince >= settleMs) break;
     }
+    tally();
+    // The quiet spell that ended the drive is not idle time of the upload.
+    idleMs = Math.max(0, idleMs - (Date.now() - quietSince));
   } finally {
     stack.oci.functions.invoker = previous;
-    for (const fn of all) peak = Math.max(peak, peakRssMb(fn.pid));
+    for (const fn of all) {
+      peak = Math.max(peak, peakRssMb(fn.pid));
+      cpu += cpuSeconds(fn.pid);
+    }
     await Promise.all(all.map((fn) => fn.stop()));
   }
   const final = answers.find((a): a is BatchResult => a?.kind === 'batch' && a.final !== false) ?? answers.at(-1);
@@ -160,6 +197,9 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       : { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 },
     invocations,
     seconds: (performance.now() - started) / 1000,
+    functionCpuSeconds: cpu,
+    idleSeconds: idleMs / 1000,
+    meanConcurrency: runningMs / Math.max(1, performance.now() - started),
     peakRssMb: peak,
     answers,
     errors,

@@ -10,6 +10,7 @@ import { domainDirectory } from './domain-directory';
 import { classicIdentityDirectory } from './identity-directory';
 import { objectStore } from './object-store';
 import { onsNotifier } from './ons-notifier';
+import { signedClientParams } from './request-signer';
 import { vaultSecretSource } from './vault-secret';
 
 /** The adapters for one invocation, bound to its call id and deadline. */
@@ -50,7 +51,7 @@ export async function createOciRuntime(
 ): Promise<OciRuntime> {
   const auth = await createAuth(config, env);
   const template = config.OCI_ENDPOINT_TEMPLATE;
-  const provider = { authenticationDetailsProvider: auth.provider };
+  const provider = signedClientParams(auth.provider);
   const identityIn = (region: string) => placeClient(new IdentityClient(provider, clientConfiguration), region, template);
 
   const subscriptions = await callOci(
