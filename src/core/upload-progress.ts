@@ -52,17 +52,33 @@ export interface ChunkRecord {
   readonly chunk: number;
   readonly round: number;
   readonly status: 'open' | 'done';
+  /**
+   * Who works the chunk, until when (epoch ms). A lease is short (LEASE_MS) and renewed by every
+   * checkpoint, so the chunk of an invocation that died is free again within LEASE_MS.
+   */
   readonly owner?: { readonly callId: string; readonly until: number };
   /** Lines settled (succeeded, rejected, unreadable) and written to the chunk's report parts, as [first, last] ranges. */
   readonly settled: readonly (readonly [number, number])[];
-  readonly failed: readonly FailedRow[];
   readonly counts: Omit<UploadCounts, 'failed'>;
+  /** Rows failed now; every one of them is in the chunk's failed-rows object (`failedVersion`), never here. */
+  readonly failedRows: number;
+  /** Whether some failed row may still be retried by a continuation of this round. */
+  readonly retryPending: boolean;
+  /** The first few failed rows (at most MAX_SAMPLED_FAILURES), for the summary. */
+  readonly failures: readonly FailedRow[];
+  /** Which failed-rows object is current (`failed/<chunk>-<n>.json` and `.csv`); 0 when none was written. */
+  readonly failedVersion: number;
   /** Report parts written so far (`rows/<chunk>-<n>.csv`, n from 1). */
   readonly parts: number;
   /** Group and policy steps that changed something or failed, for the summary (bounded by the catalog). */
   readonly shared: readonly StepResult[];
   readonly invocations: number;
 }
+
+/** How long a chunk's lease lasts unless renewed: a dead owner's chunk is free again after this. */
+export const LEASE_MS = 20_000;
+/** Failed rows a chunk record lists for the summary; the rest are in its failed-rows object only. */
+export const MAX_SAMPLED_FAILURES = 10;
 
 /** How many tries a row failing for passing reasons gets from continuations, before it waits for a re-delivery. */
 export const MAX_ROW_ATTEMPTS = 3;
@@ -80,8 +96,11 @@ export function emptyChunk(chunk: number, round: number): ChunkRecord {
     round,
     status: 'open',
     settled: [],
-    failed: [],
     counts: { succeeded: 0, rejected: 0, unreadable: 0 },
+    failedRows: 0,
+    retryPending: false,
+    failures: [],
+    failedVersion: 0,
     parts: 0,
     shared: [],
     invocations: 0,
@@ -177,8 +196,23 @@ export function claimable(record: ChunkRecord, now: number): boolean {
 }
 
 /** A chunk is done when every row is settled, or failed for good (not retryable, or out of attempts). */
-export function chunkDone(record: Pick<ChunkRecord, 'failed'>, allRowsSeen: boolean): boolean {
-  return allRowsSeen && record.failed.every((f) => !shouldRetry(f, false));
+export function chunkDone(failed: Iterable<FailedRow>, allRowsSeen: boolean): boolean {
+  if (!allRowsSeen) return false;
+  for (const row of failed) if (shouldRetry(row, false)) return false;
+  return true;
+}
+
+/** What a chunk record says of its failed rows, from all of them (held by the chunk's owner only). */
+export function failedSummary(failed: Iterable<FailedRow>): Pick<ChunkRecord, 'failedRows' | 'retryPending' | 'failures'> {
+  let failedRows = 0;
+  let retryPending = false;
+  const failures: FailedRow[] = [];
+  for (const row of failed) {
+    failedRows += 1;
+    retryPending ||= shouldRetry(row, false);
+    if (failures.length < MAX_SAMPLED_FAILURES) failures.push(row);
+  }
+  return { failedRows, retryPending, failures };
 }
 
 /** The totals of an upload from its chunk records. */
@@ -188,7 +222,7 @@ export function totals(records: readonly ChunkRecord[]): UploadCounts {
       succeeded: sum.succeeded + r.counts.succeeded,
       rejected: sum.rejected + r.counts.rejected,
       unreadable: sum.unreadable + r.counts.unreadable,
-      failed: sum.failed + r.failed.length,
+      failed: sum.failed + r.failedRows,
     }),
     { succeeded: 0, rejected: 0, unreadable: 0, failed: 0 },
   );

@@ -6,9 +6,12 @@ import { type Invocation, onboardingContext } from './invocation';
 /** Time kept back at the end of a batch to write its reports, its progress and its summary. */
 export const REPORT_RESERVE_MS = 2000;
 
+/** When an invocation stops starting work, keeping the reserves for its reports and its summary (epoch ms). */
+export const stopAtOf = (inv: Invocation) => inv.deadline - inv.config.PUBLISH_RESERVE_MS - REPORT_RESERVE_MS;
+
 /** Start another hire only if one more of average length still ends before the reserve. */
 export function batchOptions(inv: Invocation) {
-  const stopAt = inv.deadline - inv.config.PUBLISH_RESERVE_MS - REPORT_RESERVE_MS;
+  const stopAt = stopAtOf(inv);
   return {
     throttle: inv.throttle,
     canStartAnother: (averageRowMs: number) => Date.now() + Math.max(averageRowMs, 100) * 1.5 < stopAt,

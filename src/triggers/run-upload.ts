@@ -1,43 +1,25 @@
-import { createHash } from 'node:crypto';
-import { type BatchRow, onboardRows, type RowResult, RowStatus, SharedCache } from '../core/batch';
-import { type BatchReport, failedCsvLine, MAX_LISTED_FAILURES, REPORT_CSV_HEADER, reportCsvLine } from '../core/batch-report';
+import { type BatchRow, onboardRows, RowStatus, SharedCache } from '../core/batch';
+import { type BatchReport, MAX_LISTED_FAILURES, REPORT_CSV_HEADER } from '../core/batch-report';
 import { type FileRow, formatOf, isUnreadable, readHires, type UnreadableRow } from '../core/hires-file';
 import type { ObjectStore } from '../core/ports';
 import type { BatchResult, NoticeResult, StepResult } from '../core/result';
 import { rosterProgress } from '../core/roster';
-import {
-  type ChunkRecord,
-  chunkDone,
-  chunkRowsFor,
-  claimable,
-  emptyChunk,
-  type FailedRow,
-  failedRow,
-  LineRanges,
-  shouldRetry,
-  totals,
-  type UploadRecord,
-} from '../core/upload-progress';
+import { type ChunkRecord, chunkRowsFor, type FailedRow, failedRow, totals, type UploadRecord } from '../core/upload-progress';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
-import { batchOptions } from './run-batch';
+import { batchOptions, stopAtOf } from './run-batch';
+import { mergeShared, runChunk } from './run-chunk';
 import { onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
+import { ChunkBoard, failedName, partName, progressDir, type Versioned } from './upload-chunks';
 
-/** A chunk's settled rows go to a report part and its record this often (rows, or milliseconds). */
-const CHECKPOINT_ROWS = 250;
-const CHECKPOINT_MS = 5000;
+/** How long before it stops an invocation starts the next one (at most a quarter of its working time). */
+const HANDOFF_LEAD_MS = 5000;
 
 interface UploadObject {
   readonly namespace: string;
   readonly bucket: string;
   readonly name: string;
 }
-
-/** Where an upload's progress lives in the state bucket. */
-const progressDir = (key: string) => `.onboarding/uploads/${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-const chunkName = (dir: string, chunk: number) => `${dir}/chunk-${String(chunk).padStart(5, '0')}.json`;
-const partName = (dir: string, chunk: number, part: number) =>
-  `${dir}/rows/${String(chunk).padStart(5, '0')}-${String(part).padStart(5, '0')}.csv`;
 
 /**
  * A file of hires uploaded to Object Storage, of any size up to MAX_UPLOAD_BYTES. The first delivery
@@ -152,35 +134,62 @@ export async function runUpload(
   }
 
   const shared = new SharedCache(onboardingContext(inv));
+  const board = new ChunkBoard(store, stateBucket, dir, plan, inv);
   const visited = new Set<number>();
+  const warn = (warning: string) => {
+    inv.log.warn('bookkeeping', { warning });
+    if (!warnings.includes(warning) && warnings.length < 10) warnings.push(warning);
+  };
+  const stopAt = stopAtOf(inv);
+  // The next invocation starts a little before this one stops, so that it is up (waiting on this
+  // one's lease) when the chunk is released; at most a quarter of the working time early, so that
+  // short invocations do not chain faster than they work.
+  let handedOff = false;
+  const lead = Math.min(HANDOFF_LEAD_MS, (stopAt - Date.now()) / 4);
+  const handOff = setTimeout(
+    () => {
+      handedOff = true;
+      void startContinuation('hand-off');
+    },
+    Math.max(0, stopAt - lead - Date.now()),
+  );
   let stoppedByDeadline = false;
-  for (;;) {
-    if (!batchOptions(inv).canStartAnother(0)) {
-      stoppedByDeadline = true;
-      break;
+  try {
+    for (;;) {
+      if (!batchOptions(inv).canStartAnother(0)) {
+        stoppedByDeadline = true;
+        break;
+      }
+      const found = await board.claim(visited);
+      if (!found) break;
+      if ('heldUntil' in found) {
+        // Every open chunk is held: wait for the first lease to end (its owner stopped or died) or for it to be released.
+        await board.waitFor(found.chunk, found.heldUntil, stopAt);
+        continue;
+      }
+      visited.add(found.claim.record.chunk);
+      const outcome = await runChunk(found.claim, { store, stateBucket, dir, plan, inv, rowsOf, shared, warn });
+      if (outcome === 'stopped') {
+        stoppedByDeadline = true;
+        break;
+      }
     }
-    const claim = await claimChunk(store, stateBucket, dir, plan, inv, visited);
-    if (!claim) break;
-    visited.add(claim.record.chunk);
-    const warn = (warning: string) => {
-      inv.log.warn('bookkeeping', { warning });
-      if (!warnings.includes(warning) && warnings.length < 10) warnings.push(warning);
-    };
-    const outcome = await runChunk(claim, { store, stateBucket, dir, plan, inv, rowsOf, shared, warn });
-    if (outcome === 'stopped') {
-      stoppedByDeadline = true;
-      break;
-    }
+  } catch (error) {
+    // Whatever this invocation held is free again when its lease ends: someone must be there to take it.
+    clearTimeout(handOff);
+    if (!handedOff) await startContinuation('error');
+    throw error;
   }
+  clearTimeout(handOff);
 
-  const records = await readChunks(store, stateBucket, dir, plan);
-  const open = records.some(({ value }) => !isDone(value, plan));
-  if (open && (stoppedByDeadline || records.some(({ value }) => !isDone(value, plan) && visited.has(value.chunk)))) {
+  const records = await board.all();
+  const open = records.some(({ value }) => !board.isDone(value));
+  if (open && !handedOff && (stoppedByDeadline || records.some(({ value }) => !board.isDone(value) && visited.has(value.chunk)))) {
     // Work is left that nobody else may be doing: hand it to the next invocation.
     await startContinuation(stoppedByDeadline ? 'deadline' : 'retry');
   }
   const counts = totals(records.map((r) => r.value));
-  const failures = records.flatMap((r) => r.value.failed).slice(0, MAX_LISTED_FAILURES);
+  const failures = records.flatMap((r) => r.value.failures).slice(0, MAX_LISTED_FAILURES);
   const sharedSteps = mergeShared(records.map((r) => r.value));
   if (open) {
     const notStarted = plan.rows - counts.succeeded - counts.rejected - counts.unreadable - counts.failed;
@@ -217,231 +226,6 @@ export async function runUpload(
     rowsOf,
     startContinuation,
   });
-}
-
-const isDone = (record: ChunkRecord, plan: UploadRecord) =>
-  record.status === 'done' && (record.round === plan.round || record.failed.length === 0);
-
-interface Versioned<T> {
-  value: T;
-  etag: string | undefined;
-}
-
-async function readChunks(store: ObjectStore, bucket: string, dir: string, plan: UploadRecord): Promise<Versioned<ChunkRecord>[]> {
-  const out: Versioned<ChunkRecord>[] = [];
-  for (let chunk = 0; chunk < plan.chunks; chunk += 1) {
-    const found = await store.readVersioned<ChunkRecord>(bucket, chunkName(dir, chunk));
-    out.push(found ?? { value: emptyChunk(chunk, plan.round), etag: undefined });
-  }
-  return out;
-}
-
-/** Claims the first chunk that is open and not owned by a live invocation, with a conditional write. */
-async function claimChunk(
-  store: ObjectStore,
-  bucket: string,
-  dir: string,
-  plan: UploadRecord,
-  inv: Invocation,
-  visited: ReadonlySet<number>,
-): Promise<{ record: ChunkRecord; etag: string; reDelivery: boolean } | undefined> {
-  const now = Date.now();
-  for (const { value, etag } of await readChunks(store, bucket, dir, plan)) {
-    if (visited.has(value.chunk) || isDone(value, plan)) continue;
-    const reopened = value.round < plan.round;
-    if (!reopened && !claimable(value, now)) continue;
-    const claimed: ChunkRecord = {
-      ...value,
-      // A new round (a re-delivery after a failed run) gives every failed row its tries again.
-      failed: reopened ? value.failed.map((f) => ({ ...f, attempts: 0 })) : value.failed,
-      status: 'open',
-      round: plan.round,
-      owner: { callId: inv.callId, until: inv.deadline },
-      invocations: value.invocations + 1,
-    };
-    const next = await store.writeIf(
-      bucket,
-      chunkName(dir, value.chunk),
-      JSON.stringify(claimed),
-      'application/json',
-      etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
-    );
-    // Lost the race: another invocation claimed it a moment ago; try the next chunk.
-    if (next) return { record: claimed, etag: next, reDelivery: reopened };
-  }
-  return undefined;
-}
-
-interface ChunkContext {
-  readonly store: ObjectStore;
-  readonly stateBucket: string;
-  readonly dir: string;
-  readonly plan: UploadRecord;
-  readonly inv: Invocation;
-  readonly rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
-  readonly shared: SharedCache;
-  /** Records a bookkeeping problem, reported beside the outcome. */
-  readonly warn: (warning: string) => void;
-}
-
-/**
- * Onboards one chunk's rows that are not settled yet. Settled rows go to a report part and the
- * chunk's record every CHECKPOINT_ROWS rows or CHECKPOINT_MS: a process killed meanwhile loses only
- * unrecorded rows, which the next owner redoes (every step looks up first, so nothing is created twice).
- */
-async function runChunk(
-  claim: { record: ChunkRecord; etag: string; reDelivery: boolean },
-  ctx: ChunkContext,
-): Promise<'done' | 'stopped' | 'lost'> {
-  const { store, stateBucket, dir, plan, inv } = ctx;
-  let { record, etag } = claim;
-  const ranges = new LineRanges(record.settled);
-  const failed = new Map<number, FailedRow>(record.failed.map((f) => [f.line, f]));
-  const retry = new Set(record.failed.filter((f) => shouldRetry(f, claim.reDelivery)).map((f) => f.line));
-  const previous = new Map<number, number | undefined>();
-  const counts = { ...record.counts };
-  /** Report lines of settled rows not yet written: at most CHECKPOINT_ROWS plus the rows in flight. */
-  let buffer: { line: number; text: string }[] = [];
-  let lastCheckpoint = Date.now();
-  let pending = false;
-  let lost = false;
-  let seenAll = false;
-  let lock: Promise<void> = Promise.resolve();
-
-  const checkpoint = (final: 'done' | 'open' | undefined) => {
-    const step = lock.then(async () => {
-      if (lost) return;
-      // One snapshot: the lines in this part are exactly the settled ranges added since the last one.
-      const lines = buffer.sort((a, b) => a.line - b.line);
-      buffer = [];
-      const settledNow = ranges.ranges;
-      const failedNow = [...failed.values()].sort((a, b) => a.line - b.line);
-      const countsNow = { ...counts };
-      const parts = lines.length > 0 ? record.parts + 1 : record.parts;
-      const text = lines.map((l) => l.text).join('');
-      try {
-        if (lines.length > 0) await store.write(stateBucket, partName(dir, record.chunk, parts), text, 'text/csv; charset=utf-8');
-      } catch (error) {
-        // Bookkeeping only: the rows stay settled in IAM; their lines wait for the next checkpoint.
-        buffer = [...lines, ...buffer];
-        ctx.warn(`a report part could not be written (${toErrorReport(error).message}); kept for the next checkpoint`);
-        return;
-      }
-      const { owner: _owner, ...rest } = record;
-      const next: ChunkRecord = {
-        ...rest,
-        status: final ?? 'open',
-        settled: settledNow,
-        failed: failedNow,
-        counts: countsNow,
-        parts,
-        shared: mergeShared([record, { shared: ctx.shared.steps() }]),
-        ...(final ? {} : { owner: record.owner }),
-      } as ChunkRecord;
-      let written: string | undefined;
-      try {
-        written = await store.writeIf(stateBucket, chunkName(dir, record.chunk), JSON.stringify(next), 'application/json', {
-          ifMatch: etag,
-        });
-      } catch (error) {
-        // The part is written but not recorded: the next checkpoint (or owner) writes this part again.
-        buffer = [...lines, ...buffer];
-        ctx.warn(
-          `the chunk's progress could not be written (${toErrorReport(error).message}); its rows are redone if this invocation stops first`,
-        );
-        return;
-      }
-      if (!written) {
-        // Another invocation owns the chunk now (this one outlived its lease): stop at once.
-        lost = true;
-        inv.log.warn('chunk lost to another invocation', { chunk: record.chunk });
-        return;
-      }
-      record = next;
-      etag = written;
-      lastCheckpoint = Date.now();
-    });
-    lock = step
-      .catch(() => undefined)
-      .finally(() => {
-        pending = false;
-      });
-    return step;
-  };
-
-  const onSettled = async (row: RowResult) => {
-    const before = previous.get(row.line);
-    previous.delete(row.line);
-    if (row.status === RowStatus.Failed) {
-      failed.set(row.line, failedRow(row, failed.get(row.line)));
-    } else {
-      failed.delete(row.line);
-      if (row.status === RowStatus.Rejected && row.errors[0]?.code === ErrorCode.UnreadableRow) counts.unreadable += 1;
-      else if (row.status === RowStatus.Rejected) counts.rejected += 1;
-      else counts.succeeded += 1;
-      ranges.add(row.line, before);
-      buffer.push({ line: row.line, text: reportCsvLine(row) });
-    }
-    if (!pending && (buffer.length >= CHECKPOINT_ROWS || Date.now() - lastCheckpoint >= CHECKPOINT_MS)) {
-      pending = true;
-      await checkpoint(undefined);
-    }
-  };
-
-  const first = record.chunk * plan.chunkRows;
-  const end = first + plan.chunkRows;
-  async function* rows(): AsyncGenerator<BatchRow> {
-    let ordinal = -1;
-    let before: number | undefined;
-    for await (const row of ctx.rowsOf()) {
-      ordinal += 1;
-      const prior = before;
-      before = row.line;
-      if (ordinal < first) continue;
-      if (ordinal >= end) break;
-      if (ranges.has(row.line) || (failed.has(row.line) && !retry.has(row.line))) continue;
-      previous.set(row.line, prior);
-      if (isUnreadable(row)) {
-        await onSettled({
-          line: row.line,
-          status: RowStatus.Rejected,
-          steps: [],
-          errors: [{ code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems }],
-        });
-        continue;
-      }
-      yield row;
-    }
-    seenAll = true;
-  }
-
-  const options = batchOptions(inv);
-  const run = await onboardRows(rows(), onboardingContext(inv), {
-    ...options,
-    canStartAnother: (average) => !lost && options.canStartAnother(average),
-    onSettled,
-    shared: ctx.shared,
-  });
-  if (lost) return 'lost';
-  const done = !run.stopped && seenAll && chunkDone({ failed: [...failed.values()] }, true);
-  await checkpoint(done ? 'done' : 'open');
-  inv.log.info('chunk', { chunk: record.chunk, done, counts, failed: failed.size, stopped: run.stopped });
-  if (lost) return 'lost';
-  return run.stopped ? 'stopped' : 'done';
-}
-
-/** Group and policy steps worth reporting: what changed or failed, the latest per target. */
-function mergeShared(records: readonly { shared: readonly StepResult[] }[]): StepResult[] {
-  const byTarget = new Map<string, StepResult>();
-  for (const r of records)
-    for (const step of r.shared) {
-      if (step.outcome === 'unchanged' && !byTarget.has(`${step.step}:${step.target}`)) continue;
-      const known = byTarget.get(`${step.step}:${step.target}`);
-      // A creation stays on record even when a later look-up finds the group unchanged.
-      if (known && (known.outcome === 'created' || known.outcome === 'updated') && step.outcome !== 'failed') continue;
-      byTarget.set(`${step.step}:${step.target}`, step);
-    }
-  return [...byTarget.values()].filter((s) => s.outcome !== 'unchanged');
 }
 
 /** The last chunk is settled: one invocation (conditional write) joins the report and publishes. */
@@ -518,21 +302,18 @@ async function finalize(args: {
   // Bookkeeping: the reports. If they cannot be written the outcome stands, with a warning.
   try {
     const header = `${dir}/rows/header.csv`;
-    const tail = `${dir}/rows/failed.csv`;
     await store.write(stateBucket, header, REPORT_CSV_HEADER, 'text/csv; charset=utf-8');
-    await store.write(
-      stateBucket,
-      tail,
-      args.records.flatMap((r) => r.value.failed.map(failedCsvLine)).join(''),
-      'text/csv; charset=utf-8',
-    );
     const parts = args.records.flatMap(({ value }) =>
       Array.from({ length: value.parts }, (_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, i + 1) })),
     );
+    // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
+    const failedParts = args.records
+      .filter(({ value }) => value.failedRows > 0)
+      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedVersion, 'csv') }));
     await store.compose(
       source.bucket,
       reportObjects.csv,
-      [{ bucket: stateBucket, name: header }, ...parts, { bucket: stateBucket, name: tail }],
+      [{ bucket: stateBucket, name: header }, ...parts, ...failedParts],
       'text/csv; charset=utf-8',
     );
     await store.write(source.bucket, reportObjects.json, JSON.stringify(report, null, 2), 'application/json');

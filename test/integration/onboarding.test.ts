@@ -115,19 +115,26 @@ describe('onboarding through the Fn FDK against the local OCI', () => {
   });
 
   it('rides out throttling and server errors with backoff and completes', async () => {
-    scenario = await startScenario({
-      faults: [
-        { status: 429, rate: 0.3 },
-        { status: 503, rate: 0.1 },
-      ],
-      // About 37 % of calls fail: with 5 attempts one of the ~15 calls gives up about one run in ten,
-      // depending on how concurrent calls meet the seeded faults; 8 attempts make that one in a thousand.
-      env: { OCI_MAX_ATTEMPTS: '8' },
-    });
+    // Prepare: each rule fails the first calls of its operation, whichever concurrent call comes
+    // first, so no call fails more than twice: within the default 5 attempts, on every run.
+    const faults = [
+      { operations: ['ListUsers'], status: 429 as const, count: 1 },
+      { operations: ['ListUsers'], status: 503 as const, count: 1 },
+      { operations: ['CreateUser'], status: 503 as const, count: 1 },
+      { operations: ['ListGroups'], status: 500 as const, count: 1 },
+      { operations: ['AddUserToGroup'], status: 429 as const, count: 1 },
+      { operations: ['AddUserToGroup'], status: 503 as const, count: 1 },
+    ];
+    scenario = await startScenario({ faults });
+    // Act
     const { result } = await scenario.onboard(newHire());
+    // Assess: every fault fired once and was retried; one user, two memberships, each written once.
     expect(result.status).toBe('succeeded');
-    const counts = Object.values(scenario.stack.oci.requests.counts());
-    expect(counts.reduce((sum, c) => sum + (c.fault ?? 0), 0)).toBeGreaterThan(0);
+    const counts = scenario.stack.oci.requests.counts();
+    expect(Object.values(counts).reduce((sum, c) => sum + (c.fault ?? 0), 0)).toBe(faults.length);
+    expect(counts.ListUsers?.fault).toBe(2);
+    expect(counts.AddUserToGroup).toEqual({ fault: 2, ok: 2 });
+    expect(counts.CreateUser).toEqual({ fault: 1, ok: 1 });
     expect(scenario.stack.oci.state.users.size).toBe(1);
     expect(scenario.stack.oci.state.memberships.size).toBe(2);
   });

@@ -6,6 +6,7 @@ import {
   claimable,
   emptyChunk,
   failedRow,
+  failedSummary,
   LineRanges,
   MAX_ROW_ATTEMPTS,
   shouldRetry,
@@ -82,9 +83,10 @@ describe('upload progress', () => {
     expect(shouldRetry({ ...transient, attempts: MAX_ROW_ATTEMPTS }, false)).toBe(false);
     expect(shouldRetry(conflict, false)).toBe(false);
     expect(shouldRetry(conflict, true)).toBe(true);
-    expect(chunkDone({ failed: [conflict] }, true)).toBe(true);
-    expect(chunkDone({ failed: [transient] }, true)).toBe(false);
-    expect(totals([{ ...emptyChunk(0, 1), counts: { succeeded: 5, rejected: 1, unreadable: 2 }, failed: [conflict] }])).toEqual({
+    expect(chunkDone([conflict], true)).toBe(true);
+    expect(chunkDone([transient], true)).toBe(false);
+    expect(failedSummary([conflict, transient])).toEqual({ failedRows: 2, retryPending: true, failures: [conflict, transient] });
+    expect(totals([{ ...emptyChunk(0, 1), counts: { succeeded: 5, rejected: 1, unreadable: 2 }, ...failedSummary([conflict]) }])).toEqual({
       succeeded: 5,
       rejected: 1,
       unreadable: 2,

@@ -1,0 +1,239 @@
+import { type BatchRow, onboardRows, type RowResult, RowStatus, type SharedCache } from '../core/batch';
+import { failedCsvLine, reportCsvLine } from '../core/batch-report';
+import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
+import type { ObjectStore } from '../core/ports';
+import type { StepResult } from '../core/result';
+import {
+  type ChunkRecord,
+  chunkDone,
+  type FailedRow,
+  failedRow,
+  failedSummary,
+  LineRanges,
+  shouldRetry,
+  type UploadRecord,
+} from '../core/upload-progress';
+import { ErrorCode, toErrorReport } from '../support/errors';
+import { type Invocation, onboardingContext } from './invocation';
+import { batchOptions } from './run-batch';
+import { type Claim, chunkName, failedName, leaseFor, partName } from './upload-chunks';
+
+/** A chunk's settled rows go to a report part and its record this often (rows, or milliseconds). */
+const CHECKPOINT_ROWS = 250;
+const CHECKPOINT_MS = 5000;
+
+export interface ChunkContext {
+  readonly store: ObjectStore;
+  readonly stateBucket: string;
+  readonly dir: string;
+  readonly plan: UploadRecord;
+  readonly inv: Invocation;
+  readonly rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
+  readonly shared: SharedCache;
+  /** Records a bookkeeping problem, reported beside the outcome. */
+  readonly warn: (warning: string) => void;
+}
+
+/** The failed rows of a chunk as its last checkpoint left them (every one, from the chunk's failed-rows object). */
+async function failedRowsOf(claim: Claim, ctx: ChunkContext): Promise<Map<number, FailedRow>> {
+  const { record } = claim;
+  const rows =
+    record.failedRows > 0 && record.failedVersion > 0
+      ? ((await ctx.store.readJson<FailedRow[]>(ctx.stateBucket, failedName(ctx.dir, record.chunk, record.failedVersion, 'json'))) ?? [])
+      : [];
+  // A new round (a re-delivery after a failed run) gives every failed row its tries again.
+  return new Map(rows.map((f) => [f.line, claim.reDelivery ? { ...f, attempts: 0 } : f]));
+}
+
+/**
+ * Onboards one chunk's rows that are not settled yet. Settled rows go to a report part and the
+ * chunk's record every CHECKPOINT_ROWS rows or CHECKPOINT_MS (which also renews the lease, even when
+ * no row settled): a process killed meanwhile loses only unrecorded rows, which the next owner redoes
+ * (every step looks up first, so nothing is created twice). Failed rows are held for this chunk only
+ * (bounded by its size) and written whole to a failed-rows object beside the record, never in it.
+ */
+export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' | 'stopped' | 'lost'> {
+  const { store, stateBucket, dir, plan, inv } = ctx;
+  let { record, etag } = claim;
+  const ranges = new LineRanges(record.settled);
+  const failed = await failedRowsOf(claim, ctx);
+  const retry = new Set([...failed.values()].filter((f) => shouldRetry(f, claim.reDelivery)).map((f) => f.line));
+  const previous = new Map<number, number | undefined>();
+  const counts = { ...record.counts };
+  /** Report lines of settled rows not yet written: at most CHECKPOINT_ROWS plus the rows in flight. */
+  let buffer: { line: number; text: string }[] = [];
+  let failedChanged = claim.reDelivery;
+  let lastCheckpoint = Date.now();
+  let pending = false;
+  let lost = false;
+  let seenAll = false;
+  let lock: Promise<void> = Promise.resolve();
+
+  const checkpoint = (final: 'done' | 'open' | undefined) => {
+    const step = lock.then(async () => {
+      if (lost) return;
+      // One snapshot: the lines in this part are exactly the settled ranges added since the last one.
+      const lines = buffer.sort((a, b) => a.line - b.line);
+      buffer = [];
+      const settledNow = ranges.ranges;
+      const failedNow = failedChanged ? [...failed.values()].sort((a, b) => a.line - b.line) : undefined;
+      failedChanged = false;
+      const countsNow = { ...counts };
+      const parts = lines.length > 0 ? record.parts + 1 : record.parts;
+      const failedVersion = failedNow ? record.failedVersion + 1 : record.failedVersion;
+      try {
+        if (lines.length > 0)
+          await store.write(stateBucket, partName(dir, record.chunk, parts), lines.map((l) => l.text).join(''), 'text/csv; charset=utf-8');
+        if (failedNow) {
+          await store.write(
+            stateBucket,
+            failedName(dir, record.chunk, failedVersion, 'json'),
+            JSON.stringify(failedNow),
+            'application/json',
+          );
+          await store.write(
+            stateBucket,
+            failedName(dir, record.chunk, failedVersion, 'csv'),
+            failedNow.map(failedCsvLine).join(''),
+            'text/csv; charset=utf-8',
+          );
+        }
+      } catch (error) {
+        // Bookkeeping only: the rows stay settled in IAM; their lines wait for the next checkpoint.
+        buffer = [...lines, ...buffer];
+        failedChanged ||= failedNow !== undefined;
+        ctx.warn(`a report part could not be written (${toMessage(error)}); kept for the next checkpoint`);
+        return;
+      }
+      const { owner: _owner, ...rest } = record;
+      const next: ChunkRecord = {
+        ...rest,
+        status: final ?? 'open',
+        settled: settledNow,
+        counts: countsNow,
+        ...(failedNow ? failedSummary(failedNow) : {}),
+        failedVersion,
+        parts,
+        shared: mergeShared([record, { shared: ctx.shared.steps() }]),
+        // Renewed while working; released when the invocation stops or the chunk is done.
+        ...(final ? {} : { owner: leaseFor(inv) }),
+      };
+      let written: string | undefined;
+      try {
+        written = await store.writeIf(stateBucket, chunkName(dir, record.chunk), JSON.stringify(next), 'application/json', {
+          ifMatch: etag,
+        });
+      } catch (error) {
+        // The part is written but not recorded: the next checkpoint (or owner) writes this part again.
+        buffer = [...lines, ...buffer];
+        failedChanged ||= failedNow !== undefined;
+        ctx.warn(`the chunk's progress could not be written (${toMessage(error)}); its rows are redone if this invocation stops first`);
+        return;
+      }
+      if (!written) {
+        // Another invocation owns the chunk now (this one outlived its lease): stop at once.
+        lost = true;
+        inv.log.warn('chunk lost to another invocation', { chunk: record.chunk });
+        return;
+      }
+      record = next;
+      etag = written;
+      lastCheckpoint = Date.now();
+    });
+    lock = step
+      .catch(() => undefined)
+      .finally(() => {
+        pending = false;
+      });
+    return step;
+  };
+  const due = () => buffer.length >= CHECKPOINT_ROWS || Date.now() - lastCheckpoint >= CHECKPOINT_MS;
+  // The lease is renewed even while no row settles (every hire throttled, a slow look-up).
+  const heartbeat = setInterval(() => {
+    if (!pending && Date.now() - lastCheckpoint >= CHECKPOINT_MS) {
+      pending = true;
+      checkpoint(undefined).catch(() => undefined);
+    }
+  }, CHECKPOINT_MS / 2);
+
+  const onSettled = async (row: RowResult) => {
+    const before = previous.get(row.line);
+    previous.delete(row.line);
+    if (row.status === RowStatus.Failed) {
+      failed.set(row.line, failedRow(row, failed.get(row.line)));
+      failedChanged = true;
+    } else {
+      if (failed.delete(row.line)) failedChanged = true;
+      if (row.status === RowStatus.Rejected && row.errors[0]?.code === ErrorCode.UnreadableRow) counts.unreadable += 1;
+      else if (row.status === RowStatus.Rejected) counts.rejected += 1;
+      else counts.succeeded += 1;
+      ranges.add(row.line, before);
+      buffer.push({ line: row.line, text: reportCsvLine(row) });
+    }
+    if (!pending && due()) {
+      pending = true;
+      await checkpoint(undefined);
+    }
+  };
+
+  const first = record.chunk * plan.chunkRows;
+  const end = first + plan.chunkRows;
+  async function* rows(): AsyncGenerator<BatchRow> {
+    let ordinal = -1;
+    let before: number | undefined;
+    for await (const row of ctx.rowsOf()) {
+      ordinal += 1;
+      const prior = before;
+      before = row.line;
+      if (ordinal < first) continue;
+      if (ordinal >= end) break;
+      if (ranges.has(row.line) || (failed.has(row.line) && !retry.has(row.line))) continue;
+      previous.set(row.line, prior);
+      if (isUnreadable(row)) {
+        await onSettled({
+          line: row.line,
+          status: RowStatus.Rejected,
+          steps: [],
+          errors: [{ code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems }],
+        });
+        continue;
+      }
+      yield row;
+    }
+    seenAll = true;
+  }
+
+  try {
+    const options = batchOptions(inv);
+    const run = await onboardRows(rows(), onboardingContext(inv), {
+      ...options,
+      canStartAnother: (average) => !lost && options.canStartAnother(average),
+      onSettled,
+      shared: ctx.shared,
+    });
+    if (lost) return 'lost';
+    const done = !run.stopped && chunkDone(failed.values(), seenAll);
+    await checkpoint(done ? 'done' : 'open');
+    inv.log.info('chunk', { chunk: record.chunk, done, counts, failed: failed.size, stopped: run.stopped });
+    if (lost) return 'lost';
+    return run.stopped ? 'stopped' : 'done';
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+const toMessage = (error: unknown) => toErrorReport(error).message;
+
+/** Group and policy steps worth reporting: what changed or failed, the latest per target. */
+export function mergeShared(records: readonly { shared: readonly StepResult[] }[]): StepResult[] {
+  const byTarget = new Map<string, StepResult>();
+  for (const r of records)
+    for (const step of r.shared) {
+      if (step.outcome === 'unchanged' && !byTarget.has(`${step.step}:${step.target}`)) continue;
+      const known = byTarget.get(`${step.step}:${step.target}`);
+      // A creation stays on record even when a later look-up finds the group unchanged.
+      if (known && (known.outcome === 'created' || known.outcome === 'updated') && step.outcome !== 'failed') continue;
+      byTarget.set(`${step.step}:${step.target}`, step);
+    }
+  return [...byTarget.values()].filter((s) => s.outcome !== 'unchanged');
+}
