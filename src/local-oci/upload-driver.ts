@@ -18,6 +18,8 @@ export interface UploadRun {
   /** Every answer, in the order they came. */
   readonly answers: readonly (BatchResult | NoticeResult)[];
   readonly errors: readonly string[];
+  /** The containers' log lines at level error (a failed invocation says why there), the first 20. */
+  readonly functionErrors: readonly string[];
   /** CPU seconds (user + system) the function containers used, all of them together. */
   readonly functionCpuSeconds: number;
   /** Seconds during which no invocation was running (between one ending and the next starting). */
@@ -43,6 +45,12 @@ export interface UploadDriverOptions {
   readonly settleMs?: number;
   /** Gives up after this long (ms). */
   readonly timeoutMs?: number;
+  /**
+   * Kills (SIGKILL) the container that has been running its call the longest, once, when this first
+   * answers true (looked at every 50 ms): a process that dies holding a chunk, as an out-of-memory
+   * kill or a host failure would end it.
+   */
+  readonly killWhen?: () => boolean;
 }
 
 /** Peak resident set of a live process, from /proc (Linux), in MB. */
@@ -99,9 +107,13 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   stack.oci.state.putObject(stack.uploadBucket, options.name, options.content, options.contentType ?? 'text/csv');
   const env = { ...stack.functionEnv, FN_FN_ID: stack.oci.functionId, ...options.env };
   const idle: RunningFunction[] = [];
+  /** Containers running a call, in the order their calls started. */
+  const busy = new Set<RunningFunction>();
+  let killed = false;
   const all: RunningFunction[] = [];
   const answers: (BatchResult | NoticeResult)[] = [];
   const errors: string[] = [];
+  const functionErrors: string[] = [];
   let peak = 0;
   let cpu = 0;
   let inFlight = 0;
@@ -142,12 +154,16 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     let fn: RunningFunction | undefined;
     try {
       fn = await container();
+      busy.add(fn);
       const response = await fn.invoke(body, { deadlineMs: options.deadlineMs });
       answers.push(response.json as BatchResult | NoticeResult);
     } catch (error) {
       errors.push(error instanceof FunctionDiedError ? error.message : String(error));
     } finally {
-      if (fn) release(fn);
+      if (fn) {
+        busy.delete(fn);
+        release(fn);
+      }
       tally();
       inFlight -= 1;
     }
@@ -168,6 +184,13 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     let quietSince = Date.now();
     while (Date.now() < giveUp) {
       await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!killed && options.killWhen?.()) {
+        const [oldest] = busy;
+        if (oldest?.pid) {
+          killed = true;
+          process.kill(oldest.pid, 'SIGKILL');
+        }
+      }
       if (inFlight > 0) quietSince = Date.now();
       else if (Date.now() - quietSince >= settleMs) break;
     }
@@ -179,6 +202,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     for (const fn of all) {
       peak = Math.max(peak, peakRssMb(fn.pid));
       cpu += cpuSeconds(fn.pid);
+      functionErrors.push(...[...fn.stdout, ...fn.stderr].filter((line) => line.includes('"level":"error"')));
     }
     await Promise.all(all.map((fn) => fn.stop()));
   }
@@ -197,6 +221,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       : { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 },
     invocations,
     seconds: (performance.now() - started) / 1000,
+    functionErrors: functionErrors.slice(0, 20),
     functionCpuSeconds: cpu,
     idleSeconds: idleMs / 1000,
     meanConcurrency: runningMs / Math.max(1, performance.now() - started),

@@ -13,7 +13,7 @@ import {
   shouldRetry,
   type UploadRecord,
 } from '../core/upload-progress';
-import { ErrorCode, toErrorReport } from '../support/errors';
+import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions } from './run-batch';
 import { type Claim, chunkName, failedName, leaseFor, partName } from './upload-chunks';
@@ -21,6 +21,8 @@ import { type Claim, chunkName, failedName, leaseFor, partName } from './upload-
 /** A chunk's settled rows go to a report part and its record this often (rows, or milliseconds). */
 const CHECKPOINT_ROWS = 250;
 const CHECKPOINT_MS = 5000;
+/** How many times a broken object stream is opened again within one chunk. */
+const MAX_STREAM_RESTARTS = 3;
 
 export interface ChunkContext {
   readonly store: ObjectStore;
@@ -178,27 +180,43 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
 
   const first = record.chunk * plan.chunkRows;
   const end = first + plan.chunkRows;
+  /** The chunk's rows not settled yet, read as they stream; a stream that breaks is read again from where it broke. */
   async function* rows(): AsyncGenerator<BatchRow> {
     let ordinal = -1;
     let before: number | undefined;
-    for await (const row of ctx.rowsOf()) {
-      ordinal += 1;
-      const prior = before;
-      before = row.line;
-      if (ordinal < first) continue;
-      if (ordinal >= end) break;
-      if (ranges.has(row.line) || (failed.has(row.line) && !retry.has(row.line))) continue;
-      previous.set(row.line, prior);
-      if (isUnreadable(row)) {
-        await onSettled({
-          line: row.line,
-          status: RowStatus.Rejected,
-          steps: [],
-          errors: [{ code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems }],
-        });
-        continue;
+    for (let restarts = 0; ; restarts += 1) {
+      const resumeAfter = ordinal;
+      let index = -1;
+      try {
+        for await (const row of ctx.rowsOf()) {
+          index += 1;
+          if (index <= resumeAfter) continue;
+          ordinal = index;
+          const prior = before;
+          before = row.line;
+          if (ordinal < first) continue;
+          if (ordinal >= end) break;
+          if (ranges.has(row.line) || (failed.has(row.line) && !retry.has(row.line))) continue;
+          previous.set(row.line, prior);
+          if (isUnreadable(row)) {
+            await onSettled({
+              line: row.line,
+              status: RowStatus.Rejected,
+              steps: [],
+              errors: [{ code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems }],
+            });
+            continue;
+          }
+          yield row;
+        }
+        break;
+      } catch (error) {
+        // The object's stream ended under the reader (seen here: undici's "terminated" while a chunk
+        // was read slowly, row by row, for many seconds). The rows are the same bytes: read again,
+        // skipping what was read. Errors of the file itself are not retried.
+        if (error instanceof OnboardingError || restarts >= MAX_STREAM_RESTARTS) throw error;
+        inv.log.warn('upload stream broke; reading it again', { chunk: record.chunk, row: ordinal, error: toErrorReport(error) });
       }
-      yield row;
     }
     seenAll = true;
   }

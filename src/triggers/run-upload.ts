@@ -163,8 +163,8 @@ export async function runUpload(
       const found = await board.claim(visited);
       if (!found) break;
       if ('heldUntil' in found) {
-        // Every open chunk is held: wait for the first lease to end (its owner stopped or died) or for it to be released.
-        await board.waitFor(found.chunk, found.heldUntil, stopAt);
+        // Every open chunk is held: wait for one to be released (its owner stopped) or its lease to end (its owner died).
+        await board.pause(found.heldUntil, stopAt);
         continue;
       }
       visited.add(found.claim.record.chunk);

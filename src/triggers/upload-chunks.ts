@@ -13,7 +13,7 @@ export const failedName = (dir: string, chunk: number, version: number, ext: 'js
   `${dir}/failed/${String(chunk).padStart(5, '0')}-${String(version).padStart(5, '0')}.${ext}`;
 
 /** How often an invocation waiting for a leased chunk looks at its record again. */
-const WAIT_POLL_MS = 500;
+const WAIT_POLL_MS = 1000;
 
 export interface Versioned<T> {
   value: T;
@@ -72,12 +72,12 @@ export class ChunkBoard {
 
   /**
    * Claims an open chunk nobody holds (or whose lease ran out), with a conditional write. When every
-   * open chunk is held, answers the earliest lease end instead: the caller may wait for it, which is
+   * open chunk is held, answers the earliest lease end instead: the caller may wait and claim again, which is
    * how a chunk is taken over from an invocation that stopped (its lease ends) or that died (its
    * lease is not renewed). `skip` names chunks this invocation already worked.
    */
-  async claim(skip: ReadonlySet<number>): Promise<{ claim: Claim } | { heldUntil: number; chunk: number } | undefined> {
-    let held: { heldUntil: number; chunk: number } | undefined;
+  async claim(skip: ReadonlySet<number>): Promise<{ claim: Claim } | { heldUntil: number } | undefined> {
+    let held: { heldUntil: number } | undefined;
     for (let i = 0; i < this.plan.chunks; i += 1) {
       const chunk = (this.#start + i) % this.plan.chunks;
       if (skip.has(chunk) || this.#done.has(chunk)) continue;
@@ -87,7 +87,7 @@ export class ChunkBoard {
       const now = Date.now();
       if (!reopened && !claimable(value, now)) {
         const until = value.owner?.until ?? now;
-        if (!held || until < held.heldUntil) held = { heldUntil: until, chunk };
+        if (!held || until < held.heldUntil) held = { heldUntil: until };
         continue;
       }
       const claimed: ChunkRecord = {
@@ -110,13 +110,13 @@ export class ChunkBoard {
     return held;
   }
 
-  /** Waits until a held chunk is released, done, or its lease ends, or until `until`; looks every WAIT_POLL_MS. */
-  async waitFor(chunk: number, heldUntil: number, until: number): Promise<void> {
-    const end = Math.min(heldUntil, until);
-    while (Date.now() < end) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, Math.max(0, end - Date.now()))));
-      const { value } = await this.read(chunk);
-      if (this.isDone(value) || claimable(value, Date.now())) return;
-    }
+  /**
+   * Waits a moment before the next claim, when every open chunk is held: at most WAIT_POLL_MS, less
+   * when the earliest lease ends sooner. Any chunk may be released meanwhile (its owner stopped), so
+   * the next claim looks at every open chunk again: few, since only held ones remain.
+   */
+  async pause(heldUntil: number, until: number): Promise<void> {
+    const ms = Math.min(WAIT_POLL_MS, heldUntil - Date.now(), until - Date.now());
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

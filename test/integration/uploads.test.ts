@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
+import { MAX_SAMPLED_FAILURES } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
@@ -110,6 +111,30 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(memberships).toHaveLength(good);
   }, 60_000);
 
+  it('takes over the chunk of an invocation killed while holding it: the upload finishes by itself, each user once', async () => {
+    // Prepare: 40 rows, 4 chunks, 2 invocations at once, 5 s each; nobody delivers the event again.
+    stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
+    const { text, good } = hiresCsv(40, 'x');
+    const created = () => stack?.oci.requests.counts().CreateUser?.ok ?? 0;
+    // Act: a container dies (SIGKILL) in the middle of its chunk.
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/crash.csv',
+      content: text,
+      deadlineMs: 5000,
+      entry: BUNDLE,
+      env: { ...SHORT, UPLOAD_INVOCATIONS: '2' },
+      killWhen: () => created() >= 8,
+    });
+    // Assess: the dead invocation's chunk was taken over when its lease ended; nothing stranded, nothing twice.
+    expect(run.errors).toEqual([expect.stringMatching(/died during the call/)]);
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 40 - good, failed: 0, unreadable: 0 });
+    expect(usersNamed(stack, 'x')).toHaveLength(good);
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+  }, 60_000);
+
   it('refuses a 20 MB file with a clear error and writes nothing', async () => {
     // Prepare
     stack = await startLocalStack();
@@ -127,10 +152,10 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   }, 60_000);
 
   it('after an outage during an upload, reports the rows as failed (not complete), and a re-delivery completes them', async () => {
-    // Prepare: memberships fail for the whole first run.
+    // Prepare: memberships fail for the whole first run; 15 rows in one chunk, every one of them fails.
     stack = await startLocalStack({ faults: [{ operations: ['AddUserToGroup'], status: 503 }] });
-    const { text, good } = hiresCsv(10, 'o');
-    const env = { ...SHORT, OCI_MAX_ATTEMPTS: '2' };
+    const { text, good } = hiresCsv(15, 'o');
+    const env = { ...SHORT, UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '2' };
     // Act
     const first = await driveUpload({ stack, name: 'incoming/outage.csv', content: text, deadlineMs: 8000, entry: BUNDLE, env });
     // Assess: failed, every failed row visible, nothing claimed complete.
@@ -138,6 +163,14 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(first.counts).toMatchObject({ succeeded: 0, failed: good });
     const report = (first.final as BatchResult).report;
     expect(report.failures[0]).toMatchObject({ retryable: true, error: { step: 'membership', target: 'auditors' } });
+    // The chunk record stays small: a count and a sample; every failed row is in the report, joined from the chunk's own object.
+    const state = stack.oci.state.buckets.get(stack.stateBucket) ?? new Map();
+    const [chunk] = [...state.entries()].filter(([name]) => /\/chunk-\d+\.json$/.test(name)).map(([, o]) => JSON.parse(o.body.toString()));
+    expect(chunk).toMatchObject({ failedRows: good, retryPending: false });
+    expect(chunk.failures).toHaveLength(MAX_SAMPLED_FAILURES);
+    expect(chunk.failed).toBeUndefined();
+    const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/outage.csv.report.csv')?.body.toString('utf8') ?? '';
+    expect(csv.split('\r\n').filter((line) => /^\d+,failed,/.test(line))).toHaveLength(good);
     // Act: the outage ends; the event is delivered again.
     stack.oci.faults.clear();
     const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv'));
@@ -175,8 +208,8 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   }, 60_000);
 
   it('settles near the tenancy IAM rate: few throttled calls, every row done', async () => {
-    // Prepare: 5 IAM writes a second, bursts of 2; 12 hires at once would go far past it.
-    stack = await startLocalStack({ iamRate: { writesPerSecond: 5, burstSeconds: 0.4 } });
+    // Prepare: 10 IAM writes a second, bursts of 4; 12 hires at once would go far past it.
+    stack = await startLocalStack({ iamRate: { writesPerSecond: 10, burstSeconds: 0.4 } });
     const { text, good } = hiresCsv(30, 'r');
     // Act
     const run = await driveUpload({
