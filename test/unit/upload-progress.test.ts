@@ -94,6 +94,22 @@ describe('upload progress', () => {
     });
   });
 
+  it('sums up a chunk of 3,000 failed rows in a record of a count and a ten-row sample', () => {
+    // Prepare: every row of a large chunk failed for good (a name taken by another employee).
+    const rows = Array.from({ length: 3000 }, (_, i) =>
+      failedRow({ line: i + 2, status: 'failed', steps: [], errors: [{ code: 'USER_NAME_CONFLICT', message: 'taken' }] }, undefined),
+    );
+    // Act
+    const summary = failedSummary(rows);
+    const record = { ...emptyChunk(0, 1), ...summary };
+    // Assess: the record does not grow with the failures; the chunk is done (nothing left to retry).
+    expect(summary).toMatchObject({ failedRows: 3000, retryPending: false });
+    expect(summary.failures.map((f) => f.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(JSON.stringify(record).length).toBeLessThan(3000);
+    expect(chunkDone(rows, true)).toBe(true);
+    expect(totals([record]).failed).toBe(3000);
+  });
+
   it('calls a row retryable when its failures pass or a shared step it needs failed, not when OCI refused it', () => {
     const error = (status: number) => ({ code: 'OCI_REQUEST_FAILED' as const, message: String(status), status });
     const step = (status: number) => ({
