@@ -106,6 +106,10 @@ export interface DomainUser {
   tags?: { key: string; value: string }[];
   /** OCI defined tags (the same extension), with the tag defaults that applied at creation. */
   definedTags?: { namespace: string; key: string; value: string }[];
+  /** The classic API's `canUse…` switches (SCIM extension `…:capabilities:User`); all on when unset. */
+  capabilities?: Record<string, boolean>;
+  /** When a user created through the classic API turns ACTIVE there; SCIM users are active at once. */
+  activeAt?: number;
 }
 /** The kinds of credential a user can hold, by their classic IAM path and their SCIM resource name. */
 export const CredentialKinds = {
@@ -134,6 +138,8 @@ export interface DomainGroup {
   /** OCI freeform tags (SCIM extension OCITags). */
   tags?: { key: string; value: string }[];
   definedTags?: { namespace: string; key: string; value: string }[];
+  /** When a group created through the classic API turns ACTIVE there. */
+  activeAt?: number;
 }
 /** An identity domain, reached through the Identity Domains (SCIM) API. */
 export interface DomainState {
@@ -142,7 +148,20 @@ export interface DomainState {
   readonly groups: Map<string, DomainGroup>;
   /** API keys, auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials, by id. */
   readonly credentials: Map<string, CredentialRecord>;
+  /**
+   * The classic API's OCIDs of the domain's memberships (it names each one; SCIM does not), by
+   * `groupId userId` (SCIM ids); the group's `members` stay the truth.
+   */
+  readonly membershipOcids: Map<string, { id: string; timeCreated: Date; activeAt: number }>;
 }
+
+/** A new, empty identity domain. */
+export function emptyDomain(name: string): DomainState {
+  return { name, users: new Map(), groups: new Map(), credentials: new Map(), membershipOcids: new Map() };
+}
+
+/** The domain every identity-domain tenancy has, on which the classic IAM API acts. */
+export const DEFAULT_DOMAIN_NAME = 'Default';
 
 /** Timing knobs that make the local OCI behave like a real, eventually consistent one. */
 export interface Timing {
@@ -179,8 +198,15 @@ export class TenancyState {
   /** The compartment of other resources by OCID (e.g. functions), for authorization; the tenancy when unset. */
   readonly resourceCompartments = new Map<string, string>();
   readonly timing: Timing;
-  /** The identity domain, when the tenancy uses identity domains. */
+  /** The identity domain served at `domainUrl`, when the tenancy uses identity domains. */
   readonly domain: DomainState | undefined;
+  /**
+   * The Default domain of an identity-domain tenancy: the classic API's users, groups, memberships
+   * and credentials are its own ("the IAM API works with the Default domain"). It is `domain` when
+   * that is named Default; undefined in a tenancy without identity domains, whose classic API keeps
+   * `users`, `groups` and `memberships`.
+   */
+  readonly defaultDomain: DomainState | undefined;
 
   constructor(options: {
     tenancyId: string;
@@ -189,9 +215,9 @@ export class TenancyState {
     timing: Timing;
     domainName?: string | undefined;
   }) {
-    this.domain = options.domainName
-      ? { name: options.domainName, users: new Map(), groups: new Map(), credentials: new Map() }
-      : undefined;
+    this.domain = options.domainName ? emptyDomain(options.domainName) : undefined;
+    this.defaultDomain =
+      this.domain && sameName(this.domain.name, DEFAULT_DOMAIN_NAME) ? this.domain : this.domain && emptyDomain(DEFAULT_DOMAIN_NAME);
     this.tenancy = {
       id: options.tenancyId,
       name: 'local-tenancy',
@@ -273,14 +299,16 @@ export class TenancyState {
   }
 
   /**
-   * Gives a user a credential, as the user (or an administrator) would in the Console: in the domain when
-   * the tenancy has one, else in classic IAM (API keys by fingerprint). Returns its id.
+   * Gives a user a credential, as the user (or an administrator) would in the Console: in the user's
+   * domain when the tenancy has domains (`userId` is the SCIM id or the OCID), else in classic IAM
+   * (API keys by fingerprint). Returns its id.
    */
   addCredential(userId: string, kind: CredentialPath): string {
     const timeCreated = new Date();
-    if (this.domain) {
+    const inDomain = this.domainUserOf(userId);
+    if (inDomain) {
       const id = createHash('md5').update(randomBytes(8)).digest('hex');
-      this.domain.credentials.set(id, { id, userId, kind, description: `${kind} of ${userId}`, timeCreated });
+      inDomain.domain.credentials.set(id, { id, userId: inDomain.user.id, kind, description: `${kind} of ${userId}`, timeCreated });
       return id;
     }
     if (kind === 'apiKeys') {
@@ -290,20 +318,29 @@ export class TenancyState {
       this.apiKeys.set(userId, keys);
       return fingerprint;
     }
-    const id = makeOcid(
-      kind === 'authTokens' ? 'credential' : kind === 'oauth2ClientCredentials' ? 'oauth2clientcredential' : 'credential',
-    );
+    const id = makeOcid(kind === 'oauth2ClientCredentials' ? 'oauth2clientcredential' : 'credential');
     this.userCredentials.set(id, { id, userId, kind, description: kind, timeCreated });
     return id;
   }
 
   /** Every credential a user holds, of any kind. */
   credentialsOf(userId: string): readonly (CredentialRecord | { kind: 'apiKeys'; id: string })[] {
-    if (this.domain) return [...this.domain.credentials.values()].filter((c) => c.userId === userId);
+    const inDomain = this.domainUserOf(userId);
+    if (inDomain) return [...inDomain.domain.credentials.values()].filter((c) => c.userId === inDomain.user.id);
     return [
       ...(this.apiKeys.get(userId) ?? []).map((k) => ({ kind: 'apiKeys' as const, id: k.fingerprint })),
       ...[...this.userCredentials.values()].filter((c) => c.userId === userId),
     ];
+  }
+
+  /** A user of the served domain or of the Default domain, by SCIM id or OCID. */
+  domainUserOf(userId: string): { domain: DomainState; user: DomainUser } | undefined {
+    for (const domain of [this.domain, this.defaultDomain]) {
+      if (!domain) continue;
+      const user = domain.users.get(userId) ?? [...domain.users.values()].find((u) => u.ocid === userId);
+      if (user) return { domain, user };
+    }
+    return undefined;
   }
 
   findUserByName(name: string): UserRecord | undefined {

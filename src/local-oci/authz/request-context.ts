@@ -1,3 +1,4 @@
+import { classicDirectory } from '../classic-directory';
 import type { ApiRequest } from '../http';
 import type { TenancyState } from '../state';
 
@@ -17,8 +18,6 @@ export interface RequestContext {
   /** Whether the target already exists (PutObject needs OBJECT_OVERWRITE then). */
   readonly targetExists?: boolean;
 }
-
-const DEFAULT_DOMAIN = 'Default';
 
 function bodyOf(request: ApiRequest): Record<string, unknown> {
   try {
@@ -45,13 +44,14 @@ export function requestContext(state: TenancyState, service: string, operation: 
 
   if (service === 'identity') {
     // In a tenancy with identity domains the classic API acts on the Default domain.
-    const domain = state.domain ? DEFAULT_DOMAIN : undefined;
+    const directory = classicDirectory(state);
+    const domain = directory.domainName;
     const userVars = (id: string | undefined) => {
-      const user = state.users.get(id ?? '');
+      const user = directory.user(id ?? '');
       return { 'target.user.id': user?.id, 'target.user.name': user?.name, 'target.resource.domain.name': domain };
     };
     const groupVars = (id: string | undefined) => {
-      const group = state.groups.get(id ?? '');
+      const group = directory.group(id ?? '');
       return { 'target.group.id': group?.id, 'target.group.name': group?.name, 'target.resource.domain.name': domain };
     };
     switch (operation) {
@@ -77,7 +77,7 @@ export function requestContext(state: TenancyState, service: string, operation: 
         return inRoot({ ...userVars(text(b.userId)), ...groupVars(text(b.groupId)) });
       }
       case 'RemoveUserFromGroup': {
-        const membership = state.memberships.get(param(0));
+        const membership = directory.memberships().find((m) => m.id === param(0));
         return inRoot({ ...userVars(membership?.userId), ...groupVars(membership?.groupId) });
       }
       case 'ListUsers':

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type ClassicDirectory, classicDirectory } from '../classic-directory';
 import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
 import { makeOcid } from '../ocid';
 import {
@@ -15,7 +16,7 @@ import { knownDefinedTags, withTagDefaults } from './tags';
 // Identity (classic IAM) API 20160918, as documented at
 // https://docs.oracle.com/en-us/iaas/api/#/en/identity/20160918/ — only the operations this project uses.
 
-const conflict = (what: string) => new ApiError(409, 'NotAuthorizedOrResourceAlreadyExists', `${what} already exists`);
+const alreadyExists = (what: string) => new ApiError(409, 'NotAuthorizedOrResourceAlreadyExists', `${what} already exists`);
 const iso = (date: Date | undefined) => date?.toISOString();
 
 function userView(user: UserRecord, tenancyId: string) {
@@ -90,19 +91,17 @@ function checkStatement(state: TenancyState, statement: string, policyCompartmen
       if (name.includes('/')) {
         // A group of an identity domain, written Domain/Group.
         const [domainName = '', groupName = ''] = name.split('/').map((part) => part.trim().replace(/^'(.*)'$/, '$1'));
-        const domain = state.domain;
-        const known =
-          domain !== undefined &&
-          sameName(domain.name, domainName) &&
-          [...domain.groups.values()].some((g) => sameName(g.displayName, groupName));
+        const domain = [state.domain, state.defaultDomain].find((d) => d !== undefined && sameName(d.name, domainName));
+        const known = domain !== undefined && [...domain.groups.values()].some((g) => sameName(g.displayName, groupName));
         if (!known) throw invalid(`group ${name} does not exist`);
         continue;
       }
       if (/^id\s/i.test(name)) {
-        if (!state.groups.has(name.slice(3).trim())) throw invalid(`group ${name} does not exist`);
+        if (!classicDirectory(state).group(name.slice(3).trim())) throw invalid(`group ${name} does not exist`);
         continue;
       }
-      const group = state.findGroupByName(name);
+      // A group named without a domain is the Default domain's, the classic API's own.
+      const group = classicDirectory(state).groupByName(name);
       if (!group) throw invalid(`group ${name} does not exist`);
       if (Date.now() - group.timeCreated.getTime() < state.timing.groupVisibilityDelayMs) {
         // Eventual consistency: a group created moments ago is not yet visible to the policy engine.
@@ -133,8 +132,15 @@ function checkStatements(state: TenancyState, value: unknown, compartmentId: str
 
 export function identityRoutes(state: TenancyState): Route[] {
   const tenancyId = state.tenancy.id;
-  const user = (id: string | undefined) => state.users.get(id ?? '') ?? throwNotFound(`user ${id}`);
-  const group = (id: string | undefined) => state.groups.get(id ?? '') ?? throwNotFound(`group ${id}`);
+  const directory = classicDirectory(state);
+  // In an identity-domain tenancy the classic API's errors about users and groups are the domain's,
+  // converted: a duplicate name is `409 IdcsConversionError`, a user without a primary e-mail `400
+  // IdcsConversionError` (read in public threads, e.g. oracle/terraform-provider-oci issue 2045).
+  const inDomain = directory.domainName !== undefined;
+  const conflict = (what: string) =>
+    inDomain ? new ApiError(409, 'IdcsConversionError', `${what} already exists in the Default domain`) : alreadyExists(what);
+  const user = (id: string | undefined) => directory.user(id ?? '') ?? throwNotFound(`user ${id}`);
+  const group = (id: string | undefined) => directory.group(id ?? '') ?? throwNotFound(`group ${id}`);
   const policy = (id: string | undefined) => state.policies.get(id ?? '') ?? throwNotFound(`policy ${id}`);
   const requireTenancy = (request: ApiRequest, value: string | null) => {
     if (value !== tenancyId) throw notFound(`compartment ${value ?? '(none)'}`);
@@ -225,32 +231,22 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
-        if (state.findUserByName(name)) throw conflict(`user ${name}`);
-        const record: UserRecord = {
-          id: makeOcid('user'),
+        withTagDefaults(state, tenancyId, body.definedTags);
+        if (directory.userByName(name)) throw conflict(`user ${name}`);
+        if (inDomain && typeof body.email !== 'string') {
+          throw new ApiError(400, 'IdcsConversionError', 'A user of an identity domain needs a primary e-mail address');
+        }
+        const record = directory.createUser({
           name,
           description,
-          definedTags,
           ...(typeof body.email === 'string' ? { email: body.email } : {}),
           freeformTags: tags(body),
-          capabilities: {
-            canUseConsolePassword: true,
-            canUseApiKeys: true,
-            canUseAuthTokens: true,
-            canUseSmtpCredentials: true,
-            canUseCustomerSecretKeys: true,
-            canUseOAuth2ClientCredentials: true,
-            canUseDBCredentials: true,
-          },
-          ...state.lifecycle(),
-        };
-        state.users.set(record.id, record);
+        });
         return { status: 200, body: userView(record, tenancyId) };
       },
       true,
     ),
-    route('GET', '/users', 'ListUsers', ({ query }) => listInTenancy(state.users.values(), query, (r) => userView(r, tenancyId))),
+    route('GET', '/users', 'ListUsers', ({ query }) => listInTenancy(directory.users(), query, (r) => userView(r, tenancyId))),
     route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({
       status: 200,
       body: userView(user(params[0]), tenancyId),
@@ -260,11 +256,13 @@ export function identityRoutes(state: TenancyState): Route[] {
       `/users/${ID}`,
       'UpdateUser',
       (request) => {
-        const record = user(request.params[0]);
+        const found = user(request.params[0]);
         const body = request.json();
-        if (typeof body.description === 'string') record.description = body.description;
-        if (typeof body.email === 'string') record.email = body.email;
-        if (body.freeformTags !== undefined) record.freeformTags = tags(body);
+        const record = directory.updateUser(found.id, {
+          ...(typeof body.description === 'string' ? { description: body.description } : {}),
+          ...(typeof body.email === 'string' ? { email: body.email } : {}),
+          ...(body.freeformTags !== undefined ? { freeformTags: tags(body) } : {}),
+        });
         return { status: 200, body: userView(record, tenancyId) };
       },
       true,
@@ -274,13 +272,14 @@ export function identityRoutes(state: TenancyState): Route[] {
       `/users/${ID}/capabilities`,
       'UpdateUserCapabilities',
       (request) => {
-        const record = user(request.params[0]);
+        let record = user(request.params[0]);
         // UpdateUserCapabilitiesDetails (oci-identity model): the seven canUse… booleans, nothing else.
-        for (const [key, value] of Object.entries(request.json())) {
+        const changes = Object.entries(request.json());
+        for (const [key, value] of changes) {
           if (!(key in record.capabilities)) throw new ApiError(400, 'InvalidParameter', `Unknown capability ${key}`);
           if (typeof value !== 'boolean') throw new ApiError(400, 'InvalidParameter', `${key} must be a boolean`);
-          record.capabilities[key] = value;
         }
+        for (const [key, value] of changes) record = directory.setCapability(record.id, key, value as boolean);
         return { status: 200, body: userView(record, tenancyId) };
       },
       true,
@@ -305,13 +304,10 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DeleteUser',
       ({ params }) => {
         const record = user(params[0]);
-        if ([...state.memberships.values()].some((m) => m.userId === record.id)) {
+        if (directory.memberships().some((m) => m.userId === record.id)) {
           throw new ApiError(409, 'IncorrectState', 'User is still a member of one or more groups');
         }
-        state.users.delete(record.id);
-        state.uiPasswords.delete(record.id);
-        state.apiKeys.delete(record.id);
-        for (const c of [...state.userCredentials.values()]) if (c.userId === record.id) state.userCredentials.delete(c.id);
+        directory.deleteUser(record.id);
         return { status: 204 };
       },
       true,
@@ -322,10 +318,9 @@ export function identityRoutes(state: TenancyState): Route[] {
       'CreateOrResetUIPassword',
       ({ params }) => {
         const record = user(params[0]);
-        const timeCreated = new Date();
-        state.uiPasswords.set(record.id, { timeCreated });
         // OCI generates the password, returns it once, and requires a change at first sign-in.
         const password = `${randomBytes(12).toString('base64url')}#1aA`;
+        const timeCreated = directory.setUiPassword(record.id, password);
         return {
           status: 200,
           body: { password, userId: record.id, timeCreated: iso(timeCreated), lifecycleState: 'ACTIVE' },
@@ -335,7 +330,7 @@ export function identityRoutes(state: TenancyState): Route[] {
     ),
     route('GET', `/users/${ID}/uiPassword`, 'GetUserUIPasswordInformation', ({ params }) => {
       const record = user(params[0]);
-      const info = state.uiPasswords.get(record.id) ?? throwNotFound(`UI password of user ${record.id}`);
+      const info = directory.uiPassword(record.id) ?? throwNotFound(`UI password of user ${record.id}`);
       return {
         status: 200,
         body: { userId: record.id, timeCreated: iso(info.timeCreated), lifecycleState: 'ACTIVE' },
@@ -345,8 +340,9 @@ export function identityRoutes(state: TenancyState): Route[] {
       const record = user(params[0]);
       return {
         status: 200,
-        body: (state.apiKeys.get(record.id) ?? []).map((k) => ({
+        body: directory.apiKeys(record.id).map((k) => ({
           ...k,
+          userId: record.id,
           keyId: `${tenancyId}/${record.id}/${k.fingerprint}`,
           timeCreated: iso(k.timeCreated),
           lifecycleState: 'ACTIVE',
@@ -359,19 +355,14 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DeleteApiKey',
       ({ params }) => {
         const record = user(params[0]);
-        const keys = state.apiKeys.get(record.id) ?? [];
         const fingerprint = decodeURIComponent(params[1] ?? '');
-        if (!keys.some((k) => k.fingerprint === fingerprint)) throw notFound(`api key ${fingerprint}`);
-        state.apiKeys.set(
-          record.id,
-          keys.filter((k) => k.fingerprint !== fingerprint),
-        );
+        if (!directory.deleteApiKey(record.id, fingerprint)) throw notFound(`api key ${fingerprint}`);
         return { status: 204 };
       },
       true,
     ),
 
-    ...credentialRoutes(state, user, route),
+    ...credentialRoutes(state, directory, user, route),
 
     // Groups
     route(
@@ -383,22 +374,14 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
-        if (state.findGroupByName(name)) throw conflict(`group ${name}`);
-        const record: GroupRecord = {
-          id: makeOcid('group'),
-          name,
-          description,
-          definedTags,
-          freeformTags: tags(body),
-          ...state.lifecycle(),
-        };
-        state.groups.set(record.id, record);
+        withTagDefaults(state, tenancyId, body.definedTags);
+        if (directory.groupByName(name)) throw conflict(`group ${name}`);
+        const record = directory.createGroup({ name, description, freeformTags: tags(body) });
         return { status: 200, body: groupView(record, tenancyId) };
       },
       true,
     ),
-    route('GET', '/groups', 'ListGroups', ({ query }) => listInTenancy(state.groups.values(), query, (r) => groupView(r, tenancyId))),
+    route('GET', '/groups', 'ListGroups', ({ query }) => listInTenancy(directory.groups(), query, (r) => groupView(r, tenancyId))),
     route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({
       status: 200,
       body: groupView(group(params[0]), tenancyId),
@@ -424,10 +407,10 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DeleteGroup',
       ({ params }) => {
         const record = group(params[0]);
-        if ([...state.memberships.values()].some((m) => m.groupId === record.id)) {
+        if (directory.memberships().some((m) => m.groupId === record.id)) {
           throw new ApiError(409, 'IncorrectState', 'Group still has members');
         }
-        state.groups.delete(record.id);
+        directory.deleteGroup(record.id);
         return { status: 204 };
       },
       true,
@@ -446,18 +429,12 @@ export function identityRoutes(state: TenancyState): Route[] {
           // Assumed: OCI answers IncorrectState for a resource still CREATING (the SDK retries exactly this).
           throw new ApiError(409, 'IncorrectState', 'User or group is not yet ACTIVE');
         }
-        if ([...state.memberships.values()].some((m) => m.userId === member.id && m.groupId === target.id)) {
+        if (directory.memberships().some((m) => m.userId === member.id && m.groupId === target.id)) {
           // Identity-domain tenancies answer a duplicate membership with IdcsConversionError.
-          if (state.domain) throw new ApiError(409, 'IdcsConversionError', 'The user is already a member of the group');
+          if (inDomain) throw new ApiError(409, 'IdcsConversionError', 'The user is already a member of the group');
           throw conflict('membership');
         }
-        const record = {
-          id: makeOcid('groupmembership'),
-          userId: member.id,
-          groupId: target.id,
-          ...state.lifecycle(),
-        };
-        state.memberships.set(record.id, record);
+        const record = directory.addMembership(member.id, target.id);
         return {
           status: 200,
           body: {
@@ -477,7 +454,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       const userId = query.get('userId');
       const groupId = query.get('groupId');
       if (!userId && !groupId) throw new ApiError(400, 'InvalidParameter', 'userId or groupId is required');
-      const items = [...state.memberships.values()].filter((m) => (!userId || m.userId === userId) && (!groupId || m.groupId === groupId));
+      const items = directory.memberships().filter((m) => (!userId || m.userId === userId) && (!groupId || m.groupId === groupId));
       return pageOf(
         items.map((m) => ({
           id: m.id,
@@ -495,7 +472,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       `/userGroupMemberships/${ID}`,
       'RemoveUserFromGroup',
       ({ params }) => {
-        if (!state.memberships.delete(params[0] ?? '')) throw notFound(`membership ${params[0]}`);
+        if (!directory.removeMembership(params[0] ?? '')) throw notFound(`membership ${params[0]}`);
         return { status: 204 };
       },
       true,
@@ -516,7 +493,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         // Policy names are unique in the whole tenancy, not per compartment (CreatePolicyDetails.name:
         // "The name must be unique across all policies in the tenancy and cannot be changed").
         if ([...state.policies.values()].some((p) => sameName(p.name, name))) {
-          throw conflict(`policy ${name}`);
+          throw alreadyExists(`policy ${name}`);
         }
         const record: PolicyRecord = {
           id: makeOcid('policy'),
@@ -581,7 +558,12 @@ type RouteMaker = (method: Route['method'], path: string, operation: string, han
  * under the user, at the SDK's paths (`/users/{userId}/authTokens/{authTokenId}`, …), in the shapes of its
  * summary models (AuthToken, CustomerSecretKeySummary, SmtpCredentialSummary, OAuth2ClientCredentialSummary).
  */
-function credentialRoutes(state: TenancyState, user: (id: string | undefined) => UserRecord, route: RouteMaker): Route[] {
+function credentialRoutes(
+  state: TenancyState,
+  directory: ClassicDirectory,
+  user: (id: string | undefined) => UserRecord,
+  route: RouteMaker,
+): Route[] {
   const kinds = [
     ['authTokens', 'AuthTokens', 'AuthToken'],
     ['customerSecretKeys', 'CustomerSecretKeys', 'CustomerSecretKey'],
@@ -600,7 +582,7 @@ function credentialRoutes(state: TenancyState, user: (id: string | undefined) =>
   return kinds.flatMap(([path, plural, singular]) => [
     route('GET', `/users/([^/]+)/${path}`, `List${plural}`, (request) => {
       const owner = user(request.params[0]);
-      const items = [...state.userCredentials.values()].filter((c) => c.userId === owner.id && c.kind === path).map(view);
+      const items = directory.credentials(owner.id, path).map(view);
       return path === 'oauth2ClientCredentials' ? pageOf(items, request.query) : { status: 200, body: items };
     }),
     route(
@@ -609,9 +591,7 @@ function credentialRoutes(state: TenancyState, user: (id: string | undefined) =>
       `Delete${singular}`,
       ({ params }) => {
         const owner = user(params[0]);
-        const found = state.userCredentials.get(params[1] ?? '');
-        if (!found || found.userId !== owner.id || found.kind !== path) throw notFound(`${singular} ${params[1]}`);
-        state.userCredentials.delete(found.id);
+        if (!directory.deleteCredential(owner.id, path, params[1] ?? '')) throw notFound(`${singular} ${params[1]}`);
         return { status: 204 };
       },
       true,
