@@ -234,8 +234,8 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
         ocid: makeOcid('user'),
         userName: fields.name,
         description: fields.description,
-        // Assumed: the classic API has no given or family name; the user name stands for the family name.
-        name: { familyName: fields.name },
+        // Assumed: the classic API has no given or family name, and the domain user gets none from it.
+        name: {},
         emails: fields.email ? [{ value: fields.email, type: 'work', primary: true }] : [],
         active: true,
         notified: false,

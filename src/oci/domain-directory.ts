@@ -44,7 +44,8 @@ function toUser(user: models.User): DirectoryUser {
     name: user.userName,
     email: user.emails?.find((e) => e.primary)?.value ?? user.emails?.[0]?.value,
     description: user.description ?? '',
-    employeeId: user.externalId,
+    // A user made through the classic API (which acts on the Default domain) has no externalId, only the tag.
+    employeeId: user.externalId ?? tag(user, EMPLOYEE_TAG),
     freeformTags: undefined,
     hasPassword: Boolean(passwordSet),
     enabled: user.active !== false,
@@ -154,9 +155,12 @@ export function domainDirectory(
                   urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { bypassNotification: !options.welcomeEmail },
                   active: createOptions.enabled,
                   urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
+                    // The same freeform tags the classic path writes (managed-by, employee id, manager,
+                    // start date), so that either path finds the other's user of the Default domain converged.
                     freeformTags: [
-                      { key: MANAGED_BY_TAG, value: MANAGED_BY },
-                      { key: EMPLOYEE_TAG, value: spec.employeeId },
+                      ...Object.entries({ ...spec.freeformTags, [MANAGED_BY_TAG]: MANAGED_BY, [EMPLOYEE_TAG]: spec.employeeId }).map(
+                        ([key, value]) => ({ key, value }),
+                      ),
                       ...(options.callId ? [{ key: CREATED_BY_CALL_TAG, value: options.callId }] : []),
                     ],
                     // DEFINED_TAGS: a required tag default refuses a create without them.

@@ -1,6 +1,25 @@
 import { createHash } from 'node:crypto';
+import * as common from 'oci-common';
+import { IdentityDomainsClient } from 'oci-identitydomains';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newHire, outcomes, type Scenario, startScenario } from './scenario';
+import type { OnboardingResult } from '../../src/core/result';
+import { startFunction } from '../../src/local-oci/fn-harness';
+import type { LocalOci } from '../../src/local-oci/server';
+import { startLocalStack } from '../../src/local-oci/stack';
+import { clientConfiguration } from '../../src/oci/clients';
+import { scimFilter } from '../../src/oci/domain-directory';
+import { sdkClients } from '../local-oci/sdk';
+import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
+
+/** The Identity Domains client an administrator uses, with the local OCI's admin key. */
+function scimClient(oci: LocalOci): IdentityDomainsClient {
+  const scim = new IdentityDomainsClient(
+    { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
+    clientConfiguration,
+  );
+  scim.endpoint = oci.domainUrl ?? '';
+  return scim;
+}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -139,5 +158,61 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
     expect([...(scenario.stack.oci.state.domain?.users.values() ?? [])].find((u) => u.userName === 'welcome@example.com')?.notified).toBe(
       true,
     );
+  });
+});
+
+describe('the Default domain through both IAM APIs, through the Fn FDK', () => {
+  it('shows a hire made on either path to the other API with one OCID, and a replay on the other path writes nothing', async () => {
+    // Prepare: a tenancy whose served domain is the Default one; the function on the domain path and,
+    // from the same config less the domain, on the classic path (the default configuration).
+    const stack = await startLocalStack({ identityDomain: 'Default', timing: { activationDelayMs: 0 } });
+    const { IDENTITY_DOMAIN_URL: _url, IDENTITY_DOMAIN_NAME: _name, ...classicEnv } = stack.functionEnv;
+    const domainFn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });
+    const classicFn = await startFunction({ entry: BUNDLE, env: classicEnv });
+    const { identity: classic } = sdkClients(stack.oci);
+    const scim = scimClient(stack.oci);
+    const tenancy = stack.oci.credentials.tenancyId;
+    const hire = (fn: typeof domainFn, event: unknown) => {
+      const mark = stack.oci.requests.mark();
+      return fn.invoke(JSON.stringify(event)).then((response) => ({
+        result: response.json as OnboardingResult,
+        writes: stack.oci.requests.iamWrites(mark).length,
+        denials: stack.oci.authz.denials().length,
+      }));
+    };
+    try {
+      // Act: a hire on the classic path.
+      const classicHire = newHire({ employeeId: 'C100', userName: 'classic.path@example.com', email: 'classic.path@example.com' });
+      const made = await hire(classicFn, classicHire);
+      // Assess: SCIM sees the same user, OCID and groups.
+      expect(made.result.status).toBe('succeeded');
+      const [seen] =
+        (await scim.listUsers({ filter: scimFilter('userName', 'classic.path@example.com'), attributes: 'ocid,groups' })).users.resources ??
+        [];
+      expect(seen?.ocid).toBe(made.result.userId);
+      const classicGroups = (await classic.listGroups({ compartmentId: tenancy })).items;
+      expect(seen?.groups?.map((g) => g.ocid).sort()).toEqual(classicGroups.map((g) => g.id).sort());
+
+      // Act: the same hire on the domain path, then a hire on the domain path replayed on the classic one.
+      const replayOnDomain = await hire(domainFn, classicHire);
+      const domainHire = newHire({ employeeId: 'D100', userName: 'domain.path@example.com', email: 'domain.path@example.com' });
+      const viaDomain = await hire(domainFn, domainHire);
+      const replayOnClassic = await hire(classicFn, domainHire);
+
+      // Assess: each replay finds the other path's user, groups and memberships converged; no call was refused.
+      expect(replayOnDomain.result.status).toBe('succeeded');
+      expect(replayOnDomain.writes).toBe(0);
+      expect(viaDomain.result.status).toBe('succeeded');
+      const listed = (await classic.listUsers({ compartmentId: tenancy, name: 'domain.path@example.com' })).items;
+      expect(listed.map((u) => u.id)).toEqual([viaDomain.result.userId]);
+      const memberships = (await classic.listUserGroupMemberships({ compartmentId: tenancy, userId: listed[0]?.id ?? '' })).items;
+      expect(memberships.map((m) => m.groupId).sort()).toEqual(classicGroups.map((g) => g.id).sort());
+      expect(replayOnClassic.result.status).toBe('succeeded');
+      expect(replayOnClassic.writes).toBe(0);
+      expect([made.denials, replayOnDomain.denials, viaDomain.denials, replayOnClassic.denials]).toEqual([0, 0, 0, 0]);
+    } finally {
+      await Promise.all([domainFn.stop(), classicFn.stop()]);
+      await stack.oci.stop();
+    }
   });
 });

@@ -83,6 +83,9 @@ export function requestContext(state: TenancyState, service: string, operation: 
       case 'ListUsers':
       case 'ListGroups':
       case 'ListUserGroupMemberships':
+        // Assumed: a classic list in an identity-domain tenancy lists the Default domain, so the
+        // domain's name applies to it as it does to the SCIM lists of a domain.
+        return inRoot({ 'target.resource.domain.name': domain });
       case 'ListDynamicGroups':
         return inRoot({});
       case 'CreatePolicy': {
