@@ -141,6 +141,21 @@ describe('local OCI: authorization of resource principals by dynamic groups and 
     expect(elsewhere).toMatchObject({ statusCode: 404, serviceCode: 'BucketNotFound' });
   });
 
+  it('offers target.object.name (with patterns) on the operations that name one object, and not on ListObjects', async () => {
+    // Prepare
+    oci.state.putObject('hr', 'incoming/a.csv', 'x');
+    oci.state.putObject('hr', 'other/b.csv', 'y');
+    grant(["Allow dynamic-group fn to read objects in tenancy where all {target.bucket.name = 'hr', target.object.name = /incoming*/}"]);
+    const namespaceName = (await fn.objects.getNamespace({})).value;
+    // Act
+    const inside = await fn.objects.headObject({ namespaceName, bucketName: 'hr', objectName: 'incoming/a.csv' });
+    const outside = await failure(fn.objects.getObject({ namespaceName, bucketName: 'hr', objectName: 'other/b.csv' }));
+    const listing = await failure(fn.objects.listObjects({ namespaceName, bucketName: 'hr' }));
+    // Assess
+    expect(inside.contentLength).toBe(1);
+    expect(outside).toMatchObject({ statusCode: 404, serviceCode: 'BucketNotFound' });
+    expect(listing).toMatchObject({ statusCode: 404 });
+  });
   it('suggests a statement for each denial, and that statement lets the same call through', async () => {
     // Prepare
     grant(['Allow dynamic-group fn to inspect tenancies in tenancy']);

@@ -159,7 +159,10 @@ export function requestContext(state: TenancyState, service: string, operation: 
     if (bucket === undefined) return inRoot({});
     const objectName = request.params[2] === undefined ? undefined : param(2);
     const targetExists = objectName !== undefined && state.buckets.get(bucket)?.has(objectName) === true;
-    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? root, { 'target.bucket.name': bucket }), targetExists };
+    // "Details for Object Storage and Archive Storage" lists `target.object.name` (string and patterns) for
+    // the operations on objects; it applies where the call names one object (not to ListObjects).
+    const variables = { 'target.bucket.name': bucket, 'target.object.name': objectName };
+    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? root, variables), targetExists };
   }
 
   if (service === 'secrets') {
