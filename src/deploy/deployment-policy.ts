@@ -75,9 +75,12 @@ const USER_WRITES = [
 /** Object writes: PutObject needs OBJECT_CREATE for a new name and OBJECT_OVERWRITE for an existing one; the multipart calls need both. */
 const OBJECT_WRITES = ['OBJECT_INSPECT', 'OBJECT_READ', 'OBJECT_CREATE', 'OBJECT_OVERWRITE'];
 
-/** Object permissions, plus AbortMultipartUpload (OBJECT_DELETE) by name so that no object can be deleted. */
-const objectWrites = (permissions: readonly string[]) =>
-  `any {${[...permissions.map((p) => `request.permission = ${quote(p)}`), "request.operation = 'AbortMultipartUpload'"].join(', ')}}`;
+/**
+ * Object permissions by name, so that no object can be deleted. The function writes every object with one
+ * PutObject (src/oci/object-store.ts) and never uploads in parts, so it needs neither AbortMultipartUpload
+ * nor ListMultipartUploads (BUCKET_READ).
+ */
+const objectWrites = (permissions: readonly string[]) => `any {${permissions.map((p) => `request.permission = ${quote(p)}`).join(', ')}}`;
 
 function policyNameCondition(input: DeploymentPolicyInput): string {
   const prefix = input.config.POLICY_NAME_PREFIX;
@@ -203,11 +206,7 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     add(`read objects in ${uploads} where ${all(bucket, ...prefix)}`, 'HeadObject, GetObject: read the uploaded files of hires');
     add(
       `manage objects in ${uploads} where ${all(bucket, objectWrites(config.STATE_BUCKET ? ['OBJECT_INSPECT', 'OBJECT_CREATE', 'OBJECT_OVERWRITE'] : OBJECT_WRITES))}`,
-      `write the reports beside each upload${config.STATE_BUCKET ? '' : ', and the markers under .onboarding/'} (PutObject, multipart uploads); never delete an upload`,
-    );
-    add(
-      `read buckets in ${uploads} where ${all(bucket, "request.permission = 'BUCKET_READ'")}`,
-      'ListMultipartUploads: find and abort an unfinished report upload',
+      `write the reports beside each upload${config.STATE_BUCKET ? '' : ', and the markers under .onboarding/'} (PutObject); never delete an upload`,
     );
   }
   if (config.STATE_BUCKET) {
@@ -215,9 +214,8 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     const bucket = `target.bucket.name = ${quote(config.STATE_BUCKET)}`;
     add(
       `manage objects in ${state} where ${all(bucket, objectWrites(OBJECT_WRITES))}`,
-      'markers and progress of deliveries and uploads: HeadObject, GetObject, ListObjects, PutObject with if-match, multipart uploads',
+      'markers and progress of deliveries and uploads: HeadObject, GetObject, ListObjects, PutObject with if-match',
     );
-    add(`read buckets in ${state} where ${all(bucket, "request.permission = 'BUCKET_READ'")}`, 'ListMultipartUploads in the state bucket');
   }
 
   add(
