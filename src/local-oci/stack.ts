@@ -4,6 +4,7 @@ import { type FunctionConfig, parseConfig } from '../config';
 import { deploymentPolicy } from '../deploy/deployment-policy';
 import { type FunctionGrant, seedFunctionGrant } from './authz/seed';
 import { type LocalOci, type LocalOciOptions, startLocalOci } from './server';
+import { seedFunctionApp } from './services/functions-management';
 
 /** A local OCI seeded for the function: compartments, a Vault secret, an ONS topic, a role catalog. */
 export interface LocalStack {
@@ -96,6 +97,8 @@ export async function startLocalStack(
   };
   const functionsCompartment = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? oci.state.tenancy.id;
   oci.state.resourceCompartments.set(functionIdOf(oci.credentials.files.rpst), functionsCompartment);
+  // The function as `fn deploy` made it, so that GetFunction tells it its own invoke endpoint.
+  seedFunctionApp(oci.state, { compartmentId: functionsCompartment, functionId: oci.functionId, region: oci.homeRegion });
   const generated = generatedStatements(oci, functionEnv, { function: functionsCompartment, topic: topic.compartmentId });
   const seed = (statements: readonly string[]): FunctionGrant => {
     const grant = {

@@ -118,11 +118,10 @@ export async function createOciRuntime(
     invokeClient ??= (async () => {
       const fns = require('oci-functions') as typeof import('oci-functions');
       const client = observeRetryAfter(new fns.FunctionsInvokeClient(provider, clientConfiguration));
-      if (template) client.endpoint = template.replace('{region}', auth.region);
-      else {
-        const management = placeClient(new fns.FunctionsManagementClient(provider, clientConfiguration), auth.region, template);
-        client.endpoint = await invokeEndpointOf(management, functionId ?? '', policy);
-      }
+      // The invoke endpoint is the function's own (GetFunction), wherever the endpoint template points the
+      // management client: one path, here and at OCI.
+      const management = placeClient(new fns.FunctionsManagementClient(provider, clientConfiguration), auth.region, template);
+      client.endpoint = await invokeEndpointOf(management, functionId ?? '', policy);
       return client;
     })().catch((error: unknown) => {
       invokeClient = undefined;

@@ -1,5 +1,5 @@
 import type { ApplicationRecord, FunctionRecord } from '../control-plane-state';
-import { ApiError, notFound, pageOf, type Route } from '../http';
+import { ApiError, type ApiRequest, notFound, pageOf, type Route } from '../http';
 import { makeOcid } from '../ocid';
 import type { TenancyState } from '../state';
 
@@ -38,7 +38,13 @@ const applicationView = (a: ApplicationRecord) => ({
   timeUpdated: a.timeCreated.toISOString(),
 });
 
-const functionView = (f: FunctionRecord, withConfig: boolean) => ({
+/**
+ * Where the function is invoked: at OCI its own `https://….functions.oci.oraclecloud.com` endpoint
+ * (`Function.invokeEndpoint`); here this local OCI in the region the caller addressed.
+ */
+const invokeEndpointFor = (request: ApiRequest) => `http://${request.header('host') ?? '127.0.0.1'}/r/${request.region}`;
+
+const functionView = (f: FunctionRecord, withConfig: boolean, invokeEndpoint = 'local') => ({
   id: f.id,
   applicationId: f.applicationId,
   compartmentId: f.compartmentId,
@@ -48,7 +54,7 @@ const functionView = (f: FunctionRecord, withConfig: boolean) => ({
   memoryInMBs: f.memoryInMBs,
   timeoutInSeconds: f.timeoutInSeconds,
   shape: 'GENERIC_X86',
-  invokeEndpoint: 'local',
+  invokeEndpoint,
   timeCreated: f.timeCreated.toISOString(),
   timeUpdated: f.timeUpdated.toISOString(),
   // FunctionSummary has no config; GetFunction's Function has it.
@@ -140,7 +146,7 @@ export function functionsManagementRoutes(state: TenancyState): Route[] {
       pattern: /^\/20181201\/functions\/([^/]+)$/,
       service: 'functions',
       operation: 'GetFunction',
-      handle: ({ params }) => ({ status: 200, body: functionView(functionOf(params[0]), true) }),
+      handle: (request) => ({ status: 200, body: functionView(functionOf(request.params[0]), true, invokeEndpointFor(request)) }),
     },
     {
       method: 'PUT',
