@@ -42,6 +42,18 @@ export function objectStorageCatalogSource(
           cached = { ...cached, until: Date.now() + ttlMs };
           return cached.catalog;
         }
+        if (error instanceof OciCallError && isRefused(error)) {
+          // Not a bad catalog: OCI would not hand it over. A missing object and a missing grant look alike
+          // (Object Storage answers both with 404), so the error says both, keeping OCI's code and request id.
+          throw new OciCallError({
+            operation: error.operation,
+            status: error.status,
+            ociCode: error.ociCode,
+            opcRequestId: error.opcRequestId,
+            retryable: false,
+            message: `the role catalog ${where} is missing, or the function is not authorized to read it (read objects where target.bucket.name = '${location.bucket}')`,
+          });
+        }
         if (error instanceof OciCallError) {
           throw new OnboardingError(
             ErrorCode.InvalidRoleCatalog,
@@ -53,4 +65,13 @@ export function objectStorageCatalogSource(
       }
     },
   });
+}
+
+/**
+ * OCI's answers for a read it will not serve: `404` (`BucketNotFound`, `ObjectNotFound`,
+ * `NotAuthorizedOrNotFound`: "Either the bucket … does not exist … or you are not authorized to access
+ * it", Object Storage's error reference), `401` and `403`.
+ */
+function isRefused(error: OciCallError): boolean {
+  return error.status === 401 || error.status === 403 || error.status === 404;
 }

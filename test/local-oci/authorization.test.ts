@@ -6,6 +6,9 @@ import { permissionsFor } from '../../src/local-oci/authz/operations';
 import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
 import type { ApiRequest, Route } from '../../src/local-oci/http';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import { objectStorageCatalogSource } from '../../src/oci/catalog-source';
+import { OciCallError } from '../../src/support/errors';
+import { createLogger } from '../../src/support/logger';
 import { failure, sdkClients } from './sdk';
 
 /** Real SDK clients signing as the local function's resource principal. */
@@ -285,6 +288,32 @@ describe('the permission table', () => {
       // Assess
       expect(oci.operations.length).toBeGreaterThan(40);
       expect(unmapped).toEqual([]);
+    } finally {
+      await oci.stop();
+    }
+  });
+});
+
+describe('a role catalog in a bucket the function may not read', () => {
+  it('is reported as the refused read it is, with OCI code and request id, not as an invalid catalog', async () => {
+    // Prepare: a catalog in a bucket, and a function granted nothing on it.
+    const oci = await startLocalOci();
+    try {
+      oci.state.putObject('config', 'iam/role-catalog.json', '{"roles":{}}', 'application/json');
+      const source = objectStorageCatalogSource(functionClients(oci).objects, { bucket: 'config', object: 'iam/role-catalog.json' }, 1000);
+      const policy = { deadline: Date.now() + 20_000, maxAttempts: 1, log: createLogger({ level: 'error', write: () => undefined }) };
+      // Act
+      const error = await source(policy)
+        .load()
+        .then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+      // Assess
+      expect(error).toBeInstanceOf(OciCallError);
+      expect(error).toMatchObject({ code: 'OCI_REQUEST_FAILED', operation: 'GetObject', status: 404, ociCode: 'BucketNotFound' });
+      expect((error as OciCallError).opcRequestId).toBeTruthy();
+      expect((error as Error).message).toMatch(/not authorized to read it/);
     } finally {
       await oci.stop();
     }
