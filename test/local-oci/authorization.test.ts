@@ -144,6 +144,41 @@ describe('local OCI: authorization of resource principals by dynamic groups and 
     expect(elsewhere).toMatchObject({ statusCode: 404, serviceCode: 'BucketNotFound' });
   });
 
+  it('needs use tag-namespaces, per namespace, for a create that sets defined tags', async () => {
+    // Prepare: a namespace with one tag; the function may create groups, and use one namespace only.
+    const ns = await admin.identity.createTagNamespace({
+      createTagNamespaceDetails: { compartmentId: admin.tenancyId, name: 'Finance', description: 'd' },
+    });
+    await admin.identity.createTag({ tagNamespaceId: ns.tagNamespace.id, createTagDetails: { name: 'CostCenter', description: 'd' } });
+    grant(["Allow dynamic-group fn to manage groups in tenancy where request.permission = 'GROUP_CREATE'"]);
+    const create = (name: string) =>
+      fn.identity.createGroup({
+        createGroupDetails: { compartmentId: fn.tenancyId, name, description: 'd', definedTags: { Finance: { CostCenter: '42' } } },
+      });
+    // Act
+    const untagged = await fn.identity.createGroup({
+      createGroupDetails: { compartmentId: fn.tenancyId, name: 'plain', description: 'd' },
+    });
+    const refused = await failure(create('tagged-refused'));
+    grant([
+      "Allow dynamic-group fn to manage groups in tenancy where request.permission = 'GROUP_CREATE'",
+      "Allow dynamic-group fn to use tag-namespaces in tenancy where target.tag-namespace.name = 'Finance'",
+    ]);
+    const tagged = await create('tagged');
+    // Assess
+    expect(untagged.group.name).toBe('plain');
+    expect(refused).toMatchObject({ statusCode: 404, serviceCode: 'NotAuthorizedOrNotFound' });
+    expect(oci.state.findGroupByName('tagged-refused')).toBeUndefined();
+    expect(oci.authz.denials()).toEqual([
+      expect.objectContaining({
+        operation: 'CreateGroup',
+        missing: [['TAG_NAMESPACE_USE']],
+        variables: expect.objectContaining({ 'target.tag-namespace.name': 'Finance' }),
+      }),
+    ]);
+    expect(tagged.group.name).toBe('tagged');
+  });
+
   it('offers target.object.name (with patterns) on the operations that name one object, and not on ListObjects', async () => {
     // Prepare
     oci.state.putObject('hr', 'incoming/a.csv', 'x');

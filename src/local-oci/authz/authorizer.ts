@@ -7,6 +7,7 @@ import { type MatchingRule, parseMatchingRule, ruleMatches } from './matching-ru
 import { permissionsFor } from './operations';
 import { type Caller, type CompartmentTree, type Decision, decide, type NearMiss, type PolicyStatement } from './policy-engine';
 import { requestContext } from './request-context';
+import { tagNamespacesSetBy } from './tag-namespaces';
 
 /** A call the local OCI refused for want of a policy, kept so an administrator can see what to grant. */
 export interface Denial {
@@ -91,7 +92,7 @@ export class Authorizer {
       { operation: route.operation, requires, compartmentId: context.compartmentId, variables: context.variables },
       this.tree(),
     );
-    if (decision.allowed) return { allowed: true };
+    if (decision.allowed) return this.authorizeTagNamespaces(route, request, caller);
     return this.keep({
       at: new Date(),
       service: route.service,
@@ -104,6 +105,31 @@ export class Authorizer {
       nearMisses: decision.nearMisses,
       suggestion: decision.suggestion,
     });
+  }
+
+  /** A call setting defined tags also needs `use tag-namespaces` on each namespace it names. */
+  private authorizeTagNamespaces(route: Route, request: ApiRequest, caller: Caller): AuthorizationResult {
+    for (const name of tagNamespacesSetBy(request)) {
+      const namespace = [...this.state.controlPlane.tagNamespaces.values()].find((n) => n.name === name);
+      const compartmentId = namespace?.compartmentId ?? this.state.tenancy.id;
+      const variables = { 'target.tag-namespace.name': name, 'target.compartment.id': compartmentId };
+      const requires = [['TAG_NAMESPACE_USE']];
+      const decision = decide(caller, this.statements(), { operation: route.operation, requires, compartmentId, variables }, this.tree());
+      if (decision.allowed) continue;
+      return this.keep({
+        at: new Date(),
+        service: route.service,
+        operation: route.operation,
+        caller: `${caller.type} ${caller.id}`,
+        reason: 'no-statement',
+        missing: decision.missing,
+        compartmentId,
+        variables,
+        nearMisses: decision.nearMisses,
+        suggestion: decision.suggestion,
+      });
+    }
+    return { allowed: true };
   }
 
   private keep(denial: Denial): AuthorizationResult {
