@@ -173,6 +173,33 @@ export interface Timing {
   consistencyDelayMs: number;
 }
 
+/**
+ * The time the local OCI's lifecycles run on: the wall clock, or a time a test stops and moves, so that
+ * a CREATING resource turns ACTIVE exactly when the test says and never between two of its calls.
+ */
+export class LocalClock {
+  private fixed: number | undefined;
+
+  now(): number {
+    return this.fixed ?? Date.now();
+  }
+
+  /** Stops time at its current value. */
+  freeze(): void {
+    this.fixed = this.now();
+  }
+
+  /** Moves a stopped clock on (a running one is stopped first). */
+  advance(ms: number): void {
+    this.fixed = this.now() + ms;
+  }
+
+  /** Back to the wall clock. */
+  resume(): void {
+    this.fixed = undefined;
+  }
+}
+
 /** The whole local tenancy; tests read and seed it directly. */
 export class TenancyState {
   readonly tenancy: { id: string; name: string; homeRegionKey: string };
@@ -198,6 +225,8 @@ export class TenancyState {
   /** The compartment of other resources by OCID (e.g. functions), for authorization; the tenancy when unset. */
   readonly resourceCompartments = new Map<string, string>();
   readonly timing: Timing;
+  /** The time CREATING turns ACTIVE by; a test may stop and move it. */
+  readonly clock = new LocalClock();
   /** The identity domain served at `domainUrl`, when the tenancy uses identity domains. */
   readonly domain: DomainState | undefined;
   /**
@@ -233,7 +262,8 @@ export class TenancyState {
   }
 
   lifecycle(): Lifecycle {
-    return { timeCreated: new Date(), activeAt: Date.now() + this.timing.activationDelayMs };
+    const now = this.clock.now();
+    return { timeCreated: new Date(now), activeAt: now + this.timing.activationDelayMs };
   }
 
   addCompartment(name: string, parentId: string = this.tenancy.id): CompartmentRecord {
@@ -369,8 +399,8 @@ export function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-export function lifecycleState(record: Lifecycle): 'CREATING' | 'ACTIVE' {
-  return Date.now() >= record.activeAt ? 'ACTIVE' : 'CREATING';
+export function lifecycleState(record: Lifecycle, now: number): 'CREATING' | 'ACTIVE' {
+  return now >= record.activeAt ? 'ACTIVE' : 'CREATING';
 }
 
 const REGION_KEYS: Record<string, string> = {

@@ -123,7 +123,9 @@ describe('local OCI: Identity Domains (SCIM)', () => {
     );
     expect(missing).toMatchObject({ statusCode: 400, serviceCode: 'InvalidParameter' });
     const user = (
-      await classic.createUser({ createUserDetails: { compartmentId: tenancy, name: 'classic@example.com', description: 'd', email: 'classic@example.com' } })
+      await classic.createUser({
+        createUserDetails: { compartmentId: tenancy, name: 'classic@example.com', description: 'd', email: 'classic@example.com' },
+      })
     ).user;
     const group = (await classic.createGroup({ createGroupDetails: { compartmentId: tenancy, name: 'classic-group', description: 'd' } }))
       .group;

@@ -19,11 +19,16 @@ describe('local OCI: Identity', () => {
   });
 
   it('sends an etag with a single resource, which changes when the resource does', async () => {
+    // Prepare: time stands still, so the group cannot turn ACTIVE (a change of etag) between the two reads.
+    oci.state.clock.freeze();
     const { group, etag } = await sdk.identity.createGroup({
       createGroupDetails: { compartmentId: sdk.tenancyId, name: 'etagged', description: 'd' },
     });
     expect(etag).toMatch(/^[0-9a-f]{32}$/);
     expect((await sdk.identity.getGroup({ groupId: group.id })).etag).toBe((await sdk.identity.getGroup({ groupId: group.id })).etag);
+    oci.state.clock.advance(150);
+    expect((await sdk.identity.getGroup({ groupId: group.id })).group.lifecycleState).toBe('ACTIVE');
+    oci.state.clock.resume();
     const user = (
       await sdk.identity.createUser({
         createUserDetails: { compartmentId: sdk.tenancyId, name: 'etag-user@example.com', description: 'd' },
@@ -40,8 +45,14 @@ describe('local OCI: Identity', () => {
     });
     expect(created.user.lifecycleState).toBe('CREATING');
     expect(created.opcRequestId).toMatch(/^[0-9A-F]{32}\/[0-9A-F]{32}$/);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await sdk.identity.getUser({ userId: created.user.id })).user.lifecycleState).toBe('ACTIVE');
+    // Time moved on by the emulator's clock rather than waited for.
+    oci.state.clock.freeze();
+    oci.state.clock.advance(150);
+    try {
+      expect((await sdk.identity.getUser({ userId: created.user.id })).user.lifecycleState).toBe('ACTIVE');
+    } finally {
+      oci.state.clock.resume();
+    }
   });
 
   it('answers 409 for a duplicate user, group or policy name (names are case-insensitive)', async () => {

@@ -7,7 +7,7 @@ import { type DynamicGroupRecord, lifecycleState, sameName, type TenancyState } 
 // ListDynamicGroups, UpdateDynamicGroup, DeleteDynamicGroup, at the paths and with the shapes of
 // oci-identity's client and models (lib/client.js, lib/model/dynamic-group.d.ts).
 
-function view(record: DynamicGroupRecord, tenancyId: string) {
+function view(record: DynamicGroupRecord, tenancyId: string, now: number) {
   return {
     id: record.id,
     compartmentId: tenancyId,
@@ -15,7 +15,7 @@ function view(record: DynamicGroupRecord, tenancyId: string) {
     description: record.description,
     matchingRule: record.matchingRule,
     timeCreated: record.timeCreated.toISOString(),
-    lifecycleState: lifecycleState(record),
+    lifecycleState: lifecycleState(record, now),
     freeformTags: record.freeformTags,
     definedTags: {},
   };
@@ -80,7 +80,7 @@ export function dynamicGroupRoutes(state: TenancyState): Route[] {
           ...state.lifecycle(),
         };
         state.dynamicGroups.set(record.id, record);
-        return { status: 200, body: view(record, tenancyId) };
+        return { status: 200, body: view(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
@@ -89,13 +89,13 @@ export function dynamicGroupRoutes(state: TenancyState): Route[] {
       const name = query.get('name');
       const items = [...state.dynamicGroups.values()].filter((g) => name === null || g.name === name);
       return pageOf(
-        items.map((g) => view(g, tenancyId)),
+        items.map((g) => view(g, tenancyId, state.clock.now())),
         query,
       );
     }),
     route('GET', '/dynamicGroups/([^/]+)', 'GetDynamicGroup', ({ params }) => ({
       status: 200,
-      body: view(find(params[0]), tenancyId),
+      body: view(find(params[0]), tenancyId, state.clock.now()),
     })),
     route(
       'PUT',
@@ -110,7 +110,7 @@ export function dynamicGroupRoutes(state: TenancyState): Route[] {
         record.matchingRule = matchingRule;
         record.freeformTags = freeformTags;
         if (typeof body.description === 'string') record.description = body.description;
-        return { status: 200, body: view(record, tenancyId) };
+        return { status: 200, body: view(record, tenancyId, state.clock.now()) };
       },
       true,
     ),

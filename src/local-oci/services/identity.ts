@@ -19,7 +19,7 @@ import { knownDefinedTags, withTagDefaults } from './tags';
 const alreadyExists = (what: string) => new ApiError(409, 'NotAuthorizedOrResourceAlreadyExists', `${what} already exists`);
 const iso = (date: Date | undefined) => date?.toISOString();
 
-function userView(user: UserRecord, tenancyId: string) {
+function userView(user: UserRecord, tenancyId: string, now: number) {
   return {
     id: user.id,
     compartmentId: tenancyId,
@@ -28,7 +28,7 @@ function userView(user: UserRecord, tenancyId: string) {
     email: user.email,
     emailVerified: false,
     timeCreated: iso(user.timeCreated),
-    lifecycleState: lifecycleState(user),
+    lifecycleState: lifecycleState(user, now),
     freeformTags: user.freeformTags,
     definedTags: user.definedTags ?? {},
     capabilities: user.capabilities,
@@ -36,20 +36,20 @@ function userView(user: UserRecord, tenancyId: string) {
   };
 }
 
-function groupView(group: GroupRecord, tenancyId: string) {
+function groupView(group: GroupRecord, tenancyId: string, now: number) {
   return {
     id: group.id,
     compartmentId: tenancyId,
     name: group.name,
     description: group.description,
     timeCreated: iso(group.timeCreated),
-    lifecycleState: lifecycleState(group),
+    lifecycleState: lifecycleState(group, now),
     freeformTags: group.freeformTags,
     definedTags: group.definedTags ?? {},
   };
 }
 
-function policyView(policy: PolicyRecord) {
+function policyView(policy: PolicyRecord, now: number) {
   return {
     id: policy.id,
     compartmentId: policy.compartmentId,
@@ -57,7 +57,7 @@ function policyView(policy: PolicyRecord) {
     description: policy.description,
     statements: policy.statements,
     timeCreated: iso(policy.timeCreated),
-    lifecycleState: lifecycleState(policy),
+    lifecycleState: lifecycleState(policy, now),
     freeformTags: policy.freeformTags,
     definedTags: policy.definedTags ?? {},
   };
@@ -103,7 +103,7 @@ function checkStatement(state: TenancyState, statement: string, policyCompartmen
       // A group named without a domain is the Default domain's, the classic API's own.
       const group = classicDirectory(state).groupByName(name);
       if (!group) throw invalid(`group ${name} does not exist`);
-      if (Date.now() - group.timeCreated.getTime() < state.timing.groupVisibilityDelayMs) {
+      if (state.clock.now() - group.timeCreated.getTime() < state.timing.groupVisibilityDelayMs) {
         // Eventual consistency: a group created moments ago is not yet visible to the policy engine.
         throw invalid(`group ${name} does not exist`);
       }
@@ -242,14 +242,16 @@ export function identityRoutes(state: TenancyState): Route[] {
           ...(typeof body.email === 'string' ? { email: body.email } : {}),
           freeformTags: tags(body),
         });
-        return { status: 200, body: userView(record, tenancyId) };
+        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
-    route('GET', '/users', 'ListUsers', ({ query }) => listInTenancy(directory.users(), query, (r) => userView(r, tenancyId))),
+    route('GET', '/users', 'ListUsers', ({ query }) =>
+      listInTenancy(directory.users(), query, (r) => userView(r, tenancyId, state.clock.now())),
+    ),
     route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({
       status: 200,
-      body: userView(user(params[0]), tenancyId),
+      body: userView(user(params[0]), tenancyId, state.clock.now()),
     })),
     route(
       'PUT',
@@ -263,7 +265,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           ...(typeof body.email === 'string' ? { email: body.email } : {}),
           ...(body.freeformTags !== undefined ? { freeformTags: tags(body) } : {}),
         });
-        return { status: 200, body: userView(record, tenancyId) };
+        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
@@ -280,7 +282,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           if (typeof value !== 'boolean') throw new ApiError(400, 'InvalidParameter', `${key} must be a boolean`);
         }
         for (const [key, value] of changes) record = directory.setCapability(record.id, key, value as boolean);
-        return { status: 200, body: userView(record, tenancyId) };
+        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
@@ -294,7 +296,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         // user blocked after too many failed sign-ins). It cannot disable anyone.
         const { blocked } = request.json<{ blocked?: unknown }>();
         if (blocked !== false) throw new ApiError(400, 'InvalidParameter', 'blocked can only be set to false (unblock)');
-        return { status: 200, body: userView(record, tenancyId) };
+        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
@@ -377,14 +379,16 @@ export function identityRoutes(state: TenancyState): Route[] {
         withTagDefaults(state, tenancyId, body.definedTags);
         if (directory.groupByName(name)) throw conflict(`group ${name}`);
         const record = directory.createGroup({ name, description, freeformTags: tags(body) });
-        return { status: 200, body: groupView(record, tenancyId) };
+        return { status: 200, body: groupView(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
-    route('GET', '/groups', 'ListGroups', ({ query }) => listInTenancy(directory.groups(), query, (r) => groupView(r, tenancyId))),
+    route('GET', '/groups', 'ListGroups', ({ query }) =>
+      listInTenancy(directory.groups(), query, (r) => groupView(r, tenancyId, state.clock.now())),
+    ),
     route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({
       status: 200,
-      body: groupView(group(params[0]), tenancyId),
+      body: groupView(group(params[0]), tenancyId, state.clock.now()),
     })),
     route(
       'PUT',
@@ -397,7 +401,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         if (typeof body.description === 'string') record.description = body.description;
         if (body.freeformTags !== undefined) record.freeformTags = tags(body);
         if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
-        return { status: 200, body: groupView(record, tenancyId) };
+        return { status: 200, body: groupView(record, tenancyId, state.clock.now()) };
       },
       true,
     ),
@@ -425,7 +429,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         const body = request.json();
         const member = user(requireString(body, 'userId'));
         const target = group(requireString(body, 'groupId'));
-        if (lifecycleState(member) !== 'ACTIVE' || lifecycleState(target) !== 'ACTIVE') {
+        if (lifecycleState(member, state.clock.now()) !== 'ACTIVE' || lifecycleState(target, state.clock.now()) !== 'ACTIVE') {
           // Assumed: OCI answers IncorrectState for a resource still CREATING (the SDK retries exactly this).
           throw new ApiError(409, 'IncorrectState', 'User or group is not yet ACTIVE');
         }
@@ -443,7 +447,7 @@ export function identityRoutes(state: TenancyState): Route[] {
             userId: member.id,
             groupId: target.id,
             timeCreated: iso(record.timeCreated),
-            lifecycleState: lifecycleState(record),
+            lifecycleState: lifecycleState(record, state.clock.now()),
           },
         };
       },
@@ -462,7 +466,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           userId: m.userId,
           groupId: m.groupId,
           timeCreated: iso(m.timeCreated),
-          lifecycleState: lifecycleState(m),
+          lifecycleState: lifecycleState(m, state.clock.now()),
         })),
         query,
       );
@@ -506,7 +510,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           ...state.lifecycle(),
         };
         state.policies.set(record.id, record);
-        return { status: 200, body: policyView(record) };
+        return { status: 200, body: policyView(record, state.clock.now()) };
       },
       true,
     ),
@@ -516,11 +520,14 @@ export function identityRoutes(state: TenancyState): Route[] {
         [...state.policies.values()].filter((p) => p.compartmentId === compartmentId),
         query.get('name'),
       );
-      return pageOf(items.map(policyView), query);
+      return pageOf(
+        items.map((p) => policyView(p, state.clock.now())),
+        query,
+      );
     }),
     route('GET', `/policies/${ID}`, 'GetPolicy', ({ params }) => ({
       status: 200,
-      body: policyView(policy(params[0])),
+      body: policyView(policy(params[0]), state.clock.now()),
     })),
     route(
       'PUT',
@@ -534,7 +541,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         if (body.freeformTags !== undefined) record.freeformTags = tags(body);
         // UpdatePolicyDetails.definedTags: a set given replaces the old one (assumed, as for groups).
         if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
-        return { status: 200, body: policyView(record) };
+        return { status: 200, body: policyView(record, state.clock.now()) };
       },
       true,
     ),
