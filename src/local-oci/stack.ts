@@ -22,6 +22,11 @@ export interface LocalStack {
   readonly functionGrant: FunctionGrant;
   /** Replaces the function's policy statements (e.g. to prove that each one is needed). */
   grantFunction(statements: readonly string[]): void;
+  /**
+   * Grants what the deployment command generates for the function's config with `extraEnv` laid over
+   * it (e.g. `DEFINED_TAGS`, which needs `use tag-namespaces`), for tests that start the function so.
+   */
+  grantFor(extraEnv: Record<string, string>): void;
 }
 
 export const DEMO_CATALOG_PATH = join(__dirname, '..', '..', 'examples', 'role-catalog.json');
@@ -122,6 +127,15 @@ export async function startLocalStack(
     functionGrant,
     grantFunction: (statements) => {
       seed(statements);
+    },
+    grantFor: (extraEnv) => {
+      const statements = generatedStatements(
+        oci,
+        { ...functionEnv, ...extraEnv },
+        { function: functionsCompartment, topic: topic.compartmentId },
+      );
+      if (!statements) throw new Error('the function config with these variables does not parse: no policy can be generated for it');
+      seed(statements.statements);
     },
   };
 }

@@ -22,6 +22,8 @@ async function requireCostCenter(stack: LocalStack) {
   await identity.createTagDefault({
     createTagDefaultDetails: { compartmentId: tenancyId, tagDefinitionId: tag.tag.id, value: '', isRequired: true },
   });
+  // The deployment policy for a config with DEFINED_TAGS: it may use the Operations namespace.
+  stack.grantFor({ DEFINED_TAGS: JSON.stringify({ Operations: { CostCenter: 'hr-42' } }) });
 }
 
 /** The example catalog with tags on the developer role. */

@@ -210,6 +210,19 @@ describe('the Default domain through both IAM APIs, through the Fn FDK', () => {
       expect(replayOnClassic.result.status).toBe('succeeded');
       expect(replayOnClassic.writes).toBe(0);
       expect([made.denials, replayOnDomain.denials, viaDomain.denials, replayOnClassic.denials]).toEqual([0, 0, 0, 0]);
+
+      // Act: the domain-path hire leaves through the classic path, holding a credential of every kind.
+      const scimId = [...(stack.oci.state.domain?.users.values() ?? [])].find((u) => u.userName === 'domain.path@example.com')?.id ?? '';
+      for (const kind of ['apiKeys', 'authTokens', 'customerSecretKeys', 'smtpCredentials', 'oauth2ClientCredentials'] as const) {
+        stack.oci.state.addCredential(scimId, kind);
+      }
+      const left = await hire(classicFn, { type: 'leaver', employeeId: 'D100', effectiveDate: '2026-01-31', reason: 'resigned' });
+      // Assess: SCIM sees the memberships and credentials gone.
+      expect(left.result.status).toBe('succeeded');
+      expect(left.denials).toBe(0);
+      const [after] = (await scim.getUser({ userId: scimId, attributes: 'groups' })).user.groups ?? [];
+      expect(after).toBeUndefined();
+      expect(stack.oci.state.credentialsOf(scimId)).toEqual([]);
     } finally {
       await Promise.all([domainFn.stop(), classicFn.stop()]);
       await stack.oci.stop();

@@ -65,6 +65,15 @@ export function requestContext(state: TenancyState, service: string, operation: 
       case 'GetUserUIPasswordInformation':
       case 'ListApiKeys':
       case 'DeleteApiKey':
+      case 'UpdateUserState':
+      case 'ListAuthTokens':
+      case 'DeleteAuthToken':
+      case 'ListCustomerSecretKeys':
+      case 'DeleteCustomerSecretKey':
+      case 'ListSmtpCredentials':
+      case 'DeleteSmtpCredential':
+      case 'ListOAuthClientCredentials':
+      case 'DeleteOAuthClientCredential':
         return inRoot(userVars(param(0)));
       case 'CreateGroup':
         return inRoot({ 'target.group.name': text(body().name), 'target.resource.domain.name': domain });
