@@ -33,7 +33,13 @@ export interface ClassicDirectory {
   users(): UserRecord[];
   user(id: string): UserRecord | undefined;
   userByName(name: string): UserRecord | undefined;
-  createUser(fields: { name: string; description: string; email?: string; freeformTags: Record<string, string> }): UserRecord;
+  createUser(fields: {
+    name: string;
+    description: string;
+    email?: string;
+    freeformTags: Record<string, string>;
+    definedTags?: DefinedTags;
+  }): UserRecord;
   updateUser(id: string, change: { description?: string; email?: string; freeformTags?: Record<string, string> }): UserRecord;
   setCapability(id: string, capability: string, value: boolean): UserRecord;
   /** Deletes the user with its console password and credentials (memberships are checked by the caller). */
@@ -41,7 +47,7 @@ export interface ClassicDirectory {
   groups(): GroupRecord[];
   group(id: string): GroupRecord | undefined;
   groupByName(name: string): GroupRecord | undefined;
-  createGroup(fields: { name: string; description: string; freeformTags: Record<string, string> }): GroupRecord;
+  createGroup(fields: { name: string; description: string; freeformTags: Record<string, string>; definedTags?: DefinedTags }): GroupRecord;
   deleteGroup(id: string): void;
   memberships(): MembershipRecord[];
   addMembership(userId: string, groupId: string): MembershipRecord;
@@ -54,6 +60,9 @@ export interface ClassicDirectory {
   apiKeys(userId: string): ClassicApiKey[];
   deleteApiKey(userId: string, fingerprint: string): boolean;
 }
+
+/** Classic defined tags: `{ namespace: { key: value } }`. */
+type DefinedTags = NonNullable<UserRecord['definedTags']>;
 
 /** Every capability a new classic user has (UserCapabilities in the oci-identity model). */
 export const ALL_CAPABILITIES = {
@@ -92,6 +101,7 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
         description: fields.description,
         ...(fields.email !== undefined ? { email: fields.email } : {}),
         freeformTags: fields.freeformTags,
+        ...(fields.definedTags !== undefined ? { definedTags: fields.definedTags } : {}),
         capabilities: { ...ALL_CAPABILITIES },
         ...state.lifecycle(),
       };
@@ -163,6 +173,17 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
 const scimId = () => createHash('md5').update(randomBytes(16)).digest('hex');
 const tagMap = (tags: DomainUser['tags']) => Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
 const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
+/** SCIM keeps defined tags as `[{namespace, key, value}]` (OCITags extension), the classic API as a map of maps. */
+const definedMap = (tags: DomainUser['definedTags']): DefinedTags | undefined => {
+  if (!tags) return undefined;
+  const map: Record<string, Record<string, unknown>> = {};
+  for (const t of tags) map[t.namespace] = { ...map[t.namespace], [t.key]: t.value };
+  return map;
+};
+const definedList = (tags: DefinedTags) =>
+  Object.entries(tags).flatMap(([namespace, keys]) =>
+    Object.entries(keys).map(([key, value]) => ({ namespace, key, value: String(value) })),
+  );
 /** The classic OCID of a domain credential: the SCIM resource's `ocid`, as the SCIM view shows it. */
 export const credentialOcid = (scimCredentialId: string) => `ocid1.credential.oc1..${scimCredentialId}`;
 /** An API key's fingerprint, derived from its SCIM id as the SCIM view shows it. */
@@ -180,6 +201,7 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
       description: u.description ?? '',
       ...(email ? { email: email.value } : {}),
       freeformTags: tagMap(u.tags),
+      ...(u.definedTags ? { definedTags: definedMap(u.definedTags) } : {}),
       capabilities: { ...ALL_CAPABILITIES, ...u.capabilities },
       timeCreated: u.created,
       activeAt: u.activeAt ?? u.created.getTime(),
@@ -190,6 +212,7 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
     name: g.displayName,
     description: g.description ?? '',
     freeformTags: tagMap(g.tags),
+    ...(g.definedTags ? { definedTags: definedMap(g.definedTags) } : {}),
     timeCreated: g.created,
     activeAt: g.activeAt ?? g.created.getTime(),
   });
@@ -242,6 +265,7 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
         created: lifecycle.timeCreated,
         activeAt: lifecycle.activeAt,
         ...(Object.keys(fields.freeformTags).length > 0 ? { tags: tagList(fields.freeformTags) } : {}),
+        ...(fields.definedTags && Object.keys(fields.definedTags).length > 0 ? { definedTags: definedList(fields.definedTags) } : {}),
         capabilities: { ...ALL_CAPABILITIES },
       };
       domain.users.set(created.id, created);
@@ -285,6 +309,7 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
         created: lifecycle.timeCreated,
         activeAt: lifecycle.activeAt,
         ...(Object.keys(fields.freeformTags).length > 0 ? { tags: tagList(fields.freeformTags) } : {}),
+        ...(fields.definedTags && Object.keys(fields.definedTags).length > 0 ? { definedTags: definedList(fields.definedTags) } : {}),
       };
       domain.groups.set(created.id, created);
       return groupView(created);

@@ -101,15 +101,15 @@ export interface DomainUser {
   passwordSetAt?: Date;
   /** Whether the domain would have sent its welcome e-mail (bypassNotification was false). */
   notified: boolean;
+  /** The classic API's `canUse…` switches (SCIM extension `…:capabilities:User`); all on when unset. */
+  capabilities?: Record<string, boolean>;
+  /** When a user created through the classic API turns ACTIVE there; SCIM users are active at once. */
+  activeAt?: number;
   created: Date;
   /** OCI freeform tags (SCIM extension `urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags`). */
   tags?: { key: string; value: string }[];
   /** OCI defined tags (the same extension), with the tag defaults that applied at creation. */
   definedTags?: { namespace: string; key: string; value: string }[];
-  /** The classic API's `canUse…` switches (SCIM extension `…:capabilities:User`); all on when unset. */
-  capabilities?: Record<string, boolean>;
-  /** When a user created through the classic API turns ACTIVE there; SCIM users are active at once. */
-  activeAt?: number;
 }
 /** The kinds of credential a user can hold, by their classic IAM path and their SCIM resource name. */
 export const CredentialKinds = {
@@ -134,12 +134,12 @@ export interface DomainGroup {
   displayName: string;
   description?: string;
   members: Set<string>;
+  /** When a group created through the classic API turns ACTIVE there. */
+  activeAt?: number;
   created: Date;
   /** OCI freeform tags (SCIM extension OCITags). */
   tags?: { key: string; value: string }[];
   definedTags?: { namespace: string; key: string; value: string }[];
-  /** When a group created through the classic API turns ACTIVE there. */
-  activeAt?: number;
 }
 /** An identity domain, reached through the Identity Domains (SCIM) API. */
 export interface DomainState {

@@ -92,6 +92,27 @@ describe('local OCI: the Default domain through the classic and the SCIM API', (
     expect(await failure(scim.getUser({ userId: scimUser.id ?? '' }))).toMatchObject({ statusCode: 404 });
   });
 
+  it("keeps a classic user's defined tags on the domain user, and shows them back through the classic API", async () => {
+    // Prepare: a tag namespace with one tag.
+    const ns = await classic.createTagNamespace({
+      createTagNamespaceDetails: { compartmentId: tenancy, name: 'Finance', description: 'd' },
+    });
+    await classic.createTag({ tagNamespaceId: ns.tagNamespace.id, createTagDetails: { name: 'CostCenter', description: 'd' } });
+    // Act
+    const { user } = await classic.createUser({
+      createUserDetails: {
+        compartmentId: tenancy,
+        name: 'tagged@example.com',
+        description: 'd',
+        email: 'tagged@example.com',
+        definedTags: { Finance: { CostCenter: '42' } },
+      },
+    });
+    // Assess
+    expect((await classic.getUser({ userId: user.id })).user.definedTags).toEqual({ Finance: { CostCenter: '42' } });
+    expect(oci.state.domainUserOf(user.id)?.user.definedTags).toEqual([{ namespace: 'Finance', key: 'CostCenter', value: '42' }]);
+  });
+
   it('answers as a domain does through the classic API: IdcsConversionError for a taken name or a missing e-mail', async () => {
     // Prepare: a SCIM user.
     await scim.createUser({

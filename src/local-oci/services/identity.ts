@@ -231,7 +231,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        withTagDefaults(state, tenancyId, body.definedTags);
+        const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
         if (directory.userByName(name)) throw conflict(`user ${name}`);
         if (inDomain && typeof body.email !== 'string') {
           throw new ApiError(400, 'IdcsConversionError', 'A user of an identity domain needs a primary e-mail address');
@@ -241,6 +241,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           description,
           ...(typeof body.email === 'string' ? { email: body.email } : {}),
           freeformTags: tags(body),
+          definedTags,
         });
         return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
       },
@@ -376,9 +377,9 @@ export function identityRoutes(state: TenancyState): Route[] {
         requireTenancy(request, body.compartmentId as string);
         const name = requireString(body, 'name');
         const description = requireString(body, 'description');
-        withTagDefaults(state, tenancyId, body.definedTags);
+        const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
         if (directory.groupByName(name)) throw conflict(`group ${name}`);
-        const record = directory.createGroup({ name, description, freeformTags: tags(body) });
+        const record = directory.createGroup({ name, description, freeformTags: tags(body), definedTags });
         return { status: 200, body: groupView(record, tenancyId, state.clock.now()) };
       },
       true,
