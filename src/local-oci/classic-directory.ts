@@ -48,6 +48,7 @@ export interface ClassicDirectory {
   group(id: string): GroupRecord | undefined;
   groupByName(name: string): GroupRecord | undefined;
   createGroup(fields: { name: string; description: string; freeformTags: Record<string, string>; definedTags?: DefinedTags }): GroupRecord;
+  updateGroup(id: string, change: { description?: string; freeformTags?: Record<string, string>; definedTags?: DefinedTags }): GroupRecord;
   deleteGroup(id: string): void;
   memberships(): MembershipRecord[];
   addMembership(userId: string, groupId: string): MembershipRecord;
@@ -132,6 +133,13 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
     createGroup(fields) {
       const record: GroupRecord = { id: makeOcid('group'), ...fields, ...state.lifecycle() };
       state.groups.set(record.id, record);
+      return record;
+    },
+    updateGroup(id, change) {
+      const record = state.groups.get(id) ?? missing(`group ${id}`);
+      if (change.description !== undefined) record.description = change.description;
+      if (change.freeformTags !== undefined) record.freeformTags = change.freeformTags;
+      if (change.definedTags !== undefined) record.definedTags = change.definedTags;
       return record;
     },
     deleteGroup: (id) => {
@@ -313,6 +321,13 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
       };
       domain.groups.set(created.id, created);
       return groupView(created);
+    },
+    updateGroup(ocid, change) {
+      const target = domainGroup(ocid);
+      if (change.description !== undefined) target.description = change.description;
+      if (change.freeformTags !== undefined) target.tags = tagList(change.freeformTags);
+      if (change.definedTags !== undefined) target.definedTags = definedList(change.definedTags);
+      return groupView(target);
     },
     deleteGroup(ocid) {
       domain.groups.delete(domainGroup(ocid).id);

@@ -397,11 +397,13 @@ export function identityRoutes(state: TenancyState): Route[] {
       'UpdateGroup',
       (request) => {
         // UpdateGroupDetails (oci-identity model): description, freeformTags, definedTags; a set given replaces the old one (assumed).
-        const record = group(request.params[0]);
+        const found = group(request.params[0]);
         const body = request.json();
-        if (typeof body.description === 'string') record.description = body.description;
-        if (body.freeformTags !== undefined) record.freeformTags = tags(body);
-        if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
+        const record = directory.updateGroup(found.id, {
+          ...(typeof body.description === 'string' ? { description: body.description } : {}),
+          ...(body.freeformTags !== undefined ? { freeformTags: tags(body) } : {}),
+          ...(body.definedTags !== undefined ? { definedTags: knownDefinedTags(state, body.definedTags) } : {}),
+        });
         return { status: 200, body: groupView(record, tenancyId, state.clock.now()) };
       },
       true,
