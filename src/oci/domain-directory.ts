@@ -98,12 +98,12 @@ export function domainDirectory(
     options.callId !== undefined && user.createdByCall === options.callId;
   const withCall = (user: models.User) => ({ ...toUser(user), createdByCall: tag(user, CREATED_BY_CALL_TAG) });
   /** Lists users page by page (SCIM startIndex/count). */
-  async function listUsers(filter: string): Promise<models.User[]> {
+  async function listUsers(filter: string | undefined): Promise<models.User[]> {
     const users: models.User[] = [];
     for (let startIndex = 1; ; ) {
       const response = await callOci(
         'ListUsers',
-        () => client.listUsers({ filter, attributes: USER_ATTRIBUTES, startIndex, count: 500 }),
+        () => client.listUsers({ ...(filter ? { filter } : {}), attributes: USER_ATTRIBUTES, startIndex, count: 500 }),
         policy,
       );
       const page = response.users.resources ?? [];
@@ -298,8 +298,11 @@ export function domainDirectory(
       return found && toUser(found);
     },
     async listManagedUsers() {
-      // Users with an employee id; the managed-by mark (an OCI tag) is compared here.
-      return (await listUsers(encodeURIComponent('externalId pr'))).map(toUser).filter((u) => u.managed);
+      // Every user of the domain, the managed-by mark (an OCI tag) compared here. Not `externalId pr`: in
+      // the Default domain a user the classic API made (the classic path of this function) has no
+      // externalId, only the employee-id tag, and a roster must still see it leave. One page per 500 users,
+      // once per roster run, as the classic path lists every user of the tenancy.
+      return (await listUsers(undefined)).map(toUser).filter((u) => u.managed && u.employeeId !== undefined);
     },
     async setSignIn(userId, enabled) {
       await callOci(

@@ -1,9 +1,11 @@
 import * as common from 'oci-common';
 import { IdentityDomainsClient, type models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../../src/core/role-catalog';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { clientConfiguration } from '../../src/oci/clients';
-import { scimFilter } from '../../src/oci/domain-directory';
+import { domainDirectory, scimFilter } from '../../src/oci/domain-directory';
+import { createLogger } from '../../src/support/logger';
 import { failure, sdkClients } from './sdk';
 
 // In an identity-domain tenancy the classic IAM API works on the Default domain: one store, two views.
@@ -160,6 +162,31 @@ describe('local OCI: the Default domain through the classic and the SCIM API', (
         .map((c) => c.kind)
         .sort(),
     ).toEqual(['authTokens', 'customerSecretKeys', 'oauth2ClientCredentials']);
+  });
+
+  it('lets the domain path see a managed user the classic path made, so a roster can find it gone', async () => {
+    // Prepare: a user as the function's classic path makes it: the marks as freeform tags, no externalId.
+    const { user } = await classic.createUser({
+      createUserDetails: {
+        compartmentId: tenancy,
+        name: 'classic.hire@example.com',
+        description: 'made by the classic path',
+        email: 'classic.hire@example.com',
+        freeformTags: { [MANAGED_BY_TAG]: MANAGED_BY, [EMPLOYEE_TAG]: 'C100' },
+      },
+    });
+    const unused = () => Promise.reject(new Error('not used here'));
+    const log = createLogger({ level: 'error', write: () => undefined });
+    const directory = domainDirectory(
+      scim,
+      { findPolicy: unused, createPolicy: unused, updatePolicy: unused },
+      { domainName: 'Default', welcomeEmail: false },
+      { deadline: Date.now() + 60_000, maxAttempts: 2, log },
+    );
+    // Act
+    const managed = await directory.listManagedUsers();
+    // Assess: found with its employee id, as a roster compares it; the unmarked users made above are not.
+    expect(managed.map((u) => [u.ocid, u.employeeId])).toEqual([[user.id, 'C100']]);
   });
 
   function scimGroupIdOf(ocid: string): string {
