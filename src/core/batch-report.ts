@@ -103,14 +103,22 @@ export function rosterLines(roster: RosterSummary): string[] {
   if (roster.error)
     lines.push(`The leaver phase failed: ${roster.error.code} ${roster.error.message}. A re-delivery of the event tries again.`);
   if (b) lines.push(`Breaker: ${b.held ? 'HELD' : 'passed'}: ${b.reason}.`);
-  if (b?.approvalProblem) lines.push(`The approval object was not trusted: ${b.approvalProblem}.`);
+  if (b?.approvalProblem)
+    lines.push(b.approvalObject ? `The approval object was not trusted: ${b.approvalProblem}.` : `Not approvable: ${b.approvalProblem}.`);
   if (b?.held) {
     lines.push(
       `Sample of the users it would disable (employee ids): ${b.sample.join(', ')}${b.count > b.sample.length ? `, … (${b.count} in all)` : ''}.`,
-      `To approve: write the object ${b.approvalObject.name} to the bucket ${b.approvalObject.bucket} containing`,
-      `  ${JSON.stringify({ runId: b.runId, users: b.count, approvedBy: '<your name or e-mail>' })}`,
-      'then upload the same roster again today, or deliver the same event again. Joiners and movers already went ahead.',
     );
+    if (b.approvalObject) {
+      lines.push(
+        `To approve: write the object ${b.approvalObject.name} to the bucket ${b.approvalObject.bucket} containing`,
+        `  ${JSON.stringify({ runId: b.runId, users: b.count, approvedBy: '<your name or e-mail>' })}`,
+        'then upload the same roster again today, or deliver the same event again. Joiners and movers already went ahead.',
+      );
+    } else {
+      // No approval location is trusted without STATE_BUCKET: the message names no object an uploader could write.
+      lines.push('Joiners and movers already went ahead.');
+    }
   }
   const listed = roster.leavers.slice(0, MAX_LISTED_LEAVERS).map(leaverLine);
   if (listed.length > 0)

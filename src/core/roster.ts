@@ -44,8 +44,8 @@ export interface RosterSummary {
   /** At most MAX_LISTED_LEAVERS, failures first. */
   readonly leavers: readonly LeaverResult[];
   readonly breaker?: BreakerDecision & {
-    /** Where to write the approval: STATE_BUCKET and the object name. */
-    readonly approvalObject: { readonly bucket: string; readonly name: string };
+    /** Where to write the approval: STATE_BUCKET and the object name; absent without STATE_BUCKET (no approval is trusted). */
+    readonly approvalObject?: { readonly bucket: string; readonly name: string };
     /** An approval object that was there but could not be trusted, and why. */
     readonly approvalProblem?: string;
   };

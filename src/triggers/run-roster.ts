@@ -38,9 +38,17 @@ export interface RosterRun {
   /** The upload's key: the day is part of it, so the same file the next day is a new run. */
   readonly key: string;
   readonly object: string;
-  /** Where the approval of this run is written. */
-  readonly approval: { readonly bucket: string; readonly name: string };
+  /**
+   * Where the approval of this run is written: in STATE_BUCKET only. Undefined without STATE_BUCKET: the
+   * upload bucket is writable by whoever uploads rosters, so an approval there would let them approve
+   * their own run; such a run stays held until STATE_BUCKET is configured.
+   */
+  readonly approval: { readonly bucket: string; readonly name: string } | undefined;
 }
+
+/** Why a held run cannot be approved without STATE_BUCKET: said in the result, the report and the message. */
+export const APPROVAL_NEEDS_STATE_BUCKET =
+  'approving needs STATE_BUCKET (a bucket writable by administrators only); it is not configured, so this run stays held: set STATE_BUCKET in the function configuration, then write the approval there';
 
 /** The roster run an upload is, or undefined when the object is not under the roster prefix. */
 export function rosterRunOf(
@@ -58,7 +66,8 @@ export function rosterRunOf(
     day,
     key: `roster:${object.bucket}/${object.name}#${info.md5}@${day}`,
     object: object.name,
-    approval: { bucket: inv.config.STATE_BUCKET ?? object.bucket, name: approvalObjectName(runId) },
+    // Never the upload bucket: the uploader could write the approval the held message describes.
+    approval: inv.config.STATE_BUCKET ? { bucket: inv.config.STATE_BUCKET, name: approvalObjectName(runId) } : undefined,
   };
 }
 
@@ -75,6 +84,7 @@ export const onRunDay = (inv: Invocation, run: RosterRun | undefined): Invocatio
 
 /** Reads the approval of a run: absent, trusted, or a problem to report (a malformed one is never trusted). */
 async function readApproval(store: ObjectStore, run: RosterRun): Promise<{ approval?: Approval; problem?: string }> {
+  if (!run.approval) return { problem: APPROVAL_NEEDS_STATE_BUCKET };
   try {
     const value = await store.readJson<unknown>(run.approval.bucket, run.approval.name);
     if (value === undefined) return {};
@@ -140,7 +150,7 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
     approvalProblem = problem;
     decision = breakerDecision(run.runId, ids, difference.managed, limits, approval);
   }
-  const breaker = { ...decision, approvalObject: run.approval, ...(approvalProblem ? { approvalProblem } : {}) };
+  const breaker = { ...decision, ...approvalWhere(run), ...(approvalProblem ? { approvalProblem } : {}) };
   const tally = new LeaverTally(leaving.length, alreadyLeft);
   inv.log.info('roster', { runId: run.runId, leavers: leaving.length, revisit: revisit.length, alreadyLeft, breaker: decision.reason });
 
@@ -186,6 +196,8 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
   return { kind: started < planned.length ? 'unfinished' : 'done', summary };
 }
 
+const approvalWhere = (run: RosterRun) => (run.approval ? { approvalObject: run.approval } : {});
+
 async function* idsOf(rows: AsyncIterable<FileRow | UnreadableRow>): AsyncGenerator<unknown> {
   for await (const row of rows) yield isUnreadable(row) ? undefined : row.input;
 }
@@ -228,7 +240,7 @@ export async function stillHeld(
           breaker: {
             ...decision,
             runId: run.runId,
-            approvalObject: run.approval,
+            ...approvalWhere(run),
             ...(problem ? { approvalProblem: problem } : {}),
           },
         }
