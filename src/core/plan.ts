@@ -181,7 +181,17 @@ export function planUserSteps(
   }
   const steps: PlannedStep[] = [user];
   if (found) {
-    if (found.enabled !== desired.enabled) {
+    if (found.enabled && !desired.enabled && !desired.leaving) {
+      // Only a leaver disables an enabled user. A start date after today means "created with sign-in
+      // disabled", nothing more: a roster whose start-date column shifted must not disable everybody, and
+      // the breaker, which counts leavers only, would not notice.
+      steps.push({
+        step: 'sign-in',
+        target,
+        action: 'none',
+        reason: `already enabled: a start date after today (${desired.startDate}) never disables a user; only leaving does`,
+      });
+    } else if (found.enabled !== desired.enabled) {
       steps.push({
         step: 'sign-in',
         target,

@@ -232,4 +232,22 @@ describe('planUserSteps: joiners, movers and leavers are one plan', () => {
       'sign-in:ada.lovelace+oci@example.com:update(enable)',
     );
   });
+
+  it('never disables an enabled user for a start date after today; one not yet started stays disabled', () => {
+    // Prepare: Ada is converged and signing in; a roster row (or hire) says she starts on 2027-01-04
+    const later = hireIdentity(desired, '2027-01-04', rules.today);
+    // Act
+    const enabled = planUserSteps(later, converged(), CLASSIC, rules);
+    const notYetStarted = plan(later, converged({ enabled: false }));
+    // Assess: nothing to do for sign-in, with the reason; a disabled user not yet started is left disabled
+    expect(enabled.find((s) => s.step === 'sign-in')).toEqual({
+      step: 'sign-in',
+      target: 'ada.lovelace+oci@example.com',
+      action: 'none',
+      reason: 'already enabled: a start date after today (2027-01-04) never disables a user; only leaving does',
+    });
+    expect(enabled.some((s) => s.changes?.includes('disable'))).toBe(false);
+    expect(notYetStarted[1]).toBe('sign-in:ada.lovelace+oci@example.com:none');
+    expect(notYetStarted.join(' ')).not.toMatch(/enable/);
+  });
 });
