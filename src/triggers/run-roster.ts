@@ -71,12 +71,33 @@ export function rosterRunOf(
   };
 }
 
-function eventTimeOf(event: string): unknown {
+/** The event body as JSON (a leading BOM dropped, as the envelope decoder does); undefined when it is not an object. */
+function eventObject(event: string): Record<string, unknown> | undefined {
   try {
-    return (JSON.parse(event) as { eventTime?: unknown }).eventTime;
+    const value: unknown = JSON.parse(event.replace(/^\uFEFF/, ''));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+const eventTimeOf = (event: string): unknown => eventObject(event)?.eventTime;
+
+/**
+ * The body a continuation of this upload is started with. For a roster run whose event does not itself
+ * give the run's day (no `eventTime`, as from a manual invoke, or one in the future), the run's day goes
+ * in as `eventTime` (its midnight, UTC): otherwise a continuation after midnight would take the clock's
+ * new day, land on a new key and process the file again as a new run. The continuation's `eventTime`
+ * is read like any other (rosterDay: a time, never after the clock), so it is no new trust.
+ */
+export function continuationEvent(event: string, run: RosterRun | undefined): string {
+  if (!run) return event;
+  const body = eventObject(event);
+  if (!body) return event;
+  // An event time on the run's day gives that day to every later invocation (it is past by then).
+  const own = typeof body.eventTime === 'string' ? Date.parse(body.eventTime) : Number.NaN;
+  if (Number.isFinite(own) && new Date(own).toISOString().slice(0, 10) === run.day) return event;
+  return JSON.stringify({ ...body, eventTime: `${run.day}T00:00:00.000Z` });
 }
 
 /** The invocation as a roster run sees it: "today" is the run's day, for every row and every leaver. */

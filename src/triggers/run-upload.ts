@@ -9,7 +9,7 @@ import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions, stopAtOf } from './run-batch';
 import { mergeShared, runChunk } from './run-chunk';
-import { onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
+import { continuationEvent, onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
 import { ChunkBoard, failedName, partName, progressDir, type Versioned } from './upload-chunks';
 
 /** How long before it stops an invocation starts the next one (at most a quarter of its working time). */
@@ -121,7 +121,7 @@ export async function runUpload(
   const startContinuation = async (why: string) => {
     if (!continuations) return;
     try {
-      await continuations.start(event);
+      await continuations.start(continuationEvent(event, roster)); // roster hook: the run's day goes along
       started += 1;
       inv.log.info('continuation started', { why });
     } catch (error) {

@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config';
 import { batchSummary } from '../../src/core/batch-report';
 import type { ObjectStore } from '../../src/core/ports';
 import type { UploadRecord } from '../../src/core/upload-progress';
-import { APPROVAL_NEEDS_STATE_BUCKET, rosterRunOf, stillHeld } from '../../src/triggers/run-roster';
+import { APPROVAL_NEEDS_STATE_BUCKET, continuationEvent, rosterRunOf, stillHeld } from '../../src/triggers/run-roster';
 import { demoCatalogJson } from '../helpers';
 
 /** Only what a held run reads: JSON objects by bucket and name. Anything else is a test failure. */
@@ -93,7 +93,7 @@ describe('approving a held roster run', () => {
     const { body } = batchSummary({ ...result.report, finishedAt: '2026-12-02T09:00:00.000Z' });
     expect(body).toContain('Not approvable: approving needs STATE_BUCKET');
     expect(body).not.toContain('To approve: write the object');
-    expect(body).not.toContain(upload.bucket + '/.onboarding/approvals');
+    expect(body).not.toContain(`the bucket ${upload.bucket}`);
   });
 
   it('releases a held run once the approval is in STATE_BUCKET', async () => {
@@ -109,5 +109,43 @@ describe('approving a held roster run', () => {
     expect(run.approval).toEqual({ bucket: 'onboarding-state', name: `.onboarding/approvals/${run.runId}.json` });
     expect(reads).toEqual([`onboarding-state/.onboarding/approvals/${run.runId}.json`]);
     expect(result).toBeUndefined();
+  });
+});
+
+describe('the day of a roster run', () => {
+  it("keeps a manual invoke's day in a continuation that starts after midnight", () => {
+    // Prepare: invoked by hand (no eventTime) just before midnight; the continuation runs just after
+    const inv = { config: configWith({ STATE_BUCKET: 'onboarding-state' }) };
+    const manual = event();
+    const first = rosterRunOf(upload, info, inv, manual, Date.parse('2026-12-01T23:59:40Z'));
+    if (!first) throw new Error('a roster upload is a roster run');
+    // Act
+    const body = continuationEvent(manual, first);
+    const continued = rosterRunOf(upload, info, inv, body, Date.parse('2026-12-02T00:00:20Z'));
+    const withoutTheDay = rosterRunOf(upload, info, inv, manual, Date.parse('2026-12-02T00:00:20Z'));
+    // Assess: the same run (id, day, key); the original body would have been a new run
+    expect(first.day).toBe('2026-12-01');
+    expect(continued).toEqual(first);
+    expect(withoutTheDay?.runId).not.toBe(first.runId);
+    expect(JSON.parse(body)).toEqual({ ...JSON.parse(manual), eventTime: '2026-12-01T00:00:00.000Z' });
+  });
+
+  it("passes an event that carries its own time on, unchanged; a time in the future is replaced by the run's day", () => {
+    // Prepare
+    const inv = { config: configWith({}) };
+    const timed = event('2026-12-01T23:59:30Z');
+    const future = event('2031-01-01T00:00:00Z');
+    const now = Date.parse('2026-12-01T23:59:40Z');
+    const run = rosterRunOf(upload, info, inv, timed, now);
+    const clockRun = rosterRunOf(upload, info, inv, future, now);
+    if (!run || !clockRun) throw new Error('a roster upload is a roster run');
+    // Act
+    const next = continuationEvent(future, clockRun);
+    // Assess
+    expect(continuationEvent(timed, run)).toBe(timed);
+    expect(continuationEvent(timed, undefined)).toBe(timed);
+    expect(clockRun.day).toBe('2026-12-01');
+    expect(JSON.parse(next).eventTime).toBe('2026-12-01T00:00:00.000Z');
+    expect(rosterRunOf(upload, info, inv, next, Date.parse('2026-12-02T00:00:20Z'))?.runId).toBe(clockRun.runId);
   });
 });
