@@ -181,7 +181,11 @@ export interface StoredObjectInfo {
 export interface ObjectStore {
   head(bucket: string, name: string): Promise<StoredObjectInfo | undefined>;
   /** The object's raw bytes, as they stream in; decoding is the reader's job (a character may span chunks). */
-  readBytes(bucket: string, name: string): AsyncIterable<Uint8Array>;
+  /**
+   * Streams an object. With `ifMatch`, only the version with that ETag is read: if the object was
+   * replaced since, the read fails with `SOURCE_CHANGED`.
+   */
+  readBytes(bucket: string, name: string, options?: { readonly ifMatch?: string }): AsyncIterable<Uint8Array>;
   write(bucket: string, name: string, body: string, contentType: string): Promise<void>;
   readJson<T>(bucket: string, name: string): Promise<T | undefined>;
   /** A JSON object with its ETag, for a conditional update. */

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { ObjectStore, WriteCondition } from '../core/ports';
-import { OciCallError } from '../support/errors';
+import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
+
+const SOURCE_CHANGED = 'the file changed while it was processed: upload it again';
 
 /**
  * Object Storage for uploads, reports and markers, in one namespace (the upload event names it; the
@@ -11,9 +13,13 @@ import { type CallPolicy, callOci } from './call';
 export function objectStore(client: ObjectStorageClient, namespaceOf: () => Promise<string>, policy: CallPolicy): ObjectStore {
   const notFound = (error: unknown) => error instanceof OciCallError && error.status === 404;
   const preconditionFailed = (error: unknown) => error instanceof OciCallError && error.status === 412;
-  const getObject = async (bucket: string, name: string) => {
+  const getObject = async (bucket: string, name: string, ifMatch?: string) => {
     const namespaceName = await namespaceOf();
-    return callOci('GetObject', () => client.getObject({ namespaceName, bucketName: bucket, objectName: name }), policy);
+    return callOci(
+      'GetObject',
+      () => client.getObject({ namespaceName, bucketName: bucket, objectName: name, ...(ifMatch ? { ifMatch } : {}) }),
+      policy,
+    );
   };
   const readJson = async <T>(bucket: string, name: string) => {
     try {
@@ -54,8 +60,17 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
         throw error;
       }
     },
-    async *readBytes(bucket, name) {
-      const response = await getObject(bucket, name);
+    async *readBytes(bucket, name, options) {
+      // GetObject takes `if-match` (Object Storage API reference, GetObject; oci-objectstorage's
+      // GetObjectRequest.ifMatch: "If the specified ETag matches ... GET and HEAD requests will return
+      // the resource"); a mismatch answers 412 PreconditionFailed, as the local OCI does. Read from the
+      // docs, not checked against a real tenancy.
+      const response = await getObject(bucket, name, options?.ifMatch).catch((error: unknown) => {
+        if (options?.ifMatch && preconditionFailed(error)) {
+          throw new OnboardingError(ErrorCode.SourceChanged, SOURCE_CHANGED, { cause: error });
+        }
+        throw error;
+      });
       for await (const chunk of response.value as unknown as AsyncIterable<Uint8Array>) yield chunk;
     },
     async write(bucket, name, body, contentType) {

@@ -17,6 +17,7 @@ export const ErrorCode = {
   DeadlineExceeded: 'DEADLINE_EXCEEDED',
   PublishFailed: 'PUBLISH_FAILED',
   Internal: 'INTERNAL',
+  SourceChanged: 'SOURCE_CHANGED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -35,6 +35,30 @@ export async function runUpload(
   eventId: string | undefined,
   event: string,
 ): Promise<BatchResult | NoticeResult> {
+  try {
+    return await processUpload(object, inv, eventId, event);
+  } catch (error) {
+    // The file was replaced while it was processed: its rows no longer are the ones counted. The run
+    // stops here, writing nothing more; the new file has an event of its own.
+    if (error instanceof OnboardingError && error.code === ErrorCode.SourceChanged) {
+      inv.log.warn('upload stopped', { object: object.name, reason: error.message });
+      return {
+        kind: 'notice',
+        status: 'ignored',
+        correlation: { callId: inv.callId, ...(eventId ? { eventId } : {}) },
+        reason: error.message,
+      };
+    }
+    throw error;
+  }
+}
+
+async function processUpload(
+  object: UploadObject,
+  inv: Invocation,
+  eventId: string | undefined,
+  event: string,
+): Promise<BatchResult | NoticeResult> {
   const store = inv.services.objectsIn(object.namespace);
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
   const info = await store.head(object.bucket, object.name);
@@ -47,7 +71,11 @@ export async function runUpload(
   }
   const format = formatOf(object.name, info.contentType);
   if (!format) return { kind: 'notice', status: 'ignored', correlation, reason: `${object.name} is not .csv, .json, .ndjson or .jsonl` };
-  const rowsOf = () => readHires(format, store.readBytes(object.bucket, object.name), { maxBytes: inv.config.MAX_UPLOAD_BYTES });
+  // Every read is pinned (if-match) to the version this invocation looked at, whose content is checked
+  // below against the one the upload record counted: a file replaced mid-run fails the next read
+  // (SOURCE_CHANGED) instead of shifting row positions.
+  const rowsOf = () =>
+    readHires(format, store.readBytes(object.bucket, object.name, { ifMatch: info.etag }), { maxBytes: inv.config.MAX_UPLOAD_BYTES });
   const source = { bucket: object.bucket, object: object.name, md5: info.md5 };
   const reportObjects = { json: `${object.name}.report.json`, csv: `${object.name}.report.csv` };
   // --- Roster hook (run-roster.ts): a roster run has a day, which is "today" for its rows and part of its key.
@@ -90,6 +118,10 @@ export async function runUpload(
     upload = etag ? { value: record, etag } : await store.readVersioned<UploadRecord>(stateBucket, uploadName);
     if (!upload) throw new OnboardingError(ErrorCode.Internal, 'The upload record vanished', { exposed: false });
     inv.log.info('upload counted', { object: object.name, format, rows, chunks: record.chunks, created });
+  }
+  if (upload.value.source.md5 !== info.md5 && upload.value.status !== 'complete') {
+    // A run keyed by something else than the content (a roster's run id) whose file was replaced.
+    throw new OnboardingError(ErrorCode.SourceChanged, 'the file changed while it was processed: upload it again');
   }
   if (upload.value.status === 'complete') {
     return {
@@ -175,9 +207,11 @@ export async function runUpload(
       }
     }
   } catch (error) {
-    // Whatever this invocation held is free again when its lease ends: someone must be there to take it.
+    // Whatever this invocation held is free again when its lease ends: someone must be there to take it
+    // (unless the file changed: then nobody may go on).
     clearTimeout(handOff);
-    if (!handedOff) await startContinuation('error');
+    const changed = error instanceof OnboardingError && error.code === ErrorCode.SourceChanged;
+    if (!handedOff && !changed) await startContinuation('error');
     throw error;
   }
   clearTimeout(handOff);

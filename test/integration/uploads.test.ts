@@ -135,6 +135,29 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
   }, 60_000);
 
+  it('stops a run whose file is replaced mid-way: the rows of the new file are not read as the old ones', async () => {
+    // Prepare: 40 rows in chunks of 10, one invocation (no continuations: no FN_FN_ID).
+    stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
+    const name = 'incoming/replaced.csv';
+    stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(40, 'r').text, 'text/csv');
+    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...SHORT } });
+    // Act: replace the file (other rows) while the first chunk is being onboarded.
+    const call = fn.invoke(JSON.stringify(objectCreatedEvent(stack, name)), { deadlineMs: 30_000 });
+    while ((stack.oci.requests.counts().CreateUser?.ok ?? 0) < 2) await sleep(5);
+    stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(40, 'z').text, 'text/csv');
+    const response = await call;
+    await fn.stop();
+    // Assess: the next chunk's pinned read fails; the run ends with the reason, nothing of the new file onboarded.
+    expect(response.json).toMatchObject({
+      kind: 'notice',
+      status: 'ignored',
+      reason: 'the file changed while it was processed: upload it again',
+    });
+    expect(usersNamed(stack, 'z')).toHaveLength(0);
+    expect(usersNamed(stack, 'r').length).toBeLessThanOrEqual(10);
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(0);
+  }, 60_000);
+
   it('refuses a 20 MB file with a clear error and writes nothing', async () => {
     // Prepare
     stack = await startLocalStack();
