@@ -66,13 +66,28 @@ export interface ChunkRecord {
   readonly retryPending: boolean;
   /** The first few failed rows (at most MAX_SAMPLED_FAILURES), for the summary. */
   readonly failures: readonly FailedRow[];
-  /** Which failed-rows object is current (`failed/<chunk>-<n>.json` and `.csv`); 0 when none was written. */
+  /**
+   * Which failed-rows object is current (`failed/<chunk>-<claim>-<n>.json` and `.csv`, `failedClaim`
+   * naming the claim that wrote it); 0 when none was written.
+   */
   readonly failedVersion: number;
-  /** Report parts written so far (`rows/<chunk>-<n>.csv`, n from 1). */
-  readonly parts: number;
+  readonly failedClaim: number;
+  /**
+   * Report parts written so far, by claim (`rows/<chunk>-<claim>-<n>.csv`, n from 1) with each part's
+   * size in bytes. Names carry the claim number (`invocations` when claimed), so an owner that outlived
+   * its lease can only write names no later owner uses, and lists nothing: its record write fails.
+   * One entry per claim that wrote parts.
+   */
+  readonly parts: readonly ReportParts[];
   /** Group and policy steps that changed something or failed, for the summary (bounded by the catalog). */
   readonly shared: readonly StepResult[];
   readonly invocations: number;
+}
+
+/** The report parts one claim of a chunk wrote: their count is the length of `sizes`. */
+export interface ReportParts {
+  readonly claim: number;
+  readonly sizes: readonly number[];
 }
 
 /** How long a chunk's lease lasts unless renewed: a dead owner's chunk is free again after this. */
@@ -101,7 +116,8 @@ export function emptyChunk(chunk: number, round: number): ChunkRecord {
     retryPending: false,
     failures: [],
     failedVersion: 0,
-    parts: 0,
+    failedClaim: 0,
+    parts: [],
     shared: [],
     invocations: 0,
   };

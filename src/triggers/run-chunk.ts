@@ -41,7 +41,10 @@ async function failedRowsOf(claim: Claim, ctx: ChunkContext): Promise<Map<number
   const { record } = claim;
   const rows =
     record.failedRows > 0 && record.failedVersion > 0
-      ? ((await ctx.store.readJson<FailedRow[]>(ctx.stateBucket, failedName(ctx.dir, record.chunk, record.failedVersion, 'json'))) ?? [])
+      ? ((await ctx.store.readJson<FailedRow[]>(
+          ctx.stateBucket,
+          failedName(ctx.dir, record.chunk, record.failedClaim, record.failedVersion, 'json'),
+        )) ?? [])
       : [];
   // A new round (a re-delivery after a failed run) gives every failed row its tries again.
   return new Map(rows.map((f) => [f.line, claim.reDelivery ? { ...f, attempts: 0 } : f]));
@@ -81,21 +84,33 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
       const failedNow = failedChanged ? [...failed.values()].sort((a, b) => a.line - b.line) : undefined;
       failedChanged = false;
       const countsNow = { ...counts };
-      const parts = lines.length > 0 ? record.parts + 1 : record.parts;
-      const failedVersion = failedNow ? record.failedVersion + 1 : record.failedVersion;
+      // Names unique to this claim: a stale owner writing late cannot overwrite a later owner's objects.
+      const claimNo = record.invocations;
+      const mine = record.parts.find((p) => p.claim === claimNo);
+      const partText = lines.map((l) => l.text).join('');
+      const partNo = (mine?.sizes.length ?? 0) + 1;
+      const parts =
+        lines.length > 0
+          ? [
+              ...record.parts.filter((p) => p !== mine),
+              { claim: claimNo, sizes: [...(mine?.sizes ?? []), Buffer.byteLength(partText, 'utf8')] },
+            ].sort((a, b) => a.claim - b.claim)
+          : record.parts;
+      const failedVersion = failedNow ? (record.failedClaim === claimNo ? record.failedVersion + 1 : 1) : record.failedVersion;
+      const failedClaim = failedNow ? claimNo : record.failedClaim;
       try {
         if (lines.length > 0)
-          await store.write(stateBucket, partName(dir, record.chunk, parts), lines.map((l) => l.text).join(''), 'text/csv; charset=utf-8');
+          await store.write(stateBucket, partName(dir, record.chunk, claimNo, partNo), partText, 'text/csv; charset=utf-8');
         if (failedNow) {
           await store.write(
             stateBucket,
-            failedName(dir, record.chunk, failedVersion, 'json'),
+            failedName(dir, record.chunk, failedClaim, failedVersion, 'json'),
             JSON.stringify(failedNow),
             'application/json',
           );
           await store.write(
             stateBucket,
-            failedName(dir, record.chunk, failedVersion, 'csv'),
+            failedName(dir, record.chunk, failedClaim, failedVersion, 'csv'),
             failedNow.map(failedCsvLine).join(''),
             'text/csv; charset=utf-8',
           );
@@ -115,6 +130,7 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
         counts: countsNow,
         ...(failedNow ? failedSummary(failedNow) : {}),
         failedVersion,
+        failedClaim,
         parts,
         shared: mergeShared([record, { shared: ctx.shared.steps() }]),
         // Renewed while working; released when the invocation stops or the chunk is done.

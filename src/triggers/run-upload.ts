@@ -338,12 +338,14 @@ async function finalize(args: {
     const header = `${dir}/rows/header.csv`;
     await store.write(stateBucket, header, REPORT_CSV_HEADER, 'text/csv; charset=utf-8');
     const parts = args.records.flatMap(({ value }) =>
-      Array.from({ length: value.parts }, (_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, i + 1) })),
+      value.parts.flatMap(({ claim, sizes }) =>
+        sizes.map((_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1) })),
+      ),
     );
     // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
     const failedParts = args.records
       .filter(({ value }) => value.failedRows > 0)
-      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedVersion, 'csv') }));
+      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') }));
     await store.compose(
       source.bucket,
       reportObjects.csv,

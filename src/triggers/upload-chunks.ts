@@ -6,11 +6,12 @@ import type { Invocation } from './invocation';
 /** Where an upload's progress lives in the state bucket. */
 export const progressDir = (key: string) => `.onboarding/uploads/${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 export const chunkName = (dir: string, chunk: number) => `${dir}/chunk-${String(chunk).padStart(5, '0')}.json`;
-export const partName = (dir: string, chunk: number, part: number) =>
-  `${dir}/rows/${String(chunk).padStart(5, '0')}-${String(part).padStart(5, '0')}.csv`;
+export const partName = (dir: string, chunk: number, claim: number, part: number) =>
+  `${dir}/rows/${pad(chunk)}-${pad(claim)}-${pad(part)}.csv`;
 /** A chunk's failed rows as of one checkpoint: the rows (`.json`, read by the next owner) and their report lines (`.csv`). */
-export const failedName = (dir: string, chunk: number, version: number, ext: 'json' | 'csv') =>
-  `${dir}/failed/${String(chunk).padStart(5, '0')}-${String(version).padStart(5, '0')}.${ext}`;
+export const failedName = (dir: string, chunk: number, claim: number, version: number, ext: 'json' | 'csv') =>
+  `${dir}/failed/${pad(chunk)}-${pad(claim)}-${pad(version)}.${ext}`;
+const pad = (n: number) => String(n).padStart(5, '0');
 
 /** How often an invocation waiting for a leased chunk looks at its record again. */
 const WAIT_POLL_MS = 1000;
