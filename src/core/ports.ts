@@ -196,7 +196,13 @@ export interface ObjectStore {
    */
   writeIf(bucket: string, name: string, body: string, contentType: string, condition: WriteCondition): Promise<string | undefined>;
   /** One object made of others, in order, without holding them in memory. */
-  compose(bucket: string, name: string, sources: readonly { bucket: string; name: string }[], contentType: string): Promise<void>;
+  /** Joins `sources` into one object; a source whose `size` (bytes) is given is not looked up first. */
+  compose(
+    bucket: string,
+    name: string,
+    sources: readonly { bucket: string; name: string; size?: number }[],
+    contentType: string,
+  ): Promise<void>;
   delete(bucket: string, name: string): Promise<void>;
 }
 export type WriteCondition = { readonly ifNoneMatch: '*' } | { readonly ifMatch: string };

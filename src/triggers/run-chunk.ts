@@ -18,7 +18,12 @@ import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions } from './run-batch';
 import { type Claim, chunkName, failedName, leaseFor, partName } from './upload-chunks';
 
-/** A chunk's settled rows go to a report part and its record this often (rows, or milliseconds). */
+/**
+ * A chunk's settled rows go to a report part and its record every CHECKPOINT_ROWS rows and when its
+ * owner stops; every CHECKPOINT_MS without one the record is written again only to renew the lease.
+ * Parts are never cut by time: at a slow pace that would make thousands of tiny parts for finalize to
+ * join. A part holds at least CHECKPOINT_ROWS rows except the last one of each claim.
+ */
 const CHECKPOINT_ROWS = 250;
 const CHECKPOINT_MS = 5000;
 /** How many times a broken object stream is opened again within one chunk. */
@@ -52,8 +57,8 @@ async function failedRowsOf(claim: Claim, ctx: ChunkContext): Promise<Map<number
 
 /**
  * Onboards one chunk's rows that are not settled yet. Settled rows go to a report part and the
- * chunk's record every CHECKPOINT_ROWS rows or CHECKPOINT_MS (which also renews the lease, even when
- * no row settled): a process killed meanwhile loses only unrecorded rows, which the next owner redoes
+ * chunk's record every CHECKPOINT_ROWS rows and when the owner stops; every CHECKPOINT_MS without
+ * that the record is written only to renew the lease: a process killed meanwhile loses only unrecorded rows, which the next owner redoes
  * (every step looks up first, so nothing is created twice). Failed rows are held for this chunk only
  * (bounded by its size) and written whole to a failed-rows object beside the record, never in it.
  */
@@ -74,16 +79,18 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
   let seenAll = false;
   let lock: Promise<void> = Promise.resolve();
 
-  const checkpoint = (final: 'done' | 'open' | undefined) => {
+  /** `lease`: only renew the lease; settled ranges are recorded only together with their lines. */
+  const checkpoint = (final: 'done' | 'open' | 'lease' | undefined) => {
+    const leaseOnly = final === 'lease';
     const step = lock.then(async () => {
       if (lost) return;
       // One snapshot: the lines in this part are exactly the settled ranges added since the last one.
-      const lines = buffer.sort((a, b) => a.line - b.line);
-      buffer = [];
-      const settledNow = ranges.ranges;
-      const failedNow = failedChanged ? [...failed.values()].sort((a, b) => a.line - b.line) : undefined;
-      failedChanged = false;
-      const countsNow = { ...counts };
+      const lines = leaseOnly ? [] : buffer.sort((a, b) => a.line - b.line);
+      if (!leaseOnly) buffer = [];
+      const settledNow = leaseOnly ? record.settled : ranges.ranges;
+      const failedNow = failedChanged && !leaseOnly ? [...failed.values()].sort((a, b) => a.line - b.line) : undefined;
+      if (!leaseOnly) failedChanged = false;
+      const countsNow = leaseOnly ? record.counts : { ...counts };
       // Names unique to this claim: a stale owner writing late cannot overwrite a later owner's objects.
       const claimNo = record.invocations;
       const mine = record.parts.find((p) => p.claim === claimNo);
@@ -125,7 +132,7 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
       const { owner: _owner, ...rest } = record;
       const next: ChunkRecord = {
         ...rest,
-        status: final ?? 'open',
+        status: final === 'done' ? 'done' : 'open',
         settled: settledNow,
         counts: countsNow,
         ...(failedNow ? failedSummary(failedNow) : {}),
@@ -134,7 +141,7 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
         parts,
         shared: mergeShared([record, { shared: ctx.shared.steps() }]),
         // Renewed while working; released when the invocation stops or the chunk is done.
-        ...(final ? {} : { owner: leaseFor(inv) }),
+        ...(final === 'done' || final === 'open' ? {} : { owner: leaseFor(inv) }),
       };
       let written: string | undefined;
       try {
@@ -165,12 +172,12 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
       });
     return step;
   };
-  const due = () => buffer.length >= CHECKPOINT_ROWS || Date.now() - lastCheckpoint >= CHECKPOINT_MS;
+  const due = () => buffer.length >= CHECKPOINT_ROWS;
   // The lease is renewed even while no row settles (every hire throttled, a slow look-up).
   const heartbeat = setInterval(() => {
     if (!pending && Date.now() - lastCheckpoint >= CHECKPOINT_MS) {
       pending = true;
-      checkpoint(undefined).catch(() => undefined);
+      checkpoint('lease').catch(() => undefined);
     }
   }, CHECKPOINT_MS / 2);
 

@@ -339,7 +339,7 @@ async function finalize(args: {
     await store.write(stateBucket, header, REPORT_CSV_HEADER, 'text/csv; charset=utf-8');
     const parts = args.records.flatMap(({ value }) =>
       value.parts.flatMap(({ claim, sizes }) =>
-        sizes.map((_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1) })),
+        sizes.map((size, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1), size })),
       ),
     );
     // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
@@ -349,7 +349,7 @@ async function finalize(args: {
     await store.compose(
       source.bucket,
       reportObjects.csv,
-      [{ bucket: stateBucket, name: header }, ...parts, ...failedParts],
+      [{ bucket: stateBucket, name: header, size: Buffer.byteLength(REPORT_CSV_HEADER, 'utf8') }, ...parts, ...failedParts],
       'text/csv; charset=utf-8',
     );
     await store.write(source.bucket, reportObjects.json, JSON.stringify(report, null, 2), 'application/json');
