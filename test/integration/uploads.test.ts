@@ -65,6 +65,12 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
           .map((l) => l.split(',')[0]),
       ).size,
     ).toBe(51);
+    // The report parts were joined with the sizes their chunk records keep: no HEAD per part.
+    const partHeads = stack.oci.requests
+      .entries()
+      .filter((e) => e.operation === 'HeadObject' && decodeURIComponent(e.path).includes('/rows/'));
+    expect(partHeads).toHaveLength(0);
+    expect(stack.oci.requests.counts().PutObject?.ok).toBeGreaterThan(0);
 
     // Act: the same file uploaded again.
     const mark = stack.oci.requests.mark();
