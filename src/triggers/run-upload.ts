@@ -71,9 +71,9 @@ async function processUpload(
   }
   const format = formatOf(object.name, info.contentType);
   if (!format) return { kind: 'notice', status: 'ignored', correlation, reason: `${object.name} is not .csv, .json, .ndjson or .jsonl` };
-  // Every read is pinned (if-match) to the version this invocation looked at, whose content is checked
-  // below against the one the upload record counted: a file replaced mid-run fails the next read
-  // (SOURCE_CHANGED) instead of shifting row positions.
+  // Every read is pinned (if-match) to the version this invocation looked at. Its content is the one the
+  // upload record counted, since the record's key holds the content's MD5 (a roster's key too): a file
+  // replaced mid-run fails the next read (SOURCE_CHANGED) instead of shifting row positions.
   const rowsOf = () =>
     readHires(format, store.readBytes(object.bucket, object.name, { ifMatch: info.etag }), { maxBytes: inv.config.MAX_UPLOAD_BYTES });
   const source = { bucket: object.bucket, object: object.name, md5: info.md5 };
@@ -118,10 +118,6 @@ async function processUpload(
     upload = etag ? { value: record, etag } : await store.readVersioned<UploadRecord>(stateBucket, uploadName);
     if (!upload) throw new OnboardingError(ErrorCode.Internal, 'The upload record vanished', { exposed: false });
     inv.log.info('upload counted', { object: object.name, format, rows, chunks: record.chunks, created });
-  }
-  if (upload.value.source.md5 !== info.md5 && upload.value.status !== 'complete') {
-    // A run keyed by something else than the content (a roster's run id) whose file was replaced.
-    throw new OnboardingError(ErrorCode.SourceChanged, 'the file changed while it was processed: upload it again');
   }
   if (upload.value.status === 'complete') {
     return {
