@@ -288,6 +288,16 @@ async function finalize(args: {
   let etag = await store.writeIf(stateBucket, uploadName, JSON.stringify(finalizing), 'application/json', { ifMatch: current.etag });
   if (!etag) return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
 
+  // What every row came to: the same in the final report and in a hand-off of the roster phase.
+  const settled = {
+    source,
+    correlation,
+    counts: { ...counts, notStarted: 0 },
+    shared: args.sharedSteps,
+    failures: args.failures,
+    notStarted: [],
+    reportObjects,
+  };
   // --- Roster hook (run-roster.ts): the leaver phase, once, now that every row is settled.
   const rostered = args.roster ? await rosterPhase({ run: args.roster, inv, store, rowsOf: args.rowsOf }) : undefined;
   if (rostered?.kind === 'unfinished') {
@@ -299,17 +309,7 @@ async function finalize(args: {
       record: finalizing,
       etag,
       startContinuation: args.startContinuation,
-      report: {
-        source,
-        correlation,
-        counts: { ...counts, notStarted: 0 },
-        shared: args.sharedSteps,
-        failures: args.failures,
-        notStarted: [],
-        reportObjects,
-        finishedAt: new Date().toISOString(),
-        ...(warnings.length ? { warnings } : {}),
-      },
+      report: { ...settled, finishedAt: new Date().toISOString(), ...(warnings.length ? { warnings } : {}) },
       warn: (warning) => warnings.push(warning),
     });
   }
@@ -317,14 +317,8 @@ async function finalize(args: {
   const status: BatchReport['status'] = counts.failed > 0 || leaversFailed ? 'failed' : rostered?.kind === 'held' ? 'held' : 'complete';
   // --- end of roster hook
   const report: BatchReport = {
-    source,
+    ...settled,
     status,
-    correlation,
-    counts: { ...counts, notStarted: 0 },
-    shared: args.sharedSteps,
-    failures: args.failures,
-    notStarted: [],
-    reportObjects,
     invocations: args.records.reduce((n, r) => n + r.value.invocations, 0),
     ...(rostered ? { roster: rostered.summary } : {}),
     finishedAt: new Date().toISOString(),

@@ -93,6 +93,17 @@ export class Authorizer {
       this.tree(),
     );
     if (decision.allowed) return this.authorizeTagNamespaces(route, request, caller);
+    return this.keepRefusal(route, caller, decision, context.compartmentId, context.variables);
+  }
+
+  /** Keeps a call no statement allows, with what would have allowed it. */
+  private keepRefusal(
+    route: Route,
+    caller: Caller,
+    decision: Extract<ReturnType<typeof decide>, { allowed: false }>,
+    compartmentId: Denial['compartmentId'],
+    variables: Denial['variables'],
+  ): AuthorizationResult {
     return this.keep({
       at: new Date(),
       service: route.service,
@@ -100,8 +111,8 @@ export class Authorizer {
       caller: `${caller.type} ${caller.id}`,
       reason: 'no-statement',
       missing: decision.missing,
-      compartmentId: context.compartmentId,
-      variables: context.variables,
+      compartmentId,
+      variables,
       nearMisses: decision.nearMisses,
       suggestion: decision.suggestion,
     });
@@ -116,18 +127,7 @@ export class Authorizer {
       const requires = [['TAG_NAMESPACE_USE']];
       const decision = decide(caller, this.statements(), { operation: route.operation, requires, compartmentId, variables }, this.tree());
       if (decision.allowed) continue;
-      return this.keep({
-        at: new Date(),
-        service: route.service,
-        operation: route.operation,
-        caller: `${caller.type} ${caller.id}`,
-        reason: 'no-statement',
-        missing: decision.missing,
-        compartmentId,
-        variables,
-        nearMisses: decision.nearMisses,
-        suggestion: decision.suggestion,
-      });
+      return this.keepRefusal(route, caller, decision, compartmentId, variables);
     }
     return { allowed: true };
   }
