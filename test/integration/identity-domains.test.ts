@@ -1,25 +1,11 @@
 import { createHash } from 'node:crypto';
-import * as common from 'oci-common';
-import { IdentityDomainsClient } from 'oci-identitydomains';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OnboardingResult } from '../../src/core/result';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import type { LocalOci } from '../../src/local-oci/server';
 import { startLocalStack } from '../../src/local-oci/stack';
-import { clientConfiguration } from '../../src/oci/clients';
 import { scimFilter } from '../../src/oci/domain-directory';
-import { sdkClients } from '../local-oci/sdk';
+import { scimClient, sdkClients } from '../local-oci/sdk';
 import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
-
-/** The Identity Domains client an administrator uses, with the local OCI's admin key. */
-function scimClient(oci: LocalOci): IdentityDomainsClient {
-  const scim = new IdentityDomainsClient(
-    { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
-    clientConfiguration,
-  );
-  scim.endpoint = oci.domainUrl ?? '';
-  return scim;
-}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

@@ -1,26 +1,15 @@
-import * as common from 'oci-common';
-import { IdentityDomainsClient, type models } from 'oci-identitydomains';
+import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../../src/core/role-catalog';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { clientConfiguration } from '../../src/oci/clients';
 import { domainDirectory, scimFilter } from '../../src/oci/domain-directory';
 import { createLogger } from '../../src/support/logger';
-import { failure, sdkClients } from './sdk';
+import { failure, scimClient, sdkClients } from './sdk';
 
 // In an identity-domain tenancy the classic IAM API works on the Default domain: one store, two views.
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-function scimClient(oci: LocalOci): IdentityDomainsClient {
-  const scim = new IdentityDomainsClient(
-    { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
-    clientConfiguration,
-  );
-  scim.endpoint = oci.domainUrl ?? '';
-  return scim;
-}
 
 describe('local OCI: the Default domain through the classic and the SCIM API', () => {
   let oci: LocalOci;

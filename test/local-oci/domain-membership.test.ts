@@ -1,12 +1,10 @@
-import * as common from 'oci-common';
-import { IdentityDomainsClient } from 'oci-identitydomains';
+import type { IdentityDomainsClient } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityDirectory } from '../../src/core/ports';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { clientConfiguration } from '../../src/oci/clients';
 import { domainDirectory } from '../../src/oci/domain-directory';
 import { createLogger } from '../../src/support/logger';
-import { failure } from './sdk';
+import { failure, scimClient } from './sdk';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -16,11 +14,7 @@ describe('identity domain memberships: a duplicate add is 409 at OCI and "alread
   let directory: IdentityDirectory;
   beforeAll(async () => {
     oci = await startLocalOci({ identityDomain: 'Employees' });
-    scim = new IdentityDomainsClient(
-      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
-      clientConfiguration,
-    );
-    scim.endpoint = oci.domainUrl ?? '';
+    scim = scimClient(oci);
     const policy = { deadline: Date.now() + 60_000, maxAttempts: 2, log: createLogger({ level: 'error', write: () => undefined }) };
     const unused = () => Promise.reject(new Error('not used here'));
     directory = domainDirectory(
@@ -74,11 +68,7 @@ describe('SCIM attributes', () => {
   let scim: IdentityDomainsClient;
   beforeAll(async () => {
     oci = await startLocalOci({ identityDomain: 'Employees' });
-    scim = new IdentityDomainsClient(
-      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
-      clientConfiguration,
-    );
-    scim.endpoint = oci.domainUrl ?? '';
+    scim = scimClient(oci);
   });
   afterAll(() => oci.stop());
 

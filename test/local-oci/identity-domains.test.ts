@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import * as common from 'oci-common';
-import { IdentityDomainsClient, type models } from 'oci-identitydomains';
+import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { clientConfiguration } from '../../src/oci/clients';
 import { scimFilter } from '../../src/oci/domain-directory';
-import { failure, sdkClients } from './sdk';
+import { failure, scimClient, sdkClients } from './sdk';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -15,11 +13,7 @@ describe('local OCI: Identity Domains (SCIM)', () => {
   let scim: IdentityDomainsClient;
   beforeAll(async () => {
     oci = await startLocalOci({ identityDomain: 'Employees' });
-    scim = new IdentityDomainsClient(
-      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
-      clientConfiguration,
-    );
-    scim.endpoint = oci.domainUrl ?? '';
+    scim = scimClient(oci);
   });
   afterAll(() => oci.stop());
   const createUser = (userName: string, extra: Partial<models.User> = {}) =>

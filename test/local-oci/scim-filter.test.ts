@@ -1,9 +1,7 @@
-import * as common from 'oci-common';
-import { IdentityDomainsClient, type models } from 'oci-identitydomains';
+import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { clientConfiguration } from '../../src/oci/clients';
-import { failure } from './sdk';
+import { failure, scimClient } from './sdk';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PASSWORD_STATE = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User';
@@ -24,11 +22,7 @@ describe('local OCI: SCIM filters through the Identity Domains client', () => {
   beforeAll(async () => {
     // Prepare: three users with work and home e-mails in different domains, one with a password.
     oci = await startLocalOci({ identityDomain: 'Employees' });
-    scim = new IdentityDomainsClient(
-      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(oci.credentials.files.configFile) },
-      clientConfiguration,
-    );
-    scim.endpoint = oci.domainUrl ?? '';
+    scim = scimClient(oci);
     const people: [string, string, string, string | undefined][] = [
       ['ada@corp.example', 'ada@corp.example', 'ada@home.example', 'Chosen-Passw0rd'],
       ['Grace@corp.example', 'grace@partner.example', 'grace@corp.example', undefined],

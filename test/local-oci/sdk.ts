@@ -1,5 +1,6 @@
 import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
+import { IdentityDomainsClient } from 'oci-identitydomains';
 import { ObjectStorageClient } from 'oci-objectstorage';
 import { NotificationControlPlaneClient, NotificationDataPlaneClient } from 'oci-ons';
 import { SecretsClient } from 'oci-secrets';
@@ -24,6 +25,13 @@ export function sdkClients(
   const objects = new ObjectStorageClient(params, clientConfiguration);
   objects.endpoint = oci.endpoint;
   return { identity, secrets, ons, topics, objects, tenancyId: oci.credentials.tenancyId };
+}
+
+/** The Identity Domains (SCIM) client an administrator uses, with the local OCI's admin key. */
+export function scimClient(oci: LocalOci): IdentityDomainsClient {
+  const scim = new IdentityDomainsClient({ authenticationDetailsProvider: configFileProvider(oci) }, clientConfiguration);
+  scim.endpoint = oci.domainUrl ?? '';
+  return scim;
 }
 
 export function configFileProvider(oci: LocalOci): common.AuthenticationDetailsProvider {
