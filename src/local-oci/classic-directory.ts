@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { foldName } from './indexed-map';
 import { makeOcid } from './ocid';
-import {
-  type CredentialPath,
-  type CredentialRecord,
-  type DomainGroup,
-  type DomainState,
-  type DomainUser,
-  type GroupRecord,
-  type MembershipRecord,
-  sameName,
-  type TenancyState,
-  type UserRecord,
+import type {
+  CredentialPath,
+  CredentialRecord,
+  DomainGroup,
+  DomainState,
+  DomainUser,
+  GroupRecord,
+  MembershipOcid,
+  MembershipRecord,
+  TenancyState,
+  UserRecord,
 } from './state';
 
 // What the classic Identity API (20160918) reads and writes for users, groups, memberships and
@@ -31,7 +32,10 @@ export interface ClassicDirectory {
   /** `Default` in an identity-domain tenancy (for `target.resource.domain.name`), else undefined. */
   readonly domainName: string | undefined;
   users(): UserRecord[];
+  /** The users named exactly `name` (ListUsers' `name` filter is exact), in the list's order. */
+  usersNamed(name: string): UserRecord[];
   user(id: string): UserRecord | undefined;
+  /** The user with this name without regard to case (names are unique so). */
   userByName(name: string): UserRecord | undefined;
   createUser(fields: {
     name: string;
@@ -45,12 +49,17 @@ export interface ClassicDirectory {
   /** Deletes the user with its console password and credentials (memberships are checked by the caller). */
   deleteUser(id: string): void;
   groups(): GroupRecord[];
+  /** The groups named exactly `name`, in the list's order. */
+  groupsNamed(name: string): GroupRecord[];
   group(id: string): GroupRecord | undefined;
   groupByName(name: string): GroupRecord | undefined;
   createGroup(fields: { name: string; description: string; freeformTags: Record<string, string>; definedTags?: DefinedTags }): GroupRecord;
   updateGroup(id: string, change: { description?: string; freeformTags?: Record<string, string>; definedTags?: DefinedTags }): GroupRecord;
   deleteGroup(id: string): void;
   memberships(): MembershipRecord[];
+  /** The memberships of a user, of a group, or of both, in the order of `memberships()`. */
+  membershipsOf(filter: { userId?: string | undefined; groupId?: string | undefined }): MembershipRecord[];
+  membership(id: string): MembershipRecord | undefined;
   addMembership(userId: string, groupId: string): MembershipRecord;
   removeMembership(id: string): boolean;
   /** Records a console password the service generated; the password itself is never kept. */
@@ -93,6 +102,7 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
   return {
     domainName: undefined,
     users: () => [...state.users.values()],
+    usersNamed: (name) => state.users.find('name', foldName(name)).filter((u) => u.name === name),
     user: (id) => state.users.get(id),
     userByName: (name) => state.findUserByName(name),
     createUser(fields) {
@@ -125,9 +135,10 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
       state.users.delete(id);
       state.uiPasswords.delete(id);
       state.apiKeys.delete(id);
-      for (const c of [...state.userCredentials.values()]) if (c.userId === id) state.userCredentials.delete(c.id);
+      for (const c of state.userCredentials.find('userId', id)) state.userCredentials.delete(c.id);
     },
     groups: () => [...state.groups.values()],
+    groupsNamed: (name) => state.groups.find('name', foldName(name)).filter((g) => g.name === name),
     group: (id) => state.groups.get(id),
     groupByName: (name) => state.findGroupByName(name),
     createGroup(fields) {
@@ -146,6 +157,11 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
       state.groups.delete(id);
     },
     memberships: () => [...state.memberships.values()],
+    membershipsOf({ userId, groupId }) {
+      if (userId) return state.memberships.find('userId', userId).filter((m) => !groupId || m.groupId === groupId);
+      return groupId ? state.memberships.find('groupId', groupId) : [...state.memberships.values()];
+    },
+    membership: (id) => state.memberships.get(id),
     addMembership(userId, groupId) {
       const record = { id: makeOcid('groupmembership'), userId, groupId, ...state.lifecycle() };
       state.memberships.set(record.id, record);
@@ -158,7 +174,7 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
       return timeCreated;
     },
     uiPassword: (userId) => state.uiPasswords.get(userId),
-    credentials: (userId, kind) => [...state.userCredentials.values()].filter((c) => c.userId === userId && c.kind === kind),
+    credentials: (userId, kind) => state.userCredentials.find('userId', userId).filter((c) => c.kind === kind),
     deleteCredential(userId, kind, id) {
       const found = state.userCredentials.get(id);
       if (!found || found.userId !== userId || found.kind !== kind) return false;
@@ -198,9 +214,10 @@ export const credentialOcid = (scimCredentialId: string) => `ocid1.credential.oc
 export const apiKeyFingerprint = (scimCredentialId: string) => scimCredentialId.replace(/(..)(?!$)/g, '$1:');
 
 function defaultDomainDirectory(state: TenancyState, domain: DomainState): ClassicDirectory {
-  const byOcid = <T extends { ocid: string }>(items: Map<string, T>, ocid: string) => [...items.values()].find((i) => i.ocid === ocid);
-  const domainUser = (ocid: string) => byOcid(domain.users, ocid) ?? missing(`user ${ocid}`);
-  const domainGroup = (ocid: string) => byOcid(domain.groups, ocid) ?? missing(`group ${ocid}`);
+  const userByOcid = (ocid: string) => domain.users.findOne('ocid', ocid);
+  const groupByOcid = (ocid: string) => domain.groups.findOne('ocid', ocid);
+  const domainUser = (ocid: string) => userByOcid(ocid) ?? missing(`user ${ocid}`);
+  const domainGroup = (ocid: string) => groupByOcid(ocid) ?? missing(`group ${ocid}`);
   const userView = (u: DomainUser): UserRecord => {
     const email = u.emails.find((e) => e.primary) ?? u.emails[0];
     return {
@@ -224,38 +241,74 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
     timeCreated: g.created,
     activeAt: g.activeAt ?? g.created.getTime(),
   });
-  /** Every membership, each with the OCID the classic API first gave it (or gives it now). */
+  /** A membership with the OCID the classic API first gave it (or gives it now). */
+  const membershipOf = (g: DomainGroup, u: DomainUser): MembershipRecord => {
+    const key = `${g.id} ${u.id}`;
+    let known = domain.membershipOcids.get(key);
+    if (!known) {
+      known = { id: makeOcid('groupmembership'), timeCreated: new Date(), activeAt: Date.now(), groupId: g.id, userId: u.id };
+      domain.membershipOcids.set(key, known);
+    }
+    return { id: known.id, timeCreated: known.timeCreated, activeAt: known.activeAt, userId: u.ocid, groupId: g.ocid };
+  };
+  /** A membership removed through SCIM loses its OCID; adding it again makes a new one. */
+  const forgetRemoved = (known: readonly MembershipOcid[]) => {
+    for (const m of known) {
+      if (!domain.users.has(m.userId) || !domain.groups.get(m.groupId)?.members.has(m.userId))
+        domain.membershipOcids.delete(`${m.groupId} ${m.userId}`);
+    }
+  };
+  /** Every membership, group by group. */
   const memberships = (): MembershipRecord[] => {
-    const seen = new Set<string>();
     const records: MembershipRecord[] = [];
     for (const g of domain.groups.values()) {
       for (const memberId of g.members) {
         const u = domain.users.get(memberId);
-        if (!u) continue;
-        const key = `${g.id} ${u.id}`;
-        seen.add(key);
-        let known = domain.membershipOcids.get(key);
-        if (!known) {
-          known = { id: makeOcid('groupmembership'), timeCreated: new Date(), activeAt: Date.now() };
-          domain.membershipOcids.set(key, known);
-        }
-        records.push({ ...known, userId: u.ocid, groupId: g.ocid });
+        if (u) records.push(membershipOf(g, u));
       }
     }
-    // A membership removed through SCIM loses its OCID; adding it again makes a new one.
-    for (const key of [...domain.membershipOcids.keys()]) if (!seen.has(key)) domain.membershipOcids.delete(key);
+    forgetRemoved([...domain.membershipOcids.values()]);
     return records;
+  };
+  /** The memberships of one user (a scan of the groups) or of one group (a scan of its members). */
+  const membershipsOf = ({ userId, groupId }: { userId?: string | undefined; groupId?: string | undefined }): MembershipRecord[] => {
+    if (userId) {
+      const u = userByOcid(userId);
+      if (!u) return [];
+      forgetRemoved(domain.membershipOcids.find('userId', u.id));
+      const groups = [...domain.groups.values()].filter((g) => g.members.has(u.id) && (!groupId || g.ocid === groupId));
+      return groups.map((g) => membershipOf(g, u));
+    }
+    if (!groupId) return memberships();
+    const g = groupByOcid(groupId);
+    if (!g) return [];
+    forgetRemoved(domain.membershipOcids.find('groupId', g.id));
+    return [...g.members].flatMap((memberId) => {
+      const u = domain.users.get(memberId);
+      return u ? [membershipOf(g, u)] : [];
+    });
+  };
+  const membership = (id: string): MembershipRecord | undefined => {
+    const known = domain.membershipOcids.findOne('id', id);
+    const g = known && domain.groups.get(known.groupId);
+    const u = known && domain.users.get(known.userId);
+    return g && u && g.members.has(u.id) ? membershipOf(g, u) : undefined;
   };
   return {
     domainName: domain.name,
     users: () => [...domain.users.values()].map(userView),
+    usersNamed: (name) =>
+      domain.users
+        .find('userName', foldName(name))
+        .filter((u) => u.userName === name)
+        .map(userView),
     user: (ocid) => {
-      const found = byOcid(domain.users, ocid);
+      const found = userByOcid(ocid);
       return found && userView(found);
     },
     userByName(name) {
       // Domains compare userName without regard to case, as CreateUser's uniqueness check does.
-      const found = [...domain.users.values()].find((u) => sameName(u.userName, name));
+      const found = domain.users.findOne('userName', foldName(name));
       return found && userView(found);
     },
     createUser(fields) {
@@ -294,16 +347,22 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
     deleteUser(ocid) {
       const target = domainUser(ocid);
       for (const g of domain.groups.values()) g.members.delete(target.id);
-      for (const c of [...domain.credentials.values()]) if (c.userId === target.id) domain.credentials.delete(c.id);
+      for (const c of domain.credentials.find('userId', target.id)) domain.credentials.delete(c.id);
+      forgetRemoved(domain.membershipOcids.find('userId', target.id));
       domain.users.delete(target.id);
     },
     groups: () => [...domain.groups.values()].map(groupView),
+    groupsNamed: (name) =>
+      domain.groups
+        .find('displayName', foldName(name))
+        .filter((g) => g.displayName === name)
+        .map(groupView),
     group: (ocid) => {
-      const found = byOcid(domain.groups, ocid);
+      const found = groupByOcid(ocid);
       return found && groupView(found);
     },
     groupByName(name) {
-      const found = [...domain.groups.values()].find((g) => sameName(g.displayName, name));
+      const found = domain.groups.findOne('displayName', foldName(name));
       return found && groupView(found);
     },
     createGroup(fields) {
@@ -330,19 +389,23 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
       return groupView(target);
     },
     deleteGroup(ocid) {
-      domain.groups.delete(domainGroup(ocid).id);
+      const target = domainGroup(ocid);
+      domain.groups.delete(target.id);
+      forgetRemoved(domain.membershipOcids.find('groupId', target.id));
     },
     memberships,
+    membershipsOf,
+    membership,
     addMembership(userOcid, groupOcid) {
       const u = domainUser(userOcid);
       const g = domainGroup(groupOcid);
       const known = { id: makeOcid('groupmembership'), ...state.lifecycle() };
       g.members.add(u.id);
-      domain.membershipOcids.set(`${g.id} ${u.id}`, known);
+      domain.membershipOcids.set(`${g.id} ${u.id}`, { ...known, groupId: g.id, userId: u.id });
       return { ...known, userId: u.ocid, groupId: g.ocid };
     },
     removeMembership(id) {
-      const found = memberships().find((m) => m.id === id);
+      const found = membership(id);
       if (!found) return false;
       const u = domainUser(found.userId);
       const g = domainGroup(found.groupId);
@@ -358,25 +421,28 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
       return target.passwordSetAt;
     },
     uiPassword(ocid) {
-      const at = byOcid(domain.users, ocid)?.passwordSetAt;
+      const at = userByOcid(ocid)?.passwordSetAt;
       return at && { timeCreated: at };
     },
     credentials(ocid, kind) {
       const owner = domainUser(ocid);
-      return [...domain.credentials.values()]
-        .filter((c) => c.userId === owner.id && c.kind === kind)
+      return domain.credentials
+        .find('userId', owner.id)
+        .filter((c) => c.kind === kind)
         .map((c) => ({ ...c, id: credentialOcid(c.id), userId: owner.ocid }));
     },
     deleteCredential(ocid, kind, id) {
       const owner = domainUser(ocid);
-      const found = [...domain.credentials.values()].find((c) => credentialOcid(c.id) === id);
+      const prefix = credentialOcid('');
+      const found = id.startsWith(prefix) ? domain.credentials.get(id.slice(prefix.length)) : undefined;
       if (!found || found.userId !== owner.id || found.kind !== kind) return false;
       return domain.credentials.delete(found.id);
     },
     apiKeys(ocid) {
       const owner = domainUser(ocid);
-      return [...domain.credentials.values()]
-        .filter((c) => c.userId === owner.id && c.kind === 'apiKeys')
+      return domain.credentials
+        .find('userId', owner.id)
+        .filter((c) => c.kind === 'apiKeys')
         .map((c) => ({
           fingerprint: apiKeyFingerprint(c.id),
           keyValue: '-----BEGIN PUBLIC KEY-----\n(local)\n-----END PUBLIC KEY-----',
@@ -385,9 +451,9 @@ function defaultDomainDirectory(state: TenancyState, domain: DomainState): Class
     },
     deleteApiKey(ocid, fingerprint) {
       const owner = domainUser(ocid);
-      const found = [...domain.credentials.values()].find(
-        (c) => c.userId === owner.id && c.kind === 'apiKeys' && apiKeyFingerprint(c.id) === fingerprint,
-      );
+      const found = domain.credentials
+        .find('userId', owner.id)
+        .find((c) => c.kind === 'apiKeys' && apiKeyFingerprint(c.id) === fingerprint);
       return found !== undefined && domain.credentials.delete(found.id);
     },
   };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ControlPlaneState } from './control-plane-state';
+import { foldName, IndexedMap } from './indexed-map';
 import { makeOcid } from './ocid';
 
 type Tags = Record<string, string>;
@@ -141,23 +142,44 @@ export interface DomainGroup {
   tags?: { key: string; value: string }[];
   definedTags?: { namespace: string; key: string; value: string }[];
 }
+/** The OCID the classic API gave a membership of a domain group, by `groupId userId` (SCIM ids). */
+export interface MembershipOcid {
+  id: string;
+  timeCreated: Date;
+  activeAt: number;
+  /** The SCIM ids of the group and of the user. */
+  groupId: string;
+  userId: string;
+}
 /** An identity domain, reached through the Identity Domains (SCIM) API. */
 export interface DomainState {
   readonly name: string;
-  readonly users: Map<string, DomainUser>;
-  readonly groups: Map<string, DomainGroup>;
-  /** API keys, auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials, by id. */
-  readonly credentials: Map<string, CredentialRecord>;
+  /** By SCIM id; indexed by case-folded `userName` and `externalId`, and by `ocid`. */
+  readonly users: IndexedMap<string, DomainUser, 'userName' | 'externalId' | 'ocid'>;
+  /** By SCIM id; indexed by case-folded `displayName` and by `ocid`. */
+  readonly groups: IndexedMap<string, DomainGroup, 'displayName' | 'ocid'>;
+  /** API keys, auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials, by id; indexed by user. */
+  readonly credentials: IndexedMap<string, CredentialRecord, 'userId'>;
   /**
    * The classic API's OCIDs of the domain's memberships (it names each one; SCIM does not), by
-   * `groupId userId` (SCIM ids); the group's `members` stay the truth.
+   * `groupId userId` (SCIM ids), indexed by OCID; the group's `members` stay the truth.
    */
-  readonly membershipOcids: Map<string, { id: string; timeCreated: Date; activeAt: number }>;
+  readonly membershipOcids: IndexedMap<string, MembershipOcid, 'id' | 'groupId' | 'userId'>;
 }
 
 /** A new, empty identity domain. */
 export function emptyDomain(name: string): DomainState {
-  return { name, users: new Map(), groups: new Map(), credentials: new Map(), membershipOcids: new Map() };
+  return {
+    name,
+    users: new IndexedMap({
+      userName: (u) => foldName(u.userName),
+      externalId: (u) => (u.externalId === undefined ? undefined : foldName(u.externalId)),
+      ocid: (u) => u.ocid,
+    }),
+    groups: new IndexedMap({ displayName: (g) => foldName(g.displayName), ocid: (g) => g.ocid }),
+    credentials: new IndexedMap({ userId: (c) => c.userId }),
+    membershipOcids: new IndexedMap({ id: (m) => m.id, groupId: (m) => m.groupId, userId: (m) => m.userId }),
+  };
 }
 
 /** The domain every identity-domain tenancy has, on which the classic IAM API acts. */
@@ -205,16 +227,21 @@ export class TenancyState {
   readonly tenancy: { id: string; name: string; homeRegionKey: string };
   readonly regions: { regionKey: string; regionName: string; isHomeRegion: boolean }[];
   readonly namespace: string;
-  readonly users = new Map<string, UserRecord>();
-  readonly groups = new Map<string, GroupRecord>();
-  readonly memberships = new Map<string, MembershipRecord>();
-  readonly policies = new Map<string, PolicyRecord>();
+  /** Classic users (a tenancy without identity domains), by OCID; indexed by case-folded name. */
+  readonly users = new IndexedMap<string, UserRecord, 'name'>({ name: (u) => foldName(u.name) });
+  readonly groups = new IndexedMap<string, GroupRecord, 'name'>({ name: (g) => foldName(g.name) });
+  readonly memberships = new IndexedMap<string, MembershipRecord, 'userId' | 'groupId'>({
+    userId: (m) => m.userId,
+    groupId: (m) => m.groupId,
+  });
+  /** Policies by OCID; indexed by case-folded name (unique in the whole tenancy). */
+  readonly policies = new IndexedMap<string, PolicyRecord, 'name'>({ name: (p) => foldName(p.name) });
   readonly dynamicGroups = new Map<string, DynamicGroupRecord>();
   readonly compartments = new Map<string, CompartmentRecord>();
   readonly uiPasswords = new Map<string, { timeCreated: Date }>();
   readonly apiKeys = new Map<string, { fingerprint: string; userId: string; keyValue: string; timeCreated: Date }[]>();
   /** Auth tokens, customer secret keys, SMTP and OAuth 2.0 client credentials of classic IAM users, by id. */
-  readonly userCredentials = new Map<string, CredentialRecord>();
+  readonly userCredentials = new IndexedMap<string, CredentialRecord, 'userId'>({ userId: (c) => c.userId });
   readonly secrets = new Map<string, SecretRecord>();
   readonly topics = new Map<string, TopicRecord>();
   readonly buckets = new Map<string, Map<string, StoredObject>>();
@@ -356,10 +383,10 @@ export class TenancyState {
   /** Every credential a user holds, of any kind. */
   credentialsOf(userId: string): readonly (CredentialRecord | { kind: 'apiKeys'; id: string })[] {
     const inDomain = this.domainUserOf(userId);
-    if (inDomain) return [...inDomain.domain.credentials.values()].filter((c) => c.userId === inDomain.user.id);
+    if (inDomain) return inDomain.domain.credentials.find('userId', inDomain.user.id);
     return [
       ...(this.apiKeys.get(userId) ?? []).map((k) => ({ kind: 'apiKeys' as const, id: k.fingerprint })),
-      ...[...this.userCredentials.values()].filter((c) => c.userId === userId),
+      ...this.userCredentials.find('userId', userId),
     ];
   }
 
@@ -367,18 +394,18 @@ export class TenancyState {
   domainUserOf(userId: string): { domain: DomainState; user: DomainUser } | undefined {
     for (const domain of [this.domain, this.defaultDomain]) {
       if (!domain) continue;
-      const user = domain.users.get(userId) ?? [...domain.users.values()].find((u) => u.ocid === userId);
+      const user = domain.users.get(userId) ?? domain.users.findOne('ocid', userId);
       if (user) return { domain, user };
     }
     return undefined;
   }
 
   findUserByName(name: string): UserRecord | undefined {
-    return [...this.users.values()].find((user) => sameName(user.name, name));
+    return this.users.findOne('name', foldName(name));
   }
 
   findGroupByName(name: string): GroupRecord | undefined {
-    return [...this.groups.values()].find((group) => sameName(group.name, name));
+    return this.groups.findOne('name', foldName(name));
   }
 
   /** Resolves a compartment path (`a:b:c`) relative to `fromId`, as policy statements name them. */
@@ -396,7 +423,7 @@ export class TenancyState {
 
 /** IAM names are unique without regard to case. */
 export function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return foldName(a) === foldName(b);
 }
 
 export function lifecycleState(record: Lifecycle, now: number): 'CREATING' | 'ACTIVE' {

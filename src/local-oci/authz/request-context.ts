@@ -86,7 +86,7 @@ export function requestContext(state: TenancyState, service: string, operation: 
         return inRoot({ ...userVars(text(b.userId)), ...groupVars(text(b.groupId)) });
       }
       case 'RemoveUserFromGroup': {
-        const membership = directory.memberships().find((m) => m.id === param(0));
+        const membership = directory.membership(param(0));
         return inRoot({ ...userVars(membership?.userId), ...groupVars(membership?.groupId) });
       }
       case 'ListUsers':

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ApiError, type ApiRequest, type Route, scimError } from '../http';
+import { foldName } from '../indexed-map';
 import { makeOcid } from '../ocid';
 import { compileScimFilter, ScimFilterError } from '../scim-filter';
+import { groupCandidates, userCandidates } from '../scim-lookup';
 import { CredentialKinds, type CredentialRecord, type DomainGroup, type DomainState, type DomainUser } from '../state';
 
 // Identity Domains API (SCIM 2.0 with Oracle extensions):
@@ -283,7 +285,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
         const body = request.json<Record<string, unknown>>();
         const userName = body.userName;
         if (typeof userName !== 'string' || userName === '') throw scimError(400, 'userName is required', 'invalidValue');
-        if ([...domain.users.values()].some((u) => u.userName.toLowerCase() === userName.toLowerCase())) {
+        if (domain.users.findOne('userName', foldName(userName))) {
           throw scimError(409, `A user with userName ${userName} already exists`, 'uniqueness');
         }
         const id = createHash('md5').update(makeOcid('user')).digest('hex');
@@ -309,7 +311,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       true,
     ),
     route('GET', '/Users', 'ListUsers', (request) =>
-      listResponse([...domain.users.values()], request, (u) => userView(u, domain), USER_ON_REQUEST),
+      listResponse(userCandidates(domain, request.query.get('filter')), request, (u) => userView(u, domain), USER_ON_REQUEST),
     ),
     route('GET', `/Users/${ID}`, 'GetUser', (request) => ({ status: 200, body: userBody(user(request.params[0]), request) })),
     route(
@@ -341,7 +343,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
         const target = user(params[0]);
         // Deleting a domain user drops its group memberships and its credentials with it.
         for (const g of domain.groups.values()) g.members.delete(target.id);
-        for (const c of [...domain.credentials.values()]) if (c.userId === target.id) domain.credentials.delete(c.id);
+        for (const c of domain.credentials.find('userId', target.id)) domain.credentials.delete(c.id);
         domain.users.delete(target.id);
         return { status: 204 };
       },
@@ -367,7 +369,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
         const body = request.json<Record<string, unknown>>();
         const displayName = body.displayName;
         if (typeof displayName !== 'string' || displayName === '') throw scimError(400, 'displayName is required', 'invalidValue');
-        if ([...domain.groups.values()].some((g) => g.displayName.toLowerCase() === displayName.toLowerCase())) {
+        if (domain.groups.findOne('displayName', foldName(displayName))) {
           throw scimError(409, `A group with displayName ${displayName} already exists`, 'uniqueness');
         }
         const extension = (body[GROUP_EXTENSION] ?? {}) as { description?: string };
@@ -386,7 +388,9 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       },
       true,
     ),
-    route('GET', '/Groups', 'ListGroups', (request) => listResponse([...domain.groups.values()], request, groupView)),
+    route('GET', '/Groups', 'ListGroups', (request) =>
+      listResponse(groupCandidates(domain, request.query.get('filter')), request, groupView),
+    ),
     route('GET', `/Groups/${ID}`, 'GetGroup', ({ params }) => ({ status: 200, body: groupView(group(params[0])) })),
     route(
       'PATCH',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ClassicDirectory, classicDirectory } from '../classic-directory';
 import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
+import { foldName } from '../indexed-map';
 import { makeOcid } from '../ocid';
 import {
   type CredentialRecord,
@@ -92,7 +93,7 @@ function checkStatement(state: TenancyState, statement: string, policyCompartmen
         // A group of an identity domain, written Domain/Group.
         const [domainName = '', groupName = ''] = name.split('/').map((part) => part.trim().replace(/^'(.*)'$/, '$1'));
         const domain = [state.domain, state.defaultDomain].find((d) => d !== undefined && sameName(d.name, domainName));
-        const known = domain !== undefined && [...domain.groups.values()].some((g) => sameName(g.displayName, groupName));
+        const known = domain?.groups.findOne('displayName', foldName(groupName)) !== undefined;
         if (!known) throw invalid(`group ${name} does not exist`);
         continue;
       }
@@ -154,10 +155,16 @@ export function identityRoutes(state: TenancyState): Route[] {
   // friends in oci-identity), while names stay unique without regard to case (sameName).
   const byName = <T extends { name: string }>(items: Iterable<T>, name: string | null) =>
     [...items].filter((item) => name === null || item.name === name);
-  /** ListUsers, ListGroups: tenancy-level resources, filtered by name and paged. */
-  const listInTenancy = <T extends { name: string }>(items: Iterable<T>, query: URLSearchParams, view: (item: T) => unknown) => {
+  /** ListUsers, ListGroups: tenancy-level resources, filtered by name (through the name index) and paged. */
+  const listInTenancy = <T extends { name: string }>(
+    query: URLSearchParams,
+    all: () => T[],
+    named: (name: string) => T[],
+    view: (item: T) => unknown,
+  ) => {
     if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
-    return pageOf(byName(items, query.get('name')).map(view), query);
+    const name = query.get('name');
+    return pageOf((name === null ? all() : named(name)).map(view), query);
   };
 
   const route = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite = false): Route => ({
@@ -248,7 +255,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       true,
     ),
     route('GET', '/users', 'ListUsers', ({ query }) =>
-      listInTenancy(directory.users(), query, (r) => userView(r, tenancyId, state.clock.now())),
+      listInTenancy(query, directory.users, directory.usersNamed, (r) => userView(r, tenancyId, state.clock.now())),
     ),
     route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({
       status: 200,
@@ -307,7 +314,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DeleteUser',
       ({ params }) => {
         const record = user(params[0]);
-        if (directory.memberships().some((m) => m.userId === record.id)) {
+        if (directory.membershipsOf({ userId: record.id }).length > 0) {
           throw new ApiError(409, 'IncorrectState', 'User is still a member of one or more groups');
         }
         directory.deleteUser(record.id);
@@ -385,7 +392,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       true,
     ),
     route('GET', '/groups', 'ListGroups', ({ query }) =>
-      listInTenancy(directory.groups(), query, (r) => groupView(r, tenancyId, state.clock.now())),
+      listInTenancy(query, directory.groups, directory.groupsNamed, (r) => groupView(r, tenancyId, state.clock.now())),
     ),
     route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({
       status: 200,
@@ -414,7 +421,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DeleteGroup',
       ({ params }) => {
         const record = group(params[0]);
-        if (directory.memberships().some((m) => m.groupId === record.id)) {
+        if (directory.membershipsOf({ groupId: record.id }).length > 0) {
           throw new ApiError(409, 'IncorrectState', 'Group still has members');
         }
         directory.deleteGroup(record.id);
@@ -436,7 +443,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           // Assumed: OCI answers IncorrectState for a resource still CREATING (the SDK retries exactly this).
           throw new ApiError(409, 'IncorrectState', 'User or group is not yet ACTIVE');
         }
-        if (directory.memberships().some((m) => m.userId === member.id && m.groupId === target.id)) {
+        if (directory.membershipsOf({ userId: member.id, groupId: target.id }).length > 0) {
           // Identity-domain tenancies answer a duplicate membership with IdcsConversionError.
           if (inDomain) throw new ApiError(409, 'IdcsConversionError', 'The user is already a member of the group');
           throw conflict('membership');
@@ -461,7 +468,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       const userId = query.get('userId');
       const groupId = query.get('groupId');
       if (!userId && !groupId) throw new ApiError(400, 'InvalidParameter', 'userId or groupId is required');
-      const items = directory.memberships().filter((m) => (!userId || m.userId === userId) && (!groupId || m.groupId === groupId));
+      const items = directory.membershipsOf({ userId: userId || undefined, groupId: groupId || undefined });
       return pageOf(
         items.map((m) => ({
           id: m.id,
@@ -499,7 +506,7 @@ export function identityRoutes(state: TenancyState): Route[] {
         const statements = checkStatements(state, body.statements, compartmentId);
         // Policy names are unique in the whole tenancy, not per compartment (CreatePolicyDetails.name:
         // "The name must be unique across all policies in the tenancy and cannot be changed").
-        if ([...state.policies.values()].some((p) => sameName(p.name, name))) {
+        if (state.policies.findOne('name', foldName(name))) {
           throw alreadyExists(`policy ${name}`);
         }
         const record: PolicyRecord = {
