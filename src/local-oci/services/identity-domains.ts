@@ -274,6 +274,11 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
   const definedOnUpdate = (value: unknown) => ociDefinedTags({ definedTags: value }, tagRules?.onUpdate) ?? [];
   const userBody = (target: DomainUser, request: ApiRequest) =>
     project(userView(target, domain), request.query.get('attributes'), USER_ON_REQUEST);
+  /** Removes a member; the classic API's OCID of that membership goes with it (adding it again makes a new one). */
+  const forgetMember = (target: DomainGroup, memberId: string) => {
+    target.members.delete(memberId);
+    domain.membershipOcids.delete(`${target.id} ${memberId}`);
+  };
   const ID = '([^/]+)';
 
   return [
@@ -343,6 +348,8 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
         const target = user(params[0]);
         // Deleting a domain user drops its group memberships and its credentials with it.
         for (const g of domain.groups.values()) g.members.delete(target.id);
+        // The classic API's OCIDs of its memberships go with them.
+        for (const m of domain.membershipOcids.find('userId', target.id)) domain.membershipOcids.delete(`${m.groupId} ${m.userId}`);
         for (const c of domain.credentials.find('userId', target.id)) domain.credentials.delete(c.id);
         domain.users.delete(target.id);
         return { status: 204 };
@@ -403,7 +410,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
           // RFC 7644 section 3.5.2.2: `remove` with a value filter in the path removes one member.
           const one = /^members\[value eq ("(?:[^"\\]|\\.)*")\]$/.exec(operation.path ?? '')?.[1];
           if (op === 'remove' && one !== undefined) {
-            target.members.delete(JSON.parse(one) as string);
+            forgetMember(target, JSON.parse(one) as string);
             continue;
           }
           if (op === 'replace' && operation.path === `${OCI_TAGS}:freeformTags`) {
@@ -421,7 +428,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
             const memberId = user(member.value).id;
             if (op === 'add' && target.members.has(memberId)) throw duplicateMember();
             if (op === 'add') target.members.add(memberId);
-            else target.members.delete(memberId);
+            else forgetMember(target, memberId);
           }
         }
         return { status: 200, body: project(groupView(target), request.query.get('attributes'), []) };

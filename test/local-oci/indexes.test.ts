@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiRequest, Route } from '../../src/local-oci/http';
+import { IndexedMap } from '../../src/local-oci/indexed-map';
+import { identityRoutes } from '../../src/local-oci/services/identity';
+import { identityDomainRoutes } from '../../src/local-oci/services/identity-domains';
+import { type DomainState, TenancyState } from '../../src/local-oci/state';
+
+// The local OCI answers lookups from indexes kept in its Maps; these checks follow the indexes through
+// create, delete and membership removal, calling the handlers directly (no HTTP: this is about state).
+
+const TIMING = { activationDelayMs: 0, groupVisibilityDelayMs: 0, consistencyDelayMs: 0 };
+
+function tenancy(domainName?: string): TenancyState {
+  return new TenancyState({ tenancyId: 'ocid1.tenancy.oc1..t', homeRegion: 'us-ashburn-1', otherRegions: [], timing: TIMING, domainName });
+}
+
+/** Calls a route's handler as the server would, with a JSON body. */
+function caller(routes: Route[]) {
+  return async (
+    method: Route['method'],
+    operation: string,
+    options: { params?: string[]; query?: Record<string, string>; body?: unknown } = {},
+  ) => {
+    const route = routes.find((r) => r.operation === operation && r.method === method);
+    if (!route) throw new Error(`no route ${method} ${operation}`);
+    const raw = Buffer.from(options.body === undefined ? '' : JSON.stringify(options.body));
+    const request: ApiRequest = {
+      method,
+      params: options.params ?? [],
+      query: new URLSearchParams(options.query ?? {}),
+      headers: {},
+      rawBody: raw,
+      region: 'us-ashburn-1',
+      principal: undefined as never,
+      json: <T>() => JSON.parse(raw.toString() || '{}') as T,
+      header: () => undefined,
+    };
+    try {
+      return await route.handle(request);
+    } catch (error) {
+      return { status: (error as { status?: number }).status ?? 500, body: (error as Error).message };
+    }
+  };
+}
+
+const ids = (response: { body?: unknown }) => ((response.body ?? []) as { id: string }[]).map((item) => item.id);
+
+describe('IndexedMap', () => {
+  it('finds values by index in the Map order and forgets them on delete, re-set and clear', () => {
+    // Prepare: three users, two sharing a case-folded name.
+    const map = new IndexedMap<string, { name: string }, 'name'>({ name: (v) => v.name.toLowerCase() });
+    map.set('a', { name: 'Ada' }).set('b', { name: 'bob' }).set('c', { name: 'ADA' });
+
+    // Act / Assess: lookups, then each way a value leaves its key.
+    expect(map.find('name', 'ada').map((v) => v.name)).toEqual(['Ada', 'ADA']);
+    map.delete('a');
+    expect(map.find('name', 'ada').map((v) => v.name)).toEqual(['ADA']);
+    map.set('c', { name: 'carl' });
+    expect(map.find('name', 'ada')).toEqual([]);
+    expect(map.findOne('name', 'carl')).toEqual({ name: 'carl' });
+    map.clear();
+    expect(map.find('name', 'bob')).toEqual([]);
+  });
+});
+
+describe('local OCI indexes: classic IAM without identity domains', () => {
+  it('keeps names and memberships findable through create, membership removal and delete', async () => {
+    // Prepare: a tenancy with a user, a group and a membership.
+    const state = tenancy();
+    const call = caller(identityRoutes(state));
+    const t = state.tenancy.id;
+    const user = (await call('POST', 'CreateUser', { body: { compartmentId: t, name: 'Ada@example.com', description: 'd' } })).body as {
+      id: string;
+    };
+    const group = (await call('POST', 'CreateGroup', { body: { compartmentId: t, name: 'Staff', description: 'd' } })).body as {
+      id: string;
+    };
+    const membership = (await call('POST', 'AddUserToGroup', { body: { userId: user.id, groupId: group.id } })).body as { id: string };
+
+    // Act / Assess: the name filter is exact, uniqueness is without case, memberships by user and group.
+    expect(ids(await call('GET', 'ListUsers', { query: { compartmentId: t, name: 'Ada@example.com' } }))).toEqual([user.id]);
+    expect(ids(await call('GET', 'ListUsers', { query: { compartmentId: t, name: 'ada@example.com' } }))).toEqual([]);
+    expect((await call('POST', 'CreateUser', { body: { compartmentId: t, name: 'ADA@example.com', description: 'd' } })).status).toBe(409);
+    expect(ids(await call('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, userId: user.id } }))).toEqual([membership.id]);
+    expect(ids(await call('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, groupId: group.id } }))).toEqual([membership.id]);
+    expect((await call('DELETE', 'DeleteUser', { params: [user.id] })).status).toBe(409);
+
+    // Act / Assess: removal and deletion leave nothing to find, and the name free again.
+    expect((await call('DELETE', 'RemoveUserFromGroup', { params: [membership.id] })).status).toBe(204);
+    expect(ids(await call('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, userId: user.id } }))).toEqual([]);
+    expect(ids(await call('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, groupId: group.id } }))).toEqual([]);
+    expect((await call('DELETE', 'DeleteUser', { params: [user.id] })).status).toBe(204);
+    expect(ids(await call('GET', 'ListUsers', { query: { compartmentId: t, name: 'Ada@example.com' } }))).toEqual([]);
+    expect((await call('POST', 'CreateUser', { body: { compartmentId: t, name: 'ada@example.com', description: 'd' } })).status).toBe(200);
+  });
+});
+
+describe('local OCI indexes: the Default domain through the classic API and SCIM', () => {
+  it('finds users and memberships made through either API, and forgets them when SCIM removes them', async () => {
+    // Prepare: a SCIM user with an externalId and a classic group; SCIM adds the user to the group.
+    const state = tenancy('Default');
+    const domain = state.domain as DomainState;
+    const classic = caller(identityRoutes(state));
+    const scim = caller(identityDomainRoutes(domain));
+    const t = state.tenancy.id;
+    const scimUser = (
+      await scim('POST', 'CreateUser', {
+        body: { userName: 'Grace@example.com', externalId: 'E-1', emails: [{ value: 'grace@example.com', type: 'work', primary: true }] },
+      })
+    ).body as { id: string; ocid: string };
+    const group = (await classic('POST', 'CreateGroup', { body: { compartmentId: t, name: 'Staff', description: 'd' } })).body as {
+      id: string;
+    };
+    const scimGroupId = domain.groups.findOne('ocid', group.id)?.id ?? '';
+    const addMember = () =>
+      scim('PATCH', 'PatchGroup', {
+        params: [scimGroupId],
+        body: { Operations: [{ op: 'add', path: 'members', value: [{ value: scimUser.id }] }] },
+      });
+    await addMember();
+    const scimList = async (filter: string) =>
+      ((await scim('GET', 'ListUsers', { query: { filter } })).body as { Resources: { id: string }[] }).Resources.map((r) => r.id);
+
+    // Act / Assess: found by name (SCIM without case, classic exactly), by externalId (exactly), by membership.
+    expect(await scimList('userName eq "grace@EXAMPLE.com"')).toEqual([scimUser.id]);
+    expect(await scimList('externalId eq "E-1"')).toEqual([scimUser.id]);
+    expect(await scimList('externalId eq "e-1"')).toEqual([]);
+    expect(ids(await classic('GET', 'ListUsers', { query: { compartmentId: t, name: 'Grace@example.com' } }))).toEqual([scimUser.ocid]);
+    const [first] = ids(await classic('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, userId: scimUser.ocid } }));
+    expect(first).toMatch(/^ocid1\.groupmembership\./);
+    expect(ids(await classic('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, groupId: group.id } }))).toEqual([first]);
+
+    // Act / Assess: SCIM removes the member: the membership's OCID goes; adding it again makes a new one.
+    await scim('PATCH', 'PatchGroup', {
+      params: [scimGroupId],
+      body: { Operations: [{ op: 'remove', path: `members[value eq "${scimUser.id}"]` }] },
+    });
+    expect(ids(await classic('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, groupId: group.id } }))).toEqual([]);
+    expect((await classic('DELETE', 'RemoveUserFromGroup', { params: [first ?? ''] })).status).toBe(404);
+    await addMember();
+    const [second] = ids(await classic('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, userId: scimUser.ocid } }));
+    expect(second).toMatch(/^ocid1\.groupmembership\./);
+    expect(second).not.toBe(first);
+
+    // Act / Assess: deleting the user through SCIM frees its name and its externalId.
+    expect((await scim('DELETE', 'DeleteUser', { params: [scimUser.id] })).status).toBe(204);
+    expect(await scimList('userName eq "grace@example.com"')).toEqual([]);
+    expect(await scimList('externalId eq "E-1"')).toEqual([]);
+    expect(ids(await classic('GET', 'ListUserGroupMemberships', { query: { compartmentId: t, groupId: group.id } }))).toEqual([]);
+    expect(domain.membershipOcids.size).toBe(0);
+    const again = await classic('POST', 'CreateUser', {
+      body: { compartmentId: t, name: 'grace@example.com', description: 'd', email: 'grace@example.com' },
+    });
+    expect(again.status).toBe(200);
+  });
+});
