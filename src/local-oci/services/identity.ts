@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type ClassicDirectory, classicDirectory } from '../classic-directory';
+import { classicDirectory } from '../classic-directory';
 import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
 import { foldName } from '../indexed-map';
 import { makeOcid } from '../ocid';
-import {
-  type CredentialRecord,
-  type GroupRecord,
-  lifecycleState,
-  type PolicyRecord,
-  sameName,
-  type TenancyState,
-  type UserRecord,
-} from '../state';
+import { type GroupRecord, lifecycleState, type PolicyRecord, type TenancyState, type UserRecord } from '../state';
+import { credentialRoutes } from './identity-credentials';
+import { checkStatements } from './policy-statements';
 import { knownDefinedTags, withTagDefaults } from './tags';
 
 // Identity (classic IAM) API 20160918, as documented at
@@ -71,64 +65,6 @@ function tags(body: Record<string, unknown>): Record<string, string> {
     throw new ApiError(400, 'InvalidParameter', 'freeformTags must map strings to strings');
   }
   return value as Record<string, string>;
-}
-
-/**
- * OCI stores statements with its own spacing; collapsing runs of white space is the part of that
- * rewrite this emulator imitates, so callers must compare statements in a normal form.
- */
-function storedStatement(statement: string): string {
-  return statement.trim().replace(/\s+/g, ' ');
-}
-
-/** Checks that the groups and compartments a statement names exist, as CreatePolicy does. */
-function checkStatement(state: TenancyState, statement: string, policyCompartmentId: string): void {
-  const invalid = (why: string) => new ApiError(400, 'InvalidParameter', `Invalid policy statement "${statement}": ${why}`);
-  if (!/^\s*(allow|deny|define|endorse|admit)\s/i.test(statement)) throw invalid('must start with Allow, Deny, Define, Endorse or Admit');
-  const subject = /^\s*(?:allow|deny)\s+group\s+(.+?)\s+to\s/i.exec(statement)?.[1];
-  if (subject !== undefined) {
-    for (const raw of subject.split(',')) {
-      const name = raw.trim().replace(/^'(.*)'$/, '$1');
-      if (name.includes('/')) {
-        // A group of an identity domain, written Domain/Group.
-        const [domainName = '', groupName = ''] = name.split('/').map((part) => part.trim().replace(/^'(.*)'$/, '$1'));
-        const domain = [state.domain, state.defaultDomain].find((d) => d !== undefined && sameName(d.name, domainName));
-        const known = domain?.groups.findOne('displayName', foldName(groupName)) !== undefined;
-        if (!known) throw invalid(`group ${name} does not exist`);
-        continue;
-      }
-      if (/^id\s/i.test(name)) {
-        if (!classicDirectory(state).group(name.slice(3).trim())) throw invalid(`group ${name} does not exist`);
-        continue;
-      }
-      // A group named without a domain is the Default domain's, the classic API's own.
-      const group = classicDirectory(state).groupByName(name);
-      if (!group) throw invalid(`group ${name} does not exist`);
-      if (state.clock.now() - group.timeCreated.getTime() < state.timing.groupVisibilityDelayMs) {
-        // Eventual consistency: a group created moments ago is not yet visible to the policy engine.
-        throw invalid(`group ${name} does not exist`);
-      }
-    }
-  }
-  const location = /\sin\s+(tenancy|compartment\s+id\s+\S+|compartment\s+\S+)(?:\s+where\s|\s*$)/i.exec(statement)?.[1];
-  if (location === undefined) throw invalid('no location (in tenancy | in compartment …)');
-  const compartmentId = /^compartment\s+id\s+(\S+)$/i.exec(location)?.[1];
-  if (compartmentId !== undefined && !state.compartments.has(compartmentId) && compartmentId !== state.tenancy.id) {
-    throw invalid(`compartment ${compartmentId} does not exist`);
-  }
-  const compartmentPath = /^compartment\s+(?!id\s)(\S+)$/i.exec(location)?.[1];
-  if (compartmentPath !== undefined && !state.resolveCompartmentPath(compartmentPath, policyCompartmentId)) {
-    throw invalid(`compartment ${compartmentPath} does not exist`);
-  }
-}
-
-function checkStatements(state: TenancyState, value: unknown, compartmentId: string): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((s) => typeof s !== 'string')) {
-    throw new ApiError(400, 'InvalidParameter', 'statements must be a non-empty list of strings');
-  }
-  const statements = (value as string[]).map(storedStatement);
-  for (const statement of statements) checkStatement(state, statement, compartmentId);
-  return statements;
 }
 
 export function identityRoutes(state: TenancyState): Route[] {
@@ -566,54 +502,6 @@ export function identityRoutes(state: TenancyState): Route[] {
       true,
     ),
   ];
-}
-
-type RouteMaker = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite?: boolean) => Route;
-
-/**
- * Auth tokens, customer secret keys, SMTP credentials and OAuth 2.0 client credentials: listed and deleted
- * under the user, at the SDK's paths (`/users/{userId}/authTokens/{authTokenId}`, …), in the shapes of its
- * summary models (AuthToken, CustomerSecretKeySummary, SmtpCredentialSummary, OAuth2ClientCredentialSummary).
- */
-function credentialRoutes(
-  state: TenancyState,
-  directory: ClassicDirectory,
-  user: (id: string | undefined) => UserRecord,
-  route: RouteMaker,
-): Route[] {
-  const kinds = [
-    ['authTokens', 'AuthTokens', 'AuthToken'],
-    ['customerSecretKeys', 'CustomerSecretKeys', 'CustomerSecretKey'],
-    ['smtpCredentials', 'SmtpCredentials', 'SmtpCredential'],
-    ['oauth2ClientCredentials', 'OAuthClientCredentials', 'OAuthClientCredential'],
-  ] as const;
-  const view = (c: CredentialRecord) => ({
-    id: c.id,
-    userId: c.userId,
-    timeCreated: c.timeCreated.toISOString(),
-    lifecycleState: 'ACTIVE',
-    ...(c.kind === 'customerSecretKeys' ? { displayName: c.description } : { description: c.description }),
-    ...(c.kind === 'smtpCredentials' ? { username: `ocid1.user.oc1..${c.id.slice(-8)}@local` } : {}),
-    ...(c.kind === 'oauth2ClientCredentials' ? { name: c.description, compartmentId: state.tenancy.id, scopes: [] } : {}),
-  });
-  return kinds.flatMap(([path, plural, singular]) => [
-    route('GET', `/users/([^/]+)/${path}`, `List${plural}`, (request) => {
-      const owner = user(request.params[0]);
-      const items = directory.credentials(owner.id, path).map(view);
-      return path === 'oauth2ClientCredentials' ? pageOf(items, request.query) : { status: 200, body: items };
-    }),
-    route(
-      'DELETE',
-      `/users/([^/]+)/${path}/([^/]+)`,
-      `Delete${singular}`,
-      ({ params }) => {
-        const owner = user(params[0]);
-        if (!directory.deleteCredential(owner.id, path, params[1] ?? '')) throw notFound(`${singular} ${params[1]}`);
-        return { status: 204 };
-      },
-      true,
-    ),
-  ]);
 }
 
 function throwNotFound(what: string): never {
