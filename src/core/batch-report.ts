@@ -24,6 +24,8 @@ export interface BatchReport {
    * whose rows are done and whose leavers wait for an administrator's approval.
    */
   readonly status: 'complete' | 'partial' | 'failed' | 'running' | 'held';
+  /** Why the run ended before every row was done (an upload whose file was replaced meanwhile). */
+  readonly stopped?: string;
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly counts: UploadCounts & { readonly notStarted: number; readonly 'dry-run'?: number };
   readonly shared: readonly StepResult[];
@@ -134,6 +136,7 @@ export function batchSummary(report: BatchReport): { title: string; body: string
   const title = `Onboarding ${kind} ${report.status}: ${report.source.object}, ${c.succeeded} succeeded, ${c.failed + c.rejected + c.unreadable} not${held}`;
   const head = [
     `Batch ${report.source.bucket}/${report.source.object}: ${report.status}`,
+    report.stopped ? `Stopped: ${report.stopped}.` : '',
     `succeeded ${c.succeeded}, failed ${c.failed}, rejected ${c.rejected}, unreadable ${c.unreadable}, not started ${c.notStarted}${c['dry-run'] ? `, dry run ${c['dry-run']}` : ''}`,
     report.reportObjects ? `Reports: ${report.reportObjects.json} and ${report.reportObjects.csv}` : '',
     c.notStarted > 0
@@ -164,6 +167,7 @@ export function batchSummary(report: BatchReport): { title: string; body: string
   const summary = {
     source: report.source,
     status: report.status,
+    ...(report.stopped ? { stopped: report.stopped } : {}),
     counts: report.counts,
     reportObjects: report.reportObjects,
     correlation: report.correlation,

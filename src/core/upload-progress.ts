@@ -28,6 +28,23 @@ export interface UploadRecord {
   readonly counts?: UploadCounts;
   /** A roster upload's leaver phase (run-roster.ts). */
   readonly roster?: RosterProgress;
+  /** How far finishing joined the report's rows, so that the next finisher resumes there. */
+  readonly joined?: JoinProgress;
+  /** Why the run ended before every row was done (the file was replaced meanwhile). */
+  readonly stopped?: string;
+}
+
+/**
+ * Finishing joins the report parts, in order, into a few segments (each written once, under a name
+ * of its own), then the segments into the report. Every finisher claim (`claim`, counted from 1)
+ * names its segments with its number, so a finisher that outlived its lease cannot overwrite a later
+ * one's segment; a segment counts only once the record lists it (written with `if-match`).
+ */
+export interface JoinProgress {
+  readonly claim: number;
+  /** How many of the report's sources (header, parts, failed rows) are in `segments`. */
+  readonly next: number;
+  readonly segments: readonly { readonly name: string; readonly size: number }[];
 }
 
 export interface UploadCounts {
@@ -89,6 +106,9 @@ export interface ReportParts {
   readonly claim: number;
   readonly sizes: readonly number[];
 }
+
+/** Why a run stops when its file is replaced while it runs (the pinned read fails, or a continuation finds other content). */
+export const SOURCE_CHANGED_MESSAGE = 'the file changed while it was processed: upload it again';
 
 /** How long a chunk's lease lasts unless renewed: a dead owner's chunk is free again after this. */
 export const LEASE_MS = 20_000;

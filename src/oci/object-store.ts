@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { ObjectStore, WriteCondition } from '../core/ports';
+import { SOURCE_CHANGED_MESSAGE } from '../core/upload-progress';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci } from './call';
-
-const SOURCE_CHANGED = 'the file changed while it was processed: upload it again';
 
 /**
  * Object Storage for uploads, reports and markers, in one namespace (the upload event names it; the
@@ -67,7 +66,7 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
       // docs, not checked against a real tenancy.
       const response = await getObject(bucket, name, options?.ifMatch).catch((error: unknown) => {
         if (options?.ifMatch && preconditionFailed(error)) {
-          throw new OnboardingError(ErrorCode.SourceChanged, SOURCE_CHANGED, { cause: error });
+          throw new OnboardingError(ErrorCode.SourceChanged, SOURCE_CHANGED_MESSAGE, { cause: error });
         }
         throw error;
       });

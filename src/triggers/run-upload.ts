@@ -4,9 +4,18 @@ import { type FileRow, formatOf, isUnreadable, readHires, type UnreadableRow } f
 import type { ObjectStore } from '../core/ports';
 import type { BatchResult, NoticeResult, StepResult } from '../core/result';
 import { rosterProgress } from '../core/roster';
-import { type ChunkRecord, chunkRowsFor, type FailedRow, failedRow, totals, type UploadRecord } from '../core/upload-progress';
+import {
+  type ChunkRecord,
+  chunkRowsFor,
+  type FailedRow,
+  failedRow,
+  SOURCE_CHANGED_MESSAGE,
+  totals,
+  type UploadRecord,
+} from '../core/upload-progress';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
+import { type JoinOutcome, joinReport, READ_AHEAD, type ReportSource } from './join-report';
 import { batchOptions, stopAtOf } from './run-batch';
 import { mergeShared, runChunk } from './run-chunk';
 import { continuationEvent, onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
@@ -35,21 +44,99 @@ export async function runUpload(
   eventId: string | undefined,
   event: string,
 ): Promise<BatchResult | NoticeResult> {
+  const known: { run?: KnownRun } = {};
   try {
-    return await processUpload(object, inv, eventId, event);
+    return await processUpload(object, inv, eventId, event, known);
   } catch (error) {
     // The file was replaced while it was processed: its rows no longer are the ones counted. The run
-    // stops here, writing nothing more; the new file has an event of its own.
+    // stops here, onboarding nothing more; the new file has an event of its own.
     if (error instanceof OnboardingError && error.code === ErrorCode.SourceChanged) {
       inv.log.warn('upload stopped', { object: object.name, reason: error.message });
-      return {
-        kind: 'notice',
-        status: 'ignored',
-        correlation: { callId: inv.callId, ...(eventId ? { eventId } : {}) },
-        reason: error.message,
-      };
+      const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
+      const ended = known.run ? await endReplaced(known.run, inv, correlation, error.message) : undefined;
+      return ended ?? { kind: 'notice', status: 'ignored', correlation, reason: error.message };
     }
     throw error;
+  }
+}
+
+/**
+ * A continuation's body: the event, naming the file's version the run works on (`continues`), so that
+ * a continuation arriving after the file was replaced ends that run instead of starting on the new
+ * content. It is only ever compared with the file as it is now: it cannot make a run of the current
+ * content stop.
+ */
+function continuing(event: string, info: { etag: string; md5: string }): string {
+  try {
+    const body = JSON.parse(event.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    return JSON.stringify({ ...body, continues: { etag: info.etag, md5: info.md5 } });
+  } catch {
+    return event;
+  }
+}
+
+function continuedRun(event: string): { etag: string; md5: string } | undefined {
+  try {
+    const continues = (JSON.parse(event.replace(/^\uFEFF/, '')) as { continues?: { etag?: unknown; md5?: unknown } }).continues;
+    return typeof continues?.etag === 'string' && typeof continues.md5 === 'string'
+      ? { etag: continues.etag, md5: continues.md5 }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a run that stops early needs to end its record. */
+interface KnownRun {
+  readonly store: ObjectStore;
+  readonly stateBucket: string;
+  readonly dir: string;
+  readonly plan: UploadRecord;
+  readonly source: BatchReport['source'];
+}
+
+/**
+ * Ends the record of a run whose file was replaced: `failed`, saying why, so that no reader sees it
+ * `running` for ever. The one invocation whose conditional write ends it publishes the summary (the
+ * counts as the chunks left them); the others, and a run already ended, answer a notice. No report
+ * object is written: it is named after the file, whose new content has a run (and report) of its own.
+ */
+async function endReplaced(
+  run: KnownRun,
+  inv: Invocation,
+  correlation: BatchReport['correlation'],
+  reason: string,
+): Promise<BatchResult | undefined> {
+  try {
+    const uploadName = `${run.dir}/upload.json`;
+    const current = await run.store.readVersioned<UploadRecord>(run.stateBucket, uploadName);
+    if (!current || (current.value.status !== 'running' && current.value.status !== 'finalizing')) return undefined;
+    const records = (await new ChunkBoard(run.store, run.stateBucket, run.dir, run.plan, inv).all()).map((r) => r.value);
+    const counts = totals(records);
+    const finishedAt = new Date().toISOString();
+    const { finalizer: _f, ...rest } = current.value;
+    const ended: UploadRecord = { ...rest, status: 'failed', stopped: reason, finishedAt, counts, callId: inv.callId };
+    const written = await run.store.writeIf(run.stateBucket, uploadName, JSON.stringify(ended), 'application/json', {
+      ifMatch: current.etag,
+    });
+    if (!written) return undefined;
+    const notStarted = run.plan.rows - counts.succeeded - counts.rejected - counts.unreadable - counts.failed;
+    const report: BatchReport = {
+      source: run.source,
+      status: 'failed',
+      stopped: reason,
+      correlation,
+      counts: { ...counts, notStarted },
+      shared: mergeShared(records),
+      failures: records.flatMap((r) => r.failures).slice(0, MAX_LISTED_FAILURES),
+      notStarted: [],
+      invocations: records.reduce((n, r) => n + r.invocations, 0),
+      finishedAt,
+    };
+    return { kind: 'batch', status: 'failed', correlation, report, final: true };
+  } catch (error) {
+    inv.log.warn('bookkeeping', { warning: `the stopped run's record could not be ended: ${toErrorReport(error).message}` });
+    return undefined;
   }
 }
 
@@ -58,6 +145,7 @@ async function processUpload(
   inv: Invocation,
   eventId: string | undefined,
   event: string,
+  known: { run?: KnownRun },
 ): Promise<BatchResult | NoticeResult> {
   const store = inv.services.objectsIn(object.namespace);
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
@@ -90,6 +178,19 @@ async function processUpload(
   if (inv.dryRun) return dryRun(rowsOf, inv, source, correlation);
 
   const stateBucket = inv.config.STATE_BUCKET ?? object.bucket;
+  // A continuation of a run whose file was replaced since it was started: that run is over (its rows
+  // are no longer in the file). It ends here, as `failed`, rather than staying `running` for ever; the
+  // new content has an event of its own. (Roster runs are keyed by their day too, and left to their leases.)
+  const continued = continuedRun(event);
+  if (continued && !roster && continued.md5 !== info.md5) {
+    const oldDir = progressDir(`upload:${object.bucket}/${object.name}#${continued.md5}`);
+    const old = await store.readVersioned<UploadRecord>(stateBucket, `${oldDir}/upload.json`);
+    const reason = SOURCE_CHANGED_MESSAGE;
+    const ended = old
+      ? await endReplaced({ store, stateBucket, dir: oldDir, plan: old.value, source: old.value.source }, inv, correlation, reason)
+      : undefined;
+    return ended ?? { kind: 'notice', status: 'ignored', correlation, reason };
+  }
   const key = roster?.key ?? `upload:${object.bucket}/${object.name}#${info.md5}`;
   const dir = progressDir(key);
   const uploadName = `${dir}/upload.json`;
@@ -136,12 +237,13 @@ async function processUpload(
   // A delivery after a failed run retries its failed rows: a new round.
   if (upload.value.status === 'failed') {
     const next: UploadRecord = { ...upload.value, status: 'running', round: upload.value.round + 1, callId: inv.callId };
-    const { finalizer: _f, finishedAt: _t, counts: _c, ...reopened } = next;
+    const { finalizer: _f, finishedAt: _t, counts: _c, joined: _j, stopped: _s, ...reopened } = next;
     const etag = await store.writeIf(stateBucket, uploadName, JSON.stringify(reopened), 'application/json', { ifMatch: upload.etag });
     upload = etag ? { value: reopened, etag } : await store.readVersioned<UploadRecord>(stateBucket, uploadName);
     if (!upload) throw new OnboardingError(ErrorCode.Internal, 'The upload record vanished', { exposed: false });
   }
   const plan = upload.value;
+  known.run = { store, stateBucket, dir, plan, source };
 
   // Scale out: the first delivery starts the other invocations at once (bounded by UPLOAD_INVOCATIONS).
   const continuations = inv.services.continuations;
@@ -149,7 +251,7 @@ async function processUpload(
   const startContinuation = async (why: string) => {
     if (!continuations) return;
     try {
-      await continuations.start(continuationEvent(event, roster)); // roster hook: the run's day goes along
+      await continuations.start(continuing(continuationEvent(event, roster), info)); // roster hook: the run's day goes along
       started += 1;
       inv.log.info('continuation started', { why });
     } catch (error) {
@@ -284,9 +386,16 @@ async function finalize(args: {
     return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
   if (current.value.status === 'finalizing' && (current.value.finalizer?.until ?? 0) > Date.now())
     return { kind: 'notice', status: 'duplicate', correlation, reason: `call ${current.value.finalizer?.callId} is finishing this upload` };
-  const finalizing: UploadRecord = { ...current.value, status: 'finalizing', finalizer: { callId: inv.callId, until: inv.deadline } };
-  let etag = await store.writeIf(stateBucket, uploadName, JSON.stringify(finalizing), 'application/json', { ifMatch: current.etag });
-  if (!etag) return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
+  // Each finisher claim has a number of its own, naming the report segments it writes.
+  const before = current.value.joined ?? { claim: 0, next: 0, segments: [] };
+  const claimed = {
+    ...current.value,
+    status: 'finalizing',
+    finalizer: { callId: inv.callId, until: inv.deadline },
+    joined: { ...before, claim: before.claim + 1 },
+  } satisfies UploadRecord;
+  const claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
+  if (!claimEtag) return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
 
   // What every row came to: the same in the final report and in a hand-off of the roster phase.
   const settled = {
@@ -298,6 +407,66 @@ async function finalize(args: {
     notStarted: [],
     reportObjects,
   };
+  const running = (): BatchResult => {
+    const report: BatchReport = {
+      ...settled,
+      status: 'running',
+      finishedAt: new Date().toISOString(),
+      ...(warnings.length ? { warnings } : {}),
+    };
+    return { kind: 'batch', status: 'partial', correlation, report, final: false };
+  };
+  /** Near the deadline: the lease is given up at once and the next invocation resumes where the record says. */
+  const handOn = async (record: UploadRecord, recordEtag: string, why: string) => {
+    const { finalizer: _f, ...released } = record;
+    await store
+      .writeIf(stateBucket, uploadName, JSON.stringify(released), 'application/json', { ifMatch: recordEtag })
+      .catch((error: unknown) => warnings.push(`finishing could not record where it stopped (${toErrorReport(error).message})`));
+    inv.log.info('finishing handed on', { why });
+    await args.startContinuation('finishing');
+    return running();
+  };
+  // The report's rows, joined in order (resumable): the header, every chunk's parts, every chunk's failed rows.
+  const sources: ReportSource[] = [
+    { text: REPORT_CSV_HEADER },
+    ...args.records.flatMap(({ value }) =>
+      value.parts.flatMap(({ claim, sizes }) =>
+        sizes.map((_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1) })),
+      ),
+    ),
+    // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
+    ...args.records
+      .filter(({ value }) => value.failedRows > 0)
+      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') })),
+  ];
+  const finishBy = inv.deadline - inv.config.PUBLISH_RESERVE_MS;
+  let joining: JoinOutcome;
+  try {
+    joining = await joinReport({
+      store,
+      bucket: stateBucket,
+      dir,
+      uploadName,
+      record: claimed,
+      etag: claimEtag,
+      sources,
+      stopAt: finishBy,
+      log: inv.log,
+    });
+  } catch (error) {
+    warnings.push(`the report could not be joined yet: ${toErrorReport(error).message}`);
+    return handOn(claimed, claimEtag, 'error');
+  }
+  if (joining.kind === 'lost')
+    return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
+  if (joining.kind === 'unfinished') return handOn(joining.record, joining.etag, 'deadline');
+  const finalizing = joining.record;
+  let etag: string | undefined = joining.etag;
+  const segments = finalizing.joined?.segments ?? [];
+  // The segments are few (4 MiB each): joining them is one PUT streaming a few GETs, started only when
+  // it fits the time left (each GET as slow as the slowest round of reads); else the next invocation does it.
+  if (Date.now() + 2 * joining.slowestReadMs * Math.ceil(segments.length / READ_AHEAD) + 500 >= finishBy)
+    return handOn(finalizing, joining.etag, 'deadline');
   // --- Roster hook (run-roster.ts): the leaver phase, once, now that every row is settled.
   const rostered = args.roster ? await rosterPhase({ run: args.roster, inv, store, rowsOf: args.rowsOf }) : undefined;
   if (rostered?.kind === 'unfinished') {
@@ -325,21 +494,10 @@ async function finalize(args: {
   };
   // Bookkeeping: the reports. If they cannot be written the outcome stands, with a warning.
   try {
-    const header = `${dir}/rows/header.csv`;
-    await store.write(stateBucket, header, REPORT_CSV_HEADER, 'text/csv; charset=utf-8');
-    const parts = args.records.flatMap(({ value }) =>
-      value.parts.flatMap(({ claim, sizes }) =>
-        sizes.map((size, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1), size })),
-      ),
-    );
-    // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
-    const failedParts = args.records
-      .filter(({ value }) => value.failedRows > 0)
-      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') }));
     await store.compose(
       source.bucket,
       reportObjects.csv,
-      [{ bucket: stateBucket, name: header, size: Buffer.byteLength(REPORT_CSV_HEADER, 'utf8') }, ...parts, ...failedParts],
+      segments.map(({ name, size }) => ({ bucket: stateBucket, name, size })),
       'text/csv; charset=utf-8',
     );
     await store.write(source.bucket, reportObjects.json, JSON.stringify(report, null, 2), 'application/json');

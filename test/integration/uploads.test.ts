@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
-import { MAX_SAMPLED_FAILURES } from '../../src/core/upload-progress';
+import { MAX_SAMPLED_FAILURES, type UploadRecord } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
@@ -23,6 +23,12 @@ function hiresCsv(count: number, prefix = 'u'): { text: string; good: number } {
 
 /** Upload tests run short invocations: little time kept back for publishing, small chunks. */
 const SHORT = { PUBLISH_RESERVE_MS: '300', UPLOAD_CHUNK_ROWS: '10', BATCH_CONCURRENCY: '4' };
+
+/** The upload records in the state bucket, as stored. */
+const uploadRecords = (stack: LocalStack): UploadRecord[] =>
+  [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])]
+    .filter(([name]) => name.endsWith('/upload.json'))
+    .map(([, object]) => JSON.parse(object.body.toString('utf8')) as UploadRecord);
 
 const usersNamed = (stack: LocalStack, prefix: string) => [...stack.oci.state.users.values()].filter((u) => u.name.startsWith(prefix));
 
@@ -153,16 +159,91 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(40, 'z').text, 'text/csv');
     const response = await call;
     await fn.stop();
-    // Assess: the next chunk's pinned read fails; the run ends with the reason, nothing of the new file onboarded.
-    expect(response.json).toMatchObject({
-      kind: 'notice',
-      status: 'ignored',
-      reason: 'the file changed while it was processed: upload it again',
-    });
+    // Assess: the next chunk's pinned read fails; the run ends failed with the reason, nothing of the new file onboarded.
+    const reason = 'the file changed while it was processed: upload it again';
+    expect(response.json).toMatchObject({ kind: 'batch', status: 'failed', final: true, report: { status: 'failed', stopped: reason } });
     expect(usersNamed(stack, 'z')).toHaveLength(0);
     expect(usersNamed(stack, 'r').length).toBeLessThanOrEqual(10);
-    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(0);
+    // The run's record is over (never `running` for a dead run), and one summary says why.
+    expect(uploadRecords(stack)).toEqual([expect.objectContaining({ status: 'failed', stopped: reason })]);
+    const messages = stack.oci.state.messages(stack.topicId);
+    expect(messages).toHaveLength(1);
+    expect(JSON.stringify(messages[0])).toContain(`Stopped: ${reason}`);
   }, 60_000);
+
+  it('ends the run of a replaced file when a continuation of it arrives: failed, with the reason, the new rows not read as its own', async () => {
+    // Prepare: a first invocation with no working time counts the rows and leaves the run `running`.
+    stack = await startLocalStack();
+    const name = 'incoming/continued.csv';
+    const v1 = stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'c').text, 'text/csv');
+    const event = objectCreatedEvent(stack, name);
+    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...SHORT } });
+    const first = await fn.invoke(JSON.stringify(event), { deadlineMs: 2_400 });
+    expect(first.json).toMatchObject({ kind: 'batch', status: 'partial' });
+    expect(uploadRecords(stack)).toEqual([expect.objectContaining({ status: 'running' })]);
+    // Act: the file is replaced, then the continuation of the first run arrives (naming the version it continues).
+    stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'y').text, 'text/csv');
+    const response = await fn.invoke(JSON.stringify({ ...event, continues: { etag: v1.etag, md5: v1.md5 } }), { deadlineMs: 10_000 });
+    await fn.stop();
+    // Assess: the old run ended failed with the reason and one summary; nothing of either file onboarded here.
+    const reason = 'the file changed while it was processed: upload it again';
+    expect(response.json).toMatchObject({ kind: 'batch', status: 'failed', report: { stopped: reason, counts: { notStarted: 12 } } });
+    expect(uploadRecords(stack)).toEqual([expect.objectContaining({ status: 'failed', stopped: reason })]);
+    expect(stack.oci.requests.counts().CreateUser).toBeUndefined();
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+  }, 30_000);
+
+  it('finishes joining a report that does not fit one invocation in the next one: every line once, one summary', async () => {
+    // Prepare: 48 rows in 16 chunks (17 report sources with the header), one invocation at a time, 4 s
+    // each. Once finishing has started, every GetObject takes 700 ms (a slow Object Storage): the parts
+    // cannot all be read before the deadline. When the finisher has handed on, GETs are quick again.
+    const local = await startLocalStack();
+    stack = local;
+    const { text, good } = hiresCsv(48, 'f');
+    let phase: 'working' | 'slow' | 'handed on' = 'working';
+    const watch = setInterval(() => {
+      const [record] = uploadRecords(local);
+      if (phase === 'working' && record?.status === 'finalizing' && record.finalizer) {
+        local.oci.faults.set([{ operations: ['GetObject'], latencyMs: 700 }]);
+        phase = 'slow';
+      } else if (phase === 'slow' && !record?.finalizer) {
+        local.oci.faults.clear();
+        phase = 'handed on';
+      }
+    }, 2);
+    // Act
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/finish.csv',
+      content: text,
+      deadlineMs: 4000,
+      entry: BUNDLE,
+      env: { ...SHORT, UPLOAD_CHUNK_ROWS: '3', UPLOAD_INVOCATIONS: '1' },
+    }).finally(() => clearInterval(watch));
+    // Assess: finishing was handed on once at least, and resumed where it stopped.
+    expect(run.errors).toEqual([]);
+    expect(phase).toBe('handed on');
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 48 - good, failed: 0, unreadable: 0 });
+    const [record] = uploadRecords(stack);
+    expect(record?.status).toBe('complete');
+    expect(record?.joined?.claim).toBeGreaterThanOrEqual(2);
+    // Segments written by different finishers, each recorded once.
+    const claims = new Set(record?.joined?.segments.map((s) => s.name.split('/').at(-1)?.split('-')[1]));
+    expect(claims.size).toBeGreaterThanOrEqual(2);
+    // The report: the header, then every line of the file exactly once.
+    const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/finish.csv.report.csv')?.body.toString('utf8') ?? '';
+    const lines = csv.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe('line,status,employeeId,userName,userId,detail');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => Number(l.split(',')[0]))
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 48 }, (_, i) => i + 2));
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+  }, 30_000);
 
   it('refuses a 20 MB file with a clear error and writes nothing', async () => {
     // Prepare

@@ -1,0 +1,94 @@
+import type { ObjectStore } from '../core/ports';
+import type { JoinProgress, UploadRecord } from '../core/upload-progress';
+import type { Logger } from '../support/logger';
+
+/** What the report is made of, in order: literal text (its header) or an object of the state bucket. */
+export type ReportSource = { readonly text: string } | { readonly bucket: string; readonly name: string };
+
+/** Parts read at once: hides the time to first byte of each GET, memory bounded by the parts' size. */
+export const READ_AHEAD = 4;
+/** A segment is written once it holds this much: memory holds at most one segment and READ_AHEAD parts. */
+const SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Kept back for writing the segment in hand and the record before the deadline. */
+const WRITE_MARGIN_MS = 500;
+
+export type JoinOutcome =
+  | { readonly kind: 'joined' | 'unfinished'; readonly record: UploadRecord; readonly etag: string; readonly slowestReadMs: number }
+  | { readonly kind: 'lost' };
+
+export const segmentName = (dir: string, round: number, claim: number, segment: number) =>
+  `${dir}/report/${pad(round)}-${pad(claim)}-${pad(segment)}.csv`;
+const pad = (n: number) => String(n).padStart(5, '0');
+
+/**
+ * Joins the report's sources, from where the record says the last finisher stopped, into segments:
+ * READ_AHEAD parts are read at once, written in order. Before each round of reads it checks the time:
+ * one more round (as slow as the slowest so far, twice over) and the writes must end before `stopAt`,
+ * else it writes what it holds and answers `unfinished`. Each segment is recorded with `if-match` on
+ * the upload record: `lost` when another finisher took over meanwhile (nothing of this one counts).
+ */
+export async function joinReport(args: {
+  readonly store: ObjectStore;
+  readonly bucket: string;
+  readonly dir: string;
+  readonly uploadName: string;
+  readonly record: UploadRecord & { readonly joined: JoinProgress };
+  readonly etag: string;
+  readonly sources: readonly ReportSource[];
+  readonly stopAt: number;
+  readonly log: Logger;
+}): Promise<JoinOutcome> {
+  const { store, bucket, dir, sources, stopAt } = args;
+  let record = args.record;
+  let etag = args.etag;
+  let joined = record.joined;
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let heldSources = 0;
+  let slowestReadMs = 0;
+
+  const read = async (source: ReportSource): Promise<Buffer> => {
+    if ('text' in source) return Buffer.from(source.text, 'utf8');
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of store.readBytes(source.bucket, source.name)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+  /** Writes the segment in hand and records it; false when the record was taken over. */
+  const flush = async (): Promise<boolean> => {
+    if (heldSources === 0) return true;
+    const name = segmentName(dir, record.round, joined.claim, joined.segments.length + 1);
+    await store.write(bucket, name, Buffer.concat(held).toString('utf8'), 'text/csv; charset=utf-8');
+    const next: JoinProgress = { ...joined, next: joined.next + heldSources, segments: [...joined.segments, { name, size: heldBytes }] };
+    const nextRecord: UploadRecord & { joined: JoinProgress } = { ...record, joined: next };
+    const written = await store.writeIf(bucket, args.uploadName, JSON.stringify(nextRecord), 'application/json', { ifMatch: etag });
+    if (!written) return false;
+    record = nextRecord;
+    etag = written;
+    joined = next;
+    held = [];
+    heldBytes = 0;
+    heldSources = 0;
+    return true;
+  };
+
+  while (joined.next + heldSources < sources.length) {
+    if (Date.now() + 2 * slowestReadMs + WRITE_MARGIN_MS >= stopAt) {
+      if (!(await flush())) return { kind: 'lost' };
+      args.log.info('report joining handed on', { joined: joined.next, of: sources.length, segments: joined.segments.length });
+      return { kind: 'unfinished', record, etag, slowestReadMs };
+    }
+    const from = joined.next + heldSources;
+    const started = Date.now();
+    // Whole parts, read at once and kept in order: a part holds a few hundred rows, a failed-rows object one chunk's.
+    const bodies = await Promise.all(sources.slice(from, from + READ_AHEAD).map(read));
+    slowestReadMs = Math.max(slowestReadMs, Date.now() - started);
+    for (const body of bodies) {
+      held.push(body);
+      heldBytes += body.length;
+      heldSources += 1;
+    }
+    if (heldBytes >= SEGMENT_BYTES && !(await flush())) return { kind: 'lost' };
+  }
+  if (!(await flush())) return { kind: 'lost' };
+  return { kind: 'joined', record, etag, slowestReadMs };
+}
