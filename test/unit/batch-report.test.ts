@@ -73,4 +73,16 @@ describe('batch reports', () => {
     expect(body).toMatch(/^Batch hr-uploads\/incoming\/x.csv: complete/);
     expect(body).toContain('Warning: the report could not be written: 503');
   });
+  it('says why a run stopped early, in the message and its JSON summary', () => {
+    // Prepare: an upload whose file was replaced after 10 rows.
+    const stopped = { ...report([]), stopped: 'the file changed while it was processed: upload it again' };
+    // Act
+    const { title, body } = batchSummary({ ...stopped, counts: { ...stopped.counts, notStarted: 30 } });
+    // Assess
+    expect(title).toBe('Onboarding batch failed: incoming/x.csv, 10 succeeded, 0 not');
+    expect(body).toContain('Stopped: the file changed while it was processed: upload it again.');
+    expect(body).toContain('not started 30');
+    expect(JSON.parse(body.split('--- summary (JSON) ---\n')[1] ?? '{}')).toMatchObject({ status: 'failed', stopped: stopped.stopped });
+    expect(batchSummary(report([])).body).not.toContain('Stopped:');
+  });
 });
