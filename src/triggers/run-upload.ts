@@ -180,7 +180,7 @@ async function processUpload(
   const stateBucket = inv.config.STATE_BUCKET ?? object.bucket;
   // A continuation of a run whose file was replaced since it was started: that run is over (its rows
   // are no longer in the file). It ends here, as `failed`, rather than staying `running` for ever; the
-  // new content has an event of its own. (Roster runs are keyed by their day too, and left to their leases.)
+  // new content has an event of its own. (A roster run's key holds its day too: only a failed read ends it.)
   const continued = continuedRun(event);
   if (continued && !roster && continued.md5 !== info.md5) {
     const oldDir = progressDir(`upload:${object.bucket}/${object.name}#${continued.md5}`);
