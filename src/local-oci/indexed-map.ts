@@ -11,45 +11,51 @@ const keysOf = <V>(keysFor: IndexKeys<V>, value: V): readonly string[] => {
 };
 
 /**
- * A Map with secondary indexes, kept in step by `set`, `delete` and `clear`. The fields an index reads
- * must not change while the value is stored (names, OCIDs and owners never do in these APIs); a value
- * whose indexed field changes must be set again. Values an index finds come in the Map's order (but for
- * a value set again under a new index key, which comes last under that key).
+ * A Map with secondary indexes, kept in step by `set`, `delete` and `clear`. Each entry remembers the
+ * keys it was filed under, so a value whose indexed field changed (in place or as a new object) is
+ * filed right once it is set again; until then the index answers from the old key. Names, OCIDs and
+ * owners never change in these APIs. Values an index finds come in the Map's order (but for a value set
+ * again under a new index key, which comes last under that key).
  */
 export class IndexedMap<K, V, I extends string = string> extends Map<K, V> {
-  readonly #indexes = new Map<I, { keysFor: IndexKeys<V>; buckets: Map<string, Map<K, V>> }>();
+  readonly #indexes = new Map<I, { keysFor: IndexKeys<V>; buckets: Map<string, Map<K, V>>; filed: Map<K, readonly string[]> }>();
 
   constructor(indexes: Record<I, IndexKeys<V>>) {
     super();
-    for (const [name, keysFor] of Object.entries(indexes) as [I, IndexKeys<V>][]) this.#indexes.set(name, { keysFor, buckets: new Map() });
+    for (const [name, keysFor] of Object.entries(indexes) as [I, IndexKeys<V>][])
+      this.#indexes.set(name, { keysFor, buckets: new Map(), filed: new Map() });
   }
 
   override set(key: K, value: V): this {
-    const old = super.get(key);
     super.set(key, value);
-    for (const { keysFor, buckets } of this.#indexes.values()) {
+    for (const { keysFor, buckets, filed } of this.#indexes.values()) {
       const keys = keysOf(keysFor, value);
-      if (old !== undefined) {
-        for (const oldKey of keysOf(keysFor, old)) if (!keys.includes(oldKey)) this.#drop(buckets, oldKey, key);
-      }
+      for (const oldKey of filed.get(key) ?? []) if (!keys.includes(oldKey)) this.#drop(buckets, oldKey, key);
       // A key already filed keeps its place in the bucket, as Map.set keeps a present key in its place.
       for (const indexKey of keys) {
         const bucket = buckets.get(indexKey) ?? new Map<K, V>();
         buckets.set(indexKey, bucket);
         bucket.set(key, value);
       }
+      if (keys.length > 0) filed.set(key, keys);
+      else filed.delete(key);
     }
     return this;
   }
 
   override delete(key: K): boolean {
-    const old = super.get(key);
-    if (old !== undefined) this.#unfile(key, old);
+    for (const { buckets, filed } of this.#indexes.values()) {
+      for (const indexKey of filed.get(key) ?? []) this.#drop(buckets, indexKey, key);
+      filed.delete(key);
+    }
     return super.delete(key);
   }
 
   override clear(): void {
-    for (const { buckets } of this.#indexes.values()) buckets.clear();
+    for (const { buckets, filed } of this.#indexes.values()) {
+      buckets.clear();
+      filed.clear();
+    }
     super.clear();
   }
 
@@ -62,12 +68,6 @@ export class IndexedMap<K, V, I extends string = string> extends Map<K, V> {
   /** The first value the index files under `indexKey`. */
   findOne(index: I, indexKey: string): V | undefined {
     return this.find(index, indexKey)[0];
-  }
-
-  #unfile(key: K, value: V): void {
-    for (const { keysFor, buckets } of this.#indexes.values()) {
-      for (const indexKey of keysOf(keysFor, value)) this.#drop(buckets, indexKey, key);
-    }
   }
 
   #drop(buckets: Map<string, Map<K, V>>, indexKey: string, key: K): void {

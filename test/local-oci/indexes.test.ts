@@ -63,6 +63,25 @@ describe('IndexedMap', () => {
   });
 });
 
+describe('IndexedMap: a changed field', () => {
+  it('files a value again under its new key when it is set again, even when it was changed in place', () => {
+    // Prepare: one value under one key.
+    const map = new IndexedMap<string, { name: string }, 'name'>({ name: (v) => v.name });
+    const value = { name: 'old' };
+    map.set('a', value);
+
+    // Act: the same object is changed in place, then set again.
+    value.name = 'new';
+    map.set('a', value);
+
+    // Assess: found only under the new key.
+    expect(map.find('name', 'old')).toEqual([]);
+    expect(map.find('name', 'new')).toEqual([value]);
+    map.delete('a');
+    expect(map.find('name', 'new')).toEqual([]);
+  });
+});
+
 describe('local OCI indexes: classic IAM without identity domains', () => {
   it('keeps names and memberships findable through create, membership removal and delete', async () => {
     // Prepare: a tenancy with a user, a group and a membership.
@@ -152,5 +171,45 @@ describe('local OCI indexes: the Default domain through the classic API and SCIM
       body: { compartmentId: t, name: 'grace@example.com', description: 'd', email: 'grace@example.com' },
     });
     expect(again.status).toBe(200);
+  });
+});
+
+describe('local OCI indexes: the same answer as a scan', () => {
+  it('answers an indexed SCIM filter exactly as the scan of a filter the index cannot take', async () => {
+    // Prepare: users whose userName and externalId differ only by case, and some that share them.
+    const domain = tenancy('Default').domain as DomainState;
+    const scim = caller(identityDomainRoutes(domain));
+    const made = [
+      ['ann@example.com', 'E-7'],
+      ['ANN@example.org', 'e-7'],
+      ['bob@example.com', 'E-7'],
+      ['carl@example.com', 'E-8'],
+      ['dora@example.com', undefined],
+    ] as const;
+    for (const [userName, externalId] of made) {
+      await scim('POST', 'CreateUser', {
+        body: { userName, ...(externalId ? { externalId } : {}), emails: [{ value: userName, type: 'work', primary: true }] },
+      });
+    }
+    const list = async (filter: string) =>
+      ((await scim('GET', 'ListUsers', { query: { filter } })).body as { Resources: { userName: string }[] }).Resources.map(
+        (r) => r.userName,
+      );
+
+    // Act / Assess: each single equality (indexed) against the same test joined to one that matches
+    // nobody (`or`: not a single equality, so every user is scanned).
+    for (const filter of [
+      'externalId eq "E-7"',
+      'externalId eq "e-7"',
+      'userName eq "ANN@EXAMPLE.COM"',
+      'userName eq "dora@example.com"',
+      'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob@example.com"',
+      'externalId eq "nobody"',
+    ]) {
+      const indexed = await list(filter);
+      const scanned = await list(`${filter} or userName eq "no-such-user@example.invalid"`);
+      expect(indexed, filter).toEqual(scanned);
+    }
+    expect(await list('externalId eq "E-7"')).toEqual(['ann@example.com', 'bob@example.com']);
   });
 });
