@@ -14,6 +14,8 @@ const WRITE_MARGIN_MS = 500;
 
 export type JoinOutcome =
   | { readonly kind: 'joined' | 'unfinished'; readonly record: UploadRecord; readonly etag: string; readonly slowestReadMs: number }
+  /** A read or write failed: `record` and `etag` are the latest this finisher wrote, so it can hand on from there. */
+  | { readonly kind: 'error'; readonly record: UploadRecord; readonly etag: string; readonly error: unknown }
   | { readonly kind: 'lost' };
 
 export const segmentName = (dir: string, round: number, claim: number, segment: number) =>
@@ -26,6 +28,8 @@ const pad = (n: number) => String(n).padStart(5, '0');
  * one more round (as slow as the slowest so far, twice over) and the writes must end before `stopAt`,
  * else it writes what it holds and answers `unfinished`. Each segment is recorded with `if-match` on
  * the upload record: `lost` when another finisher took over meanwhile (nothing of this one counts).
+ * An error never escapes: it answers `error` with the record as last written (after a flush the ETag
+ * the caller started from is stale, and a release written with it would be refused).
  */
 export async function joinReport(args: {
   readonly store: ObjectStore;
@@ -71,24 +75,29 @@ export async function joinReport(args: {
     return true;
   };
 
-  while (joined.next + heldSources < sources.length) {
-    if (Date.now() + 2 * slowestReadMs + WRITE_MARGIN_MS >= stopAt) {
-      if (!(await flush())) return { kind: 'lost' };
-      args.log.info('report joining handed on', { joined: joined.next, of: sources.length, segments: joined.segments.length });
-      return { kind: 'unfinished', record, etag, slowestReadMs };
+  try {
+    while (joined.next + heldSources < sources.length) {
+      if (Date.now() + 2 * slowestReadMs + WRITE_MARGIN_MS >= stopAt) {
+        if (!(await flush())) return { kind: 'lost' };
+        args.log.info('report joining handed on', { joined: joined.next, of: sources.length, segments: joined.segments.length });
+        return { kind: 'unfinished', record, etag, slowestReadMs };
+      }
+      const from = joined.next + heldSources;
+      const started = Date.now();
+      // Whole parts, read at once and kept in order: a part holds a few hundred rows, a failed-rows object one chunk's.
+      const bodies = await Promise.all(sources.slice(from, from + READ_AHEAD).map(read));
+      slowestReadMs = Math.max(slowestReadMs, Date.now() - started);
+      for (const body of bodies) {
+        held.push(body);
+        heldBytes += body.length;
+        heldSources += 1;
+      }
+      if (heldBytes >= SEGMENT_BYTES && !(await flush())) return { kind: 'lost' };
     }
-    const from = joined.next + heldSources;
-    const started = Date.now();
-    // Whole parts, read at once and kept in order: a part holds a few hundred rows, a failed-rows object one chunk's.
-    const bodies = await Promise.all(sources.slice(from, from + READ_AHEAD).map(read));
-    slowestReadMs = Math.max(slowestReadMs, Date.now() - started);
-    for (const body of bodies) {
-      held.push(body);
-      heldBytes += body.length;
-      heldSources += 1;
-    }
-    if (heldBytes >= SEGMENT_BYTES && !(await flush())) return { kind: 'lost' };
+    if (!(await flush())) return { kind: 'lost' };
+  } catch (error) {
+    // What was held and not recorded is read again by whoever resumes from the record.
+    return { kind: 'error', record, etag, error };
   }
-  if (!(await flush())) return { kind: 'lost' };
   return { kind: 'joined', record, etag, slowestReadMs };
 }

@@ -15,7 +15,7 @@ import {
 } from '../core/upload-progress';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
-import { type JoinOutcome, joinReport, READ_AHEAD, type ReportSource } from './join-report';
+import { joinReport, READ_AHEAD, type ReportSource } from './join-report';
 import { batchOptions, stopAtOf } from './run-batch';
 import { mergeShared, runChunk } from './run-chunk';
 import { continuationEvent, onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
@@ -407,6 +407,10 @@ async function finalize(args: {
     notStarted: [],
     reportObjects,
   };
+  const warn = (warning: string) => {
+    inv.log.warn('bookkeeping', { warning });
+    warnings.push(warning);
+  };
   const running = (): BatchResult => {
     const report: BatchReport = {
       ...settled,
@@ -416,12 +420,32 @@ async function finalize(args: {
     };
     return { kind: 'batch', status: 'partial', correlation, report, final: false };
   };
-  /** Near the deadline: the lease is given up at once and the next invocation resumes where the record says. */
+  /**
+   * Gives the finisher's lease up, so that the next invocation resumes at once where the record says.
+   * A refused write (412) is not success: the record changed since `recordEtag`. If it is still this
+   * claim's (a write of ours whose answer was lost), it is released from what it is now; else another
+   * finisher holds it, and a continuation that finds its lease live waits it out.
+   */
+  const release = async (record: UploadRecord, recordEtag: string): Promise<void> => {
+    const unclaimed = (value: UploadRecord) => {
+      const { finalizer: _f, ...rest } = value;
+      return JSON.stringify(rest);
+    };
+    try {
+      if (await store.writeIf(stateBucket, uploadName, unclaimed(record), 'application/json', { ifMatch: recordEtag })) return;
+      const now = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
+      const ours = now?.value.finalizer?.callId === inv.callId && now.value.joined?.claim === record.joined?.claim;
+      if (now?.etag && ours && now.value.status === 'finalizing') {
+        if (await store.writeIf(stateBucket, uploadName, unclaimed(now.value), 'application/json', { ifMatch: now.etag })) return;
+      }
+      warn(`finishing could not release its claim (the upload record changed meanwhile); the next finisher takes over when it ends`);
+    } catch (error) {
+      warn(`finishing could not record where it stopped (${toErrorReport(error).message})`);
+    }
+  };
+  /** Near the deadline or after an error: the lease is given up and the next invocation resumes where the record says. */
   const handOn = async (record: UploadRecord, recordEtag: string, why: string) => {
-    const { finalizer: _f, ...released } = record;
-    await store
-      .writeIf(stateBucket, uploadName, JSON.stringify(released), 'application/json', { ifMatch: recordEtag })
-      .catch((error: unknown) => warnings.push(`finishing could not record where it stopped (${toErrorReport(error).message})`));
+    await release(record, recordEtag);
     inv.log.info('finishing handed on', { why });
     await args.startContinuation('finishing');
     return running();
@@ -440,22 +464,20 @@ async function finalize(args: {
       .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') })),
   ];
   const finishBy = inv.deadline - inv.config.PUBLISH_RESERVE_MS;
-  let joining: JoinOutcome;
-  try {
-    joining = await joinReport({
-      store,
-      bucket: stateBucket,
-      dir,
-      uploadName,
-      record: claimed,
-      etag: claimEtag,
-      sources,
-      stopAt: finishBy,
-      log: inv.log,
-    });
-  } catch (error) {
-    warnings.push(`the report could not be joined yet: ${toErrorReport(error).message}`);
-    return handOn(claimed, claimEtag, 'error');
+  const joining = await joinReport({
+    store,
+    bucket: stateBucket,
+    dir,
+    uploadName,
+    record: claimed,
+    etag: claimEtag,
+    sources,
+    stopAt: finishBy,
+    log: inv.log,
+  });
+  if (joining.kind === 'error') {
+    warn(`the report could not be joined yet: ${toErrorReport(joining.error).message}`);
+    return handOn(joining.record, joining.etag, 'error');
   }
   if (joining.kind === 'lost')
     return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
