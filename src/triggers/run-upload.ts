@@ -53,6 +53,13 @@ export async function runUpload(
     if (error instanceof OnboardingError && error.code === ErrorCode.SourceChanged) {
       inv.log.warn('upload stopped', { object: object.name, reason: error.message });
       const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
+      const sameContent = known.run ? await stillSameContent(known.run, object) : false;
+      if (sameContent) {
+        // The same bytes were written again: the run is still good, and goes on under the new version's
+        // event and this run's continuations. Nothing is ended; a continuation takes what this one held.
+        await known.run?.resume('the same content was written again');
+        return { kind: 'notice', status: 'ignored', correlation, reason: SAME_CONTENT_AGAIN };
+      }
       const ended = known.run ? await endReplaced(known.run, inv, correlation, error.message) : undefined;
       return ended ?? { kind: 'notice', status: 'ignored', correlation, reason: error.message };
     }
@@ -86,6 +93,14 @@ function continuedRun(event: string): { etag: string; md5: string } | undefined 
   }
 }
 
+const SAME_CONTENT_AGAIN = 'the file was written again with the same content while it was processed; the run goes on';
+
+/** Whether the object holds the run's content still (the same bytes written again give a new ETag, not a new MD5). */
+async function stillSameContent(run: KnownRun, object: UploadObject): Promise<boolean> {
+  const now = await run.store.head(object.bucket, object.name).catch(() => undefined);
+  return now !== undefined && now.md5 === run.source.md5;
+}
+
 /** What a run that stops early needs to end its record. */
 interface KnownRun {
   readonly store: ObjectStore;
@@ -93,6 +108,8 @@ interface KnownRun {
   readonly dir: string;
   readonly plan: UploadRecord;
   readonly source: BatchReport['source'];
+  /** Starts a continuation of the run (after an invocation stopped that may have held a chunk). */
+  readonly resume: (why: string) => Promise<void>;
 }
 
 /**
@@ -161,9 +178,29 @@ async function processUpload(
   if (!format) return { kind: 'notice', status: 'ignored', correlation, reason: `${object.name} is not .csv, .json, .ndjson or .jsonl` };
   // Every read is pinned (if-match) to the version this invocation looked at. Its content is the one the
   // upload record counted, since the record's key holds the content's MD5 (a roster's key too): a file
-  // replaced mid-run fails the next read (SOURCE_CHANGED) instead of shifting row positions.
-  const rowsOf = () =>
-    readHires(format, store.readBytes(object.bucket, object.name, { ifMatch: info.etag }), { maxBytes: inv.config.MAX_UPLOAD_BYTES });
+  // replaced mid-run fails the next read (SOURCE_CHANGED) instead of shifting row positions. The same
+  // bytes uploaded again (a new ETag, the same MD5) are the same rows: the read is pinned to the new
+  // version and goes on. (An upload in parts has a multipart MD5 of its own: taken for other content.)
+  let pinned = info.etag;
+  const runMd5 = info.md5;
+  async function* readPinned(): AsyncGenerator<Uint8Array> {
+    let opened = false;
+    try {
+      for await (const bytes of store.readBytes(object.bucket, object.name, { ifMatch: pinned })) {
+        opened = true;
+        yield bytes;
+      }
+    } catch (error) {
+      // A version mismatch is answered when the GET is made, before any byte: nothing was read yet.
+      if (opened || !(error instanceof OnboardingError && error.code === ErrorCode.SourceChanged)) throw error;
+      const now = await store.head(object.bucket, object.name);
+      if (!now || now.md5 !== runMd5) throw error;
+      inv.log.info('upload written again with the same content; reading the new version', { object: object.name });
+      pinned = now.etag;
+      yield* store.readBytes(object.bucket, object.name, { ifMatch: pinned });
+    }
+  }
+  const rowsOf = () => readHires(format, readPinned(), { maxBytes: inv.config.MAX_UPLOAD_BYTES });
   const source = { bucket: object.bucket, object: object.name, md5: info.md5 };
   const reportObjects = { json: `${object.name}.report.json`, csv: `${object.name}.report.csv` };
   // --- Roster hook (run-roster.ts): a roster run has a day, which is "today" for its rows and part of its key.
@@ -187,7 +224,12 @@ async function processUpload(
     const old = await store.readVersioned<UploadRecord>(stateBucket, `${oldDir}/upload.json`);
     const reason = SOURCE_CHANGED_MESSAGE;
     const ended = old
-      ? await endReplaced({ store, stateBucket, dir: oldDir, plan: old.value, source: old.value.source }, inv, correlation, reason)
+      ? await endReplaced(
+          { store, stateBucket, dir: oldDir, plan: old.value, source: old.value.source, resume: async () => {} },
+          inv,
+          correlation,
+          reason,
+        )
       : undefined;
     return ended ?? { kind: 'notice', status: 'ignored', correlation, reason };
   }
@@ -243,7 +285,6 @@ async function processUpload(
     if (!upload) throw new OnboardingError(ErrorCode.Internal, 'The upload record vanished', { exposed: false });
   }
   const plan = upload.value;
-  known.run = { store, stateBucket, dir, plan, source };
 
   // Scale out: the first delivery starts the other invocations at once (bounded by UPLOAD_INVOCATIONS).
   const continuations = inv.services.continuations;
@@ -258,6 +299,7 @@ async function processUpload(
       warnings.push(`a continuation could not be started (${toErrorReport(error).message}); a re-delivery of the event resumes`);
     }
   };
+  known.run = { store, stateBucket, dir, plan, source, resume: startContinuation };
   if (created) {
     const others = Math.min(inv.config.UPLOAD_INVOCATIONS, plan.chunks) - 1;
     for (let i = 0; i < others; i += 1) await startContinuation('fan-out');

@@ -193,6 +193,30 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
   }, 30_000);
 
+  it('goes on when the same content is uploaded again mid-run: the run completes, each user once, one summary', async () => {
+    // Prepare: 40 rows in chunks of 10, driven through every continuation.
+    const local = await startLocalStack({ faults: [{ latencyMs: 10 }] });
+    stack = local;
+    const name = 'incoming/again.csv';
+    const { text, good } = hiresCsv(40, 'a');
+    const drive = driveUpload({ stack, name, content: text, deadlineMs: 8_000, entry: BUNDLE, env: { ...SHORT, UPLOAD_INVOCATIONS: '2' } });
+    // Act: mid-run, the same bytes are written again (a new ETag), and that write's event is delivered.
+    while ((local.oci.requests.counts().CreateUser?.ok ?? 0) < 3) await sleep(20);
+    local.oci.state.putObject(local.uploadBucket, name, text, 'text/csv');
+    const fn = await startFunction({ entry: BUNDLE, env: { ...local.functionEnv, FN_FN_ID: local.oci.functionId, ...SHORT } });
+    const again = await fn.invoke(JSON.stringify(objectCreatedEvent(local, name)), { deadlineMs: 8_000 });
+    await fn.stop();
+    const run = await drive;
+    // Assess: the run was never ended as replaced; it completed once, every user created once.
+    expect(run.errors).toEqual([]);
+    expect(again.json).not.toMatchObject({ status: 'failed' });
+    expect(uploadRecords(local)).toEqual([expect.objectContaining({ status: 'complete' })]);
+    expect(local.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    expect(usersNamed(local, 'a')).toHaveLength(good);
+    expect(local.oci.state.messages(local.topicId)).toHaveLength(1);
+    expect(JSON.stringify(local.oci.state.messages(local.topicId)[0])).toContain('complete');
+  }, 60_000);
+
   it('finishes joining a report that does not fit one invocation in the next one: every line once, one summary', async () => {
     // Prepare: 48 rows in 16 chunks (17 report sources with the header), one invocation at a time, 4 s
     // each. Once finishing has started, every GetObject takes 700 ms (a slow Object Storage): the parts
