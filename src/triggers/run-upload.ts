@@ -525,7 +525,7 @@ async function finalize(args: {
     return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
   if (joining.kind === 'unfinished') return handOn(joining.record, joining.etag, 'deadline');
   const finalizing = joining.record;
-  let etag: string | undefined = joining.etag;
+  const etag = joining.etag;
   const segments = finalizing.joined?.segments ?? [];
   // The segments are few (4 MiB each): joining them is one PUT streaming a few GETs, started only when
   // it fits the time left (each GET as slow as the slowest round of reads); else the next invocation does it.
@@ -556,6 +556,10 @@ async function finalize(args: {
     ...(rostered ? { roster: rostered.summary } : {}),
     finishedAt: new Date().toISOString(),
   };
+  const taken = { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' } as const;
+  // Still ours? A finisher that outlived its claim must not write the reports another one writes.
+  const still = await store.readVersioned<UploadRecord>(stateBucket, uploadName).catch(() => undefined);
+  if (still && still.etag !== etag) return taken;
   // Bookkeeping: the reports. If they cannot be written the outcome stands, with a warning.
   try {
     await store.compose(
@@ -577,12 +581,14 @@ async function finalize(args: {
     ...(rostered ? { roster: rosterProgress(rostered.summary, rostered.kind === 'held' ? 'held' : 'done') } : {}),
   };
   const { finalizer: _f, ...record } = done;
-  etag = await store
+  const marked = await store
     .writeIf(stateBucket, uploadName, JSON.stringify(record), 'application/json', { ifMatch: etag })
     .catch((error: unknown) => {
       warnings.push(`the upload's progress could not be marked finished: ${toErrorReport(error).message}`);
-      return undefined;
+      return 'unknown' as const;
     });
+  // Refused: another finisher took the record over meanwhile; its summary is the one published.
+  if (marked === undefined) return taken;
   const final = { ...report, ...(warnings.length ? { warnings } : {}) };
   const answer = final.status === 'complete' || final.status === 'held' ? final.status : 'failed';
   return { kind: 'batch', status: answer, correlation, report: final, final: true };
