@@ -107,6 +107,9 @@ export interface ReportParts {
   readonly sizes: readonly number[];
 }
 
+/** The key of an upload's run (not a roster's): the object and its content, so the same bytes are one run. */
+export const uploadKey = (bucket: string, object: string, md5: string) => `upload:${bucket}/${object}#${md5}`;
+
 /** Why a run stops when its file is replaced while it runs (the pinned read fails, or a continuation finds other content). */
 export const SOURCE_CHANGED_MESSAGE = 'the file changed while it was processed: upload it again';
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { jsonDepth } from '../core/files/json-item';
 import { DEFAULT_FILE_LIMITS } from '../core/hires-file';
 import { ErrorCode, type Problem, ValidationError } from '../support/errors';
@@ -15,7 +16,15 @@ export const ACCEPTED =
 export type Payload =
   | { readonly kind: 'hire'; readonly input: unknown }
   | { readonly kind: 'batch'; readonly rows: readonly unknown[] }
-  | { readonly kind: 'object'; readonly namespace: string; readonly bucket: string; readonly name: string; readonly eventType: string }
+  | {
+      readonly kind: 'object';
+      readonly namespace: string;
+      readonly bucket: string;
+      readonly name: string;
+      readonly eventType: string;
+      /** The content (MD5) of the run this call continues: only ever from a direct invoke (a continuation). */
+      readonly continues?: Continues;
+    }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 export interface Delivery {
@@ -28,6 +37,33 @@ export interface Delivery {
   /** The OCI event id or ONS message id, for correlation. */
   readonly eventId: string | undefined;
   readonly payload: Payload;
+}
+
+/**
+ * What a continuation names of its run: the content's MD5 (base64, 24 characters; a multipart MD5
+ * has a `-<parts>` suffix). An ETag sent by earlier versions is accepted and not used.
+ */
+const ContinuesSchema = z
+  .object({ md5: z.string().min(1).max(64), etag: z.string().max(128).optional() })
+  .strict()
+  .transform(({ md5 }) => ({ md5 }));
+export type Continues = z.output<typeof ContinuesSchema>;
+
+/**
+ * `continues` of an object event, honoured on a direct invoke only: the function's detached calls to
+ * itself. An ONS or API Gateway delivery never carries one of ours, so there it is not read. (OCI Events
+ * invokes a function directly too, but builds its body from the event alone: it has no `continues`.)
+ */
+function continuesOf(json: unknown, via: Delivery['via']): Continues | undefined {
+  if (via !== 'direct' || typeof json !== 'object' || json === null || !('continues' in json)) return undefined;
+  const parsed = ContinuesSchema.safeParse((json as { continues: unknown }).continues);
+  if (!parsed.success)
+    throw new ValidationError(
+      ErrorCode.InvalidEvent,
+      'The continuation is not valid',
+      parsed.error.issues.map((issue) => ({ path: ['continues', ...issue.path].join('.'), message: issue.message })),
+    );
+  return parsed.data;
 }
 
 /** Where uploads are watched: the bucket and the name prefix the Events rule is for. */
@@ -173,7 +209,11 @@ export function decodeDelivery(
     throw new ValidationError(ErrorCode.InvalidEvent, 'The delivery id is not valid', [
       { path: options.deliveryIdHeader ?? '(header)', message: 'expected 1 to 200 printable ASCII characters' },
     ]);
-  const { payload, eventId, hrEventId } = decodeJson(parseBody(body), watch);
+  const json = parseBody(body);
+  const decoded = decodeJson(json, watch);
+  const { eventId, hrEventId } = decoded;
+  const continues = decoded.payload.kind === 'object' ? continuesOf(json, via) : undefined;
+  const payload: Payload = continues && decoded.payload.kind === 'object' ? { ...decoded.payload, continues } : decoded.payload;
   const dedupKey = messageId
     ? `ons:${messageId}`
     : deliveryId

@@ -12,8 +12,10 @@ import {
   SOURCE_CHANGED_MESSAGE,
   totals,
   type UploadRecord,
+  uploadKey,
 } from '../core/upload-progress';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
+import type { Continues } from './envelope';
 import { type Invocation, onboardingContext } from './invocation';
 import { joinReport, READ_AHEAD, type ReportSource } from './join-report';
 import { batchOptions, stopAtOf } from './run-batch';
@@ -28,6 +30,7 @@ interface UploadObject {
   readonly namespace: string;
   readonly bucket: string;
   readonly name: string;
+  readonly continues?: Continues;
 }
 
 /**
@@ -68,28 +71,17 @@ export async function runUpload(
 }
 
 /**
- * A continuation's body: the event, naming the file's version the run works on (`continues`), so that
- * a continuation arriving after the file was replaced ends that run instead of starting on the new
+ * A continuation's body: the event, naming the content (MD5) the run works on (`continues`), so that a
+ * continuation arriving after the file was replaced ends that run instead of starting on the new
  * content. It is only ever compared with the file as it is now: it cannot make a run of the current
- * content stop.
+ * content stop. (Decoded, bounded, at the edge: envelope.ts.)
  */
-function continuing(event: string, info: { etag: string; md5: string }): string {
+function continuing(event: string, md5: string): string {
   try {
     const body = JSON.parse(event.replace(/^\uFEFF/, '')) as Record<string, unknown>;
-    return JSON.stringify({ ...body, continues: { etag: info.etag, md5: info.md5 } });
+    return JSON.stringify({ ...body, continues: { md5 } });
   } catch {
     return event;
-  }
-}
-
-function continuedRun(event: string): { etag: string; md5: string } | undefined {
-  try {
-    const continues = (JSON.parse(event.replace(/^\uFEFF/, '')) as { continues?: { etag?: unknown; md5?: unknown } }).continues;
-    return typeof continues?.etag === 'string' && typeof continues.md5 === 'string'
-      ? { etag: continues.etag, md5: continues.md5 }
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -128,6 +120,10 @@ async function endReplaced(
     const uploadName = `${run.dir}/upload.json`;
     const current = await run.store.readVersioned<UploadRecord>(run.stateBucket, uploadName);
     if (!current || (current.value.status !== 'running' && current.value.status !== 'finalizing')) return undefined;
+    // A finisher at work (live lease, another call) is left alone: it ends the run, or a follower does.
+    const finisher = current.value.finalizer;
+    if (current.value.status === 'finalizing' && finisher && finisher.until > Date.now() && finisher.callId !== inv.callId)
+      return undefined;
     const records = (await new ChunkBoard(run.store, run.stateBucket, run.dir, run.plan, inv).all()).map((r) => r.value);
     const counts = totals(records);
     const finishedAt = new Date().toISOString();
@@ -218,9 +214,9 @@ async function processUpload(
   // A continuation of a run whose file was replaced since it was started: that run is over (its rows
   // are no longer in the file). It ends here, as `failed`, rather than staying `running` for ever; the
   // new content has an event of its own. (A roster run's key holds its day too: only a failed read ends it.)
-  const continued = continuedRun(event);
+  const continued = object.continues;
   if (continued && !roster && continued.md5 !== info.md5) {
-    const oldDir = progressDir(`upload:${object.bucket}/${object.name}#${continued.md5}`);
+    const oldDir = progressDir(uploadKey(object.bucket, object.name, continued.md5));
     const old = await store.readVersioned<UploadRecord>(stateBucket, `${oldDir}/upload.json`);
     const reason = SOURCE_CHANGED_MESSAGE;
     const ended = old
@@ -233,7 +229,7 @@ async function processUpload(
       : undefined;
     return ended ?? { kind: 'notice', status: 'ignored', correlation, reason };
   }
-  const key = roster?.key ?? `upload:${object.bucket}/${object.name}#${info.md5}`;
+  const key = roster?.key ?? uploadKey(object.bucket, object.name, info.md5);
   const dir = progressDir(key);
   const uploadName = `${dir}/upload.json`;
   const warnings: string[] = [];
@@ -292,7 +288,7 @@ async function processUpload(
   const startContinuation = async (why: string) => {
     if (!continuations) return;
     try {
-      await continuations.start(continuing(continuationEvent(event, roster), info)); // roster hook: the run's day goes along
+      await continuations.start(continuing(continuationEvent(event, roster), info.md5)); // roster hook: the run's day goes along
       started += 1;
       inv.log.info('continuation started', { why });
     } catch (error) {
