@@ -133,7 +133,7 @@ export function batchSummary(report: BatchReport): { title: string; body: string
   const c = report.counts;
   const held = report.roster?.breaker?.held ? `, ${report.roster.breaker.count} leavers held for approval` : '';
   const kind = report.roster ? 'roster' : 'batch';
-  const title = `Onboarding ${kind} ${report.status}: ${report.source.object}, ${c.succeeded} succeeded, ${c.failed + c.rejected + c.unreadable} not${held}`;
+  const title = `Onboarding ${kind} ${report.status}: ${report.source.object}, ${c.succeeded} succeeded, ${c.failed + c.rejected + c.unreadable} not${c.notStarted ? `, ${c.notStarted} not started` : ''}${held}`;
   const head = [
     `Batch ${report.source.bucket}/${report.source.object}: ${report.status}`,
     report.stopped ? `Stopped: ${report.stopped}.` : '',

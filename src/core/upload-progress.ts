@@ -110,8 +110,12 @@ export interface ReportParts {
 /** The key of an upload's run (not a roster's): the object and its content, so the same bytes are one run. */
 export const uploadKey = (bucket: string, object: string, md5: string) => `upload:${bucket}/${object}#${md5}`;
 
-/** Why a run stops when its file is replaced while it runs (the pinned read fails, or a continuation finds other content). */
+/** The error of a pinned read that finds the file replaced (caught: the run ends with `replacedReason`). */
 export const SOURCE_CHANGED_MESSAGE = 'the file changed while it was processed: upload it again';
+
+/** Why a run ended before its rows were done: its file was replaced (shown to people, kept short). */
+export const replacedReason = (notProcessed: number) =>
+  `the file was replaced while it was processed; ${notProcessed} row${notProcessed === 1 ? '' : 's'} of the earlier content were not processed; the new content is processed by its own run`;
 
 /** How long a chunk's lease lasts unless renewed: a dead owner's chunk is free again after this. */
 export const LEASE_MS = 20_000;

@@ -9,7 +9,7 @@ import {
   chunkRowsFor,
   type FailedRow,
   failedRow,
-  SOURCE_CHANGED_MESSAGE,
+  replacedReason,
   totals,
   type UploadRecord,
   uploadKey,
@@ -63,7 +63,7 @@ export async function runUpload(
         await known.run?.resume('the same content was written again');
         return { kind: 'notice', status: 'ignored', correlation, reason: SAME_CONTENT_AGAIN };
       }
-      const ended = known.run ? await endReplaced(known.run, inv, correlation, error.message) : undefined;
+      const ended = known.run ? await endReplaced(known.run, inv, correlation) : undefined;
       return ended ?? { kind: 'notice', status: 'ignored', correlation, reason: error.message };
     }
     throw error;
@@ -110,12 +110,7 @@ interface KnownRun {
  * counts as the chunks left them); the others, and a run already ended, answer a notice. No report
  * object is written: it is named after the file, whose new content has a run (and report) of its own.
  */
-async function endReplaced(
-  run: KnownRun,
-  inv: Invocation,
-  correlation: BatchReport['correlation'],
-  reason: string,
-): Promise<BatchResult | undefined> {
+async function endReplaced(run: KnownRun, inv: Invocation, correlation: BatchReport['correlation']): Promise<BatchResult | undefined> {
   try {
     const uploadName = `${run.dir}/upload.json`;
     const current = await run.store.readVersioned<UploadRecord>(run.stateBucket, uploadName);
@@ -127,13 +122,14 @@ async function endReplaced(
     const records = (await new ChunkBoard(run.store, run.stateBucket, run.dir, run.plan, inv).all()).map((r) => r.value);
     const counts = totals(records);
     const finishedAt = new Date().toISOString();
+    const notStarted = run.plan.rows - counts.succeeded - counts.rejected - counts.unreadable - counts.failed;
+    const reason = replacedReason(notStarted);
     const { finalizer: _f, ...rest } = current.value;
     const ended: UploadRecord = { ...rest, status: 'failed', stopped: reason, finishedAt, counts, callId: inv.callId };
     const written = await run.store.writeIf(run.stateBucket, uploadName, JSON.stringify(ended), 'application/json', {
       ifMatch: current.etag,
     });
     if (!written) return undefined;
-    const notStarted = run.plan.rows - counts.succeeded - counts.rejected - counts.unreadable - counts.failed;
     const report: BatchReport = {
       source: run.source,
       status: 'failed',
@@ -218,13 +214,12 @@ async function processUpload(
   if (continued && !roster && continued.md5 !== info.md5) {
     const oldDir = progressDir(uploadKey(object.bucket, object.name, continued.md5));
     const old = await store.readVersioned<UploadRecord>(stateBucket, `${oldDir}/upload.json`);
-    const reason = SOURCE_CHANGED_MESSAGE;
+    const reason = replacedReason(old?.value.rows ?? 0);
     const ended = old
       ? await endReplaced(
           { store, stateBucket, dir: oldDir, plan: old.value, source: old.value.source, resume: async () => {} },
           inv,
           correlation,
-          reason,
         )
       : undefined;
     return ended ?? { kind: 'notice', status: 'ignored', correlation, reason };

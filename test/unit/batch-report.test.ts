@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RowResult } from '../../src/core/batch';
 import { type BatchReport, batchSummary, failedCsvLine, reportCsv } from '../../src/core/batch-report';
 import { MAX_MESSAGE_BYTES } from '../../src/core/report';
-import type { FailedRow } from '../../src/core/upload-progress';
+import { type FailedRow, replacedReason } from '../../src/core/upload-progress';
 
 const source = { bucket: 'hr-uploads', object: 'incoming/x.csv', md5: 'abc' };
 const failure = (line: number): FailedRow => ({
@@ -75,12 +75,14 @@ describe('batch reports', () => {
   });
   it('says why a run stopped early, in the message and its JSON summary', () => {
     // Prepare: an upload whose file was replaced after 10 rows.
-    const stopped = { ...report([]), stopped: 'the file changed while it was processed: upload it again' };
+    const stopped = { ...report([]), stopped: replacedReason(30) };
     // Act
     const { title, body } = batchSummary({ ...stopped, counts: { ...stopped.counts, notStarted: 30 } });
     // Assess
-    expect(title).toBe('Onboarding batch failed: incoming/x.csv, 10 succeeded, 0 not');
-    expect(body).toContain('Stopped: the file changed while it was processed: upload it again.');
+    expect(title).toBe('Onboarding batch failed: incoming/x.csv, 10 succeeded, 0 not, 30 not started');
+    expect(body).toContain(
+      'Stopped: the file was replaced while it was processed; 30 rows of the earlier content were not processed; the new content is processed by its own run.',
+    );
     expect(body).toContain('not started 30');
     expect(JSON.parse(body.split('--- summary (JSON) ---\n')[1] ?? '{}')).toMatchObject({ status: 'failed', stopped: stopped.stopped });
     expect(batchSummary(report([])).body).not.toContain('Stopped:');
