@@ -45,6 +45,8 @@ export interface JoinProgress {
   /** How many of the report's sources (header, parts, failed rows) are in `segments`. */
   readonly next: number;
   readonly segments: readonly { readonly name: string; readonly size: number }[];
+  /** Finishers that met an error joining (a part that cannot be read): after a few, it finishes without the CSV. */
+  readonly errors?: number;
 }
 
 export interface UploadCounts {

@@ -9,6 +9,8 @@ export type ReportSource = { readonly text: string } | { readonly bucket: string
 export const READ_AHEAD = 4;
 /** A segment is written once it holds this much: memory holds at most one segment and READ_AHEAD parts. */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Finishers that meet a join error, in all, before the upload finishes without its CSV report. */
+export const MAX_JOIN_ATTEMPTS = 3;
 /** Kept back for writing the segment in hand and the record before the deadline. */
 const WRITE_MARGIN_MS = 500;
 

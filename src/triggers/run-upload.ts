@@ -17,7 +17,7 @@ import {
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { Continues } from './envelope';
 import { type Invocation, onboardingContext } from './invocation';
-import { joinReport, READ_AHEAD, type ReportSource } from './join-report';
+import { joinReport, MAX_JOIN_ATTEMPTS, READ_AHEAD, type ReportSource } from './join-report';
 import { batchOptions, stopAtOf } from './run-batch';
 import { mergeShared, runChunk } from './run-chunk';
 import { continuationEvent, onRunDay, type RosterRun, rosterHandOff, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
@@ -508,20 +508,29 @@ async function finalize(args: {
     stopAt: finishBy,
     log: inv.log,
   });
-  if (joining.kind === 'error') {
-    warn(`the report could not be joined yet: ${toErrorReport(joining.error).message}`);
-    return handOn(joining.record, joining.etag, 'error');
-  }
   if (joining.kind === 'lost')
     return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
   if (joining.kind === 'unfinished') return handOn(joining.record, joining.etag, 'deadline');
+  // A join error is tried again by the next finisher, at most MAX_JOIN_ATTEMPTS times in all (a part
+  // that cannot be read, 404 or denied, fails every time): then the upload finishes without its CSV
+  // report, with a warning, and its outcome stands.
+  let withCsv = true;
+  if (joining.kind === 'error') {
+    const joined = joining.record.joined ?? claimed.joined;
+    const attempts = (joined.errors ?? 0) + 1;
+    warn(`the report could not be joined (attempt ${attempts} of ${MAX_JOIN_ATTEMPTS}): ${toErrorReport(joining.error).message}`);
+    if (attempts < MAX_JOIN_ATTEMPTS) return handOn({ ...joining.record, joined: { ...joined, errors: attempts } }, joining.etag, 'error');
+    warn(`the CSV report was not written: joining it failed ${attempts} times`);
+    withCsv = false;
+  }
   const finalizing = joining.record;
   const etag = joining.etag;
   const segments = finalizing.joined?.segments ?? [];
   // The segments are few (4 MiB each): joining them is one PUT streaming a few GETs, started only when
   // it fits the time left (each GET as slow as the slowest round of reads); else the next invocation does it.
-  if (Date.now() + 2 * joining.slowestReadMs * Math.ceil(segments.length / READ_AHEAD) + 500 >= finishBy)
-    return handOn(finalizing, joining.etag, 'deadline');
+  const slowestReadMs = joining.kind === 'joined' ? joining.slowestReadMs : 0;
+  if (withCsv && Date.now() + 2 * slowestReadMs * Math.ceil(segments.length / READ_AHEAD) + 500 >= finishBy)
+    return handOn(finalizing, etag, 'deadline');
   // --- Roster hook (run-roster.ts): the leaver phase, once, now that every row is settled.
   const rostered = args.roster ? await rosterPhase({ run: args.roster, inv, store, rowsOf: args.rowsOf }) : undefined;
   if (rostered?.kind === 'unfinished') {
@@ -553,12 +562,13 @@ async function finalize(args: {
   if (still && still.etag !== etag) return taken;
   // Bookkeeping: the reports. If they cannot be written the outcome stands, with a warning.
   try {
-    await store.compose(
-      source.bucket,
-      reportObjects.csv,
-      segments.map(({ name, size }) => ({ bucket: stateBucket, name, size })),
-      'text/csv; charset=utf-8',
-    );
+    if (withCsv)
+      await store.compose(
+        source.bucket,
+        reportObjects.csv,
+        segments.map(({ name, size }) => ({ bucket: stateBucket, name, size })),
+        'text/csv; charset=utf-8',
+      );
     await store.write(source.bucket, reportObjects.json, JSON.stringify(report, null, 2), 'application/json');
   } catch (error) {
     warnings.push(`the report could not be written: ${toErrorReport(error).message}`);
