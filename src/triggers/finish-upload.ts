@@ -1,0 +1,217 @@
+import { type BatchReport, REPORT_CSV_HEADER } from '../core/batch-report';
+import type { FileRow, UnreadableRow } from '../core/hires-file';
+import type { ObjectStore } from '../core/ports';
+import type { BatchResult, NoticeResult, StepResult } from '../core/result';
+import { rosterProgress } from '../core/roster';
+import type { ChunkRecord, FailedRow, UploadCounts, UploadRecord } from '../core/upload-progress';
+import { toErrorReport } from '../support/errors';
+import type { Invocation } from './invocation';
+import { joinReport, MAX_JOIN_ATTEMPTS, READ_AHEAD, type ReportSource } from './join-report';
+import { type RosterRun, rosterHandOff, rosterPhase } from './run-roster';
+import { failedName, partName, type Versioned } from './upload-chunks';
+
+/**
+ * The last chunk is settled: one invocation (a conditional write claims the record) joins the report
+ * parts into segments (join-report.ts), hands on near its deadline or after an error, runs a roster's
+ * leaver phase, writes the reports and marks the record finished; only then is the summary published.
+ */
+export async function finalize(args: {
+  store: ObjectStore;
+  stateBucket: string;
+  dir: string;
+  upload: { value: UploadRecord; etag: string };
+  records: readonly Versioned<ChunkRecord>[];
+  inv: Invocation;
+  source: BatchReport['source'];
+  correlation: BatchReport['correlation'];
+  reportObjects: { json: string; csv: string };
+  warnings: string[];
+  counts: UploadCounts;
+  failures: readonly FailedRow[];
+  sharedSteps: readonly StepResult[];
+  roster: RosterRun | undefined;
+  rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
+  startContinuation: (why: string) => Promise<void>;
+}): Promise<BatchResult | NoticeResult> {
+  const { store, stateBucket, dir, inv, source, correlation, reportObjects, warnings, counts } = args;
+  const uploadName = `${dir}/upload.json`;
+  const current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
+  if (!current || current.value.status === 'complete' || current.value.status === 'failed')
+    return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
+  if (current.value.status === 'finalizing' && (current.value.finalizer?.until ?? 0) > Date.now())
+    return { kind: 'notice', status: 'duplicate', correlation, reason: `call ${current.value.finalizer?.callId} is finishing this upload` };
+  // Each finisher claim has a number of its own, naming the report segments it writes.
+  const before = current.value.joined ?? { claim: 0, next: 0, segments: [] };
+  const claimed = {
+    ...current.value,
+    status: 'finalizing',
+    finalizer: { callId: inv.callId, until: inv.deadline },
+    joined: { ...before, claim: before.claim + 1 },
+  } satisfies UploadRecord;
+  const claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
+  if (!claimEtag) return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
+
+  // What every row came to: the same in the final report and in a hand-off of the roster phase.
+  const settled = {
+    source,
+    correlation,
+    counts: { ...counts, notStarted: 0 },
+    shared: args.sharedSteps,
+    failures: args.failures,
+    notStarted: [],
+    reportObjects,
+  };
+  const warn = (warning: string) => {
+    inv.log.warn('bookkeeping', { warning });
+    warnings.push(warning);
+  };
+  const running = (): BatchResult => {
+    const report: BatchReport = {
+      ...settled,
+      status: 'running',
+      finishedAt: new Date().toISOString(),
+      ...(warnings.length ? { warnings } : {}),
+    };
+    return { kind: 'batch', status: 'partial', correlation, report, final: false };
+  };
+  /**
+   * Gives the finisher's lease up, so that the next invocation resumes at once where the record says.
+   * A refused write (412) is not success: the record changed since `recordEtag`. If it is still this
+   * claim's (a write of ours whose answer was lost), it is released from what it is now; else another
+   * finisher holds it, and a continuation that finds its lease live waits it out.
+   */
+  const release = async (record: UploadRecord, recordEtag: string): Promise<void> => {
+    const unclaimed = (value: UploadRecord) => {
+      const { finalizer: _f, ...rest } = value;
+      return JSON.stringify(rest);
+    };
+    try {
+      if (await store.writeIf(stateBucket, uploadName, unclaimed(record), 'application/json', { ifMatch: recordEtag })) return;
+      const now = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
+      const ours = now?.value.finalizer?.callId === inv.callId && now.value.joined?.claim === record.joined?.claim;
+      if (now?.etag && ours && now.value.status === 'finalizing') {
+        if (await store.writeIf(stateBucket, uploadName, unclaimed(now.value), 'application/json', { ifMatch: now.etag })) return;
+      }
+      warn(`finishing could not release its claim (the upload record changed meanwhile); the next finisher takes over when it ends`);
+    } catch (error) {
+      warn(`finishing could not record where it stopped (${toErrorReport(error).message})`);
+    }
+  };
+  /** Near the deadline or after an error: the lease is given up and the next invocation resumes where the record says. */
+  const handOn = async (record: UploadRecord, recordEtag: string, why: string) => {
+    await release(record, recordEtag);
+    inv.log.info('finishing handed on', { why });
+    await args.startContinuation('finishing');
+    return running();
+  };
+  // The report's rows, joined in order (resumable): the header, every chunk's parts, every chunk's failed rows.
+  const sources: ReportSource[] = [
+    { text: REPORT_CSV_HEADER },
+    ...args.records.flatMap(({ value }) =>
+      value.parts.flatMap(({ claim, sizes }) =>
+        sizes.map((_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1) })),
+      ),
+    ),
+    // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
+    ...args.records
+      .filter(({ value }) => value.failedRows > 0)
+      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') })),
+  ];
+  const finishBy = inv.deadline - inv.config.PUBLISH_RESERVE_MS;
+  const joining = await joinReport({
+    store,
+    bucket: stateBucket,
+    dir,
+    uploadName,
+    record: claimed,
+    etag: claimEtag,
+    sources,
+    stopAt: finishBy,
+    log: inv.log,
+  });
+  if (joining.kind === 'lost')
+    return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
+  if (joining.kind === 'unfinished') return handOn(joining.record, joining.etag, 'deadline');
+  // A join error is tried again by the next finisher, at most MAX_JOIN_ATTEMPTS times in all (a part
+  // that cannot be read, 404 or denied, fails every time): then the upload finishes without its CSV
+  // report, with a warning, and its outcome stands.
+  let withCsv = true;
+  if (joining.kind === 'error') {
+    const joined = joining.record.joined ?? claimed.joined;
+    const attempts = (joined.errors ?? 0) + 1;
+    warn(`the report could not be joined (attempt ${attempts} of ${MAX_JOIN_ATTEMPTS}): ${toErrorReport(joining.error).message}`);
+    if (attempts < MAX_JOIN_ATTEMPTS) return handOn({ ...joining.record, joined: { ...joined, errors: attempts } }, joining.etag, 'error');
+    warn(`the CSV report was not written: joining it failed ${attempts} times`);
+    withCsv = false;
+  }
+  const finalizing = joining.record;
+  const etag = joining.etag;
+  const segments = finalizing.joined?.segments ?? [];
+  // The segments are few (4 MiB each): joining them is one PUT streaming a few GETs, started only when
+  // it fits the time left (each GET as slow as the slowest round of reads); else the next invocation does it.
+  const slowestReadMs = joining.kind === 'joined' ? joining.slowestReadMs : 0;
+  if (withCsv && Date.now() + 2 * slowestReadMs * Math.ceil(segments.length / READ_AHEAD) + 500 >= finishBy)
+    return handOn(finalizing, etag, 'deadline');
+  // --- Roster hook (run-roster.ts): the leaver phase, once, now that every row is settled.
+  const rostered = args.roster ? await rosterPhase({ run: args.roster, inv, store, rowsOf: args.rowsOf }) : undefined;
+  if (rostered?.kind === 'unfinished') {
+    return rosterHandOff({
+      outcome: rostered,
+      store,
+      bucket: stateBucket,
+      name: uploadName,
+      record: finalizing,
+      etag,
+      startContinuation: args.startContinuation,
+      report: { ...settled, finishedAt: new Date().toISOString(), ...(warnings.length ? { warnings } : {}) },
+      warn: (warning) => warnings.push(warning),
+    });
+  }
+  const leaversFailed = (rostered?.summary.counts.failed ?? 0) > 0;
+  const status: BatchReport['status'] = counts.failed > 0 || leaversFailed ? 'failed' : rostered?.kind === 'held' ? 'held' : 'complete';
+  // --- end of roster hook
+  const report: BatchReport = {
+    ...settled,
+    status,
+    invocations: args.records.reduce((n, r) => n + r.value.invocations, 0),
+    ...(rostered ? { roster: rostered.summary } : {}),
+    finishedAt: new Date().toISOString(),
+  };
+  const taken = { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' } as const;
+  // Still ours? A finisher that outlived its claim must not write the reports another one writes.
+  const still = await store.readVersioned<UploadRecord>(stateBucket, uploadName).catch(() => undefined);
+  if (still && still.etag !== etag) return taken;
+  // Bookkeeping: the reports. If they cannot be written the outcome stands, with a warning.
+  try {
+    if (withCsv)
+      await store.compose(
+        source.bucket,
+        reportObjects.csv,
+        segments.map(({ name, size }) => ({ bucket: stateBucket, name, size })),
+        'text/csv; charset=utf-8',
+      );
+    await store.write(source.bucket, reportObjects.json, JSON.stringify(report, null, 2), 'application/json');
+  } catch (error) {
+    warnings.push(`the report could not be written: ${toErrorReport(error).message}`);
+  }
+  const done: UploadRecord = {
+    ...finalizing,
+    status: status === 'complete' || status === 'held' ? status : 'failed',
+    finishedAt: report.finishedAt,
+    counts,
+    callId: inv.callId,
+    ...(rostered ? { roster: rosterProgress(rostered.summary, rostered.kind === 'held' ? 'held' : 'done') } : {}),
+  };
+  const { finalizer: _f, ...record } = done;
+  const marked = await store
+    .writeIf(stateBucket, uploadName, JSON.stringify(record), 'application/json', { ifMatch: etag })
+    .catch((error: unknown) => {
+      warnings.push(`the upload's progress could not be marked finished: ${toErrorReport(error).message}`);
+      return 'unknown' as const;
+    });
+  // Refused: another finisher took the record over meanwhile; its summary is the one published.
+  if (marked === undefined) return taken;
+  const final = { ...report, ...(warnings.length ? { warnings } : {}) };
+  const answer = final.status === 'complete' || final.status === 'held' ? final.status : 'failed';
+  return { kind: 'batch', status: answer, correlation, report: final, final: true };
+}
