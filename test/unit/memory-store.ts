@@ -6,7 +6,7 @@ import type { ObjectStore, WriteCondition } from '../../src/core/ports';
  * adapter's `undefined` for 412) when `if-match` or `if-none-match: *` does not hold. `failRead`
  * makes the reads of the objects it names fail, as a part that cannot be read (404, denied) does.
  */
-export function memoryStore() {
+export function memoryStore(hooks: { afterWrite?: (name: string, body: string) => void } = {}) {
   const objects = new Map<string, { body: string; etag: string }>();
   const failRead = new Set<string>();
   let version = 0;
@@ -26,7 +26,11 @@ export function memoryStore() {
   };
   const store: ObjectStore = {
     head: unused,
-    compose: unused,
+    async compose(_bucket, name, sources) {
+      const body = sources.map((source) => objects.get(source.name)?.body ?? '').join('');
+      put(name, body);
+      hooks.afterWrite?.(name, body);
+    },
     delete: unused,
     async *readBytes(_bucket, name) {
       const found = objects.get(name);
@@ -35,6 +39,7 @@ export function memoryStore() {
     },
     async write(_bucket, name, body) {
       put(name, body);
+      hooks.afterWrite?.(name, body);
     },
     async readJson<T>(_bucket: string, name: string) {
       const found = objects.get(name);
@@ -45,7 +50,10 @@ export function memoryStore() {
       return found ? { value: JSON.parse(found.body) as T, etag: found.etag } : undefined;
     },
     async writeIf(_bucket, name, body, _contentType, condition) {
-      return holds(name, condition) ? put(name, body) : undefined;
+      if (!holds(name, condition)) return undefined;
+      const etag = put(name, body);
+      hooks.afterWrite?.(name, body);
+      return etag;
     },
   };
   return { store, objects, failRead, put };

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { type ChunkRecord, emptyChunk, type JoinProgress, type UploadRecord } from '../../src/core/upload-progress';
+import { createLogger } from '../../src/support/logger';
+import { finalize } from '../../src/triggers/finish-upload';
+import type { Invocation } from '../../src/triggers/invocation';
+import { partName } from '../../src/triggers/upload-chunks';
+import { memoryStore } from './memory-store';
+
+const dir = '.onboarding/uploads/f';
+const uploadName = `${dir}/upload.json`;
+const MIB = 1024 * 1024;
+
+/** What finishing reads of its invocation: who it is, its deadline, its reserve, its logger. */
+const invocation = (callId: string) =>
+  ({
+    callId,
+    deadline: Date.now() + 60_000,
+    config: { PUBLISH_RESERVE_MS: 300 },
+    log: createLogger({ write: () => {} }),
+  }) as unknown as Invocation;
+
+/**
+ * A settled upload of five chunks, each with one report part of `partBytes` bytes; the store's
+ * `failRead` names parts whose reads fail.
+ */
+function settledUpload(options: { partBytes: number; joined?: JoinProgress; hooks?: Parameters<typeof memoryStore>[0] }) {
+  const memory = memoryStore(options.hooks);
+  const records = Array.from({ length: 5 }, (_, chunk) => {
+    const record: ChunkRecord = {
+      ...emptyChunk(chunk, 1),
+      status: 'done',
+      settled: [[chunk + 2, chunk + 2]],
+      counts: { succeeded: 1, rejected: 0, unreadable: 0 },
+      parts: [{ claim: 1, sizes: [options.partBytes] }],
+      invocations: 1,
+    };
+    memory.put(partName(dir, chunk, 1, 1), `${`${chunk + 2},succeeded,`.padEnd(options.partBytes - 2, 'x')}\r\n`);
+    return { value: record, etag: undefined };
+  });
+  const upload: UploadRecord = {
+    key: 'upload:b/o.csv#md5',
+    source: { bucket: 'b', object: 'o.csv', md5: 'md5' },
+    status: 'running',
+    rows: 5,
+    chunkRows: 1,
+    chunks: 5,
+    round: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    callId: 'first',
+    ...(options.joined ? { joined: options.joined } : {}),
+  };
+  const etag = memory.put(uploadName, JSON.stringify(upload));
+  const started: string[] = [];
+  const finish = (callId = 'finisher') =>
+    finalize({
+      store: memory.store,
+      stateBucket: 'state',
+      dir,
+      upload: { value: upload, etag },
+      records,
+      inv: invocation(callId),
+      source: upload.source,
+      correlation: { callId },
+      reportObjects: { json: 'o.csv.report.json', csv: 'o.csv.report.csv' },
+      warnings: [],
+      counts: { succeeded: 5, failed: 0, rejected: 0, unreadable: 0 },
+      failures: [],
+      sharedSteps: [],
+      roster: undefined,
+      rowsOf: async function* () {},
+      startContinuation: async (why) => {
+        started.push(why);
+      },
+    });
+  const stored = () => JSON.parse(memory.objects.get(uploadName)?.body ?? '{}') as UploadRecord;
+  return { ...memory, finish, started, stored };
+}
+
+describe('finishing an upload', () => {
+  it('after an error that follows a recorded segment, releases its claim and starts a continuation', async () => {
+    // Prepare: the header and three parts of 1.5 MiB, read at once, make a segment (recorded: a new
+    // ETag); the fifth part, read in the next round, cannot be read.
+    const upload = settledUpload({ partBytes: 1.5 * MIB });
+    upload.failRead.add(partName(dir, 4, 1, 1));
+    // Act
+    const result = await upload.finish();
+    // Assess: a running answer, the lease given up (a continuation may resume at once), where it stopped recorded.
+    expect(result).toMatchObject({ kind: 'batch', status: 'partial', final: false });
+    const record = upload.stored();
+    expect(record.status).toBe('finalizing');
+    expect(record.finalizer).toBeUndefined();
+    expect(record.joined).toMatchObject({ claim: 1, next: 4, errors: 1 });
+    expect(record.joined?.segments).toHaveLength(1);
+    expect(upload.started).toEqual(['finishing']);
+    expect(JSON.stringify(result)).toContain('the report could not be joined (attempt 1 of 3)');
+  });
+
+  it('finishes without the CSV report, with a warning, once joining has failed three times', async () => {
+    // Prepare: two finishers already met the error.
+    const upload = settledUpload({ partBytes: 64, joined: { claim: 2, next: 0, segments: [], errors: 2 } });
+    upload.failRead.add(partName(dir, 2, 1, 1));
+    // Act
+    const result = await upload.finish();
+    // Assess: the outcome stands; the JSON report is written, the CSV is not; no continuation.
+    expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
+    expect(JSON.stringify(result)).toContain('the CSV report was not written: joining it failed 3 times');
+    expect(upload.stored().status).toBe('complete');
+    expect(upload.objects.has('o.csv.report.json')).toBe(true);
+    expect(upload.objects.has('o.csv.report.csv')).toBe(false);
+    expect(upload.started).toEqual([]);
+  });
+
+  it('a finisher whose claim is taken over writes no report and publishes nothing', async () => {
+    for (const when of ['joined', 'composed'] as const) {
+      // Prepare: another finisher claims the record right after this one joined the parts, or after it
+      // composed the CSV report.
+      let taken = false;
+      const upload = settledUpload({
+        partBytes: 64,
+        hooks: {
+          afterWrite: (name, body) => {
+            const joinedAll = name === uploadName && (JSON.parse(body) as UploadRecord).joined?.next === 6;
+            if (taken || !(when === 'joined' ? joinedAll : name === 'o.csv.report.csv')) return;
+            taken = true;
+            const current = upload.stored();
+            upload.put(uploadName, JSON.stringify({ ...current, finalizer: { callId: 'other', until: Date.now() + 60_000 } }));
+          },
+        },
+      });
+      // Act
+      const result = await upload.finish();
+      // Assess: the duplicate notice (the handler publishes nothing for it); no JSON report of this finisher.
+      expect(taken).toBe(true);
+      expect(result).toMatchObject({ kind: 'notice', status: 'duplicate' });
+      expect(upload.objects.has('o.csv.report.json')).toBe(when === 'composed');
+      expect(upload.stored().finalizer?.callId).toBe('other');
+    }
+  });
+});
