@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type BatchReport, REPORT_CSV_HEADER } from '../core/batch-report';
 import type { FileRow, UnreadableRow } from '../core/hires-file';
 import type { ObjectStore } from '../core/ports';
@@ -9,6 +10,11 @@ import type { Invocation } from './invocation';
 import { joinReport, MAX_JOIN_ATTEMPTS, READ_AHEAD, type ReportSource } from './join-report';
 import { type RosterRun, rosterHandOff, rosterPhase } from './run-roster';
 import { failedName, partName, type Versioned } from './upload-chunks';
+
+/** How often a finisher waiting for another one's lease looks at the record again. */
+const FOLLOW_POLL_MS = 500;
+/** Working time a follower needs left once the lease it waits for has ended. */
+const FOLLOW_MARGIN_MS = 2000;
 
 /**
  * The last chunk is settled: one invocation (a conditional write claims the record) joins the report
@@ -35,11 +41,28 @@ export async function finalize(args: {
 }): Promise<BatchResult | NoticeResult> {
   const { store, stateBucket, dir, inv, source, correlation, reportObjects, warnings, counts } = args;
   const uploadName = `${dir}/upload.json`;
-  const current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
-  if (!current || current.value.status === 'complete' || current.value.status === 'failed')
-    return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
-  if (current.value.status === 'finalizing' && (current.value.finalizer?.until ?? 0) > Date.now())
-    return { kind: 'notice', status: 'duplicate', correlation, reason: `call ${current.value.finalizer?.callId} is finishing this upload` };
+  const finishBy = inv.deadline - inv.config.PUBLISH_RESERVE_MS;
+  let current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
+  // Another finisher's lease is live: it may have been killed, and then nobody else would follow it.
+  // This one waits its lease out (looking again every FOLLOW_POLL_MS: a finisher that ends frees it at
+  // once) when that leaves time to work; else a continuation follows in its place.
+  for (;;) {
+    if (!current || current.value.status === 'complete' || current.value.status === 'failed')
+      return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
+    const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
+    if (!holder || holder.until <= Date.now() || holder.callId === inv.callId) break;
+    if (holder.until + FOLLOW_MARGIN_MS >= finishBy) {
+      await args.startContinuation('follow');
+      return {
+        kind: 'notice',
+        status: 'duplicate',
+        correlation,
+        reason: `call ${holder.callId} is finishing this upload; a continuation follows it`,
+      };
+    }
+    await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now())));
+    current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
+  }
   // Each finisher claim has a number of its own, naming the report segments it writes.
   const before = current.value.joined ?? { claim: 0, next: 0, segments: [] };
   const claimed = {
@@ -117,7 +140,6 @@ export async function finalize(args: {
       .filter(({ value }) => value.failedRows > 0)
       .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') })),
   ];
-  const finishBy = inv.deadline - inv.config.PUBLISH_RESERVE_MS;
   const joining = await joinReport({
     store,
     bucket: stateBucket,

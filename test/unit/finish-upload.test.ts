@@ -23,7 +23,12 @@ const invocation = (callId: string) =>
  * A settled upload of five chunks, each with one report part of `partBytes` bytes; the store's
  * `failRead` names parts whose reads fail.
  */
-function settledUpload(options: { partBytes: number; joined?: JoinProgress; hooks?: Parameters<typeof memoryStore>[0] }) {
+function settledUpload(options: {
+  partBytes: number;
+  joined?: JoinProgress;
+  hooks?: Parameters<typeof memoryStore>[0];
+  holder?: { callId: string; until: number };
+}) {
   const memory = memoryStore(options.hooks);
   const records = Array.from({ length: 5 }, (_, chunk) => {
     const record: ChunkRecord = {
@@ -48,6 +53,7 @@ function settledUpload(options: { partBytes: number; joined?: JoinProgress; hook
     startedAt: '2026-01-01T00:00:00.000Z',
     callId: 'first',
     ...(options.joined ? { joined: options.joined } : {}),
+    ...(options.holder ? { status: 'finalizing', finalizer: options.holder } : {}),
   };
   const etag = memory.put(uploadName, JSON.stringify(upload));
   const started: string[] = [];
@@ -135,5 +141,27 @@ describe('finishing an upload', () => {
       expect(upload.objects.has('o.csv.report.json')).toBe(when === 'composed');
       expect(upload.stored().finalizer?.callId).toBe('other');
     }
+  });
+
+  it('follows a finisher that died: waits its lease out, then takes over and finishes', async () => {
+    // Prepare: a finisher (killed, say) holds the record for 300 ms more.
+    const upload = settledUpload({ partBytes: 64, holder: { callId: 'killed', until: Date.now() + 300 } });
+    // Act
+    const result = await upload.finish();
+    // Assess: this one finished the upload; nobody else was started.
+    expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
+    expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 1, next: 6 } });
+    expect(upload.started).toEqual([]);
+  });
+
+  it('starts a continuation to follow a finisher whose lease outlasts its own working time', async () => {
+    // Prepare: the lease ends after this invocation's deadline.
+    const upload = settledUpload({ partBytes: 64, holder: { callId: 'other', until: Date.now() + 120_000 } });
+    // Act
+    const result = await upload.finish();
+    // Assess: a notice, the record untouched, one continuation started in its place.
+    expect(result).toMatchObject({ kind: 'notice', status: 'duplicate' });
+    expect(upload.stored().finalizer?.callId).toBe('other');
+    expect(upload.started).toEqual(['follow']);
   });
 });
