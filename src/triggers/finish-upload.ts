@@ -171,9 +171,11 @@ export async function finalize(args: {
   const segments = finalizing.joined?.segments ?? [];
   // The segments are few (4 MiB each): joining them is one PUT streaming a few GETs, started only when
   // it fits the time left (each GET as slow as the slowest round of reads); else the next invocation does it.
+  // The writes after it (the JSON report, the record) are timed like the slowest flush of the join.
   const slowestReadMs = joining.kind === 'joined' ? joining.slowestReadMs : 0;
-  if (withCsv && Date.now() + 2 * slowestReadMs * Math.ceil(segments.length / READ_AHEAD) + 500 >= finishBy)
-    return handOn(finalizing, etag, 'deadline');
+  const slowestWriteMs = joining.kind === 'joined' ? joining.slowestWriteMs : 0;
+  const composeMs = 2 * slowestReadMs * Math.ceil(segments.length / READ_AHEAD) + 4 * slowestWriteMs + 500;
+  if (withCsv && Date.now() + composeMs >= finishBy) return handOn(finalizing, etag, 'deadline');
   // --- Roster hook (run-roster.ts): the leaver phase, once, now that every row is settled.
   const rostered = args.roster ? await rosterPhase({ run: args.roster, inv, store, rowsOf: args.rowsOf }) : undefined;
   if (rostered?.kind === 'unfinished') {

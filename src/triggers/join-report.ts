@@ -11,11 +11,18 @@ export const READ_AHEAD = 4;
 const SEGMENT_BYTES = 4 * 1024 * 1024;
 /** Finishers that meet a join error, in all, before the upload finishes without its CSV report. */
 export const MAX_JOIN_ATTEMPTS = 3;
-/** Kept back for writing the segment in hand and the record before the deadline. */
+/** Kept back for writing the segment in hand and the record before the deadline, at least (else twice the slowest flush). */
 const WRITE_MARGIN_MS = 500;
 
 export type JoinOutcome =
-  | { readonly kind: 'joined' | 'unfinished'; readonly record: UploadRecord; readonly etag: string; readonly slowestReadMs: number }
+  | {
+      readonly kind: 'joined' | 'unfinished';
+      readonly record: UploadRecord;
+      readonly etag: string;
+      readonly slowestReadMs: number;
+      /** The slowest flush: a segment's PUT and the record's write. */
+      readonly slowestWriteMs: number;
+    }
   /** A read or write failed: `record` and `etag` are the latest this finisher wrote, so it can hand on from there. */
   | { readonly kind: 'error'; readonly record: UploadRecord; readonly etag: string; readonly error: unknown }
   | { readonly kind: 'lost' };
@@ -52,6 +59,7 @@ export async function joinReport(args: {
   let heldBytes = 0;
   let heldSources = 0;
   let slowestReadMs = 0;
+  let slowestWriteMs = 0;
 
   const read = async (source: ReportSource): Promise<Buffer> => {
     if ('text' in source) return Buffer.from(source.text, 'utf8');
@@ -62,11 +70,13 @@ export async function joinReport(args: {
   /** Writes the segment in hand and records it; false when the record was taken over. */
   const flush = async (): Promise<boolean> => {
     if (heldSources === 0) return true;
+    const started = Date.now();
     const name = segmentName(dir, record.round, joined.claim, joined.segments.length + 1);
     await store.write(bucket, name, Buffer.concat(held).toString('utf8'), 'text/csv; charset=utf-8');
     const next: JoinProgress = { ...joined, next: joined.next + heldSources, segments: [...joined.segments, { name, size: heldBytes }] };
     const nextRecord: UploadRecord & { joined: JoinProgress } = { ...record, joined: next };
     const written = await store.writeIf(bucket, args.uploadName, JSON.stringify(nextRecord), 'application/json', { ifMatch: etag });
+    slowestWriteMs = Math.max(slowestWriteMs, Date.now() - started);
     if (!written) return false;
     record = nextRecord;
     etag = written;
@@ -79,10 +89,11 @@ export async function joinReport(args: {
 
   try {
     while (joined.next + heldSources < sources.length) {
-      if (Date.now() + 2 * slowestReadMs + WRITE_MARGIN_MS >= stopAt) {
+      // One more round of reads, then the flush that may follow it, each as slow as the slowest so far (twice over).
+      if (Date.now() + 2 * slowestReadMs + Math.max(WRITE_MARGIN_MS, 2 * slowestWriteMs) >= stopAt) {
         if (!(await flush())) return { kind: 'lost' };
         args.log.info('report joining handed on', { joined: joined.next, of: sources.length, segments: joined.segments.length });
-        return { kind: 'unfinished', record, etag, slowestReadMs };
+        return { kind: 'unfinished', record, etag, slowestReadMs, slowestWriteMs };
       }
       const from = joined.next + heldSources;
       const started = Date.now();
@@ -101,5 +112,5 @@ export async function joinReport(args: {
     // What was held and not recorded is read again by whoever resumes from the record.
     return { kind: 'error', record, etag, error };
   }
-  return { kind: 'joined', record, etag, slowestReadMs };
+  return { kind: 'joined', record, etag, slowestReadMs, slowestWriteMs };
 }
