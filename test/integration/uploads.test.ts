@@ -222,9 +222,11 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
 
   it('finishes joining a report that does not fit one invocation in the next one: every line once, one summary', async () => {
     // Prepare: 48 rows in 16 chunks (17 report sources with the header), one invocation at a time, 4 s
-    // each. Once finishing has started, every GetObject takes 700 ms (a slow Object Storage): the parts
-    // cannot all be read before the deadline. When the finisher has handed on, GETs are quick again.
-    const local = await startLocalStack();
+    // each. Every GetObject takes 50 ms, so joining takes some rounds of reads: the watcher, looking every
+    // 25 ms, sees finishing start well before it could end. Then every GetObject takes 700 ms (a slow
+    // Object Storage): the parts cannot all be read before the deadline. Once the finisher has handed
+    // on, GETs are quick again.
+    const local = await startLocalStack({ faults: [{ operations: ['GetObject'], latencyMs: 50 }] });
     stack = local;
     const { text, good } = hiresCsv(48, 'f');
     let phase: 'working' | 'slow' | 'handed on' = 'working';
@@ -237,7 +239,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
         local.oci.faults.clear();
         phase = 'handed on';
       }
-    }, 2);
+    }, 25);
     // Act
     const run = await driveUpload({
       stack,
