@@ -197,20 +197,24 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   }, 30_000);
 
   it('goes on when the same content is uploaded again mid-run: the run completes, each user once, one summary', async () => {
-    // Prepare: 30 rows in chunks of 10, driven through every continuation.
+    // Prepare: 20 rows in chunks of 10, one invocation at a time, driven through every continuation.
     const local = await startLocalStack({ faults: [{ latencyMs: 10 }] });
     stack = local;
     const name = 'incoming/again.csv';
-    const { text, good } = hiresCsv(30, 'a');
-    const drive = driveUpload({ stack, name, content: text, deadlineMs: 8_000, entry: BUNDLE, env: { ...SHORT, UPLOAD_INVOCATIONS: '2' } });
-    // Act: mid-run, the same bytes are written again (a new ETag), and that write's event is delivered.
+    const { text, good } = hiresCsv(20, 'a');
+    const env = { ...SHORT, UPLOAD_INVOCATIONS: '1' };
+    const drive = driveUpload({ stack, name, content: text, deadlineMs: 8_000, entry: BUNDLE, env });
+    // Act: while the first chunk is onboarded, the same bytes are written again (a new ETag): the second
+    // chunk's read, pinned to the first version, is refused. Then that write's event is delivered.
     while ((local.oci.requests.counts().CreateUser?.ok ?? 0) < 3) await sleep(20);
     local.oci.state.putObject(local.uploadBucket, name, text, 'text/csv');
-    const fn = await startFunction({ entry: BUNDLE, env: { ...local.functionEnv, FN_FN_ID: local.oci.functionId, ...SHORT } });
+    while ((local.oci.requests.counts().CreateUser?.ok ?? 0) < 12) await sleep(20);
+    const fn = await startFunction({ entry: BUNDLE, env: { ...local.functionEnv, FN_FN_ID: local.oci.functionId, ...env } });
     const again = await fn.invoke(JSON.stringify(objectCreatedEvent(local, name)), { deadlineMs: 4_000 });
     await fn.stop();
     const run = await drive;
-    // Assess: the run was never ended as replaced; it completed once, every user created once.
+    // Assess: a pinned read was refused, and the run was not ended for it: it completed once, every user created once.
+    expect(local.oci.requests.entries().some((e) => e.operation === 'GetObject' && e.status === 412)).toBe(true);
     expect(run.errors).toEqual([]);
     expect(again.json).not.toMatchObject({ status: 'failed' });
     expect(uploadRecords(local)).toEqual([expect.objectContaining({ status: 'complete' })]);
@@ -222,11 +226,11 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
 
   it('finishes joining a report that does not fit one invocation in the next one: every line once, one summary', async () => {
     // Prepare: 48 rows in 16 chunks (17 report sources with the header), one invocation at a time, 4 s
-    // each. Every GetObject takes 50 ms, so joining takes some rounds of reads: the watcher, looking every
-    // 25 ms, sees finishing start well before it could end. Then every GetObject takes 700 ms (a slow
+    // each. Every GetObject takes 25 ms, so joining takes five rounds of reads, 125 ms at least: the
+    // watcher, looking every 20 ms, sees finishing start well before it could end. Then every GetObject takes 700 ms (a slow
     // Object Storage): the parts cannot all be read before the deadline. Once the finisher has handed
     // on, GETs are quick again.
-    const local = await startLocalStack({ faults: [{ operations: ['GetObject'], latencyMs: 50 }] });
+    const local = await startLocalStack({ faults: [{ operations: ['GetObject'], latencyMs: 25 }] });
     stack = local;
     const { text, good } = hiresCsv(48, 'f');
     let phase: 'working' | 'slow' | 'handed on' = 'working';
@@ -239,7 +243,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
         local.oci.faults.clear();
         phase = 'handed on';
       }
-    }, 25);
+    }, 20);
     // Act
     const run = await driveUpload({
       stack,
