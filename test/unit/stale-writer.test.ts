@@ -1,51 +1,9 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { ObjectStore, WriteCondition } from '../../src/core/ports';
 import type { ChunkRecord, UploadRecord } from '../../src/core/upload-progress';
 import type { Invocation } from '../../src/triggers/invocation';
 import { ChunkBoard, chunkName, partName } from '../../src/triggers/upload-chunks';
-
-/** Object Storage as far as chunk records need it: ETags, and writes refused (412) when a condition fails. */
-function memoryStore() {
-  const objects = new Map<string, { body: string; etag: string }>();
-  let version = 0;
-  const holds = (name: string, condition?: WriteCondition) => {
-    const found = objects.get(name);
-    if (!condition) return true;
-    return 'ifNoneMatch' in condition ? !found : found?.etag === condition.ifMatch;
-  };
-  const put = (name: string, body: string) => {
-    version += 1;
-    const etag = createHash('md5').update(`${version}:${body}`).digest('hex');
-    objects.set(name, { body, etag });
-    return etag;
-  };
-  const unused = () => {
-    throw new Error('not used here');
-  };
-  const store: ObjectStore = {
-    head: unused,
-    readBytes: unused,
-    compose: unused,
-    delete: unused,
-    async write(_bucket, name, body) {
-      put(name, body);
-    },
-    async readJson<T>(_bucket: string, name: string) {
-      const found = objects.get(name);
-      return found ? (JSON.parse(found.body) as T) : undefined;
-    },
-    async readVersioned<T>(_bucket: string, name: string) {
-      const found = objects.get(name);
-      return found ? { value: JSON.parse(found.body) as T, etag: found.etag } : undefined;
-    },
-    async writeIf(_bucket, name, body, _contentType, condition) {
-      return holds(name, condition) ? put(name, body) : undefined;
-    },
-  };
-  return { store, objects };
-}
+import { memoryStore } from './memory-store';
 
 const plan: UploadRecord = {
   key: 'upload:b/o.csv#md5',
@@ -61,39 +19,41 @@ const plan: UploadRecord = {
 /** Only what a claim looks at: who claims, and when its invocation ends (its lease ends then at the latest). */
 const invocation = (callId: string, deadline: number) => ({ callId, deadline }) as unknown as Invocation;
 
-describe('a chunk owner that outlived its lease', () => {
-  it('cannot overwrite the report part of the owner that took the chunk over, nor record its own', async () => {
-    // Prepare: owner A claims the chunk with a lease that ends in 30 ms; after it, owner B takes it over.
+describe('a chunk owner that outlived its lease (ChunkBoard claims)', () => {
+  it('is taken over under a new claim number once its lease ends, so its late part has a name of its own', async () => {
+    // Prepare: owner A claims the chunk with a lease that ends in 30 ms.
     const { store, objects } = memoryStore();
     const dir = '.onboarding/uploads/x';
     const stale = await new ChunkBoard(store, 'state', dir, plan, invocation('a', Date.now() + 30)).claim(new Set());
+    if (!stale || !('claim' in stale)) throw new Error('the first claim should have been granted');
+    // Act: while A's lease runs, B is told to wait; after it, B takes the chunk over.
+    const early = await new ChunkBoard(store, 'state', dir, plan, invocation('b', Date.now() + 60_000)).claim(new Set());
     await sleep(40);
     const fresh = await new ChunkBoard(store, 'state', dir, plan, invocation('b', Date.now() + 60_000)).claim(new Set());
-    if (!stale || !('claim' in stale) || !fresh || !('claim' in fresh)) throw new Error('both claims should have been granted');
-    const a = stale.claim;
-    const b = fresh.claim;
-    // B checkpoints: its part, named by its claim, then its record (if-match).
-    const bPart = partName(dir, 0, b.record.invocations, 1);
-    await store.write('state', bPart, '2,succeeded,B2\r\n', 'text/csv');
-    const bRecord: ChunkRecord = { ...b.record, parts: [{ claim: b.record.invocations, sizes: [16] }] };
-    const bEtag = await store.writeIf('state', chunkName(dir, 0), JSON.stringify(bRecord), 'application/json', { ifMatch: b.etag });
-
-    // Act: A, late, checkpoints the same way: its part under its own claim's name, then its record.
-    const aPart = partName(dir, 0, a.record.invocations, 1);
-    await store.write('state', aPart, '2,succeeded,A2\r\n', 'text/csv');
-    const aRecord: ChunkRecord = { ...a.record, parts: [{ claim: a.record.invocations, sizes: [16] }] };
-    const aEtag = await store.writeIf('state', chunkName(dir, 0), JSON.stringify(aRecord), 'application/json', { ifMatch: a.etag });
-
-    // Assess: the claims are numbered apart, so the parts are too; B's part is intact; A's record write is
-    // refused, and the record lists B's part only (A's is never joined into the report).
-    expect([a.record.invocations, b.record.invocations]).toEqual([1, 2]);
-    expect(aPart).not.toBe(bPart);
-    expect(bEtag).toBeDefined();
-    expect(aEtag).toBeUndefined();
-    expect(objects.get(bPart)?.body).toBe('2,succeeded,B2\r\n');
+    if (!fresh || !('claim' in fresh)) throw new Error('the take-over should have been granted');
+    // Assess: B's claim is numbered after A's, so the parts each writes are named apart; the record is B's,
+    // and A's ETag no longer matches it (A's checkpoint would be refused).
+    expect(early).toEqual({ heldUntil: stale.claim.record.owner?.until });
+    expect([stale.claim.record.invocations, fresh.claim.record.invocations]).toEqual([1, 2]);
+    expect(partName(dir, 0, stale.claim.record.invocations, 1)).not.toBe(partName(dir, 0, fresh.claim.record.invocations, 1));
     const record = JSON.parse(objects.get(chunkName(dir, 0))?.body ?? '{}') as ChunkRecord;
     expect(record.owner?.callId).toBe('b');
-    expect(record.parts).toEqual([{ claim: 2, sizes: [16] }]);
+    expect(objects.get(chunkName(dir, 0))?.etag).not.toBe(stale.claim.etag);
+  });
+
+  it("waits for a held chunk no longer than its lease nor the waiter's own stop", async () => {
+    // Prepare
+    const board = new ChunkBoard(memoryStore().store, 'state', '.onboarding/uploads/w', plan, invocation('w', Date.now() + 60_000));
+    // Act
+    const started = Date.now();
+    await board.pause(Date.now() + 60_000, Date.now() + 50);
+    const byStop = Date.now() - started;
+    await board.pause(Date.now() + 50, Date.now() + 60_000);
+    const byLease = Date.now() - started - byStop;
+    // Assess: each wait ends at the earlier bound (give or take the timer), well before the 1 s poll.
+    expect(byStop).toBeLessThan(500);
+    expect(byLease).toBeLessThan(500);
+    expect(byStop + byLease).toBeGreaterThanOrEqual(90);
   });
 
   it('cannot take a chunk whose lease is still running', async () => {
