@@ -20,6 +20,8 @@ export interface UploadRun {
   readonly errors: readonly string[];
   /** The containers' log lines at level error (a failed invocation says why there), the first 20. */
   readonly functionErrors: readonly string[];
+  /** The function's log lines about finishing the upload (the last 20): what to read when it did not end. */
+  readonly finishingLog: readonly string[];
   /** CPU seconds (user + system) the function containers used, all of them together. */
   readonly functionCpuSeconds: number;
   /** Seconds during which no invocation was running (between one ending and the next starting). */
@@ -114,6 +116,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   const answers: (BatchResult | NoticeResult)[] = [];
   const errors: string[] = [];
   const functionErrors: string[] = [];
+  const finishingLog: string[] = [];
   let peak = 0;
   let cpu = 0;
   let inFlight = 0;
@@ -203,6 +206,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       peak = Math.max(peak, peakRssMb(fn.pid));
       cpu += cpuSeconds(fn.pid);
       functionErrors.push(...[...fn.stdout, ...fn.stderr].filter((line) => line.includes('"level":"error"')));
+      finishingLog.push(...fn.stdout.filter((line) => /finish|joining|"why":"/.test(line)));
     }
     await Promise.all(all.map((fn) => fn.stop()));
   }
@@ -222,6 +226,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     invocations,
     seconds: (performance.now() - started) / 1000,
     functionErrors: functionErrors.slice(0, 20),
+    finishingLog: finishingLog.sort((a, b) => timeOf(a).localeCompare(timeOf(b))).slice(-20),
     functionCpuSeconds: cpu,
     idleSeconds: idleMs / 1000,
     meanConcurrency: runningMs / Math.max(1, performance.now() - started),
@@ -229,4 +234,9 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     answers,
     errors,
   };
+}
+
+/** The time field of a JSON log line, for ordering lines of several containers. */
+function timeOf(line: string): string {
+  return /"time":"([^"]+)"/.exec(line)?.[1] ?? '';
 }
