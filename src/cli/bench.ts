@@ -209,7 +209,7 @@ async function uploadFigure(rows: number): Promise<void> {
   out(`  duplicate users                                    ${fmt(created - users)}   0`);
   if (run.functionErrors.length > 0)
     out(`  invocations that failed: ${run.functionErrors.length}, e.g. ${run.functionErrors[0]?.slice(0, 300)}`);
-  if (run.errors.length > 0) out(`  invocations with no answer: ${run.errors.length}, e.g. ${run.errors[0]?.slice(0, 300)}`);
+  if (run.errors.length > 0) out(`  invocations with no answer: ${run.errors.length}, e.g. ${run.errors[0]?.slice(0, 800)}`);
   if (run.status !== 'complete') {
     // Not complete: what the last invocations answered and said about finishing, to see where it stopped.
     for (const answer of run.answers.slice(-6))

@@ -161,7 +161,9 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       const response = await fn.invoke(body, { deadlineMs: options.deadlineMs });
       answers.push(response.json as BatchResult | NoticeResult);
     } catch (error) {
-      errors.push(error instanceof FunctionDiedError ? error.message : String(error));
+      // A process that died says why on stderr (V8's fatal errors, an uncaught exception): keep its last lines.
+      const last = error instanceof FunctionDiedError && fn ? fn.stderr.slice(-4).join(' | ').slice(-600) : '';
+      errors.push(error instanceof FunctionDiedError ? `${error.message}${last ? `: ${last}` : ''}` : String(error));
     } finally {
       if (fn) {
         busy.delete(fn);
