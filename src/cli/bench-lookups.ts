@@ -2,7 +2,7 @@
 // hire makes, with a directory of 1,000 and of 100,000 users (memberships spread over 50 groups):
 // classic IAM without domains, the classic API over the Default domain, and SCIM. A large upload's
 // pace must be set by the emulated IAM rate, not by the local OCI slowing down as it fills.
-import type { ApiRequest, Route } from '../local-oci/http';
+import { callRoute, type Route } from '../local-oci/http';
 import { identityRoutes } from '../local-oci/services/identity';
 import { identityDomainRoutes } from '../local-oci/services/identity-domains';
 import type { DomainState } from '../local-oci/state';
@@ -11,27 +11,12 @@ import { TenancyState } from '../local-oci/state';
 const GROUPS = 50;
 const timing = { activationDelayMs: 0, groupVisibilityDelayMs: 0, consistencyDelayMs: 0 };
 
-function request(method: string, params: string[], query: Record<string, string>, body?: unknown): ApiRequest {
-  const raw = Buffer.from(body === undefined ? '' : JSON.stringify(body));
-  return {
-    method,
-    params,
-    query: new URLSearchParams(query),
-    headers: {},
-    rawBody: raw,
-    region: 'us-ashburn-1',
-    principal: undefined as never,
-    json: <T>() => JSON.parse(raw.toString() || '{}') as T,
-    header: () => undefined,
-  };
-}
+/** The HTTP method of each operation timed here (the others are GETs). */
+const METHODS: Record<string, Route['method']> = { CreateUser: 'POST', AddUserToGroup: 'POST', PatchGroup: 'PATCH' };
 
 function caller(routes: Route[]) {
-  return async (operation: string, params: string[], query: Record<string, string>, body?: unknown) => {
-    const route = routes.find((r) => r.operation === operation && (operation !== 'ListUsers' || r.method === 'GET'));
-    if (!route) throw new Error(`no route ${operation}`);
-    return route.handle(request(route.method, params, query, body));
-  };
+  return (operation: string, params: string[], query: Record<string, string>, body?: unknown) =>
+    callRoute(routes, METHODS[operation] ?? 'GET', operation, { params, query, body });
 }
 
 type Timing = readonly [label: string, ms: number];

@@ -61,6 +61,32 @@ export interface Route {
 }
 
 /** Reads `limit` and `page` and slices a list the way OCI's list operations page. */
+/**
+ * Calls a route's handler as the server does once a request is authenticated and authorized, with a
+ * JSON body: no HTTP and no signature. For checks of the services' state and the bench's timings.
+ */
+export async function callRoute(
+  routes: readonly Route[],
+  method: Route['method'],
+  operation: string,
+  options: { params?: readonly string[]; query?: Record<string, string>; body?: unknown } = {},
+): Promise<ApiResponse> {
+  const route = routes.find((r) => r.operation === operation && r.method === method);
+  if (!route) throw new Error(`no route ${method} ${operation}`);
+  const raw = Buffer.from(options.body === undefined ? '' : JSON.stringify(options.body));
+  return route.handle({
+    method,
+    params: options.params ?? [],
+    query: new URLSearchParams(options.query ?? {}),
+    headers: {},
+    rawBody: raw,
+    region: 'us-ashburn-1',
+    principal: undefined as never,
+    json: <T>() => JSON.parse(raw.toString() || '{}') as T,
+    header: () => undefined,
+  });
+}
+
 export function pageOf<T>(items: readonly T[], query: URLSearchParams): ApiResponse {
   const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 1000);
   const start = Number(query.get('page') ?? 0) || 0;

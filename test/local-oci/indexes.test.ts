@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiRequest, Route } from '../../src/local-oci/http';
+import { callRoute, type Route } from '../../src/local-oci/http';
 import { IndexedMap } from '../../src/local-oci/indexed-map';
 import { identityRoutes } from '../../src/local-oci/services/identity';
 import { identityDomainRoutes } from '../../src/local-oci/services/identity-domains';
@@ -14,29 +14,15 @@ function tenancy(domainName?: string): TenancyState {
   return new TenancyState({ tenancyId: 'ocid1.tenancy.oc1..t', homeRegion: 'us-ashburn-1', otherRegions: [], timing: TIMING, domainName });
 }
 
-/** Calls a route's handler as the server would, with a JSON body. */
+/** Calls a route's handler; an ApiError becomes its status, as the server answers it. */
 function caller(routes: Route[]) {
   return async (
     method: Route['method'],
     operation: string,
     options: { params?: string[]; query?: Record<string, string>; body?: unknown } = {},
   ) => {
-    const route = routes.find((r) => r.operation === operation && r.method === method);
-    if (!route) throw new Error(`no route ${method} ${operation}`);
-    const raw = Buffer.from(options.body === undefined ? '' : JSON.stringify(options.body));
-    const request: ApiRequest = {
-      method,
-      params: options.params ?? [],
-      query: new URLSearchParams(options.query ?? {}),
-      headers: {},
-      rawBody: raw,
-      region: 'us-ashburn-1',
-      principal: undefined as never,
-      json: <T>() => JSON.parse(raw.toString() || '{}') as T,
-      header: () => undefined,
-    };
     try {
-      return await route.handle(request);
+      return await callRoute(routes, method, operation, options);
     } catch (error) {
       return { status: (error as { status?: number }).status ?? 500, body: (error as Error).message };
     }
