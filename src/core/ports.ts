@@ -180,13 +180,13 @@ export interface StoredObjectInfo {
 /** Uploaded files, their reports, and the markers that make deliveries idempotent. */
 export interface ObjectStore {
   head(bucket: string, name: string): Promise<StoredObjectInfo | undefined>;
-  /** The object's raw bytes, as they stream in; decoding is the reader's job (a character may span chunks). */
   /**
-   * Streams an object. With `ifMatch`, only the version with that ETag is read: if the object was
+   * Streams an object's raw bytes; decoding is the reader's job (a character may span chunks). With `ifMatch`, only the version with that ETag is read: if the object was
    * replaced since, the read fails with `SOURCE_CHANGED`.
    */
   readBytes(bucket: string, name: string, options?: { readonly ifMatch?: string }): AsyncIterable<Uint8Array>;
-  write(bucket: string, name: string, body: string, contentType: string): Promise<void>;
+  /** A large body (a report segment) is best given as bytes: it is then not copied again. */
+  write(bucket: string, name: string, body: string | Uint8Array, contentType: string): Promise<void>;
   readJson<T>(bucket: string, name: string): Promise<T | undefined>;
   /** A JSON object with its ETag, for a conditional update. */
   readVersioned<T>(bucket: string, name: string): Promise<Versioned<T> | undefined>;
@@ -195,8 +195,10 @@ export interface ObjectStore {
    * still that version); answers the new ETag, or `undefined` when another writer came first (412).
    */
   writeIf(bucket: string, name: string, body: string, contentType: string, condition: WriteCondition): Promise<string | undefined>;
-  /** One object made of others, in order, without holding them in memory. */
-  /** Joins `sources` into one object; a source whose `size` (bytes) is given is not looked up first. */
+  /**
+   * Joins `sources` into one object, in order, without holding them in memory; a source whose `size`
+   * (bytes) is given is not looked up first.
+   */
   compose(
     bucket: string,
     name: string,

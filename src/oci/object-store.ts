@@ -29,9 +29,9 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
       throw error;
     }
   };
-  const putText = async (bucket: string, name: string, body: string, contentType: string, condition?: WriteCondition) => {
+  const putText = async (bucket: string, name: string, body: string | Uint8Array, contentType: string, condition?: WriteCondition) => {
     const namespaceName = await namespaceOf();
-    const bytes = Buffer.from(body, 'utf8');
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     return callOci(
       'PutObject',
       () =>
@@ -39,7 +39,12 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
           namespaceName,
           bucketName: bucket,
           objectName: name,
-          putObjectBody: bytes,
+          // Always a stream, never the Buffer or string itself: before sending, oci-common (2.139.1,
+          // lib/helper.js getSignerAndReqBody) tests the body with `Object.keys(body).length === 0`,
+          // which lists one key per byte of a Buffer or character of a string. A 4 MiB body then needs
+          // more than V8's 128 MB heap and the process aborts; a Readable has a handful of keys. A new
+          // stream for each attempt, since a retried PUT sends the body again.
+          putObjectBody: Readable.from([bytes]),
           contentLength: bytes.length,
           contentType,
           ...(condition ?? {}),

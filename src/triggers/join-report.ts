@@ -72,7 +72,7 @@ export async function joinReport(args: {
     if (heldSources === 0) return true;
     const started = Date.now();
     const name = segmentName(dir, record.round, joined.claim, joined.segments.length + 1);
-    await store.write(bucket, name, Buffer.concat(held).toString('utf8'), 'text/csv; charset=utf-8');
+    await store.write(bucket, name, Buffer.concat(held), 'text/csv; charset=utf-8');
     const next: JoinProgress = { ...joined, next: joined.next + heldSources, segments: [...joined.segments, { name, size: heldBytes }] };
     const nextRecord: UploadRecord & { joined: JoinProgress } = { ...record, joined: next };
     const written = await store.writeIf(bucket, args.uploadName, JSON.stringify(nextRecord), 'application/json', { ifMatch: etag });

@@ -37,7 +37,8 @@ export function memoryStore(hooks: { afterWrite?: (name: string, body: string) =
       if (!found || failRead.has(name)) throw new Error(`${name} cannot be read`);
       yield Buffer.from(found.body, 'utf8');
     },
-    async write(_bucket, name, body) {
+    async write(_bucket, name, bytes) {
+      const body = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
       put(name, body);
       hooks.afterWrite?.(name, body);
     },
