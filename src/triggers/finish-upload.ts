@@ -4,7 +4,7 @@ import type { FileRow, UnreadableRow } from '../core/hires-file';
 import type { ObjectStore } from '../core/ports';
 import type { BatchResult, NoticeResult, StepResult } from '../core/result';
 import { rosterProgress } from '../core/roster';
-import type { ChunkRecord, FailedRow, UploadCounts, UploadRecord } from '../core/upload-progress';
+import type { ChunkRecord, FailedRow, JoinProgress, UploadCounts, UploadRecord } from '../core/upload-progress';
 import { toErrorReport } from '../support/errors';
 import type { Invocation } from './invocation';
 import { joinReport, MAX_JOIN_ATTEMPTS, READ_AHEAD, type ReportSource } from './join-report';
@@ -45,34 +45,38 @@ export async function finalize(args: {
   let current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
   // Another finisher's lease is live: it may have been killed, and then nobody else would follow it.
   // This one waits its lease out (looking again every FOLLOW_POLL_MS: a finisher that ends frees it at
-  // once) when that leaves time to work; else a continuation follows in its place.
+  // once) when that leaves time to work; else a continuation follows in its place. One that loses the
+  // race to claim the record follows the winner the same way: the winner may die too.
+  let claimed: UploadRecord & { joined: JoinProgress };
+  let claimEtag: string | undefined;
   for (;;) {
     if (!current || current.value.status === 'complete' || current.value.status === 'failed')
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
-    if (!holder || holder.until <= Date.now() || holder.callId === inv.callId) break;
-    if (holder.until + FOLLOW_MARGIN_MS >= finishBy) {
-      await args.startContinuation('follow');
-      return {
-        kind: 'notice',
-        status: 'duplicate',
-        correlation,
-        reason: `call ${holder.callId} is finishing this upload; a continuation follows it`,
-      };
+    const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
+    if (live || Date.now() + FOLLOW_MARGIN_MS >= finishBy) {
+      const freeAt = live ? holder.until : Date.now();
+      if (freeAt + FOLLOW_MARGIN_MS >= finishBy) {
+        await args.startContinuation('follow');
+        const who = live ? `call ${holder.callId} is finishing this upload` : 'this invocation has no time left to finish it';
+        return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
+      }
+      await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, freeAt - Date.now())));
+      current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
+      continue;
     }
-    await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now())));
+    // Each finisher claim has a number of its own, naming the report segments it writes.
+    const before = current.value.joined ?? { claim: 0, next: 0, segments: [] };
+    claimed = {
+      ...current.value,
+      status: 'finalizing',
+      finalizer: { callId: inv.callId, until: inv.deadline },
+      joined: { ...before, claim: before.claim + 1 },
+    };
+    claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
+    if (claimEtag) break;
     current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
   }
-  // Each finisher claim has a number of its own, naming the report segments it writes.
-  const before = current.value.joined ?? { claim: 0, next: 0, segments: [] };
-  const claimed = {
-    ...current.value,
-    status: 'finalizing',
-    finalizer: { callId: inv.callId, until: inv.deadline },
-    joined: { ...before, claim: before.claim + 1 },
-  } satisfies UploadRecord;
-  const claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
-  if (!claimEtag) return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation is finishing this upload' };
 
   // What every row came to: the same in the final report and in a hand-off of the roster phase.
   const settled = {

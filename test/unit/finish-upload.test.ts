@@ -154,6 +154,32 @@ describe('finishing an upload', () => {
     expect(upload.started).toEqual([]);
   });
 
+  it('follows the finisher that won the race to claim the record, and takes over when that one dies', async () => {
+    // Prepare: between this finisher's read of the record and its claim, another claims it for 300 ms
+    // (and then is killed: it never writes again).
+    const upload = settledUpload({ partBytes: 64 });
+    const writeIf = upload.store.writeIf.bind(upload.store);
+    let raced = false;
+    upload.store.writeIf = async (bucket, name, body, contentType, condition) => {
+      if (!raced && name === uploadName) {
+        raced = true;
+        const winner = { callId: 'winner', until: Date.now() + 300 };
+        upload.put(
+          uploadName,
+          JSON.stringify({ ...upload.stored(), status: 'finalizing', finalizer: winner, joined: { claim: 1, next: 0, segments: [] } }),
+        );
+      }
+      return writeIf(bucket, name, body, contentType, condition);
+    };
+    // Act
+    const result = await upload.finish();
+    // Assess: the race happened, and this one finished the upload under the next claim; nobody else was started.
+    expect(raced).toBe(true);
+    expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
+    expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 2, next: 6 } });
+    expect(upload.started).toEqual([]);
+  });
+
   it('starts a continuation to follow a finisher whose lease outlasts its own working time', async () => {
     // Prepare: the lease ends after this invocation's deadline.
     const upload = settledUpload({ partBytes: 64, holder: { callId: 'other', until: Date.now() + 120_000 } });
