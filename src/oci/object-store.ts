@@ -43,8 +43,9 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
           // lib/helper.js getSignerAndReqBody) tests the body with `Object.keys(body).length === 0`,
           // which lists one key per byte of a Buffer or character of a string. A 4 MiB body then needs
           // more than V8's 128 MB heap and the process aborts; a Readable has a handful of keys. A new
-          // stream for each attempt, since a retried PUT sends the body again.
-          putObjectBody: Readable.from([bytes]),
+          // stream for each attempt, since a retried PUT sends the body again. An empty body stays a
+          // Buffer: the SDK then sends none, where an empty stream under content-length 0 never ends.
+          putObjectBody: bytes.length === 0 ? bytes : Readable.from([bytes]),
           contentLength: bytes.length,
           contentType,
           ...(condition ?? {}),

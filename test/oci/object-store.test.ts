@@ -32,4 +32,19 @@ describe('the Object Storage adapter', () => {
     expect(stored?.length).toBe(size);
     expect(stored?.every((byte) => byte === 97)).toBe(true);
   });
+
+  it('writes an empty object (the SDK sends no body; an empty stream would never end)', async () => {
+    // Prepare
+    oci = await startLocalOci();
+    oci.state.buckets.set('reports', new Map());
+    const args = [oci.credentials.files.configFile, oci.endpoint, oci.state.namespace, 'reports', 'empty.csv', '0', 'bytes'];
+    // Act
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', SCRIPT, ...args], {
+      cwd: join(__dirname, '..', '..'),
+      timeout: 20_000,
+    });
+    // Assess
+    expect(stdout.trim()).toBe('wrote 0');
+    expect(oci.state.buckets.get('reports')?.get('empty.csv')?.body.length).toBe(0);
+  });
 });
