@@ -173,7 +173,7 @@ export async function finalize(args: {
   const finalizing = joining.record;
   const etag = joining.etag;
   const segments = finalizing.joined?.segments ?? [];
-  // The segments are few (4 MiB each): joining them is one PUT streaming a few GETs, started only when
+  // The segments are few (1 MiB each, at least): joining them is one PUT streaming a few GETs, started only when
   // it fits the time left (each GET as slow as the slowest round of reads); else the next invocation does it.
   // The writes after it (the JSON report, the record) are timed like the slowest flush of the join.
   const slowestReadMs = joining.kind === 'joined' ? joining.slowestReadMs : 0;
