@@ -181,8 +181,9 @@ export interface StoredObjectInfo {
 export interface ObjectStore {
   head(bucket: string, name: string): Promise<StoredObjectInfo | undefined>;
   /**
-   * Streams an object's raw bytes; decoding is the reader's job (a character may span chunks). With `ifMatch`, only the version with that ETag is read: if the object was
-   * replaced since, the read fails with `SOURCE_CHANGED`.
+   * Streams an object's raw bytes; decoding is the reader's job (a character may span chunks). With
+   * `ifMatch`, only the version with that ETag is read: if the object was replaced since, the read
+   * fails with `SOURCE_CHANGED`.
    */
   readBytes(bucket: string, name: string, options?: { readonly ifMatch?: string }): AsyncIterable<Uint8Array>;
   /** A large body (a report segment) is best given as bytes: it is then not copied again. */

@@ -60,7 +60,6 @@ export interface Route {
   handle(request: ApiRequest): ApiResponse | Promise<ApiResponse>;
 }
 
-/** Reads `limit` and `page` and slices a list the way OCI's list operations page. */
 /**
  * Calls a route's handler as the server does once a request is authenticated and authorized, with a
  * JSON body: no HTTP and no signature. For checks of the services' state and the bench's timings.
@@ -87,6 +86,7 @@ export async function callRoute(
   });
 }
 
+/** Reads `limit` and `page` and slices a list the way OCI's list operations page. */
 export function pageOf<T>(items: readonly T[], query: URLSearchParams): ApiResponse {
   const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 1000);
   const start = Number(query.get('page') ?? 0) || 0;

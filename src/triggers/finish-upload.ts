@@ -54,14 +54,14 @@ export async function finalize(args: {
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
     const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
-    if (live || Date.now() + FOLLOW_MARGIN_MS >= finishBy) {
-      const freeAt = live ? holder.until : Date.now();
-      if (freeAt + FOLLOW_MARGIN_MS >= finishBy) {
-        await args.startContinuation('follow');
-        const who = live ? `call ${holder.callId} is finishing this upload` : 'this invocation has no time left to finish it';
-        return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
-      }
-      await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, freeAt - Date.now())));
+    // No time left to work after the lease (or at all): a continuation follows in this one's place.
+    if ((live ? holder.until : Date.now()) + FOLLOW_MARGIN_MS >= finishBy) {
+      await args.startContinuation('follow');
+      const who = live ? `call ${holder.callId} is finishing this upload` : 'this invocation has no time left to finish it';
+      return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
+    }
+    if (live) {
+      await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now())));
       current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
       continue;
     }
