@@ -8,11 +8,13 @@ import type { Continues } from './envelope';
 import { finalize } from './finish-upload';
 import { type Invocation, onboardingContext } from './invocation';
 import { continuing, endReplaced, type KnownRun, SAME_CONTENT_AGAIN, stillSameContent } from './replaced-run';
-import { batchOptions, stopAtOf } from './run-batch';
+import { batchOptions, REPORT_RESERVE_MS, stopAtOf } from './run-batch';
 import { mergeShared, runChunk } from './run-chunk';
 import { continuationEvent, onRunDay, rosterPhase, rosterRunOf, stillHeld } from './run-roster';
 import { ChunkBoard, progressDir } from './upload-chunks';
 
+/** Working time an upload invocation needs at least (after the reserves), or no row would ever settle. */
+const MIN_UPLOAD_WORK_MS = 1000;
 /** How long before it stops an invocation starts the next one (at most a quarter of its working time). */
 const HANDOFF_LEAD_MS = 5000;
 
@@ -75,6 +77,15 @@ async function processUpload(
     throw new OnboardingError(
       ErrorCode.InvalidEvent,
       `${object.name} is ${info.size} bytes; at most ${inv.config.MAX_UPLOAD_BYTES} are read (MAX_UPLOAD_BYTES); split the file`,
+    );
+  }
+  // A timeout that leaves no working time would chain continuations that never settle a row: refused at once.
+  const working = stopAtOf(inv) - Date.now();
+  if (working < MIN_UPLOAD_WORK_MS) {
+    const reserves = inv.config.PUBLISH_RESERVE_MS + REPORT_RESERVE_MS;
+    throw new OnboardingError(
+      ErrorCode.InvalidConfig,
+      `This invocation has ${Math.max(0, Math.round(working / 100) / 10)} s to work on ${object.name} once ${reserves / 1000} s are kept back for the report and its publication (PUBLISH_RESERVE_MS); uploads need at least ${MIN_UPLOAD_WORK_MS / 1000} s: raise the function's timeout (func.yaml) or lower PUBLISH_RESERVE_MS`,
     );
   }
   const format = formatOf(object.name, info.contentType);

@@ -278,6 +278,21 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
   }, 30_000);
 
+  it('refuses an upload when the timeout leaves no working time, instead of chaining continuations that settle nothing', async () => {
+    // Prepare: a 5 s timeout, all of it kept back (3 s to publish, 2 s for the report)
+    stack = await startLocalStack();
+    const { text } = hiresCsv(30);
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/short.csv', content: text, deadlineMs: 5000, entry: BUNDLE });
+    // Assess
+    const result = run.final as unknown as OnboardingResult;
+    expect(result.errors[0]?.code).toBe('INVALID_CONFIG');
+    expect(result.errors[0]?.message).toMatch(/uploads need at least 1 s: raise the function's timeout/);
+    expect(run.invocations).toBe(1);
+    expect(stack.oci.requests.iamWrites()).toHaveLength(0);
+    expect(stack.oci.state.buckets.get(stack.stateBucket)?.size).toBe(0);
+  }, 60_000);
+
   it('refuses a 20 MB file with a clear error and writes nothing', async () => {
     // Prepare
     stack = await startLocalStack();
