@@ -8,7 +8,7 @@ import { IdentityClient } from 'oci-identity';
 import type { BatchResult, OnboardingResult } from '../core/result';
 import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-oci/stack';
-import { driveUpload } from '../local-oci/upload-driver';
+import { driveUpload, median, peakRssMb } from '../local-oci/upload-driver';
 import { clientConfiguration } from '../oci/clients';
 import { lookupFigures } from './bench-lookups';
 import { bundlePath, out } from './print';
@@ -21,17 +21,6 @@ const WARM_RUNS = 30;
 const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 1000);
 const LATENCY_MS = 40;
 
-/** Peak resident set of a live process, from /proc (Linux), in MB. */
-function peakRssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 // No eventId: a repeated one is answered `duplicate` before planning, and the replay figures measure the planner.
 const hire = (i: number) => ({
   employeeId: `B${String(i).padStart(6, '0')}`,
@@ -202,6 +191,13 @@ async function uploadFigure(rows: number): Promise<void> {
   out(`  invocations at once (mean) / idle between them (s) ${fmt(run.meanConcurrency, 2)} / ${run.idleSeconds.toFixed(1)}`);
   out(`  Object Storage calls per chunk row                 ${fmt(storage / rows, 3)}`);
   out(`  peak RSS of the largest invocation (MB)            ${fmt(run.peakRssMb, 1)}   < 128`);
+  if (run.peakCall)
+    out(
+      `    reached in call ${run.peakCall.callOfContainer} of container ${run.peakCall.container} (its peak before: ${run.peakCall.beforeMb.toFixed(1)} MB), which answered ${run.peakCall.answer}`,
+    );
+  out(
+    `  RSS after a container's first / last call (MB)     ${fmt(run.rssAfterFirstCallMb, 1)} / ${run.rssAfterLastCallMb.toFixed(1)}   (medians; up to ${run.mostCallsPerContainer} calls a container)`,
+  );
   out(`  IAM calls per hire (reads + writes)                ${fmt(iam.length / rows, 2)}`);
   out(
     `  throttled IAM calls (429)                          ${fmt(stack.oci.iamRate.throttled.writes + stack.oci.iamRate.throttled.reads)}`,

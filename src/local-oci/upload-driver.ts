@@ -15,6 +15,13 @@ export interface UploadRun {
   readonly seconds: number;
   /** The largest peak RSS of any function container (MB). */
   readonly peakRssMb: number;
+  /** The call during which the largest peak was reached: what it answered, and the container's peak before it. */
+  readonly peakCall: PeakCall | undefined;
+  /** Each container's resident set after its first call and after its last (MB), medians: growth from call to call. */
+  readonly rssAfterFirstCallMb: number;
+  readonly rssAfterLastCallMb: number;
+  /** Calls a container ran, at most. */
+  readonly mostCallsPerContainer: number;
   /** Every answer, in the order they came. */
   readonly answers: readonly (BatchResult | NoticeResult)[];
   readonly errors: readonly string[];
@@ -28,6 +35,16 @@ export interface UploadRun {
   readonly idleSeconds: number;
   /** Average number of invocations running at once over the whole upload. */
   readonly meanConcurrency: number;
+}
+
+/** One call's share of memory: the container's peak RSS before and after it (MB), and its answer. */
+export interface PeakCall {
+  readonly container: number;
+  /** 1 for a container's first call. */
+  readonly callOfContainer: number;
+  readonly beforeMb: number;
+  readonly afterMb: number;
+  readonly answer: string;
 }
 
 export interface UploadDriverOptions {
@@ -56,10 +73,15 @@ export interface UploadDriverOptions {
 }
 
 /** Peak resident set of a live process, from /proc (Linux), in MB. */
-export function peakRssMb(pid: number | undefined): number {
+export const peakRssMb = (pid: number | undefined): number => statusMb(pid, 'VmHWM');
+
+/** Resident set of a live process now, from /proc (Linux), in MB. */
+export const rssMb = (pid: number | undefined): number => statusMb(pid, 'VmRSS');
+
+function statusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
   } catch {
     return 0;
   }
@@ -118,6 +140,9 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   const functionErrors: string[] = [];
   const finishingLog: string[] = [];
   let peak = 0;
+  let peakCall: PeakCall | undefined;
+  /** Per container: calls run, resident set after its first call and after its latest. */
+  const memory = new Map<RunningFunction, { calls: number; first: number; last: number }>();
   let cpu = 0;
   let inFlight = 0;
   let idleMs = 0;
@@ -155,11 +180,16 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     inFlight += 1;
     invocations += 1;
     let fn: RunningFunction | undefined;
+    let answer = 'no answer';
+    let before = 0;
     try {
       fn = await container();
       busy.add(fn);
+      before = peakRssMb(fn.pid);
       const response = await fn.invoke(body, { deadlineMs: options.deadlineMs });
-      answers.push(response.json as BatchResult | NoticeResult);
+      const json = response.json as BatchResult | NoticeResult;
+      answers.push(json);
+      answer = describe(json);
     } catch (error) {
       // A process that died says why on stderr (V8's fatal errors, an uncaught exception): keep its last lines.
       const last = error instanceof FunctionDiedError && fn ? fn.stderr.slice(-4).join(' | ').slice(-600) : '';
@@ -167,6 +197,19 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     } finally {
       if (fn) {
         busy.delete(fn);
+        const after = peakRssMb(fn.pid);
+        const seen = memory.get(fn) ?? { calls: 0, first: 0, last: 0 };
+        const now = rssMb(fn.pid);
+        memory.set(fn, { calls: seen.calls + 1, first: seen.calls === 0 ? now : seen.first, last: now });
+        // A peak first seen at a call's start was reached after the container's previous answer (work it went on with).
+        if (after > (peakCall?.afterMb ?? 0))
+          peakCall = {
+            container: all.indexOf(fn) + 1,
+            callOfContainer: seen.calls + 1,
+            beforeMb: before,
+            afterMb: after,
+            answer: after > before ? answer : 'nothing new: the peak came after its previous answer',
+          };
         release(fn);
       }
       tally();
@@ -233,9 +276,27 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     idleSeconds: idleMs / 1000,
     meanConcurrency: runningMs / Math.max(1, performance.now() - started),
     peakRssMb: peak,
+    peakCall,
+    rssAfterFirstCallMb: median([...memory.values()].map((m) => m.first)),
+    rssAfterLastCallMb: median([...memory.values()].map((m) => m.last)),
+    mostCallsPerContainer: Math.max(0, ...[...memory.values()].map((m) => m.calls)),
     answers,
     errors,
   };
+}
+
+/** What an answer was, in a few words: its status, and a batch's counts or a notice's reason. */
+function describe(answer: BatchResult | NoticeResult | undefined): string {
+  if (!answer) return 'no body';
+  if (answer.kind === 'batch')
+    return `batch ${answer.status}${answer.final === false ? ' (continuing)' : ''}, ${answer.report.counts.succeeded} succeeded`;
+  return `${answer.kind} ${answer.status}${'reason' in answer ? `: ${answer.reason}` : ''}`;
+}
+
+/** The middle value (the upper one of an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** The time field of a JSON log line, for ordering lines of several containers. */
