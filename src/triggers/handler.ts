@@ -148,6 +148,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         const inv: Invocation = {
           callId,
           log,
+          startedAt: started,
           deadline,
           config: current,
           services: bound,

@@ -8,7 +8,8 @@ import type { Logger } from '../support/logger';
 export interface Invocation {
   readonly callId: string;
   readonly log: Logger;
-  /** Epoch ms when the platform ends the call. */
+  /** Epoch ms when the call started (as the handler first saw it) and when the platform ends it. */
+  readonly startedAt: number;
   readonly deadline: number;
   readonly config: FunctionConfig;
   readonly services: CallServices;
