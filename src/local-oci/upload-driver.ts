@@ -65,11 +65,11 @@ export interface UploadDriverOptions {
   /** Gives up after this long (ms). */
   readonly timeoutMs?: number;
   /**
-   * Kills (SIGKILL) the container that has been running its call the longest, once, when this first
-   * answers true (looked at every 50 ms): a process that dies holding a chunk, as an out-of-memory
-   * kill or a host failure would end it.
+   * Kills (SIGKILL) a container, once, when this first answers (looked at every 50 ms): with `true`
+   * the one that has been running its call the longest, with a call id the one running that call. A
+   * process that dies holding a chunk or finishing, as an out-of-memory kill or a host failure ends it.
    */
-  readonly killWhen?: () => boolean;
+  readonly killWhen?: () => boolean | { readonly callId: string };
 }
 
 /** Peak resident set of a live process, from /proc (Linux), in MB. */
@@ -131,8 +131,8 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   stack.oci.state.putObject(stack.uploadBucket, options.name, options.content, options.contentType ?? 'text/csv');
   const env = { ...stack.functionEnv, FN_FN_ID: stack.oci.functionId, ...options.env };
   const idle: RunningFunction[] = [];
-  /** Containers running a call, in the order their calls started. */
-  const busy = new Set<RunningFunction>();
+  /** Containers running a call, in the order their calls started, with the call's id. */
+  const busy = new Map<RunningFunction, string>();
   let killed = false;
   const all: RunningFunction[] = [];
   const answers: (BatchResult | NoticeResult)[] = [];
@@ -184,9 +184,10 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     let before = 0;
     try {
       fn = await container();
-      busy.add(fn);
+      const callId = randomUUID().replace(/-/g, '').toUpperCase();
+      busy.set(fn, callId);
       before = peakRssMb(fn.pid);
-      const response = await fn.invoke(body, { deadlineMs: options.deadlineMs });
+      const response = await fn.invoke(body, { deadlineMs: options.deadlineMs, callId });
       const json = response.json as BatchResult | NoticeResult;
       answers.push(json);
       answer = describe(json);
@@ -232,11 +233,13 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     let quietSince = Date.now();
     while (Date.now() < giveUp) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      if (!killed && options.killWhen?.()) {
-        const [oldest] = busy;
-        if (oldest?.pid) {
+      const kill = killed ? false : options.killWhen?.();
+      if (kill) {
+        const [oldest] = busy.keys();
+        const victim = kill === true ? oldest : [...busy].find(([, callId]) => callId === kill.callId)?.[0];
+        if (victim?.pid) {
           killed = true;
-          process.kill(oldest.pid, 'SIGKILL');
+          process.kill(victim.pid, 'SIGKILL');
         }
       }
       if (inFlight > 0) quietSince = Date.now();

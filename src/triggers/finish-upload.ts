@@ -13,6 +13,8 @@ import { failedName, partName, type Versioned } from './upload-chunks';
 
 /** How often a finisher waiting for another one's lease looks at the record again. */
 const FOLLOW_POLL_MS = 500;
+/** Sources to join (header, parts, failed rows) above which a finish is long enough to start a follower: ten rounds of reads. */
+const FOLLOWED_ABOVE_SOURCES = 10 * READ_AHEAD;
 /** Working time a follower needs left once the lease it waits for has ended. */
 const FOLLOW_MARGIN_MS = 2000;
 
@@ -42,11 +44,24 @@ export async function finalize(args: {
   const { store, stateBucket, dir, inv, source, correlation, reportObjects, warnings, counts } = args;
   const uploadName = `${dir}/upload.json`;
   const finishBy = inv.deadline - inv.config.PUBLISH_RESERVE_MS;
+  // The report's rows, joined in order (resumable): the header, every chunk's parts, every chunk's failed rows.
+  const sources: ReportSource[] = [
+    { text: REPORT_CSV_HEADER },
+    ...args.records.flatMap(({ value }) =>
+      value.parts.flatMap(({ claim, sizes }) =>
+        sizes.map((_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1) })),
+      ),
+    ),
+    // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
+    ...args.records
+      .filter(({ value }) => value.failedRows > 0)
+      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') })),
+  ];
   let current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
-  // Another finisher's lease is live: it may have been killed, and then nobody else would follow it.
-  // This one waits its lease out (looking again every FOLLOW_POLL_MS: a finisher that ends frees it at
-  // once) when that leaves time to work; else a continuation follows in its place. One that loses the
-  // race to claim the record follows the winner the same way: the winner may die too.
+  // Another finisher's lease is live: it may be killed, and then nobody else would follow it. This one
+  // follows it: it looks at the record every FOLLOW_POLL_MS (a finisher that ends or hands on frees it
+  // at once) and claims when the lease is free; when its own working time runs out first, a
+  // continuation follows in its place. One that loses the race to claim follows the winner the same way.
   let claimed: UploadRecord & { joined: JoinProgress };
   let claimEtag: string | undefined;
   for (;;) {
@@ -54,14 +69,13 @@ export async function finalize(args: {
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
     const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
-    // No time left to work after the lease (or at all): a continuation follows in this one's place.
-    if ((live ? holder.until : Date.now()) + FOLLOW_MARGIN_MS >= finishBy) {
+    if (Date.now() + FOLLOW_MARGIN_MS >= finishBy) {
       await args.startContinuation('follow');
       const who = live ? `call ${holder.callId} is finishing this upload` : 'this invocation has no time left to finish it';
       return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
     }
     if (live) {
-      await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now())));
+      await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now(), finishBy - FOLLOW_MARGIN_MS - Date.now())));
       current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
       continue;
     }
@@ -73,8 +87,18 @@ export async function finalize(args: {
       finalizer: { callId: inv.callId, until: inv.deadline },
       joined: { ...before, claim: before.claim + 1 },
     };
+    // A lease left behind (not released) is a finisher that died: this one takes over.
+    const tookOver = holder !== undefined;
     claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
-    if (claimEtag) break;
+    if (claimEtag) {
+      // The first claim of a long finish (more than FOLLOWED_ABOVE_SOURCES to join), and one that takes
+      // over from a dead finisher, start a follower of their own: if this process is killed, the follower
+      // takes over when the lease ends. A finisher that hands on releases its lease and starts the next
+      // one, so one follower stays while finishing goes on. A short finish (well under a second) starts
+      // none: a re-delivery resumes one killed.
+      if ((before.claim === 0 && sources.length > FOLLOWED_ABOVE_SOURCES) || tookOver) await args.startContinuation('follow');
+      break;
+    }
     current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
   }
 
@@ -131,19 +155,6 @@ export async function finalize(args: {
     await args.startContinuation('finishing');
     return running();
   };
-  // The report's rows, joined in order (resumable): the header, every chunk's parts, every chunk's failed rows.
-  const sources: ReportSource[] = [
-    { text: REPORT_CSV_HEADER },
-    ...args.records.flatMap(({ value }) =>
-      value.parts.flatMap(({ claim, sizes }) =>
-        sizes.map((_, i) => ({ bucket: stateBucket, name: partName(dir, value.chunk, claim, i + 1) })),
-      ),
-    ),
-    // Each chunk's failed rows are an object of their own, joined like the settled rows: never all in memory.
-    ...args.records
-      .filter(({ value }) => value.failedRows > 0)
-      .map(({ value }) => ({ bucket: stateBucket, name: failedName(dir, value.chunk, value.failedClaim, value.failedVersion, 'csv') })),
-  ];
   const joining = await joinReport({
     store,
     bucket: stateBucket,

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
-import { MAX_SAMPLED_FAILURES, type UploadRecord } from '../../src/core/upload-progress';
+import { MAX_SAMPLED_FAILURES, type UploadRecord, uploadKey } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
+import { progressDir } from '../../src/triggers/upload-chunks';
 import { BUNDLE, newHire } from './scenario';
 
 /** A CSV of `count` hires; every 25th has a bad e-mail (rejected). */
@@ -174,15 +175,25 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   }, 60_000);
 
   it('ends the run of a replaced file when a continuation of it arrives: failed, with the reason, the new rows not read as its own', async () => {
-    // Prepare: a first invocation with no working time counts the rows and leaves the run `running`.
+    // Prepare: a run of the file counted by a first invocation, which settled none of its rows (its
+    // record as that invocation writes it: an invocation with no working time is refused now).
     stack = await startLocalStack();
     const name = 'incoming/continued.csv';
     const v1 = stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'c').text, 'text/csv');
+    const counted: UploadRecord = {
+      key: uploadKey(stack.uploadBucket, name, v1.md5),
+      source: { bucket: stack.uploadBucket, object: name, md5: v1.md5 },
+      status: 'running',
+      rows: 12,
+      chunkRows: 10,
+      chunks: 2,
+      round: 1,
+      startedAt: new Date().toISOString(),
+      callId: 'FIRST',
+    };
+    stack.oci.state.putObject(stack.stateBucket, `${progressDir(counted.key)}/upload.json`, JSON.stringify(counted), 'application/json');
     const event = objectCreatedEvent(stack, name);
     const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...SHORT } });
-    const first = await fn.invoke(JSON.stringify(event), { deadlineMs: 2_400 });
-    expect(first.json).toMatchObject({ kind: 'batch', status: 'partial' });
-    expect(uploadRecords(stack)).toEqual([expect.objectContaining({ status: 'running' })]);
     // Act: the file is replaced, then the continuation of the first run arrives (naming the version it continues).
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'y').text, 'text/csv');
     const response = await fn.invoke(JSON.stringify({ ...event, continues: { md5: v1.md5 } }), { deadlineMs: 10_000 });
@@ -277,6 +288,50 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
     expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
   }, 30_000);
+
+  it('finishes by itself when the finisher is killed mid-join and nobody else is running: its follower takes over', async () => {
+    // Prepare: 132 rows in chunks of 3, so 45 report sources (a long finish, which starts a follower), and
+    // one invocation at a time; each GET of the join slowed to 300 ms once finishing is claimed, so that
+    // the kill lands mid-join.
+    stack = await startLocalStack();
+    const local = stack;
+    const { text, good } = hiresCsv(132, 'z');
+    let finisher: string | undefined;
+    const killWhen = () => {
+      const [record] = uploadRecords(local);
+      if (!finisher && record?.status === 'finalizing' && record.finalizer && (record.joined?.segments.length ?? 0) === 0) {
+        finisher = record.finalizer.callId;
+        local.oci.faults.set([{ operations: ['GetObject'], latencyMs: 300 }]);
+        return false;
+      }
+      if (!finisher) return false;
+      local.oci.faults.clear();
+      return { callId: finisher };
+    };
+    // Act: the finisher's process is killed (SIGKILL) 50 ms into its join; nothing delivers the event again.
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/finisher.csv',
+      content: text,
+      deadlineMs: 4000,
+      entry: BUNDLE,
+      env: { ...SHORT, UPLOAD_CHUNK_ROWS: '3', UPLOAD_INVOCATIONS: '1' },
+      killWhen,
+    });
+    // Assess: the finisher died; another claim finished the upload once, with every line of the report once.
+    expect(finisher).toBeDefined();
+    expect(run.errors).toEqual([expect.stringMatching(/died during the call/)]);
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 132 - good, failed: 0, unreadable: 0 });
+    const [record] = uploadRecords(stack);
+    expect(record?.status).toBe('complete');
+    expect(record?.joined?.claim).toBeGreaterThanOrEqual(2);
+    const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/finisher.csv.report.csv')?.body.toString('utf8') ?? '';
+    const lines = csv.split('\r\n').filter(Boolean).slice(1);
+    expect(lines.map((l) => Number(l.split(',')[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: 132 }, (_, i) => i + 2));
+    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
+    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
+  }, 90_000);
 
   it('refuses an upload when the timeout leaves no working time, instead of chaining continuations that settle nothing', async () => {
     // Prepare: a 5 s timeout, all of it kept back (3 s to publish, 2 s for the report)

@@ -11,26 +11,28 @@ const uploadName = `${dir}/upload.json`;
 const MIB = 1024 * 1024;
 
 /** What finishing reads of its invocation: who it is, its deadline, its reserve, its logger. */
-const invocation = (callId: string) =>
+const invocation = (callId: string, timeoutMs = 60_000) =>
   ({
     callId,
-    deadline: Date.now() + 60_000,
+    deadline: Date.now() + timeoutMs,
     config: { PUBLISH_RESERVE_MS: 300 },
     log: createLogger({ write: () => {} }),
   }) as unknown as Invocation;
 
 /**
- * A settled upload of five chunks, each with one report part of `partBytes` bytes; the store's
- * `failRead` names parts whose reads fail.
+ * A settled upload of five chunks (or `chunks`), each with one report part of `partBytes` bytes; the
+ * store's `failRead` names parts whose reads fail.
  */
 function settledUpload(options: {
   partBytes: number;
+  chunks?: number;
   joined?: JoinProgress;
   hooks?: Parameters<typeof memoryStore>[0];
   holder?: { callId: string; until: number };
 }) {
   const memory = memoryStore(options.hooks);
-  const records = Array.from({ length: 5 }, (_, chunk) => {
+  const chunks = options.chunks ?? 5;
+  const records = Array.from({ length: chunks }, (_, chunk) => {
     const record: ChunkRecord = {
       ...emptyChunk(chunk, 1),
       status: 'done',
@@ -46,9 +48,9 @@ function settledUpload(options: {
     key: 'upload:b/o.csv#md5',
     source: { bucket: 'b', object: 'o.csv', md5: 'md5' },
     status: 'running',
-    rows: 5,
+    rows: chunks,
     chunkRows: 1,
-    chunks: 5,
+    chunks,
     round: 1,
     startedAt: '2026-01-01T00:00:00.000Z',
     callId: 'first',
@@ -57,19 +59,19 @@ function settledUpload(options: {
   };
   const etag = memory.put(uploadName, JSON.stringify(upload));
   const started: string[] = [];
-  const finish = (callId = 'finisher') =>
+  const finish = (callId = 'finisher', timeoutMs = 60_000) =>
     finalize({
       store: memory.store,
       stateBucket: 'state',
       dir,
       upload: { value: upload, etag },
       records,
-      inv: invocation(callId),
+      inv: invocation(callId, timeoutMs),
       source: upload.source,
       correlation: { callId },
       reportObjects: { json: 'o.csv.report.json', csv: 'o.csv.report.csv' },
       warnings: [],
-      counts: { succeeded: 5, failed: 0, rejected: 0, unreadable: 0 },
+      counts: { succeeded: chunks, failed: 0, rejected: 0, unreadable: 0 },
       failures: [],
       sharedSteps: [],
       roster: undefined,
@@ -148,10 +150,10 @@ describe('finishing an upload', () => {
     const upload = settledUpload({ partBytes: 64, holder: { callId: 'killed', until: Date.now() + 300 } });
     // Act
     const result = await upload.finish();
-    // Assess: this one finished the upload; nobody else was started.
+    // Assess: this one finished the upload, having started a follower of its own when it took over.
     expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
     expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 1, next: 6 } });
-    expect(upload.started).toEqual([]);
+    expect(upload.started).toEqual(['follow']);
   });
 
   it('follows the finisher that won the race to claim the record, and takes over when that one dies', async () => {
@@ -173,21 +175,51 @@ describe('finishing an upload', () => {
     };
     // Act
     const result = await upload.finish();
-    // Assess: the race happened, and this one finished the upload under the next claim; nobody else was started.
+    // Assess: the race happened, and this one finished the upload under the next claim, with a follower
+    // started when it took over from the dead winner.
     expect(raced).toBe(true);
     expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
     expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 2, next: 6 } });
-    expect(upload.started).toEqual([]);
+    expect(upload.started).toEqual(['follow']);
   });
 
-  it('starts a continuation to follow a finisher whose lease outlasts its own working time', async () => {
-    // Prepare: the lease ends after this invocation's deadline.
+  it('follows a finisher whose lease outlasts its own working time until that runs out, then starts a continuation', async () => {
+    // Prepare: the lease ends after this invocation's deadline (3 s: 2.7 s of working time, 2 s of it kept for after the lease).
     const upload = settledUpload({ partBytes: 64, holder: { callId: 'other', until: Date.now() + 120_000 } });
+    const started = Date.now();
     // Act
-    const result = await upload.finish();
-    // Assess: a notice, the record untouched, one continuation started in its place.
+    const result = await upload.finish('follower', 3000);
+    // Assess: it watched the record until its own working time ran out, then a continuation took its place; the record is untouched.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
     expect(result).toMatchObject({ kind: 'notice', status: 'duplicate' });
     expect(upload.stored().finalizer?.callId).toBe('other');
     expect(upload.started).toEqual(['follow']);
+  });
+
+  it('a follower whose finisher completes ends without a continuation', async () => {
+    // Prepare: a live finisher, which marks the upload complete 300 ms later.
+    const upload = settledUpload({ partBytes: 64, holder: { callId: 'other', until: Date.now() + 60_000 } });
+    setTimeout(() => upload.put(uploadName, JSON.stringify({ ...upload.stored(), status: 'complete', finalizer: undefined })), 300);
+    // Act
+    const result = await upload.finish('follower');
+    // Assess
+    expect(result).toMatchObject({ kind: 'notice', status: 'duplicate', reason: 'another invocation finished this upload' });
+    expect(upload.started).toEqual([]);
+  });
+
+  it('the first claim of a long finish starts a follower; a short one starts none', async () => {
+    for (const [chunks, followers] of [
+      [60, ['follow']],
+      [5, []],
+    ] as const) {
+      // Prepare: 60 parts to join (more than ten rounds of reads), or 5.
+      const upload = settledUpload({ partBytes: 64, chunks });
+      // Act
+      const result = await upload.finish();
+      // Assess: finished either way; a follower only for the long one.
+      expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
+      expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 1, next: chunks + 1 } });
+      expect(upload.started).toEqual(followers);
+    }
   });
 });
