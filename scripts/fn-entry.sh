@@ -9,7 +9,8 @@
 # Old generation = the larger of (limit - 128 MB) and half the limit: Node, the bundle's code and
 # buffers need about 90 MB outside the heap (npm run bench), so a 256 MB function gets 128 MB of old
 # space, a 512 MB one 384 MB. A small young generation (2 MB semi-spaces) keeps a warm function's RSS
-# flat. At 256 MB these are exactly the flags the tests run the function with (FUNCTION_NODE_ARGS in
+# flat. --expose-gc lets the function free network buffers after streaming each MiB-sized piece of a
+# report (src/support/release-buffers.ts). At 256 MB these are exactly the flags the tests run the function with (FUNCTION_NODE_ARGS in
 # src/local-oci/fn-harness.ts; test/unit/deployment.test.ts checks it).
 #
 # Usage: sh fn-entry.sh func.js   (any arguments go to node after the flags)
@@ -35,11 +36,11 @@ fi
 
 case "$limit_mb" in
   '' | *[!0-9]*)
-    exec node --max-semi-space-size=2 "$@"
+    exec node --max-semi-space-size=2 --expose-gc "$@"
     ;;
 esac
 
 old_mb=$((limit_mb - 128))
 half_mb=$((limit_mb / 2))
 if [ "$old_mb" -lt "$half_mb" ]; then old_mb="$half_mb"; fi
-exec node --max-semi-space-size=2 --max-old-space-size="$old_mb" "$@"
+exec node --max-semi-space-size=2 --expose-gc --max-old-space-size="$old_mb" "$@"

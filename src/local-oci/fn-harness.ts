@@ -46,7 +46,7 @@ export interface RunningFunction {
  * keeps a warm function's RSS flat near 100 MB; capping the old generation at 128 MB makes V8 collect
  * before a 256 MB function runs out (Node and the bundle take about 90 MB outside the heap).
  */
-export const FUNCTION_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=128'];
+export const FUNCTION_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2', '--expose-gc', '--max-old-space-size=128'];
 
 /** The process died; the harness says so instead of hanging. */
 export class FunctionDiedError extends Error {}

@@ -3,6 +3,7 @@ import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { ObjectStore, WriteCondition } from '../core/ports';
 import { SOURCE_CHANGED_MESSAGE } from '../core/upload-progress';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
+import { releaseBuffers } from '../support/release-buffers';
 import { type CallPolicy, callOci } from './call';
 
 /**
@@ -120,6 +121,8 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
             for (const source of sources) {
               const response = await getObject(source.bucket, source.name);
               for await (const chunk of response.value as unknown as AsyncIterable<Uint8Array>) yield chunk;
+              // The segment's buffers are dead once sent: freed now, not after tens of MB more (release-buffers.ts).
+              releaseBuffers();
             }
           })(),
         );

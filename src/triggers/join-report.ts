@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../core/ports';
 import type { JoinProgress, UploadRecord } from '../core/upload-progress';
 import type { Logger } from '../support/logger';
+import { releaseBuffers } from '../support/release-buffers';
 
 /** What the report is made of, in order: literal text (its header) or an object of the state bucket. */
 export type ReportSource = { readonly text: string } | { readonly bucket: string; readonly name: string };
@@ -88,6 +89,8 @@ export async function joinReport(args: {
     held = [];
     heldBytes = 0;
     heldSources = 0;
+    // The segment and the parts it was joined from are dead: freed now (release-buffers.ts).
+    releaseBuffers();
     return true;
   };
 

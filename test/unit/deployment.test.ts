@@ -12,12 +12,12 @@ const entryScript = join(root, 'scripts', 'fn-entry.sh');
 const MB = 1024 * 1024;
 
 /** Runs the container's entry script as the Dockerfile does, with a probe instead of func.js. */
-function heapUnder(env: Record<string, string>): { execArgv: string[]; heapLimitMb: number } {
+function heapUnder(env: Record<string, string>): { execArgv: string[]; heapLimitMb: number; gc: string } {
   const probe =
-    "console.log(JSON.stringify({ execArgv: process.execArgv.filter((a) => a.startsWith('--max')), heapLimit: require('v8').getHeapStatistics().heap_size_limit }))";
+    "console.log(JSON.stringify({ execArgv: process.execArgv.filter((a) => a.startsWith('--')), gc: typeof gc, heapLimit: require('v8').getHeapStatistics().heap_size_limit }))";
   const out = execFileSync('sh', [entryScript, '-e', probe], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-  const parsed = JSON.parse(out) as { execArgv: string[]; heapLimit: number };
-  return { execArgv: parsed.execArgv, heapLimitMb: parsed.heapLimit / MB };
+  const parsed = JSON.parse(out) as { execArgv: string[]; heapLimit: number; gc: string };
+  return { execArgv: parsed.execArgv, heapLimitMb: parsed.heapLimit / MB, gc: parsed.gc };
 }
 
 describe('the container entry point', () => {
@@ -43,9 +43,10 @@ describe('the container entry point', () => {
     [3072, 2944],
   ])('gives a %i MB function an old generation of %i MB, read back from V8', (memory, oldSpace) => {
     // Act
-    const { execArgv, heapLimitMb } = heapUnder({ FN_MEMORY: String(memory) });
-    // Assess: the heap limit is the old generation plus the small young generation.
-    expect(execArgv).toEqual(['--max-semi-space-size=2', `--max-old-space-size=${oldSpace}`]);
+    const { execArgv, heapLimitMb, gc } = heapUnder({ FN_MEMORY: String(memory) });
+    // Assess: the heap limit is the old generation plus the small young generation; gc() is there to call.
+    expect(execArgv).toEqual(['--max-semi-space-size=2', '--expose-gc', `--max-old-space-size=${oldSpace}`]);
+    expect(gc).toBe('function');
     expect(heapLimitMb).toBeGreaterThanOrEqual(oldSpace);
     expect(heapLimitMb).toBeLessThan(oldSpace + 16);
   });
@@ -75,7 +76,7 @@ describe('the container entry point', () => {
     // Assess
     expect(fromV2.execArgv).toContain('--max-old-space-size=384');
     expect(fromV1.execArgv).toContain('--max-old-space-size=896');
-    expect(none.execArgv).toEqual(['--max-semi-space-size=2']);
+    expect(none.execArgv).toEqual(['--max-semi-space-size=2', '--expose-gc']);
   });
 });
 
