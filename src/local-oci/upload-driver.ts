@@ -227,7 +227,8 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     return { status: 400, body: '{"code":"InvalidParameter","message":"only detached calls are driven"}' };
   };
   try {
-    await call(JSON.stringify(objectCreatedEvent(stack, options.name)));
+    // Not awaited: the first invocation is watched (and may be killed) like every other one.
+    void call(JSON.stringify(objectCreatedEvent(stack, options.name)));
     const settleMs = options.settleMs ?? 300;
     const giveUp = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     let quietSince = Date.now();
