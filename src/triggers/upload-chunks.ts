@@ -105,8 +105,12 @@ export class ChunkBoard {
         'application/json',
         etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
       );
-      // Lost the race: another invocation claimed it a moment ago; try the next chunk.
       if (next) return { claim: { record: claimed, etag: next, reDelivery: reopened } };
+      // Lost the race: another invocation claimed it a moment ago. Try the next chunk, but count this one
+      // as held (looked at again after a poll): were it left out, an invocation that finds no other open
+      // chunk would end, and nobody would be waiting to take the chunk over if its winner dies.
+      const recheck = Date.now() + WAIT_POLL_MS;
+      if (!held || recheck < held.heldUntil) held = { heldUntil: recheck };
     }
     return held;
   }

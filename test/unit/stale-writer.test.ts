@@ -66,4 +66,26 @@ describe('a chunk owner that outlived its lease (ChunkBoard claims)', () => {
     // Assess: B is told when the lease ends, and gets no claim.
     expect(other).toEqual({ heldUntil: expect.any(Number) });
   });
+
+  it('counts a chunk it lost the race for as held, so that it waits rather than ends', async () => {
+    // Prepare: between B's read of the free chunk and its claim, A claims it.
+    const { store } = memoryStore();
+    const dir = '.onboarding/uploads/z';
+    const writeIf = store.writeIf.bind(store);
+    let raced = false;
+    store.writeIf = async (bucket, name, body, contentType, condition) => {
+      if (!raced) {
+        raced = true;
+        await new ChunkBoard(store, 'state', dir, plan, invocation('a', Date.now() + 60_000)).claim(new Set());
+      }
+      return writeIf(bucket, name, body, contentType, condition);
+    };
+    // Act
+    const before = Date.now();
+    const lost = await new ChunkBoard(store, 'state', dir, plan, invocation('b', Date.now() + 60_000)).claim(new Set());
+    // Assess: no claim, and not "nothing open" either: held, to be looked at again after a poll.
+    expect(raced).toBe(true);
+    expect(lost).toEqual({ heldUntil: expect.any(Number) });
+    expect((lost as { heldUntil: number }).heldUntil).toBeGreaterThan(before);
+  });
 });
