@@ -29,6 +29,9 @@ export async function uploadCommand(file: string, deadlineSeconds: number | unde
       entry: bundlePath(),
     });
     const c = run.counts;
+    // An upload refused as a whole (too large, a timeout too short) answers errors, not counts: say why first.
+    const refused = run.final && 'errors' in run.final ? (run.final.errors as readonly { code: string; message: string }[]) : [];
+    for (const error of refused) console.error(`error ${error.code}: ${error.message}`);
     out(
       `upload ${name}: ${run.status}, ${c.succeeded} succeeded, ${c.failed} failed, ${c.rejected + c.unreadable} rejected, ${run.invocations} invocations, ${run.seconds.toFixed(1)} s`,
     );
