@@ -47,6 +47,8 @@ export interface JoinProgress {
   readonly segments: readonly { readonly name: string; readonly size: number }[];
   /** Finishers that met an error joining (a part that cannot be read): after a few, it finishes without the CSV. */
   readonly errors?: number;
+  /** A follower continuation was started for this finish (finish-upload.ts): later claims start none, unless taking over. */
+  readonly followed?: boolean;
 }
 
 export interface UploadCounts {

@@ -43,7 +43,8 @@ export interface RunningFunction {
 
 /**
  * The Node flags the deployed container runs with (Dockerfile ENTRYPOINT). A small young generation
- * keeps a warm function's RSS flat near 100 MB; capping the old generation at 128 MB makes V8 collect
+ * keeps a warm function's RSS flat near 100 MB; `--expose-gc` lets finishing free the network buffers
+ * it streamed (src/support/release-buffers.ts); capping the old generation at 128 MB makes V8 collect
  * before a 256 MB function runs out (Node and the bundle take about 90 MB outside the heap).
  */
 export const FUNCTION_NODE_ARGS: readonly string[] = ['--max-semi-space-size=2', '--expose-gc', '--max-old-space-size=128'];

@@ -15,8 +15,10 @@ import { failedName, partName, type Versioned } from './upload-chunks';
 const FOLLOW_POLL_MS = 500;
 /** Sources to join (header, parts, failed rows) above which a finish is long enough to start a follower: ten rounds of reads. */
 const FOLLOWED_ABOVE_SOURCES = 10 * READ_AHEAD;
-/** Working time a follower needs left once the lease it waits for has ended. */
+/** Working time an invocation following a live lease needs left, to claim when that lease ends. */
 const FOLLOW_MARGIN_MS = 2000;
+/** Working time needed to claim a free record: the join resumes from the record, so a little is progress. */
+const CLAIM_MARGIN_MS = 500;
 
 /**
  * The last chunk is settled: one invocation (a conditional write claims the record) joins the report
@@ -69,7 +71,7 @@ export async function finalize(args: {
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
     const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
-    if (Date.now() + FOLLOW_MARGIN_MS >= finishBy) {
+    if (Date.now() + (live ? FOLLOW_MARGIN_MS : CLAIM_MARGIN_MS) >= finishBy) {
       await args.startContinuation('follow');
       const who = live ? `call ${holder.callId} is finishing this upload` : 'this invocation has no time left to finish it';
       return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
@@ -80,23 +82,25 @@ export async function finalize(args: {
       continue;
     }
     // Each finisher claim has a number of its own, naming the report segments it writes.
-    const before = current.value.joined ?? { claim: 0, next: 0, segments: [] };
+    const before: JoinProgress = current.value.joined ?? { claim: 0, next: 0, segments: [] };
+    // A lease left behind (not released) is a finisher that died: this one takes over.
+    const tookOver = holder !== undefined;
+    // A follower is started by a take-over, and once for a finish found long: more than
+    // FOLLOWED_ABOVE_SOURCES to join, or one that already needed a second claim (handed on).
+    const follow = tookOver || (!before.followed && (before.claim > 0 || sources.length > FOLLOWED_ABOVE_SOURCES));
     claimed = {
       ...current.value,
       status: 'finalizing',
       finalizer: { callId: inv.callId, until: inv.deadline },
-      joined: { ...before, claim: before.claim + 1 },
+      joined: { ...before, claim: before.claim + 1, ...(follow || before.followed ? { followed: true } : {}) },
     };
-    // A lease left behind (not released) is a finisher that died: this one takes over.
-    const tookOver = holder !== undefined;
     claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
     if (claimEtag) {
-      // The first claim of a long finish (more than FOLLOWED_ABOVE_SOURCES to join), and one that takes
-      // over from a dead finisher, start a follower of their own: if this process is killed, the follower
-      // takes over when the lease ends. A finisher that hands on releases its lease and starts the next
-      // one, so one follower stays while finishing goes on. A short finish (well under a second) starts
-      // none: a re-delivery resumes one killed.
-      if ((before.claim === 0 && sources.length > FOLLOWED_ABOVE_SOURCES) || tookOver) await args.startContinuation('follow');
+      // The follower waits on this claim's lease: if this process is killed, it takes over when the lease
+      // ends. A finisher that hands on releases its lease and starts the next one, so one follower stays
+      // while finishing goes on. A short finish (well under a second, one claim) starts none: a
+      // re-delivery of the event resumes one killed.
+      if (follow) await args.startContinuation('follow');
       break;
     }
     current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
@@ -129,7 +133,7 @@ export async function finalize(args: {
    * Gives the finisher's lease up, so that the next invocation resumes at once where the record says.
    * A refused write (412) is not success: the record changed since `recordEtag`. If it is still this
    * claim's (a write of ours whose answer was lost), it is released from what it is now; else another
-   * finisher holds it, and a continuation that finds its lease live waits it out.
+   * finisher holds it, and a continuation that finds its lease live follows it.
    */
   const release = async (record: UploadRecord, recordEtag: string): Promise<void> => {
     const unclaimed = (value: UploadRecord) => {

@@ -79,12 +79,13 @@ async function processUpload(
       `${object.name} is ${info.size} bytes; at most ${inv.config.MAX_UPLOAD_BYTES} are read (MAX_UPLOAD_BYTES); split the file`,
     );
   }
-  // A timeout that leaves no working time would chain continuations that never settle a row: refused at
-  // once. Judged on the whole call (its timeout), not on what is left of it, so that one configuration
-  // gives one answer, whatever a cold start took.
+  // A timeout that leaves no working time would chain continuations that never settle a row: the
+  // delivery that starts a run is refused at once. Judged on the whole call (its timeout), not on what
+  // is left of it. A continuation (`continues`) is never refused: its run was accepted, and refusing it
+  // would leave the run with nobody going on.
   const reserves = inv.config.PUBLISH_RESERVE_MS + REPORT_RESERVE_MS;
   const timeoutMs = inv.deadline - inv.startedAt;
-  if (timeoutMs - reserves < MIN_UPLOAD_WORK_MS) {
+  if (!object.continues && timeoutMs - reserves < MIN_UPLOAD_WORK_MS) {
     throw new OnboardingError(
       ErrorCode.InvalidConfig,
       `The function's timeout (${Math.round(timeoutMs / 100) / 10} s) leaves ${Math.max(0, Math.round((timeoutMs - reserves) / 100) / 10)} s to work on ${object.name} once ${reserves / 1000} s are kept back for the report and its publication (PUBLISH_RESERVE_MS); uploads need at least ${MIN_UPLOAD_WORK_MS / 1000} s: raise the function's timeout (func.yaml) or lower PUBLISH_RESERVE_MS`,

@@ -291,29 +291,35 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
 
   it('finishes by itself when the finisher is killed mid-join and nobody else is running: its follower takes over', async () => {
     // Prepare: 132 rows in chunks of 3, so 45 report sources (a long finish, which starts a follower), and
-    // one invocation at a time; each GET of the join slowed to 300 ms once finishing is claimed, so that
-    // the kill lands mid-join.
+    // one invocation at a time; each GET slowed to 300 ms once finishing is claimed, so that the kill
+    // lands mid-join.
     stack = await startLocalStack();
     const local = stack;
     const { text, good } = hiresCsv(132, 'z');
     let finisher: string | undefined;
+    let seenAt = 0;
+    let invokesBeforeClaim = 0;
+    const invokes = () => local.oci.requests.counts().InvokeFunction?.ok ?? 0;
     const killWhen = () => {
       const [record] = uploadRecords(local);
+      if (!finisher && record?.status !== 'finalizing') invokesBeforeClaim = invokes();
       if (!finisher && record?.status === 'finalizing' && record.finalizer && (record.joined?.segments.length ?? 0) === 0) {
         finisher = record.finalizer.callId;
+        seenAt = Date.now();
         local.oci.faults.set([{ operations: ['GetObject'], latencyMs: 300 }]);
-        return false;
       }
-      if (!finisher) return false;
+      // Killed once the follower it starts as it claims has reached the platform, or 1 s into its join
+      // (long before it would hand on: its invocation has 20 s): without a follower, nobody goes on.
+      if (!finisher || (invokes() <= invokesBeforeClaim && Date.now() - seenAt < 1000)) return false;
       local.oci.faults.clear();
       return { callId: finisher };
     };
-    // Act: the finisher's process is killed (SIGKILL) 50 ms into its join; nothing delivers the event again.
+    // Act: the finisher's process is killed (SIGKILL) early in its join; nothing delivers the event again.
     const run = await driveUpload({
       stack,
       name: 'incoming/finisher.csv',
       content: text,
-      deadlineMs: 4000,
+      deadlineMs: 20_000,
       entry: BUNDLE,
       env: { ...SHORT, UPLOAD_CHUNK_ROWS: '3', UPLOAD_INVOCATIONS: '1' },
       killWhen,

@@ -109,13 +109,14 @@ describe('finishing an upload', () => {
     upload.failRead.add(partName(dir, 2, 1, 1));
     // Act
     const result = await upload.finish();
-    // Assess: the outcome stands; the JSON report is written, the CSV is not; no continuation.
+    // Assess: the outcome stands; the JSON report is written, the CSV is not; no continuation but the
+    // follower this third claim starts (the earlier two started none).
     expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
     expect(JSON.stringify(result)).toContain('the CSV report was not written: joining it failed 3 times');
     expect(upload.stored().status).toBe('complete');
     expect(upload.objects.has('o.csv.report.json')).toBe(true);
     expect(upload.objects.has('o.csv.report.csv')).toBe(false);
-    expect(upload.started).toEqual([]);
+    expect(upload.started).toEqual(['follow']);
   });
 
   it('a finisher whose claim is taken over writes no report and publishes nothing', async () => {
@@ -221,5 +222,16 @@ describe('finishing an upload', () => {
       expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 1, next: chunks + 1 } });
       expect(upload.started).toEqual(followers);
     }
+  });
+
+  it('a short finish that was handed on starts a follower at its next claim, once', async () => {
+    // Prepare: a first claim of this short finish handed on (released) without a follower.
+    const upload = settledUpload({ partBytes: 64, joined: { claim: 1, next: 0, segments: [] } });
+    // Act
+    const result = await upload.finish();
+    // Assess: finished under the second claim, with a follower started and recorded.
+    expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
+    expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 2, next: 6, followed: true } });
+    expect(upload.started).toEqual(['follow']);
   });
 });
