@@ -10,9 +10,8 @@
 # buffers need about 90 MB outside the heap (npm run bench), so a 256 MB function gets 128 MB of old
 # space, a 512 MB one 384 MB. A small young generation (2 MB semi-spaces) keeps a warm function's RSS
 # flat. --expose-gc lets the function free network buffers after streaming each MiB-sized piece of a
-# report (src/support/release-buffers.ts). At 256 MB these are exactly the flags the tests run the
-# function with (FUNCTION_NODE_ARGS in src/local-oci/fn-harness.ts; test/unit/deployment.test.ts
-# checks it).
+# report (src/support/release-buffers.ts). At 256 MB these are exactly the flags the tests run the function with (FUNCTION_NODE_ARGS in
+# src/local-oci/fn-harness.ts; test/unit/deployment.test.ts checks it).
 #
 # Usage: sh fn-entry.sh func.js   (any arguments go to node after the flags)
 set -eu

@@ -92,7 +92,7 @@ export async function finalize(args: {
       ...current.value,
       status: 'finalizing',
       finalizer: { callId: inv.callId, until: inv.deadline },
-      joined: { ...before, claim: before.claim + 1, ...(follow ? { followed: true } : {}) },
+      joined: { ...before, claim: before.claim + 1, ...(follow || before.followed ? { followed: true } : {}) },
     };
     claimEtag = await store.writeIf(stateBucket, uploadName, JSON.stringify(claimed), 'application/json', { ifMatch: current.etag });
     if (claimEtag) {
