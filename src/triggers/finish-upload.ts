@@ -86,8 +86,10 @@ export async function finalize(args: {
     // A lease left behind (not released) is a finisher that died: this one takes over.
     const tookOver = holder !== undefined;
     // A follower is started by a take-over, and once for a finish found long: more than
-    // FOLLOWED_ABOVE_SOURCES to join, or one that already needed a second claim (handed on).
-    const follow = tookOver || (!before.followed && (before.claim > 0 || sources.length > FOLLOWED_ABOVE_SOURCES));
+    // FOLLOWED_ABOVE_SOURCES to join, one that already needed a second claim (handed on), or a roster's,
+    // whose leaver phase (every absent employee, each a few IAM writes) is not known until it is planned.
+    const long = before.claim > 0 || sources.length > FOLLOWED_ABOVE_SOURCES || args.roster !== undefined;
+    const follow = tookOver || (!before.followed && long);
     claimed = {
       ...current.value,
       status: 'finalizing',
@@ -98,8 +100,8 @@ export async function finalize(args: {
     if (claimEtag) {
       // The follower waits on this claim's lease: if this process is killed, it takes over when the lease
       // ends. A finisher that hands on releases its lease and starts the next one, so one follower stays
-      // while finishing goes on. A short finish (well under a second, one claim) starts none: a
-      // re-delivery of the event resumes one killed.
+      // while finishing goes on. A short finish of a plain upload (well under a second, one claim)
+      // starts none: a re-delivery of the event resumes one killed.
       if (follow) await args.startContinuation('follow');
       break;
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/result';
+import type { UploadRecord } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
 import { BUNDLE, type Scenario, startScenario } from './scenario';
@@ -218,6 +219,64 @@ describe.each([
       const disables = oci.requests.entries(mark).filter((e) => e.operation === 'UpdateUserCapabilities' && e.outcome === 'ok');
       expect(disables).toHaveLength(leavers.length);
       expect(oci.state.messages(scenario.stack.topicId).at(-1)?.title).toMatch(/^Onboarding roster complete: roster\/deadline.csv/);
+    },
+    60_000,
+  );
+
+  it.runIf(identityDomain === undefined)(
+    'finishes by itself when the finisher is killed in the leaver phase: its follower takes over, each leaver written once',
+    async () => {
+      // Prepare: two more employees who will be absent; each sign-in change takes 1.5 s; one leaver at a time.
+      const leavers = ['E209', 'E210'];
+      await scenario.onboard([hire('E209', 'ivy', ['auditor']), hire('E210', 'jon', ['auditor'])]);
+      const { oci } = scenario.stack;
+      oci.faults.set([{ operations: ['UpdateUserCapabilities'], latencyMs: 1500 }]);
+      const mark = oci.requests.mark();
+      const published = oci.state.messages(scenario.stack.topicId).length;
+      const record = () =>
+        [...(oci.state.buckets.get(scenario.stack.stateBucket)?.entries() ?? [])]
+          .filter(([name]) => name.endsWith('/upload.json'))
+          .map(([, object]) => JSON.parse(object.body.toString('utf8')) as UploadRecord)
+          .find((r) => r.source.object === 'roster/killed.csv');
+      const invokes = () => oci.requests.entries(mark).filter((e) => e.operation === 'InvokeFunction' && e.outcome === 'ok').length;
+      let finisher: string | undefined;
+      let seenAt = 0;
+      let invokesBeforeClaim = 0;
+      const killWhen = () => {
+        const seen = record();
+        if (!finisher && seen?.status !== 'finalizing') invokesBeforeClaim = invokes();
+        if (!finisher && seen?.status === 'finalizing' && seen.finalizer) {
+          finisher = seen.finalizer.callId;
+          seenAt = Date.now();
+        }
+        // Killed once the follower it starts as it claims has reached the platform and its first
+        // disable is under way, or 2 s into its finish: without a follower, nobody goes on.
+        const disabling = oci.requests.entries(mark).some((e) => e.operation === 'UpdateUser');
+        if (!finisher || ((invokes() <= invokesBeforeClaim || !disabling) && Date.now() - seenAt < 2000)) return false;
+        return { callId: finisher };
+      };
+      // Act: the finisher's process is killed (SIGKILL) in its leaver phase; nothing delivers the event again.
+      const run = await driveUpload({
+        stack: scenario.stack,
+        name: 'roster/killed.csv',
+        content: SHRUNK,
+        deadlineMs: 10_000,
+        entry: BUNDLE,
+        env: { BATCH_CONCURRENCY: '1', BREAKER_MAX_USERS: '10', BREAKER_MAX_SHARE: '1', PUBLISH_RESERVE_MS: '300' },
+        killWhen,
+      });
+      oci.faults.clear();
+      // Assess: the finisher died; another claim finished the run once; every leaver disabled exactly once
+      expect(finisher).toBeDefined();
+      expect(run.errors).toEqual([expect.stringMatching(/died during the call/)]);
+      expect(run.status).toBe('complete');
+      expect(record()).toMatchObject({ status: 'complete', joined: { followed: true } });
+      expect(record()?.joined?.claim).toBeGreaterThanOrEqual(2);
+      for (const id of leavers) expect(observe(scenario, id)).toMatchObject({ enabled: false, groups: [] });
+      const disables = oci.requests.entries(mark).filter((e) => e.operation === 'UpdateUserCapabilities' && e.outcome === 'ok');
+      expect(disables).toHaveLength(leavers.length);
+      const messages = oci.state.messages(scenario.stack.topicId).slice(published);
+      expect(messages.map((m) => m.title)).toEqual([expect.stringMatching(/^Onboarding roster complete: roster\/killed.csv/)]);
     },
     60_000,
   );
