@@ -66,9 +66,14 @@ export async function finalize(args: {
   // continuation follows in its place. One that loses the race to claim follows the winner the same way.
   let claimed: UploadRecord & { joined: JoinProgress };
   let claimEtag: string | undefined;
+  let followed = false;
   for (;;) {
     if (!current || current.value.status === 'complete' || current.value.status === 'failed')
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
+    // A roster run held by the finisher followed: its decision stands (and was published once). Only a
+    // delivery that finds the run held and approved (run-upload.ts checks) comes here to claim it.
+    if (followed && current.value.status === 'held')
+      return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation held this roster run for approval' };
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
     const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
     if (Date.now() + (live ? FOLLOW_MARGIN_MS : CLAIM_MARGIN_MS) >= finishBy) {
@@ -77,6 +82,7 @@ export async function finalize(args: {
       return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
     }
     if (live) {
+      followed = true;
       await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now(), finishBy - FOLLOW_MARGIN_MS - Date.now())));
       current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
       continue;

@@ -280,6 +280,40 @@ describe.each([
     },
     60_000,
   );
+
+  it.runIf(identityDomain === undefined)(
+    'holds a run through continuations once: its follower does not run the leaver phase again, and the administrators are told once',
+    async () => {
+      // Prepare: two more employees who will be absent, over the limit of one. Every ListUsers takes 1.2 s,
+      // so the follower the finisher starts as it claims is up, waiting on its lease, when it holds the run.
+      const leavers = ['E211', 'E212'];
+      await scenario.onboard([hire('E211', 'kim', ['auditor']), hire('E212', 'lea', ['auditor'])]);
+      const { oci } = scenario.stack;
+      oci.faults.set([{ operations: ['ListUsers'], latencyMs: 1200 }]);
+      const mark = oci.requests.mark();
+      const published = oci.state.messages(scenario.stack.topicId).length;
+      // Act
+      const run = await driveUpload({
+        stack: scenario.stack,
+        name: 'roster/held.csv',
+        content: SHRUNK,
+        deadlineMs: 10_000,
+        entry: BUNDLE,
+        env: { BREAKER_MAX_USERS: '1', PUBLISH_RESERVE_MS: '300' },
+      });
+      oci.faults.clear();
+      // Assess: held, its follower answered without a second decision, nobody taken away, told once
+      expect(run.errors).toEqual([]);
+      expect(run.status).toBe('held');
+      expect(run.invocations).toBeGreaterThanOrEqual(2);
+      expect(run.answers.filter((a) => a.kind === 'batch' && a.status === 'held' && a.final !== false)).toHaveLength(1);
+      for (const id of leavers) expect(observe(scenario, id)?.enabled).toBe(true);
+      expect(oci.requests.entries(mark).filter((e) => e.iamWrite)).toEqual([]);
+      const messages = oci.state.messages(scenario.stack.topicId).slice(published);
+      expect(messages.map((m) => m.title)).toEqual([expect.stringMatching(/^Onboarding roster held: roster\/held.csv/)]);
+    },
+    60_000,
+  );
 });
 
 /** A dry run of the same delivery, by a function configured with DRY_RUN. */

@@ -208,6 +208,19 @@ describe('finishing an upload', () => {
     expect(upload.started).toEqual([]);
   });
 
+  it('a follower whose finisher holds a roster run for approval ends: the decision is not taken again', async () => {
+    // Prepare: a live finisher, which holds the run and gives its lease up 300 ms later.
+    const upload = settledUpload({ partBytes: 64, holder: { callId: 'other', until: Date.now() + 60_000 } });
+    setTimeout(() => upload.put(uploadName, JSON.stringify({ ...upload.stored(), status: 'held', finalizer: undefined })), 300);
+    // Act
+    const result = await upload.finish('follower');
+    // Assess: no claim, no report, no continuation; the record is as the finisher left it
+    expect(result).toMatchObject({ kind: 'notice', status: 'duplicate', reason: 'another invocation held this roster run for approval' });
+    expect(upload.stored()).toMatchObject({ status: 'held' });
+    expect(upload.stored().joined).toBeUndefined();
+    expect(upload.started).toEqual([]);
+  });
+
   it('the first claim of a long finish starts a follower; a short one starts none', async () => {
     for (const [chunks, followers] of [
       [60, ['follow']],
