@@ -66,14 +66,18 @@ export async function finalize(args: {
   // continuation follows in its place. One that loses the race to claim follows the winner the same way.
   let claimed: UploadRecord & { joined: JoinProgress };
   let claimEtag: string | undefined;
-  let followed = false;
+  // Only a delivery that found the run held and its approval there (run-upload.ts checks) may claim a
+  // held record, and only as it read it: one held by another invocation meanwhile (a finisher this one
+  // followed, say) stands as decided, and was published once.
+  const approvedHold = args.upload.value.status === 'held' ? args.upload.etag : undefined;
   for (;;) {
     if (!current || current.value.status === 'complete' || current.value.status === 'failed')
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
-    // A roster run held by the finisher followed: its decision stands (and was published once). Only a
-    // delivery that finds the run held and approved (run-upload.ts checks) comes here to claim it.
-    if (followed && current.value.status === 'held')
+    if (current.value.status === 'held' && current.etag !== approvedHold)
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation held this roster run for approval' };
+    // A delivery after a failed run began a new round meanwhile: this one's records are of the last.
+    if (current.value.round !== args.upload.value.round)
+      return { kind: 'notice', status: 'duplicate', correlation, reason: `round ${current.value.round} of this upload began meanwhile` };
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
     const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
     if (Date.now() + (live ? FOLLOW_MARGIN_MS : CLAIM_MARGIN_MS) >= finishBy) {
@@ -82,7 +86,6 @@ export async function finalize(args: {
       return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };
     }
     if (live) {
-      followed = true;
       await sleep(Math.max(1, Math.min(FOLLOW_POLL_MS, holder.until - Date.now(), finishBy - FOLLOW_MARGIN_MS - Date.now())));
       current = await store.readVersioned<UploadRecord>(stateBucket, uploadName);
       continue;
@@ -95,7 +98,8 @@ export async function finalize(args: {
     // FOLLOWED_ABOVE_SOURCES to join, one that already needed a second claim (handed on), or a roster's,
     // whose leaver phase (every absent employee, each a few IAM writes) is not known until it is planned.
     const long = before.claim > 0 || sources.length > FOLLOWED_ABOVE_SOURCES || args.roster !== undefined;
-    const follow = tookOver || (!before.followed && long);
+    // An approved run's leaver phase is a finish of its own: followed again, whatever the hold's was.
+    const follow = tookOver || (long && (!before.followed || current.value.status === 'held'));
     claimed = {
       ...current.value,
       status: 'finalizing',

@@ -244,11 +244,12 @@ export async function stillHeld(
   record: UploadRecord,
   store: ObjectStore,
   report: Omit<BatchReport, 'status' | 'counts' | 'shared' | 'failures' | 'notStarted' | 'finishedAt'>,
+  options: { readonly decidesAgain: boolean },
 ): Promise<BatchResult | undefined> {
   const read = await readApproval(store, run);
   const problem =
     read.approval && read.approval.runId !== run.runId ? `the approval names run ${read.approval.runId}, not ${run.runId}` : read.problem;
-  if (read.approval && !problem) return undefined;
+  if (read.approval && !problem && options.decidesAgain) return undefined;
   const progress = record.roster;
   const decision = progress?.breaker;
   const roster: RosterSummary = {

@@ -187,11 +187,19 @@ async function processUpload(
     };
   }
   // --- Roster hook: a held run delivered again stays held, writing nothing, until an approval is there.
+  // A continuation of the run (a follower, a hand-off) never takes an approval up: the decision to hold
+  // was taken after it was started, and only a delivery of the event decides again.
   if (roster && upload.value.status === 'held') {
-    const waiting = await stillHeld(roster, upload.value, store, { source, correlation, reportObjects });
+    const waiting = await stillHeld(roster, upload.value, store, { source, correlation, reportObjects }, { decidesAgain: !continued });
     if (waiting) return waiting;
   }
   // --- end of roster hook
+  // A continuation that arrives after its run ended failed (a follower of the finisher, say) ends too: a
+  // new round is for a delivery of the event, else the run would retry and publish again by itself.
+  if (upload.value.status === 'failed' && continued) {
+    const ended = `this run ended failed (call ${upload.value.callId}, ${upload.value.finishedAt ?? 'time unknown'})`;
+    return { kind: 'notice', status: 'duplicate', correlation, reason: `${ended}; a delivery of the event retries its failed rows` };
+  }
   // A delivery after a failed run retries its failed rows: a new round.
   if (upload.value.status === 'failed') {
     const next: UploadRecord = { ...upload.value, status: 'running', round: upload.value.round + 1, callId: inv.callId };

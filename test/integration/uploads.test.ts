@@ -390,12 +390,25 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(chunk.failed).toBeUndefined();
     const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/outage.csv.report.csv')?.body.toString('utf8') ?? '';
     expect(csv.split('\r\n').filter((line) => /^\d+,failed,/.test(line))).toHaveLength(good);
-    // Act: the outage ends; the event is delivered again.
+    // Act: the outage ends; a continuation of the run arrives late (a follower, say), then the event is delivered again.
     stack.oci.faults.clear();
-    const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv'));
+    const created = objectCreatedEvent(stack, 'incoming/outage.csv');
+    const event = JSON.stringify(created);
     const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...env } });
+    const mark = stack.oci.requests.mark();
+    const late = await fn.invoke(JSON.stringify({ ...created, continues: { md5: uploadRecords(stack)[0]?.source.md5 } }), {
+      deadlineMs: 20_000,
+    });
+    const lateWrites = stack.oci.requests.entries(mark).filter((e) => e.iamWrite || e.operation === 'PutObject');
     const second = await fn.invoke(event, { deadlineMs: 20_000 });
     await fn.stop();
+    // Assess: the continuation ended without a new round (nothing written, nothing published)
+    expect(late.json).toMatchObject({
+      kind: 'notice',
+      status: 'duplicate',
+      reason: expect.stringMatching(/^this run ended failed \(call /),
+    });
+    expect(lateWrites).toEqual([]);
     // Assess
     expect(second.json).toMatchObject({ status: 'complete', report: { counts: { succeeded: good, failed: 0 } } });
     expect([...stack.oci.state.memberships.values()]).toHaveLength(good);

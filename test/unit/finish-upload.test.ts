@@ -29,6 +29,8 @@ function settledUpload(options: {
   joined?: JoinProgress;
   hooks?: Parameters<typeof memoryStore>[0];
   holder?: { callId: string; until: number };
+  /** The record's status as the delivery read it (`held`: a roster run it found held and approved). */
+  status?: UploadRecord['status'];
 }) {
   const memory = memoryStore(options.hooks);
   const chunks = options.chunks ?? 5;
@@ -56,6 +58,7 @@ function settledUpload(options: {
     callId: 'first',
     ...(options.joined ? { joined: options.joined } : {}),
     ...(options.holder ? { status: 'finalizing', finalizer: options.holder } : {}),
+    ...(options.status ? { status: options.status } : {}),
   };
   const etag = memory.put(uploadName, JSON.stringify(upload));
   const started: string[] = [];
@@ -219,6 +222,34 @@ describe('finishing an upload', () => {
     expect(upload.stored()).toMatchObject({ status: 'held' });
     expect(upload.stored().joined).toBeUndefined();
     expect(upload.started).toEqual([]);
+  });
+
+  it('a delivery that found a held run approved claims it as it read it, and starts a follower again', async () => {
+    // Prepare: a run held (its hold's finish was followed), which the delivery found approved
+    const upload = settledUpload({ partBytes: 64, status: 'held', joined: { claim: 1, next: 6, segments: [], followed: true } });
+    // Act
+    const result = await upload.finish();
+    // Assess: claimed and finished, with a follower for this finish
+    expect(result).toMatchObject({ kind: 'batch', status: 'complete', final: true });
+    expect(upload.stored()).toMatchObject({ status: 'complete', joined: { claim: 2, followed: true } });
+    expect(upload.started).toEqual(['follow']);
+  });
+
+  it('claims no held record it did not check, nor one of a round begun meanwhile', async () => {
+    for (const [change, reason] of [
+      [{ status: 'held' }, 'another invocation held this roster run for approval'],
+      [{ round: 2 }, 'round 2 of this upload began meanwhile'],
+    ] as const) {
+      // Prepare: the delivery read the record running; before it finishes, another invocation changed it
+      const upload = settledUpload({ partBytes: 64 });
+      upload.put(uploadName, JSON.stringify({ ...upload.stored(), ...change }));
+      // Act
+      const result = await upload.finish();
+      // Assess: no claim, no continuation
+      expect(result).toMatchObject({ kind: 'notice', status: 'duplicate', reason });
+      expect(upload.stored().joined).toBeUndefined();
+      expect(upload.started).toEqual([]);
+    }
   });
 
   it('the first claim of a long finish starts a follower; a short one starts none', async () => {

@@ -80,7 +80,7 @@ describe('approving a held roster run', () => {
     const approval = { runId: run.runId, users: 2, approvedBy: 'hr-uploader@example.com' };
     const { store, reads } = objectsIn({ [`${upload.bucket}/.onboarding/approvals/${run.runId}.json`]: approval });
     // Act
-    const result = await stillHeld(run, heldRecord(run.runId, run.day), store, reportOf);
+    const result = await stillHeld(run, heldRecord(run.runId, run.day), store, reportOf, { decidesAgain: true });
     // Assess: still held, nothing read from the upload bucket, and the result says approving needs STATE_BUCKET
     expect(run.approval).toBeUndefined();
     expect(reads).toEqual([]);
@@ -104,11 +104,24 @@ describe('approving a held roster run', () => {
     const approval = { runId: run.runId, users: 2, approvedBy: 'it-ops@example.com' };
     const { store, reads } = objectsIn({ [`onboarding-state/.onboarding/approvals/${run.runId}.json`]: approval });
     // Act
-    const result = await stillHeld(run, heldRecord(run.runId, run.day), store, reportOf);
+    const result = await stillHeld(run, heldRecord(run.runId, run.day), store, reportOf, { decidesAgain: true });
     // Assess: undefined means "not held any more": the leaver phase runs
     expect(run.approval).toEqual({ bucket: 'onboarding-state', name: `.onboarding/approvals/${run.runId}.json` });
     expect(reads).toEqual([`onboarding-state/.onboarding/approvals/${run.runId}.json`]);
     expect(result).toBeUndefined();
+  });
+
+  it('keeps a held run held for a continuation of it, approval or not: only a delivery of the event decides again', async () => {
+    // Prepare: the approved run of the test above
+    const inv = { config: configWith({ STATE_BUCKET: 'onboarding-state' }) };
+    const run = rosterRunOf(upload, info, inv, event('2026-12-02T08:00:00Z'), Date.parse('2026-12-02T09:00:00Z'));
+    if (!run) throw new Error('a roster upload is a roster run');
+    const approval = { runId: run.runId, users: 2, approvedBy: 'it-ops@example.com' };
+    const { store } = objectsIn({ [`onboarding-state/.onboarding/approvals/${run.runId}.json`]: approval });
+    // Act
+    const result = await stillHeld(run, heldRecord(run.runId, run.day), store, reportOf, { decidesAgain: false });
+    // Assess: held, answered and not announced again
+    expect(result).toMatchObject({ kind: 'batch', status: 'held', final: false });
   });
 });
 
