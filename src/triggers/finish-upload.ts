@@ -40,6 +40,8 @@ export async function finalize(args: {
   failures: readonly FailedRow[];
   sharedSteps: readonly StepResult[];
   roster: RosterRun | undefined;
+  /** The ETag of the held record whose approval this delivery found (run-upload.ts), if it found one. */
+  approvedHold: string | undefined;
   rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
   startContinuation: (why: string) => Promise<void>;
 }): Promise<BatchResult | NoticeResult> {
@@ -69,11 +71,11 @@ export async function finalize(args: {
   // Only a delivery that found the run held and its approval there (run-upload.ts checks) may claim a
   // held record, and only as it read it: one held by another invocation meanwhile (a finisher this one
   // followed, say) stands as decided, and was published once.
-  const approvedHold = args.upload.value.status === 'held' ? args.upload.etag : undefined;
+  const { approvedHold } = args;
   for (;;) {
     if (!current || current.value.status === 'complete' || current.value.status === 'failed')
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation finished this upload' };
-    if (current.value.status === 'held' && current.etag !== approvedHold)
+    if (current.value.status === 'held' && (approvedHold === undefined || current.etag !== approvedHold))
       return { kind: 'notice', status: 'duplicate', correlation, reason: 'another invocation held this roster run for approval' };
     // A delivery after a failed run began a new round meanwhile: this one's records are of the last.
     if (current.value.round !== args.upload.value.round)
@@ -81,6 +83,18 @@ export async function finalize(args: {
     const holder = current.value.status === 'finalizing' ? current.value.finalizer : undefined;
     const live = holder !== undefined && holder.until > Date.now() && holder.callId !== inv.callId;
     if (Date.now() + (live ? FOLLOW_MARGIN_MS : CLAIM_MARGIN_MS) >= finishBy) {
+      // An approved hold is taken up before the run is handed on, since a continuation never takes an
+      // approval up: the record goes back to running, and the next finisher checks the approval itself.
+      if (current.value.status === 'held') {
+        const reopened = JSON.stringify({ ...current.value, status: 'running' });
+        const taken = await store
+          .writeIf(stateBucket, uploadName, reopened, 'application/json', { ifMatch: current.etag })
+          .catch(() => undefined);
+        if (!taken) {
+          const reason = 'this invocation had no time left to take the approval up; deliver the event again';
+          return { kind: 'notice', status: 'duplicate', correlation, reason };
+        }
+      }
       await args.startContinuation('follow');
       const who = live ? `call ${holder.callId} is finishing this upload` : 'this invocation has no time left to finish it';
       return { kind: 'notice', status: 'duplicate', correlation, reason: `${who}; a continuation follows it` };

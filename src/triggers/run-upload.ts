@@ -189,9 +189,11 @@ async function processUpload(
   // --- Roster hook: a held run delivered again stays held, writing nothing, until an approval is there.
   // A continuation of the run (a follower, a hand-off) never takes an approval up: the decision to hold
   // was taken after it was started, and only a delivery of the event decides again.
+  let approvedHold: string | undefined;
   if (roster && upload.value.status === 'held') {
     const waiting = await stillHeld(roster, upload.value, store, { source, correlation, reportObjects }, { decidesAgain: !continued });
     if (waiting) return waiting;
+    approvedHold = upload.etag;
   }
   // --- end of roster hook
   // A continuation that arrives after its run ended failed (a follower of the finisher, say) ends too: a
@@ -321,6 +323,7 @@ async function processUpload(
     failures,
     sharedSteps,
     roster,
+    approvedHold,
     rowsOf,
     startContinuation,
   });

@@ -78,6 +78,7 @@ function settledUpload(options: {
       failures: [],
       sharedSteps: [],
       roster: undefined,
+      approvedHold: upload.status === 'held' ? etag : undefined,
       rowsOf: async function* () {},
       startContinuation: async (why) => {
         started.push(why);
@@ -235,13 +236,26 @@ describe('finishing an upload', () => {
     expect(upload.started).toEqual(['follow']);
   });
 
+  it('a delivery that found a held run approved, with no time left to finish, takes the approval up before it hands on', async () => {
+    // Prepare: a held run found approved; 0.7 s left, less the 0.3 s publish reserve: not enough to claim
+    const upload = settledUpload({ partBytes: 64, status: 'held', joined: { claim: 1, next: 6, segments: [], followed: true } });
+    // Act
+    const result = await upload.finish('late', 700);
+    // Assess: the record is running again, for a continuation to finish, which the held check would stop
+    expect(result).toMatchObject({ kind: 'notice', status: 'duplicate', reason: expect.stringMatching(/a continuation follows it$/) });
+    expect(upload.stored()).toMatchObject({ status: 'running' });
+    expect(upload.started).toEqual(['follow']);
+  });
+
   it('claims no held record it did not check, nor one of a round begun meanwhile', async () => {
-    for (const [change, reason] of [
-      [{ status: 'held' }, 'another invocation held this roster run for approval'],
-      [{ round: 2 }, 'round 2 of this upload began meanwhile'],
+    for (const [found, change, reason] of [
+      [undefined, { status: 'held' }, 'another invocation held this roster run for approval'],
+      ['held', { status: 'held', finishedAt: 'held again' }, 'another invocation held this roster run for approval'],
+      [undefined, { round: 2 }, 'round 2 of this upload began meanwhile'],
     ] as const) {
-      // Prepare: the delivery read the record running; before it finishes, another invocation changed it
-      const upload = settledUpload({ partBytes: 64 });
+      // Prepare: the delivery read the record running (or held, and found it approved); before it
+      // finishes, another invocation changed it (held it, or held it again)
+      const upload = settledUpload({ partBytes: 64, ...(found ? { status: found } : {}) });
       upload.put(uploadName, JSON.stringify({ ...upload.stored(), ...change }));
       // Act
       const result = await upload.finish();
