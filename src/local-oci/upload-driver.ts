@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BatchResult, NoticeResult } from '../core/result';
+import type { UploadRecord } from '../core/upload-progress';
 import { FunctionDiedError, type RunningFunction, startFunction } from './fn-harness';
 import type { FunctionCall } from './services/functions-invoke';
 import type { LocalStack } from './stack';
@@ -97,6 +98,13 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** The upload records in the stack's state bucket, as stored. */
+export function uploadRecords(stack: LocalStack): UploadRecord[] {
+  return [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])]
+    .filter(([name]) => name.endsWith('/upload.json'))
+    .map(([, object]) => JSON.parse(object.body.toString('utf8')) as UploadRecord);
 }
 
 /** The OCI Events envelope for an object written to the stack's upload bucket. */

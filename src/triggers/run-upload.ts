@@ -83,9 +83,10 @@ async function processUpload(
   // delivery that starts a run is refused at once. Judged on the whole call (its timeout), not on what
   // is left of it. A continuation (`continues`) is never refused: its run was accepted, and refusing it
   // would leave the run with nobody going on.
+  const continued = object.continues;
   const reserves = inv.config.PUBLISH_RESERVE_MS + REPORT_RESERVE_MS;
   const timeoutMs = inv.deadline - inv.startedAt;
-  if (!object.continues && timeoutMs - reserves < MIN_UPLOAD_WORK_MS) {
+  if (!continued && timeoutMs - reserves < MIN_UPLOAD_WORK_MS) {
     throw new OnboardingError(
       ErrorCode.InvalidConfig,
       `The function's timeout (${Math.round(timeoutMs / 100) / 10} s) leaves ${Math.max(0, Math.round((timeoutMs - reserves) / 100) / 10)} s to work on ${object.name} once ${reserves / 1000} s are kept back for the report and its publication (PUBLISH_RESERVE_MS); uploads need at least ${MIN_UPLOAD_WORK_MS / 1000} s: raise the function's timeout (func.yaml) or lower PUBLISH_RESERVE_MS`,
@@ -135,7 +136,6 @@ async function processUpload(
   // A continuation of a run whose file was replaced since it was started: that run is over (its rows
   // are no longer in the file). It ends here, as `failed`, rather than staying `running` for ever; the
   // new content has an event of its own. (A roster run's key holds its day too: only a failed read ends it.)
-  const continued = object.continues;
   if (continued && !roster && continued.md5 !== info.md5) {
     const oldDir = progressDir(uploadKey(object.bucket, object.name, continued.md5));
     const old = await store.readVersioned<UploadRecord>(stateBucket, `${oldDir}/upload.json`);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/result';
-import type { UploadRecord } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
+import { driveUpload, objectCreatedEvent, type UploadDriverOptions, uploadRecords } from '../../src/local-oci/upload-driver';
 import { BUNDLE, type Scenario, startScenario } from './scenario';
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
@@ -28,6 +27,8 @@ const ROSTER = [
   'E203,cleo@example.com,cleo@example.com,cleo,Roster,auditor,,',
   `E204,dora@example.com,dora@example.com,dora,Roster,auditor,,${DAY2}`,
 ].join('\n');
+/** Leavers disabled one at a time, with the breaker out of the way and a short publish reserve. */
+const ONE_LEAVER_AT_A_TIME = { BATCH_CONCURRENCY: '1', BREAKER_MAX_USERS: '10', BREAKER_MAX_SHARE: '1', PUBLISH_RESERVE_MS: '300' };
 /** Only Dora: Anna and Cleo would leave, two users, over the breaker's limit of one. */
 const SHRUNK = [HEADER, `E204,dora@example.com,dora@example.com,dora,Roster,auditor,,${DAY2}`].join('\n');
 
@@ -60,6 +61,20 @@ describe.each([
     const { result, writes } = await scenario.onboard(event);
     const objectWrites = scenario.stack.oci.requests.entries(mark).filter((e) => e.operation === 'PutObject').length;
     return { result: result as unknown as BatchResult, writes, objectWrites };
+  };
+
+  /**
+   * Onboards `absent` (employee id to name, auditors), who are not in SHRUNK, then uploads SHRUNK as
+   * `name` and follows every continuation as OCI Functions would.
+   */
+  const shrinkWith = async (absent: Record<string, string>, name: string, options: Pick<UploadDriverOptions, 'deadlineMs' | 'env'>) => {
+    await scenario.onboard(Object.entries(absent).map(([id, first]) => hire(id, first, ['auditor'])));
+    const { oci } = scenario.stack;
+    const mark = oci.requests.mark();
+    const published = oci.state.messages(scenario.stack.topicId).length;
+    const drive = (killWhen?: UploadDriverOptions['killWhen']) =>
+      driveUpload({ stack: scenario.stack, name, content: SHRUNK, entry: BUNDLE, ...options, ...(killWhen ? { killWhen } : {}) });
+    return { leavers: Object.keys(absent), mark, published, drive };
   };
 
   it('processes the rows as hires, takes away a managed user absent from the roster, leaves hand-made users and groups alone, and a replay writes nothing', async () => {
@@ -194,20 +209,14 @@ describe.each([
       // Prepare: four more employees who will be absent; each sign-in change takes 0.9 s; one leaver at a time.
       // Their 3.6 s of disables cannot fit in one invocation's 2.7 s of working time (5 s less the 0.3 s
       // publish and 2 s report reserves), however fast the machine: with two, a fast run did both at once.
-      const leavers = ['E205', 'E206', 'E207', 'E208'];
-      await scenario.onboard(leavers.map((id, i) => hire(id, ['erik', 'fay', 'gus', 'hal'][i] ?? id, ['auditor'])));
+      const { leavers, mark, drive } = await shrinkWith({ E205: 'erik', E206: 'fay', E207: 'gus', E208: 'hal' }, 'roster/deadline.csv', {
+        deadlineMs: 5000,
+        env: ONE_LEAVER_AT_A_TIME,
+      });
       const { oci } = scenario.stack;
       oci.faults.set([{ operations: ['UpdateUserCapabilities'], latencyMs: 900 }]);
-      const mark = oci.requests.mark();
       // Act: today's roster, followed through every continuation as OCI Functions would
-      const run = await driveUpload({
-        stack: scenario.stack,
-        name: 'roster/deadline.csv',
-        content: SHRUNK,
-        deadlineMs: 5000,
-        entry: BUNDLE,
-        env: { BATCH_CONCURRENCY: '1', BREAKER_MAX_USERS: '10', BREAKER_MAX_SHARE: '1', PUBLISH_RESERVE_MS: '300' },
-      });
+      const run = await drive();
       oci.faults.clear();
       // Assess: an invocation handed the phase on; the last one finished it; every leaver disabled exactly once
       expect(run.errors).toEqual([]);
@@ -227,17 +236,13 @@ describe.each([
     'finishes by itself when the finisher is killed in the leaver phase: its follower takes over, each leaver written once',
     async () => {
       // Prepare: two more employees who will be absent; each sign-in change takes 1.5 s; one leaver at a time.
-      const leavers = ['E209', 'E210'];
-      await scenario.onboard([hire('E209', 'ivy', ['auditor']), hire('E210', 'jon', ['auditor'])]);
+      const { leavers, mark, published, drive } = await shrinkWith({ E209: 'ivy', E210: 'jon' }, 'roster/killed.csv', {
+        deadlineMs: 10_000,
+        env: ONE_LEAVER_AT_A_TIME,
+      });
       const { oci } = scenario.stack;
       oci.faults.set([{ operations: ['UpdateUserCapabilities'], latencyMs: 1500 }]);
-      const mark = oci.requests.mark();
-      const published = oci.state.messages(scenario.stack.topicId).length;
-      const record = () =>
-        [...(oci.state.buckets.get(scenario.stack.stateBucket)?.entries() ?? [])]
-          .filter(([name]) => name.endsWith('/upload.json'))
-          .map(([, object]) => JSON.parse(object.body.toString('utf8')) as UploadRecord)
-          .find((r) => r.source.object === 'roster/killed.csv');
+      const record = () => uploadRecords(scenario.stack).find((r) => r.source.object === 'roster/killed.csv');
       const invokes = () => oci.requests.entries(mark).filter((e) => e.operation === 'InvokeFunction' && e.outcome === 'ok').length;
       let finisher: string | undefined;
       let invokesBeforeClaim = 0;
@@ -252,15 +257,7 @@ describe.each([
         return { callId: finisher };
       };
       // Act: the finisher's process is killed (SIGKILL) in its leaver phase; nothing delivers the event again.
-      const run = await driveUpload({
-        stack: scenario.stack,
-        name: 'roster/killed.csv',
-        content: SHRUNK,
-        deadlineMs: 10_000,
-        entry: BUNDLE,
-        env: { BATCH_CONCURRENCY: '1', BREAKER_MAX_USERS: '10', BREAKER_MAX_SHARE: '1', PUBLISH_RESERVE_MS: '300' },
-        killWhen,
-      });
+      const run = await drive(killWhen);
       oci.faults.clear();
       // Assess: the finisher died; another claim finished the run once; every leaver disabled exactly once
       expect(finisher).toBeDefined();
@@ -283,21 +280,14 @@ describe.each([
       // Prepare: two more employees who will be absent, over the limit of one. Every ListUsers takes 3 s
       // (one for the row, one for the leaver phase), so the follower the finisher starts as it claims is
       // up, waiting on its lease, when it holds the run.
-      const leavers = ['E211', 'E212'];
-      await scenario.onboard([hire('E211', 'kim', ['auditor']), hire('E212', 'lea', ['auditor'])]);
-      const { oci } = scenario.stack;
-      oci.faults.set([{ operations: ['ListUsers'], latencyMs: 3000 }]);
-      const mark = oci.requests.mark();
-      const published = oci.state.messages(scenario.stack.topicId).length;
-      // Act
-      const run = await driveUpload({
-        stack: scenario.stack,
-        name: 'roster/held.csv',
-        content: SHRUNK,
+      const { leavers, mark, published, drive } = await shrinkWith({ E211: 'kim', E212: 'lea' }, 'roster/held.csv', {
         deadlineMs: 20_000,
-        entry: BUNDLE,
         env: { BREAKER_MAX_USERS: '1', PUBLISH_RESERVE_MS: '300' },
       });
+      const { oci } = scenario.stack;
+      oci.faults.set([{ operations: ['ListUsers'], latencyMs: 3000 }]);
+      // Act
+      const run = await drive();
       oci.faults.clear();
       // Assess: held, its follower answered without a second decision, nobody taken away, told once
       expect(run.errors).toEqual([]);

@@ -4,7 +4,7 @@ import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core
 import { MAX_SAMPLED_FAILURES, type UploadRecord, uploadKey } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
-import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
+import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-oci/upload-driver';
 import { progressDir } from '../../src/triggers/upload-chunks';
 import { BUNDLE, newHire } from './scenario';
 
@@ -24,12 +24,6 @@ function hiresCsv(count: number, prefix = 'u'): { text: string; good: number } {
 
 /** Upload tests run short invocations: little time kept back for publishing, small chunks. */
 const SHORT = { PUBLISH_RESERVE_MS: '300', UPLOAD_CHUNK_ROWS: '10', BATCH_CONCURRENCY: '4' };
-
-/** The upload records in the state bucket, as stored. */
-const uploadRecords = (stack: LocalStack): UploadRecord[] =>
-  [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])]
-    .filter(([name]) => name.endsWith('/upload.json'))
-    .map(([, object]) => JSON.parse(object.body.toString('utf8')) as UploadRecord);
 
 const usersNamed = (stack: LocalStack, prefix: string) => [...stack.oci.state.users.values()].filter((u) => u.name.startsWith(prefix));
 
