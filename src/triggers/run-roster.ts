@@ -172,7 +172,9 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
     decision = breakerDecision(run.runId, ids, difference.managed, limits, approval);
   }
   const breaker = { ...decision, ...approvalWhere(run), ...(approvalProblem ? { approvalProblem } : {}) };
-  const tally = new LeaverTally(leaving.length, alreadyLeft);
+  // Held, only the new leavers wait; else the revisits are worked too (taken away earlier today: by an
+  // invocation of this run that handed on, or another run that day), so they count among the leavers.
+  const tally = new LeaverTally(decision.held ? leaving.length : leaving.length + revisit.length, alreadyLeft);
   inv.log.info('roster', { runId: run.runId, leavers: leaving.length, revisit: revisit.length, alreadyLeft, breaker: decision.reason });
 
   if (decision.held) {

@@ -224,6 +224,10 @@ describe.each([
       const handedOn = run.answers.filter((a) => a.kind === 'batch' && a.status === 'partial' && a.report.roster);
       expect(handedOn.length).toBeGreaterThanOrEqual(1);
       expect((handedOn[0] as BatchResult).report.roster?.counts.notStarted).toBeGreaterThan(0);
+      // The last invocation went through all four: those taken away before the hand-off count as unchanged.
+      const counts = (run.final as BatchResult).report.roster?.counts;
+      expect(counts).toMatchObject({ leavers: leavers.length, failed: 0, notStarted: 0 });
+      expect((counts?.left ?? 0) + (counts?.unchanged ?? 0)).toBe(leavers.length);
       for (const id of leavers) expect(observe(scenario, id)).toMatchObject({ enabled: false, groups: [] });
       const disables = oci.requests.entries(mark).filter((e) => e.operation === 'UpdateUserCapabilities' && e.outcome === 'ok');
       expect(disables).toHaveLength(leavers.length);
