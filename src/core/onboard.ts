@@ -33,7 +33,7 @@ export function desiredFor(
 export async function onboardNewHire(hire: NewHire, context: OnboardingContext): Promise<OnboardingOutcome> {
   const desired = desiredFor(hire, context);
   const shared = ensureShared(desired, context);
-  const own = await onboardUser(desired, shared, context, hire.startDate).catch(async (error: unknown) => {
+  const own = await onboardUser(desired, shared, context, hire.startDate, hire.occurredAt).catch(async (error: unknown) => {
     // Let the shared phase settle (its failure is already logged) before reporting the user's.
     await shared.done.catch(() => undefined);
     throw error;
@@ -41,6 +41,7 @@ export async function onboardNewHire(hire: NewHire, context: OnboardingContext):
   const { steps: sharedSteps } = await shared.done;
   const byKind = (steps: readonly StepResult[], kind: StepResult['step']) => steps.filter((s) => s.step === kind);
   return {
+    ...own,
     steps: [
       ...byKind(own.steps, 'user'),
       ...byKind(own.steps, 'sign-in'),
@@ -49,7 +50,6 @@ export async function onboardNewHire(hire: NewHire, context: OnboardingContext):
       ...byKind(sharedSteps, 'policy'),
       ...byKind(own.steps, 'console-password'),
     ],
-    userId: own.userId,
   };
 }
 
@@ -174,6 +174,7 @@ export function onboardUser(
   shared: SharedPhase,
   context: OnboardingContext,
   startDate?: string,
+  occurredAt?: string,
 ): Promise<OnboardingOutcome> {
-  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today), shared, context);
+  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today, occurredAt), shared, context);
 }
