@@ -1,9 +1,7 @@
 import * as common from 'oci-common';
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userCandidates } from '../../src/local-oci/scim-lookup';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import type { DomainState } from '../../src/local-oci/state';
 import { configFileProvider, failure, scimClient, sdkClients } from './sdk';
 
 // Writes conditional on what was read: the classic API's `if-match` with the resource's ETag, SCIM's
@@ -317,72 +315,6 @@ describe('local OCI: SCIM If-Match and meta.version', () => {
     expect((await failure(scim.deleteGroup({ groupId: group.id ?? '', ifMatch: added.etag }))).statusCode).toBe(412);
     await scim.deleteGroup({ groupId: group.id ?? '', ifMatch: removed.etag });
     expect((await failure(scim.getGroup({ groupId: group.id ?? '' }))).statusCode).toBe(404);
-  });
-
-  it('renames a user by PATCH, keeps userName unique without regard to case (409), and finds it by the new name only', async () => {
-    // Prepare: two users.
-    const { user } = await newUser('old.name@example.com', 'E-RENAME');
-    await newUser('Taken.Name@example.com');
-    const named = async (userName: string) =>
-      (await scim.listUsers({ filter: encodeURIComponent(`userName eq "${userName}"`) })).users.resources?.map((u) => u.id) ?? [];
-
-    // Act: a rename to a taken name in other case, then to a free one.
-    const taken = await failure(scim.patchUser({ userId: user.id ?? '', patchOp: patchOp(replace('userName', 'taken.name@EXAMPLE.com')) }));
-    const renamed = await scim.patchUser({
-      userId: user.id ?? '',
-      ifMatch: weak(user.meta?.version),
-      patchOp: patchOp(replace('userName', 'new.name@example.com')),
-    });
-
-    // Assess: the taken name was refused; the rename is a new version, found by the new name and the employee id only.
-    expect(taken.statusCode).toBe(409);
-    expect(renamed.user.userName).toBe('new.name@example.com');
-    expect(renamed.user.meta?.version).not.toBe(user.meta?.version);
-    expect(await named('new.name@example.com')).toEqual([user.id]);
-    expect(await named('old.name@example.com')).toEqual([]);
-    expect(
-      (await scim.listUsers({ filter: encodeURIComponent('externalId eq "E-RENAME"') })).users.resources?.map((u) => u.userName),
-    ).toEqual(['new.name@example.com']);
-    // A change of case of one's own name is no conflict.
-    const recased = await scim.patchUser({ userId: user.id ?? '', patchOp: patchOp(replace('userName', 'New.Name@example.com')) });
-    expect(recased.user.userName).toBe('New.Name@example.com');
-  });
-
-  it('answers a filter joining two conditions with or as a scan does', async () => {
-    // Prepare: one person by employee id, another by user name, a third that matches neither.
-    await newUser('or.first@example.com', 'E-OR-1');
-    await newUser('or.second@example.com', 'E-OR-2');
-    await newUser('or.third@example.com', 'E-OR-3');
-    const names = async (filter: string) =>
-      (await scim.listUsers({ filter: encodeURIComponent(filter) })).users.resources?.map((u) => u.userName) ?? [];
-
-    // Act / Assess: each indexed `or` against the same terms in parentheses, which no index takes (a scan).
-    for (const filter of [
-      'externalId eq "E-OR-1" or userName eq "or.second@example.com"',
-      'userName eq "OR.SECOND@example.com" or externalId eq "E-OR-1"',
-      'externalId eq "E-OR-2" or userName eq "or.second@example.com"',
-      'externalId eq "e-or-1" or userName eq "nobody@example.com"',
-      'externalId eq "E-OR-3" OR userName eq "or.first@example.com" or externalId eq "none"',
-    ]) {
-      const scanned = filter
-        .split(/ or /i)
-        .map((term) => `(${term})`)
-        .join(' or ');
-      expect(await names(filter), filter).toEqual(await names(scanned));
-    }
-    expect(await names('externalId eq "E-OR-1" or userName eq "or.second@example.com"')).toEqual([
-      'or.first@example.com',
-      'or.second@example.com',
-    ]);
-    expect(await names('externalId eq "E-OR-2" or userName eq "or.second@example.com"')).toEqual(['or.second@example.com']);
-    expect(await names('externalId eq "e-or-1" or userName eq "nobody@example.com"')).toEqual([]);
-    // The indexes answered: the candidates are the people named, not every user of the domain.
-    const domain = oci.state.domain as DomainState;
-    expect(userCandidates(domain, 'externalId eq "E-OR-1" or userName eq "or.second@example.com"').map((u) => u.userName)).toEqual([
-      'or.first@example.com',
-      'or.second@example.com',
-    ]);
-    expect(domain.users.size).toBeGreaterThan(2);
   });
 });
 
