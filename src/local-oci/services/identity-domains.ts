@@ -526,31 +526,6 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       true,
     ),
     route(
-      'PUT',
-      `/Groups/${ID}`,
-      'PutGroup',
-      (request) => {
-        // RFC 7644 section 3.5.1: the group as given replaces the group, members included.
-        const target = group(request.params[0]);
-        requireScimVersion(request, versionOf(target));
-        const body = request.json<Record<string, unknown>>();
-        const extension = (body[GROUP_EXTENSION] ?? {}) as { description?: string };
-        const { id, ocid, created, activeAt, version } = target;
-        const next: DomainGroup = {
-          ...{ id, ocid, created },
-          ...(activeAt !== undefined ? { activeAt } : {}),
-          ...(version !== undefined ? { version } : {}),
-          displayName: requireFreeDisplayName(body.displayName, target.id),
-          ...(extension.description ? { description: extension.description } : {}),
-          members: new Set(body.members === undefined ? [] : memberIds(body.members)),
-          ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
-          ...definedOnReplace(body),
-        };
-        return groupAnswer(200, commitGroup(next, target), request);
-      },
-      true,
-    ),
-    route(
       'DELETE',
       `/Groups/${ID}`,
       'DeleteGroup',
