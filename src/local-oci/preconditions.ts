@@ -4,6 +4,15 @@ import { ApiError, type ApiRequest, scimError } from './http';
 // Conditional writes: a write that names the version of the resource it read (`if-match`) is refused
 // with 412 and changes nothing when the resource has changed since. Without the header a write is
 // unconditional.
+//
+// What the SDK carries (read in the 2.139.1 clients and models): oci-identity sends `ifMatch` as the
+// `if-match` header on UpdateUser, UpdateUserCapabilities, UpdateUserState, DeleteUser, UpdateGroup,
+// DeleteGroup, UpdatePolicy, DeletePolicy and RemoveUserFromGroup, and exposes `etag` on the responses
+// of the single-resource Get, Create and Update calls (and AddUserToGroup, GetUserGroupMembership); its
+// list items have none. oci-identitydomains sends `ifMatch` on Patch, Put and Delete of users and
+// groups and exposes `etag` only on the Create, Patch and Put responses: GetUser, GetGroup and the
+// lists have no `etag` field, so a reader takes `meta.version` from the model (Meta.version, "returned:
+// default": absent when `attributes` names others and not `meta`).
 
 /**
  * The classic API's check (Identity 20160918): "set the if-match parameter to the value of the etag from
