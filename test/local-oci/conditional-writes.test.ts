@@ -311,6 +311,19 @@ describe('local OCI: SCIM If-Match and meta.version', () => {
     expect(stale.statusCode).toBe(412);
     expect(added.group.members?.map((m) => m.value)).toEqual([ada.id]);
     expect(removed.group.meta?.version).not.toBe(added.group.meta?.version);
+    // A patch refused half-way (bob, then ada a second time: 409) changes nothing, version included.
+    const again = await failure(
+      scim.patchGroup({
+        groupId: group.id ?? '',
+        patchOp: patchOp({
+          op: 'add' as models.Operations.Op,
+          path: 'members',
+          value: [{ value: bob.id }, { value: ada.id }, { value: ada.id }],
+        }),
+      }),
+    );
+    expect(again.statusCode).toBe(409);
+    expect((await scim.getGroup({ groupId: group.id ?? '' })).group.meta?.version).toBe(removed.group.meta?.version);
     expect((await scim.getGroup({ groupId: group.id ?? '' })).group.members ?? []).toEqual([]);
     expect((await failure(scim.deleteGroup({ groupId: group.id ?? '', ifMatch: added.etag }))).statusCode).toBe(412);
     await scim.deleteGroup({ groupId: group.id ?? '', ifMatch: removed.etag });

@@ -42,7 +42,12 @@ describe('local OCI: SCIM renames, replaces and or-filters', () => {
       (await scim.listUsers({ filter: encodeURIComponent(`userName eq "${userName}"`) })).users.resources?.map((u) => u.id) ?? [];
 
     // Act: a rename to a taken name in other case, then to a free one.
-    const taken = await failure(scim.patchUser({ userId: user.id ?? '', patchOp: patchOp(replace('userName', 'taken.name@EXAMPLE.com')) }));
+    const taken = await failure(
+      scim.patchUser({
+        userId: user.id ?? '',
+        patchOp: patchOp(replace('description', 'half-way'), replace('userName', 'taken.name@EXAMPLE.com')),
+      }),
+    );
     const renamed = await scim.patchUser({
       userId: user.id ?? '',
       ifMatch: weak(user.meta?.version),
@@ -51,6 +56,7 @@ describe('local OCI: SCIM renames, replaces and or-filters', () => {
 
     // Assess: the taken name was refused; the rename is a new version, found by the new name and the employee id only.
     expect(taken.statusCode).toBe(409);
+    expect(renamed.user.description).toBe('as hired');
     expect(renamed.user.userName).toBe('new.name@example.com');
     expect(renamed.user.meta?.version).not.toBe(user.meta?.version);
     expect(await named('new.name@example.com')).toEqual([user.id]);

@@ -339,13 +339,6 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
     domain.users.set(next.id, next);
     return next;
   };
-  const commitGroup = (next: DomainGroup, before: DomainGroup) => {
-    // A member who left loses the classic API's OCID of that membership (adding it again makes a new one).
-    for (const memberId of before.members) if (!next.members.has(memberId)) domain.membershipOcids.delete(`${next.id} ${memberId}`);
-    bumpVersion(next);
-    domain.groups.set(next.id, next);
-    return next;
-  };
   /** Members given by id; each must be a user of the domain. */
   const memberIds = (value: unknown): string[] => {
     if (!Array.isArray(value)) throw scimError(400, 'members must be a list', 'invalidValue');
@@ -495,33 +488,45 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       (request) => {
         const target = group(request.params[0]);
         requireScimVersion(request, versionOf(target));
-        const next = structuredClone(target);
+        // The operations are checked before anything is stored, so a refused patch changes nothing. A
+        // group's members are not copied for it (a group may hold many thousands): the patch keeps
+        // what it adds and removes beside them.
+        const added = new Set<string>();
+        const removed = new Set<string>();
+        const isMember = (id: string) => added.has(id) || (target.members.has(id) && !removed.has(id));
+        const change: Pick<DomainGroup, 'tags' | 'definedTags'> = {};
+        const remove = (id: string) => {
+          if (!added.delete(id)) removed.add(id);
+        };
         for (const operation of patchOperations(request)) {
           const op = operation.op?.toLowerCase();
           // RFC 7644 section 3.5.2.2: `remove` with a value filter in the path removes one member.
           const one = /^members\[value eq ("(?:[^"\\]|\\.)*")\]$/.exec(operation.path ?? '')?.[1];
-          if (op === 'remove' && one !== undefined) {
-            next.members.delete(JSON.parse(one) as string);
-            continue;
-          }
-          if (op === 'replace' && operation.path === `${OCI_TAGS}:freeformTags`) {
-            next.tags = ociTags({ freeformTags: operation.value }) ?? [];
-            continue;
-          }
-          if (op === 'replace' && operation.path === `${OCI_TAGS}:definedTags`) {
-            next.definedTags = definedOnUpdate(operation.value);
-            continue;
-          }
-          if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
+          if (op === 'remove' && one !== undefined) remove(JSON.parse(one) as string);
+          else if (op === 'replace' && operation.path === `${OCI_TAGS}:freeformTags`)
+            change.tags = ociTags({ freeformTags: operation.value }) ?? [];
+          else if (op === 'replace' && operation.path === `${OCI_TAGS}:definedTags`) change.definedTags = definedOnUpdate(operation.value);
+          else if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
             throw scimError(400, `Unsupported patch operation ${operation.op} ${operation.path}`, 'invalidPath');
-          }
-          for (const memberId of memberIds(operation.value)) {
-            if (op === 'add' && next.members.has(memberId)) throw duplicateMember();
-            if (op === 'add') next.members.add(memberId);
-            else next.members.delete(memberId);
+          } else {
+            for (const memberId of memberIds(operation.value)) {
+              if (op === 'remove') remove(memberId);
+              else if (isMember(memberId)) throw duplicateMember();
+              else {
+                removed.delete(memberId);
+                if (!target.members.has(memberId)) added.add(memberId);
+              }
+            }
           }
         }
-        return groupAnswer(200, commitGroup(next, target), request);
+        for (const memberId of removed) {
+          // A member who left loses the classic API's OCID of that membership (adding it again makes a new one).
+          if (target.members.delete(memberId)) domain.membershipOcids.delete(`${target.id} ${memberId}`);
+        }
+        for (const memberId of added) target.members.add(memberId);
+        Object.assign(target, change);
+        bumpVersion(target);
+        return groupAnswer(200, target, request);
       },
       true,
     ),
