@@ -330,9 +330,9 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
     ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
   });
   /**
-   * Stores a changed copy of a resource in place of the old one: a write that fails half-way changes
-   * nothing, and the indexes follow a new `userName`, `externalId` or `displayName`. A stored change is a
-   * new version (RFC 7644 section 3.14: the version changes whenever the resource does).
+   * Stores a changed copy of a user in place of the old one: a write that fails half-way changes nothing,
+   * and the indexes follow a new `userName` or `externalId`. A stored change is a new version (RFC 7644
+   * section 3.14: the version changes whenever the resource does).
    */
   const commitUser = (next: DomainUser) => {
     bumpVersion(next);
