@@ -48,4 +48,6 @@ export interface GroupsOutcome {
 export interface SharedPhase {
   readonly groups: Promise<GroupsOutcome>;
   readonly done: Promise<{ readonly steps: readonly StepResult[] }>;
+  /** Where the phase waits for the user's decision: true lets its writes go ahead, false skips them. */
+  readonly release?: (go: boolean) => void;
 }

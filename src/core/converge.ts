@@ -81,7 +81,10 @@ async function convergeWithRetries(
   for (let attempt = 1; ; attempt++) {
     const lookup = await directory.findPerson(identity.employeeId, identity.user?.name);
     const who = identify(identity, lookup, directory.kind === 'domain');
-    if (who.kind === 'refuse') return refused(identity, who, context);
+    if (who.kind === 'refuse') {
+      shared?.release?.(false);
+      return refused(identity, who, context);
+    }
     try {
       if (who.users.length > 1) {
         // A leaver takes every account of the employee away, and says that there were several.
@@ -202,6 +205,8 @@ async function convergeAccount(
   };
   const userOcid = userPlan.action === 'refuse' ? undefined : found?.ocid;
   const scheduled = identity.leaving && found?.managed && userPlan.action === 'skip' ? identity.leaving.effectiveDate : undefined;
+  // The role's groups and policies are written only if this event goes ahead.
+  shared?.release?.(!appliedAt && userPlan.action !== 'refuse');
   if (context.dryRun || appliedAt) {
     const steps = [userPlan, ...(signInPlan ? [signInPlan] : []), ...(await laterPlan())];
     return {

@@ -141,7 +141,9 @@ describe.each([
     expect(refused.result.status).toBe('failed');
     expect(refused.writes).toBe(0);
     expect(refused.result.steps[0]?.error?.code).toBe('DUPLICATE_EMPLOYEE');
-    expect(refused.result.steps[0]?.reason).toMatch(/2 accounts: .*ada\.lovelace\+oci@example\.com.*ada\.twin@example\.com|2 accounts: .*ada\.twin@example\.com.*ada\.lovelace/);
+    expect(refused.result.steps[0]?.reason).toMatch(
+      /2 accounts: .*ada\.lovelace\+oci@example\.com.*ada\.twin@example\.com|2 accounts: .*ada\.twin@example\.com.*ada\.lovelace/,
+    );
     expect(left.result.status).toBe('succeeded');
     expect(left.result.notes?.join(' ')).toContain('has 2 accounts');
     expect(accounts(scenario).map((a) => a.enabled)).toEqual([false, false]);
@@ -191,7 +193,14 @@ describe.each([
       const employeeId = `C${String(i).padStart(5, '0')}`;
       const userName = `person.${i}@example.com`;
       const joiner = hire({ employeeId, userName, occurredAt: at(1) });
-      const mover = hire({ employeeId, userName, roles: ['developer'], compartment: 'test', email: `moved.${i}@example.org`, occurredAt: at(2) });
+      const mover = hire({
+        employeeId,
+        userName,
+        roles: ['developer'],
+        compartment: 'test',
+        email: `moved.${i}@example.org`,
+        occurredAt: at(2),
+      });
       const [delayJ, delayM] = [Math.floor(Math.random() * 40), Math.floor(Math.random() * 40)];
       const answers = await Promise.all([
         fns[i % 2]?.invoke(JSON.stringify(joiner), { delayMs: delayJ }),
@@ -199,7 +208,9 @@ describe.each([
       ]);
       for (const answer of answers) statuses.add((answer?.json as OnboardingResult).status);
       const [account, ...more] = accounts(scenario, employeeId);
-      endings.push(more.length === 0 && account ? `${account.email} ${account.groups.join(',')} ${account.enabled}` : `${more.length + 1} accounts`);
+      endings.push(
+        more.length === 0 && account ? `${account.email} ${account.groups.join(',')} ${account.enabled}` : `${more.length + 1} accounts`,
+      );
     }
     // Assess: every run ended in the mover's state, and neither delivery failed.
     expect(endings.filter((e, i) => e !== `moved.${i}@example.org developers-test true`)).toEqual([]);
