@@ -100,6 +100,9 @@ export function continuationEvent(event: string, run: RosterRun | undefined): st
   return JSON.stringify({ ...body, eventTime: `${run.day}T00:00:00.000Z` });
 }
 
+/** When a roster's facts were true: the start of its day (UTC), for every row without a time of its own and every leaver. */
+export const rosterFactAt = (day: string) => `${day}T00:00:00.000Z`;
+
 /** The invocation as a roster run sees it: "today" is the run's day, for every row and every leaver. */
 export const onRunDay = (inv: Invocation, run: RosterRun | undefined): Invocation => (run ? { ...inv, today: run.day } : inv);
 
@@ -185,7 +188,8 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
   // Revisits first: after a hand-off they are the leavers begun and cut short, and cost reads only.
   const work = [...revisit, ...leaving];
   const apply = async (leaver: RosterLeaver) => {
-    const identity = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: run.day, reason });
+    // A roster speaks as of its day: a person whose last applied HR fact is newer (a hire event that day) is left alone.
+    const identity = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: run.day, reason, occurredAt: rosterFactAt(run.day) });
     try {
       const { steps } = await convergeUser(identity, undefined, context);
       const status = inv.dryRun ? 'dry-run' : leaverStatus(steps);
