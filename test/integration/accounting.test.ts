@@ -172,6 +172,11 @@ describe.each([
       ]);
     }
   }, 60_000);
+
+  // Today a row's convergence throws only before its first write (look-ups); every later failure is a
+  // failed step. A convergence that re-reads and re-plans after a refused conditional write must keep
+  // that so: once it has written, it answers with its steps so far and a failed step, never a throw.
+  it.todo('names the writes of a row whose convergence gave up after writing (a re-plan after a 412 that fails again)');
 });
 
 describe('text that is not well-formed Unicode, at the edge', () => {
