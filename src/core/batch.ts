@@ -265,6 +265,8 @@ interface Attempt {
   readonly desired: DesiredState;
   readonly userId?: string;
   readonly earlierWrites?: readonly string[];
+  /** The result of the try that failed, for a row waiting to be tried again. */
+  readonly failed?: RowResult;
 }
 
 /**
@@ -329,6 +331,7 @@ export async function onboardRows(
           ...item,
           ...(result.userId ? { userId: result.userId } : {}),
           earlierWrites: [...(item.earlierWrites ?? []), ...writesOf(result.steps)],
+          failed: result,
         });
         return;
       }
@@ -374,7 +377,12 @@ export async function onboardRows(
   }
   await Promise.all(running);
   if (stopped) {
-    notStarted.push(...retryQueue.splice(0).map((q) => q.line));
+    // A row waiting for its second try that already wrote settles failed (passing), naming its writes; one
+    // that wrote nothing is simply not started.
+    for (const queued of retryQueue.splice(0)) {
+      if (queued.failed && queued.earlierWrites?.length) await settle({ ...queued.failed, retryable: true });
+      else notStarted.push(queued.line);
+    }
     if (!exhausted) await iterator.return?.();
   }
   await shared.settled();

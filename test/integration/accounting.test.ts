@@ -101,6 +101,7 @@ describe.each([
     stack = undefined;
   });
   const env = { PUBLISH_RESERVE_MS: '300', UPLOAD_CHUNK_ROWS: '100', BATCH_CONCURRENCY: '4', OCI_MAX_ATTEMPTS: '2' };
+  const soakEnv = { ...env, UPLOAD_CHUNK_ROWS: '5', OCI_MAX_ATTEMPTS: '1' };
 
   it('names each user and membership a clean upload wrote, and the lines with the shared steps sum to the request log', async () => {
     // Prepare: three hires of one role.
@@ -172,6 +173,45 @@ describe.each([
       ]);
     }
   }, 60_000);
+
+  it('keeps the reports equal to the request log through a fault soak, run after run, until the upload completes', async () => {
+    // Prepare: 12 hires over three groups; 70 % of the user, group, policy and membership writes fail (503, nothing written), none retried by the SDK.
+    const writes = ['CreateUser', 'CreateGroup', 'CreatePolicy', membershipWrite];
+    stack = await startLocalStack({
+      ...(identityDomain ? { identityDomain } : {}),
+      faults: [{ operations: writes, status: 503, rate: 0.7 }],
+      faultSeed: 22,
+    });
+    const content = [
+      'employeeId,userName,email,givenName,familyName,roles,compartment',
+      ...Array.from(
+        { length: 12 },
+        (_, i) =>
+          `S${i},s${i}@example.com,s${i}@example.com,Soak,Hire ${i},${i % 2 ? 'developer;auditor' : 'auditor'},${i % 3 ? 'dev' : 'test'}`,
+      ),
+    ].join('\n');
+    // Act: the upload, in chunks of 5 rows, then deliveries of its event until it completes (the faults stay for two runs).
+    const runs: { status: string; accounted: number; logged: number }[] = [];
+    for (let delivery = 1; delivery <= 5 && runs.at(-1)?.status !== 'complete'; delivery += 1) {
+      if (delivery === 3) stack.oci.faults.clear();
+      // The same bytes again: the platform delivers the event again, and the run's next round retries its failed rows.
+      const run = await driveUpload({ stack, name: 'incoming/soak.csv', content, deadlineMs: 8000, entry: BUNDLE, env: soakEnv });
+      runs.push({
+        status: run.status,
+        accounted: uploadReports(stack, 'incoming/soak.csv').accounted,
+        logged: stack.oci.requests.iamWrites().length,
+      });
+    }
+    // Assess: faults fired, some run failed, the last completed, and after every run the reports named every write.
+    const faulted = writes.reduce((n, op) => n + (stack?.oci.requests.counts()[op]?.fault ?? 0), 0);
+    expect(faulted).toBeGreaterThan(5);
+    expect(runs[0]?.status).toBe('failed');
+    expect(runs.at(-1)?.status).toBe('complete');
+    for (const run of runs) expect(run.accounted).toBe(run.logged);
+    const { lines } = uploadReports(stack, 'incoming/soak.csv');
+    expect(lines.reduce((sum, l) => sum + Number(l.writes), 0)).toBe(12 + 12 + 6);
+    for (const line of lines) expect(namedWrites(line.detail)).toHaveLength(Number(line.writes));
+  }, 120_000);
 
   // Today a row's convergence throws only before its first write (look-ups); every later failure is a
   // failed step. A convergence that re-reads and re-plans after a refused conditional write must keep
