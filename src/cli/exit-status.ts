@@ -24,6 +24,7 @@ export function exitCodeFor(httpStatus: number, response: unknown): number {
   switch (status) {
     case 'succeeded':
     case 'dry-run':
+    case 'scheduled':
       return InvokeExit.Ok;
     case 'complete': {
       // A batch is complete when every row was tried; rows refused for bad data still make it short of success.
@@ -37,6 +38,7 @@ export function exitCodeFor(httpStatus: number, response: unknown): number {
       return InvokeExit.Partial;
     case 'ignored':
     case 'duplicate':
+    case 'stale':
       return InvokeExit.NothingDone;
     default:
       return InvokeExit.Failed;
@@ -46,10 +48,10 @@ export function exitCodeFor(httpStatus: number, response: unknown): number {
 /** The exit-code table for `--help` and the README. */
 export const INVOKE_EXIT_CODES = [
   'exit codes:',
-  '  0  succeeded; a batch complete with every row succeeded; dry-run',
+  '  0  succeeded; a batch complete with every row succeeded; dry-run; scheduled (a leaver whose day is to come)',
   '  1  failed (OCI or the function failed, or a batch row failed), or no result came back',
   '  2  bad argument or unreadable file: nothing was sent',
   '  3  rejected: the event, or a row of a complete batch, was refused (nothing written for it)',
   '  4  partial: the batch stopped at the deadline; send it again to do the rest; held: a roster waits for approval',
-  '  5  ignored or duplicate: acknowledged, nothing done by this call',
+  '  5  ignored, duplicate or stale (older than the last HR fact applied): nothing done by this call',
 ].join('\n');

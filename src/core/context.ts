@@ -28,6 +28,12 @@ export interface OnboardingOutcome {
   readonly steps: readonly StepResult[];
   /** The user's OCID. */
   readonly userId: string | undefined;
+  /** The event is older than the last HR fact applied to the identity (or one was applied while it ran): it wrote nothing more. */
+  readonly stale?: { readonly appliedAt: string };
+  /** A leaver whose effective date is still to come: the day access is taken away. */
+  readonly scheduled?: string;
+  /** What the caller should know beyond the steps (an employee with several accounts). */
+  readonly notes?: readonly string[];
 }
 
 /** The groups as the shared phase left them: what memberships need. */
@@ -42,4 +48,6 @@ export interface GroupsOutcome {
 export interface SharedPhase {
   readonly groups: Promise<GroupsOutcome>;
   readonly done: Promise<{ readonly steps: readonly StepResult[] }>;
+  /** Where the phase waits for the user's decision: true lets its writes go ahead, false skips them. */
+  readonly release?: (go: boolean) => void;
 }

@@ -1,19 +1,23 @@
-import { ErrorCode, OnboardingError } from '../support/errors';
+import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { SecretValue } from '../support/secret';
 import type { OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
 import {
   type DesiredIdentity,
+  desiredTags,
+  FACT_AT_TAG,
+  type Identification,
+  identify,
   LEFT_ON_TAG,
   type LifecycleRules,
-  MANAGED_TAGS,
   type PasswordMode,
   type PlannedStep,
   planUserSteps,
+  staleAgainst,
 } from './plan';
 import type { DirectoryGroup, DirectoryUser, UserChanges, UserSpec } from './ports';
 import { Outcome, type StepResult } from './result';
 import type { RoleCatalog } from './role-catalog';
-import { base, dryRunResult, skipped, stepRunner, unchanged, userConflict } from './steps';
+import { base, dryRunResult, type StepOutcome, skipped, stepRunner, unchanged, userConflict } from './steps';
 
 /** Lower-cased names of every group the catalog can produce, over every allowed compartment. */
 export function catalogGroupNames(catalog: RoleCatalog): ReadonlySet<string> {
@@ -36,12 +40,136 @@ export function lifecycleRules(context: Pick<OnboardingContext, 'catalog' | 'ret
   };
 }
 
+/** How many times one event re-reads and re-plans after a concurrent change (412, or a create that lost a race). */
+const PLAN_ATTEMPTS = 4;
+
+/** A write refused because the user changed since it was read, or a create another delivery won: read again. */
+class ConcurrentChange extends Error {}
+
+const isConflict = (step: StepResult | undefined) => step?.error?.status === 412;
+
 /**
- * One employee, joiner, mover or leaver alike: looks up the user (by name, or by employee id for a
- * leaver), its memberships and (for a leaver) its credentials, plans from data, and writes only what differs.
+ * One employee, joiner, mover or leaver alike: finds every account of the employee (by employee id, then
+ * by user name), refuses what it must not pick between, answers `stale` to an event older than the last
+ * fact applied, plans from data and writes only what differs, each user write conditional on the version
+ * it planned from. A refused write, or a create another delivery won, re-reads and re-plans.
  */
 export async function convergeUser(
   identity: DesiredIdentity,
+  shared: SharedPhase | undefined,
+  context: OnboardingContext,
+): Promise<OnboardingOutcome> {
+  const first = await convergeWithRetries(identity, shared, context, []);
+  const wrote = first.steps.some((s) => WRITES.has(s.outcome));
+  if (!identity.occurredAt || context.dryRun || first.stale || !wrote) return first;
+  // A timed event that wrote reads once more: an older event's write that landed after this one's reads
+  // (it checked just before this one claimed the user) is put right now. Converged, this pass only reads.
+  const check = await convergeWithRetries(identity, shared, context, first.steps);
+  return check.stale ? first : check;
+}
+
+const WRITES: ReadonlySet<string> = new Set([Outcome.Created, Outcome.Updated, Outcome.Added, Outcome.Removed]);
+
+async function convergeWithRetries(
+  identity: DesiredIdentity,
+  shared: SharedPhase | undefined,
+  context: OnboardingContext,
+  before: readonly StepResult[],
+): Promise<OnboardingOutcome> {
+  const { directory } = context;
+  let earlier = before;
+  for (let attempt = 1; ; attempt++) {
+    const lookup = await directory.findPerson(identity.employeeId, identity.user?.name);
+    const who = identify(identity, lookup, directory.kind === 'domain');
+    if (who.kind === 'refuse') {
+      shared?.release?.(false);
+      return refused(identity, who, context);
+    }
+    try {
+      if (who.users.length > 1) {
+        // A leaver takes every account of the employee away, and says that there were several.
+        const outcomes = [];
+        for (const user of who.users) outcomes.push(await convergeAccount(identity, user, shared, context));
+        const names = who.users.map((u) => `${u.name} (${u.ocid})`).join(', ');
+        return {
+          steps: outcomes.flatMap((o) => o.steps),
+          userId: outcomes[0]?.userId,
+          notes: [`employee ${identity.employeeId} has ${who.users.length} accounts: ${names}; each was taken away`],
+        };
+      }
+      const outcome = await convergeAccount(identity, who.users[0], shared, context);
+      return earlier.length > 0 ? { ...outcome, steps: withEarlierWrites(earlier, outcome.steps) } : outcome;
+    } catch (error) {
+      if (!(error instanceof ConcurrentChangeWith) || attempt >= PLAN_ATTEMPTS) throw unwrap(error);
+      context.log.info('re-planning after a concurrent change', { employeeId: identity.employeeId, attempt });
+      earlier = withEarlierWrites(earlier, error.steps);
+    }
+  }
+}
+
+/** A concurrent change, with the writes the abandoned attempt made (they are reported, not lost). */
+class ConcurrentChangeWith extends ConcurrentChange {
+  constructor(readonly steps: readonly StepResult[]) {
+    super('the user changed while this event was applied');
+  }
+}
+const unwrap = (error: unknown) =>
+  error instanceof ConcurrentChangeWith
+    ? new OnboardingError(ErrorCode.OciRequestFailed, `The user kept changing while this event was applied (${PLAN_ATTEMPTS} attempts)`)
+    : error;
+
+/** The writes an abandoned attempt made stay in the result: a step the last attempt found done keeps its earlier outcome. */
+function withEarlierWrites(earlier: readonly StepResult[], latest: readonly StepResult[]): StepResult[] {
+  const wrote = (s: StepResult) => WRITES.has(s.outcome);
+  const key = (s: StepResult) => `${s.step}\u0000${s.target.toLowerCase()}`;
+  const before = new Map(earlier.filter(wrote).map((s) => [key(s), s]));
+  const merged = latest.map((s) => {
+    const previous = before.get(key(s));
+    before.delete(key(s));
+    return previous && !wrote(s) ? previous : s;
+  });
+  return [...merged, ...before.values()];
+}
+
+/** A hire the function must not apply as it stands: the user step fails with the reason; nothing is written. */
+function refused(
+  identity: DesiredIdentity,
+  who: Extract<Identification, { kind: 'refuse' }>,
+  context: OnboardingContext,
+): OnboardingOutcome {
+  const code =
+    who.code === 'DUPLICATE_EMPLOYEE'
+      ? ErrorCode.DuplicateEmployee
+      : who.code === 'USER_NAME_IMMUTABLE'
+        ? ErrorCode.UserNameImmutable
+        : ErrorCode.UserNameConflict;
+  const error = toErrorReport(new OnboardingError(code, `User ${identity.user?.name ?? identity.employeeId}: ${who.reason}`));
+  context.log.warn('event refused', { employeeId: identity.employeeId, code });
+  const user: StepResult = {
+    step: 'user',
+    target: identity.user?.name ?? who.user.name,
+    action: 'refuse',
+    outcome: Outcome.Failed,
+    ocid: who.user.ocid,
+    reason: who.reason,
+    error,
+  };
+  const rest = identity.groups.map(
+    (g): StepResult => ({
+      step: 'membership',
+      target: g.name,
+      action: 'skip',
+      outcome: Outcome.Skipped,
+      reason: 'skipped: the user step refuses this event',
+    }),
+  );
+  return { steps: [user, ...rest], userId: undefined };
+}
+
+/** One account of the employee (or none yet): the plan and its writes. */
+async function convergeAccount(
+  identity: DesiredIdentity,
+  found: DirectoryUser | undefined,
   shared: SharedPhase | undefined,
   context: OnboardingContext,
 ): Promise<OnboardingOutcome> {
@@ -51,10 +179,8 @@ export async function convergeUser(
     directory.passwords && context.bootstrapPassword
       ? { kind: 'bootstrap', setForExistingUsers: context.setPasswordForExistingUsers }
       : { kind: 'classic' };
-  const found = identity.user
-    ? await directory.findUserByName(identity.user.name)
-    : await directory.findUserByEmployeeId(identity.employeeId);
   const leaving = identity.leaving !== undefined && found?.managed === true && identity.leaving.effectiveDate <= rules.today;
+  const appliedAt = staleAgainst(identity, found);
   const [memberships, credentials] = await Promise.all([
     found ? directory.membershipsOfUser(found.id) : Promise.resolve([]),
     leaving && found ? directory.credentialsOfUser(found.id) : Promise.resolve(undefined),
@@ -78,9 +204,17 @@ export async function convergeUser(
     );
   };
   const userOcid = userPlan.action === 'refuse' ? undefined : found?.ocid;
-  if (context.dryRun) {
+  const scheduled = identity.leaving && found?.managed && userPlan.action === 'skip' ? identity.leaving.effectiveDate : undefined;
+  // The role's groups and policies are written only if this event goes ahead.
+  shared?.release?.(!appliedAt && userPlan.action !== 'refuse');
+  if (context.dryRun || appliedAt) {
     const steps = [userPlan, ...(signInPlan ? [signInPlan] : []), ...(await laterPlan())];
-    return { steps: steps.map(dryRunResult), userId: userOcid };
+    return {
+      steps: steps.map((planned) => (appliedAt ? staleResult(planned, appliedAt) : dryRunResult(planned))),
+      userId: userOcid,
+      ...(appliedAt ? { stale: { appliedAt } } : {}),
+      ...(scheduled ? { scheduled } : {}),
+    };
   }
   log.info('plan', { user: { step: userPlan.step, action: userPlan.action }, signIn: signInPlan?.changes ?? 'none' });
 
@@ -89,6 +223,9 @@ export async function convergeUser(
   const passwordPlan = later.find((p) => p.step === 'console-password');
   const passwordAtCreation = passwordPlan?.action === 'create' && userPlan.action === 'create';
   let userId = userPlan.action === 'refuse' ? undefined : found?.id;
+  /** The version the next conditional write names: the one read, then the one each write answers. */
+  let version = found?.version;
+  let madeMeanwhile = false;
 
   const userResult = await run(userPlan, async () => {
     switch (userPlan.action) {
@@ -99,7 +236,8 @@ export async function convergeUser(
       case 'refuse':
         throw userConflict(userPlan);
       case 'update': {
-        const user = await directory.updateUser(found?.id ?? '', userChanges(identity, found, userPlan));
+        const user = await directory.updateUser(found?.id ?? '', userChanges(identity, found, userPlan), { ifMatch: version });
+        version = user.version;
         return { outcome: Outcome.Updated, ocid: user.ocid };
       }
       default: {
@@ -111,12 +249,16 @@ export async function convergeUser(
           throw new OnboardingError(ErrorCode.UserNameConflict, `User ${userPlan.target} was created meanwhile for another employee`);
         }
         userId = record.id;
+        version = record.version;
+        madeMeanwhile = !created;
         return created
           ? { outcome: Outcome.Created, ocid: record.ocid }
           : { outcome: Outcome.Unchanged, ocid: record.ocid, reason: 'created meanwhile by a concurrent delivery' };
       }
     }
   });
+  // Another delivery changed the user since it was read, or created it first: plan again from what is there now.
+  if (isConflict(userResult) || madeMeanwhile) throw new ConcurrentChangeWith([]);
   const memberId = userResult.outcome === Outcome.Failed || userResult.outcome === Outcome.Skipped ? undefined : userId;
 
   const signInResult = signInPlan
@@ -124,11 +266,32 @@ export async function convergeUser(
         if (signInPlan.action === 'none') return { ...base(signInPlan), outcome: Outcome.Unchanged, reason: signInPlan.reason ?? '' };
         if (!memberId) return skipped(signInPlan, 'the user step did not complete');
         return run(signInPlan, async () => {
-          await directory.setSignIn(memberId, identity.enabled);
+          await directory.setSignIn(memberId, identity.enabled, { ifMatch: version });
           return { outcome: Outcome.Updated, ...(signInPlan.reason ? { reason: signInPlan.reason } : {}) };
         });
       })()
     : undefined;
+  if (isConflict(signInResult)) throw new ConcurrentChangeWith([userResult]);
+
+  // A timed event checks, before each further write, that no newer fact was applied meanwhile: once one
+  // was, it writes nothing more (the newer event's own check pass puts right what this one did).
+  let supersededBy: string | undefined;
+  const guarded = async (planned: PlannedStep, write: () => Promise<StepOutcome>): Promise<StepResult> => {
+    if (supersededBy) return skipped(planned, supersededReason(supersededBy));
+    if (identity.occurredAt && memberId && planned.action !== 'none' && planned.action !== 'skip') {
+      const newer = await directory.getUser(memberId).then(
+        (now) => ({ appliedAt: staleAgainst(identity, now) }),
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in newer) return run(planned, () => Promise.reject(newer.error));
+      if (newer.appliedAt) {
+        supersededBy = newer.appliedAt;
+        log.info('superseded by a newer HR fact', { employeeId: identity.employeeId, appliedAt: newer.appliedAt });
+        return skipped(planned, supersededReason(newer.appliedAt));
+      }
+    }
+    return run(planned, write);
+  };
 
   // Memberships one after another: parallel adds to one group can conflict at OCI.
   const { groups: current, failedGroups } = shared ? await shared.groups : { groups: new Map(), failedGroups: new Set<string>() };
@@ -144,7 +307,7 @@ export async function convergeUser(
       membershipResults.push(skipped(planned, 'the group step did not complete'));
     else {
       membershipResults.push(
-        await run(planned, async () => {
+        await guarded(planned, async () => {
           if (planned.action === 'none') return { outcome: Outcome.Unchanged };
           if (planned.action === 'remove' && planned.membership) {
             const { removed } = await directory.removeUserFromGroup(memberId, planned.membership);
@@ -167,7 +330,7 @@ export async function convergeUser(
     }
     const credential = planned.credential;
     credentialResults.push(
-      await run(planned, async () => {
+      await guarded(planned, async () => {
         const { removed } = await directory.deleteCredential(memberId, credential);
         return removed
           ? { outcome: Outcome.Removed, reason: planned.reason ?? '' }
@@ -191,7 +354,7 @@ export async function convergeUser(
             reason: created ? (passwordPlan.reason ?? '') : 'the user was created meanwhile; its password is never reset',
           };
         }
-        return run(passwordPlan, async () => {
+        return guarded(passwordPlan, async () => {
           const password = await context.bootstrapPassword?.read();
           if (!password || !directory.passwords)
             throw new OnboardingError(ErrorCode.SecretUnavailable, 'No bootstrap password is configured');
@@ -208,7 +371,7 @@ export async function convergeUser(
           (r) => r.outcome === Outcome.Failed || r.outcome === Outcome.Skipped,
         );
         if (!memberId || stillHeld) return skipped(removal, 'memberships or credentials are left');
-        return run(removal, async () => {
+        return guarded(removal, async () => {
           const { removed } = await directory.deleteUser(memberId);
           return removed
             ? { outcome: Outcome.Removed, reason: removal.reason ?? '' }
@@ -220,28 +383,45 @@ export async function convergeUser(
   const steps = [userResult, signInResult, ...membershipResults, ...credentialResults, passwordResult, removalResult].filter(
     (r): r is StepResult => r !== undefined,
   );
-  return { steps, userId: userResult.ocid ?? userOcid };
+  return {
+    steps,
+    userId: userResult.ocid ?? userOcid,
+    ...(supersededBy ? { stale: { appliedAt: supersededBy } } : {}),
+    ...(scheduled ? { scheduled } : {}),
+  };
 }
 
-/** What a user update writes: the changed fields, and the marks (classic tags, a domain's OCI tags). */
+const supersededReason = (appliedAt: string) => `a newer HR fact (of ${appliedAt}) was applied meanwhile; it decides this step`;
+
+/** What a stale event would have done, written nowhere. */
+function staleResult(planned: PlannedStep, appliedAt: string): StepResult {
+  const result = dryRunResult(planned);
+  if (result.outcome !== Outcome.Skipped || planned.action === 'skip') return result;
+  const what = planned.changes?.length ? `${planned.action} (${planned.changes.join(', ')})` : planned.action;
+  return { ...result, reason: `stale: a newer HR fact (of ${appliedAt}) was applied; this event would ${what}` };
+}
+
+/** What a user update writes: the changed fields, and the whole freeform tag set (the marks, kept tags of others). */
 function userChanges(identity: DesiredIdentity, found: DirectoryUser | undefined, planned: PlannedStep): UserChanges {
   const spec = identity.user;
+  const current = found?.freeformTags ?? {};
   if (!spec) {
-    // A leaver gets the day it left.
-    const leftOn = identity.leaving?.effectiveDate ?? '';
-    return found?.freeformTags ? { freeformTags: { ...found.freeformTags, [LEFT_ON_TAG]: leftOn } } : { leftOn };
+    // A leaver gets the day it left (kept if it had one), and the time of this fact.
+    return {
+      freeformTags: {
+        ...current,
+        [LEFT_ON_TAG]: found?.leftOn ?? identity.leaving?.effectiveDate ?? '',
+        ...(identity.occurredAt ? { [FACT_AT_TAG]: identity.occurredAt } : {}),
+      },
+    };
   }
   const changes = new Set(planned.changes ?? []);
-  if (found?.freeformTags) {
-    const kept = Object.fromEntries(Object.entries(found.freeformTags).filter(([key]) => !MANAGED_TAGS.has(key)));
-    return { email: spec.email, description: spec.description, freeformTags: { ...kept, ...spec.freeformTags } };
-  }
   return {
+    ...(changes.has('userName') ? { name: spec.name } : {}),
     email: spec.email,
     description: spec.description,
     ...(changes.has('givenName') ? { givenName: spec.givenName } : {}),
     ...(changes.has('familyName') ? { familyName: spec.familyName } : {}),
-    ...(changes.has('managed-by') ? { mark: { employeeId: spec.employeeId } } : {}),
-    ...(changes.has('left-on') ? { leftOn: null } : {}),
+    freeformTags: desiredTags(spec.freeformTags, found),
   };
 }

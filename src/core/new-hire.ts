@@ -14,6 +14,14 @@ const EVENT_ID = z
   .regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -')
   .optional();
 const EMPLOYEE_ID = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -');
+/**
+ * When HR produced the fact: ISO 8601 with an offset (`2026-12-01T09:30:00Z`, `…+01:00`). The newest fact
+ * wins: an event older than the last one applied to the identity is answered `stale` and writes nothing.
+ */
+export const OCCURRED_AT = z
+  .string()
+  .datetime({ offset: true, message: 'must be a time in ISO 8601 with an offset, e.g. 2026-12-01T09:30:00Z' })
+  .transform((value) => new Date(value).toISOString());
 
 const newHireSchema = z
   .object({
@@ -40,6 +48,7 @@ const newHireSchema = z
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be an employee id')
       .optional(),
     startDate: z.string().date('must be a date, YYYY-MM-DD').optional(),
+    occurredAt: OCCURRED_AT.optional(),
     dryRun: z.boolean().optional(),
   })
   .strict();
@@ -52,6 +61,7 @@ const leaverSchema = z
     /** The last day of work: sign-in is taken away on or after it. */
     effectiveDate: z.string().date('must be a date, YYYY-MM-DD'),
     reason: z.string().trim().regex(PERSON_NAME, 'must be 1-100 characters without control characters or < > { } $').optional(),
+    occurredAt: OCCURRED_AT.optional(),
     dryRun: z.boolean().optional(),
   })
   .strict();

@@ -32,15 +32,25 @@ export function desiredFor(
  */
 export async function onboardNewHire(hire: NewHire, context: OnboardingContext): Promise<OnboardingOutcome> {
   const desired = desiredFor(hire, context);
-  const shared = ensureShared(desired, context);
-  const own = await onboardUser(desired, shared, context, hire.startDate).catch(async (error: unknown) => {
-    // Let the shared phase settle (its failure is already logged) before reporting the user's.
-    await shared.done.catch(() => undefined);
-    throw error;
+  // The role's groups and policies are looked up at once, but written only once the user step goes ahead:
+  // a stale or refused event writes nothing at all.
+  let release: (go: boolean) => void = () => undefined;
+  const gate = new Promise<boolean>((resolve) => {
+    release = resolve;
   });
+  const shared = { ...ensureShared(desired, context, gate), release };
+  const own = await onboardUser(desired, shared, context, hire.startDate, hire.occurredAt)
+    .catch(async (error: unknown) => {
+      release(false);
+      // Let the shared phase settle (its failure is already logged) before reporting the user's.
+      await shared.done.catch(() => undefined);
+      throw error;
+    })
+    .finally(() => release(false));
   const { steps: sharedSteps } = await shared.done;
   const byKind = (steps: readonly StepResult[], kind: StepResult['step']) => steps.filter((s) => s.step === kind);
   return {
+    ...own,
     steps: [
       ...byKind(own.steps, 'user'),
       ...byKind(own.steps, 'sign-in'),
@@ -49,7 +59,6 @@ export async function onboardNewHire(hire: NewHire, context: OnboardingContext):
       ...byKind(sharedSteps, 'policy'),
       ...byKind(own.steps, 'console-password'),
     ],
-    userId: own.userId,
   };
 }
 
@@ -57,12 +66,17 @@ export async function onboardNewHire(hire: NewHire, context: OnboardingContext):
  * Ensures the groups and the role policies, once for any number of hires: groups first (in parallel),
  * then the policies that name them.
  */
-export function ensureShared(desired: Pick<DesiredState, 'groups' | 'policies'>, context: OnboardingContext): SharedPhase {
+export function ensureShared(
+  desired: Pick<DesiredState, 'groups' | 'policies'>,
+  context: OnboardingContext,
+  /** Resolves true when the writes may go ahead; absent: at once. */
+  gate?: Promise<boolean>,
+): SharedPhase {
   let groupsReady: (outcome: GroupsOutcome) => void = () => undefined;
   const groups = new Promise<GroupsOutcome>((resolve) => {
     groupsReady = resolve;
   });
-  const done = runShared(desired, context, groupsReady);
+  const done = runShared(desired, context, groupsReady, gate);
   // Nobody may be left holding an unobserved rejection: callers await `done` when they need it.
   done.catch(() => undefined);
   // If the phase fails before the groups are known, whoever waits for them sees that failure; if
@@ -76,6 +90,7 @@ async function runShared(
   desired: Pick<DesiredState, 'groups' | 'policies'>,
   context: OnboardingContext,
   groupsReady: (outcome: GroupsOutcome) => void,
+  gate: Promise<boolean> | undefined,
 ): Promise<{ steps: StepResult[] }> {
   const { directory, log } = context;
   const [groups, policies] = await Promise.all([
@@ -91,6 +106,14 @@ async function runShared(
   if (context.dryRun) {
     groupsReady({ groups: found, failedGroups: new Set() });
     return { steps: plan.map(dryRunResult) };
+  }
+  if (gate && !(await gate)) {
+    groupsReady({ groups: found, failedGroups: new Set() });
+    return {
+      steps: plan.map((planned) =>
+        planned.action === 'none' ? { ...dryRunResult(planned) } : skipped(planned, 'the user step did not go ahead (stale or refused)'),
+      ),
+    };
   }
 
   const run = stepRunner(log);
@@ -174,6 +197,7 @@ export function onboardUser(
   shared: SharedPhase,
   context: OnboardingContext,
   startDate?: string,
+  occurredAt?: string,
 ): Promise<OnboardingOutcome> {
-  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today), shared, context);
+  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today, occurredAt), shared, context);
 }

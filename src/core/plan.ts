@@ -7,8 +7,14 @@ import { tagDrift } from './tags';
 /** The mark a leaver's user gets: the day it left (a classic tag, a domain user's OCI tag). */
 export const LEFT_ON_TAG = 'left-on';
 
+/**
+ * When HR produced the last fact applied to a user (ISO 8601, UTC): an event older than it is stale and
+ * writes nothing, so a late delivery never undoes a newer fact.
+ */
+export const FACT_AT_TAG = 'hr-fact-at';
+
 /** Tags this function writes on a user; a tag of these not desired now (a rehire's `left-on`) is dropped. */
-export const MANAGED_TAGS: ReadonlySet<string> = new Set([EMPLOYEE_TAG, MANAGED_BY_TAG, LEFT_ON_TAG, 'manager', 'start-date']);
+export const MANAGED_TAGS: ReadonlySet<string> = new Set([EMPLOYEE_TAG, MANAGED_BY_TAG, LEFT_ON_TAG, FACT_AT_TAG, 'manager', 'start-date']);
 
 /** What OCI holds now, as the look-ups found it. */
 export interface ObservedState {
@@ -39,6 +45,8 @@ export interface DesiredIdentity {
   readonly leaving: { readonly effectiveDate: string; readonly reason?: string | undefined } | undefined;
   /** For a hire starting later: the day sign-in is enabled. */
   readonly startDate?: string | undefined;
+  /** When HR produced this fact (ISO 8601, UTC); undefined: the event carried no time. */
+  readonly occurredAt?: string | undefined;
 }
 
 /** What the plan needs besides desired and observed state. */
@@ -51,28 +59,104 @@ export interface LifecycleRules {
   readonly catalogGroups: ReadonlySet<string>;
 }
 
-/** A hire's identity: enabled unless it starts after today. */
-export function hireIdentity(desired: DesiredState, startDate: string | undefined, today: string): DesiredIdentity {
+/** A hire's identity: enabled unless it starts after today; a timed fact is recorded on the user (FACT_AT_TAG). */
+export function hireIdentity(
+  desired: DesiredState,
+  startDate: string | undefined,
+  today: string,
+  occurredAt?: string | undefined,
+): DesiredIdentity {
   const later = startDate !== undefined && startDate > today;
   return {
     employeeId: desired.user.employeeId,
-    user: desired.user,
+    user: occurredAt ? { ...desired.user, freeformTags: { ...desired.user.freeformTags, [FACT_AT_TAG]: occurredAt } } : desired.user,
     enabled: !later,
     groups: desired.groups,
     leaving: undefined,
     ...(later ? { startDate } : {}),
+    ...(occurredAt ? { occurredAt } : {}),
   };
 }
 
 /** A leaver's identity: nothing but the account itself, disabled. */
-export function leaverIdentity(leaver: { employeeId: string; effectiveDate: string; reason?: string | undefined }): DesiredIdentity {
+export function leaverIdentity(leaver: {
+  employeeId: string;
+  effectiveDate: string;
+  reason?: string | undefined;
+  occurredAt?: string | undefined;
+}): DesiredIdentity {
   return {
     employeeId: leaver.employeeId,
     user: undefined,
     enabled: false,
     groups: [],
     leaving: { effectiveDate: leaver.effectiveDate, ...(leaver.reason ? { reason: leaver.reason } : {}) },
+    ...(leaver.occurredAt ? { occurredAt: leaver.occurredAt } : {}),
   };
+}
+
+/** Who an event means, decided from every account the look-ups found. */
+export type Identification =
+  | { readonly kind: 'accounts'; readonly users: readonly DirectoryUser[] }
+  | {
+      readonly kind: 'refuse';
+      readonly code: 'DUPLICATE_EMPLOYEE' | 'USER_NAME_IMMUTABLE' | 'USER_NAME_CONFLICT';
+      readonly reason: string;
+      readonly user: DirectoryUser;
+    };
+
+const describe = (user: DirectoryUser) => `${user.name} (${user.ocid})`;
+
+/**
+ * The employee id is the identity: every account carrying it is this person's, whatever its name. A hire
+ * finds its account by employee id first, then by user name; a rehire under a new name renames the one
+ * account where the directory can (`canRename`), and is refused, naming the account, where it cannot.
+ * Two accounts of one employee are never picked between: a hire is refused; a leaver takes both away.
+ */
+export function identify(
+  desired: Pick<DesiredIdentity, 'employeeId' | 'user'>,
+  found: { readonly byEmployeeId: readonly DirectoryUser[]; readonly byName: DirectoryUser | undefined },
+  canRename: boolean,
+): Identification {
+  const accounts = [...found.byEmployeeId];
+  const byName = found.byName;
+  if (byName && byName.employeeId === desired.employeeId && !accounts.some((u) => u.id === byName.id)) accounts.push(byName);
+  const spec = desired.user;
+  if (accounts.length > 1 && spec) {
+    return {
+      kind: 'refuse',
+      code: 'DUPLICATE_EMPLOYEE',
+      user: accounts[0] as DirectoryUser,
+      reason: `employee ${desired.employeeId} has ${accounts.length} accounts: ${accounts.map(describe).join(', ')}; merge them by hand, then send the event again`,
+    };
+  }
+  const [account] = accounts;
+  if (!spec || !account) return { kind: 'accounts', users: accounts.length > 0 ? accounts : byName ? [byName] : [] };
+  if (account.name.toLowerCase() === spec.name.toLowerCase()) return { kind: 'accounts', users: [account] };
+  if (byName && byName.id !== account.id) {
+    return {
+      kind: 'refuse',
+      code: 'USER_NAME_CONFLICT',
+      user: byName,
+      reason: `employee ${desired.employeeId} has the account ${describe(account)}, and the new user name belongs to another account ${describe(byName)}${byName.employeeId ? ` of employee ${byName.employeeId}` : ''}`,
+    };
+  }
+  if (!canRename) {
+    return {
+      kind: 'refuse',
+      code: 'USER_NAME_IMMUTABLE',
+      user: account,
+      reason: `employee ${desired.employeeId} already has the account ${describe(account)}; classic IAM user names cannot change, so send the event with userName ${JSON.stringify(account.name)}, or delete that account first`,
+    };
+  }
+  return { kind: 'accounts', users: [account] };
+}
+
+/** The applied fact an event is older than, if it is: a stale event writes nothing. */
+export function staleAgainst(desired: Pick<DesiredIdentity, 'occurredAt'>, found: DirectoryUser | undefined): string | undefined {
+  if (!desired.occurredAt || !found?.factAt) return undefined;
+  const applied = Date.parse(found.factAt);
+  return Number.isFinite(applied) && Date.parse(desired.occurredAt) < applied ? found.factAt : undefined;
 }
 
 /** How console passwords are handled: not at all (classic IAM), or the Vault bootstrap password (a domain). */
@@ -297,9 +381,16 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
         reason: `leaves on ${effective}; access is taken away on or after that day`,
       };
     }
-    return found.leftOn
-      ? { step: 'user', target, action: 'none', ocid: found.ocid, reason: `left on ${found.leftOn}` }
-      : { step: 'user', target, action: 'update', ocid: found.ocid, changes: ['left-on'], reason: `marked as left on ${effective}` };
+    const newerFact = desired.occurredAt !== undefined && found.factAt !== desired.occurredAt;
+    if (found.leftOn && !newerFact) return { step: 'user', target, action: 'none', ocid: found.ocid, reason: `left on ${found.leftOn}` };
+    return {
+      step: 'user',
+      target,
+      action: 'update',
+      ocid: found.ocid,
+      changes: [...(found.leftOn ? [] : ['left-on']), ...(newerFact ? [FACT_AT_TAG] : [])],
+      reason: found.leftOn ? `left on ${found.leftOn}` : `marked as left on ${effective}`,
+    };
   }
   const target = spec.name;
   if (!found) return { step: 'user', target, action: 'create' };
@@ -316,22 +407,34 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
     };
   }
   const changes: string[] = [];
+  // A rehire under a new user name: `identify` lets it through only where the directory renames.
+  if (found.name.toLowerCase() !== spec.name.toLowerCase()) changes.push('userName');
   if ((found.email ?? '').toLowerCase() !== spec.email.toLowerCase()) changes.push('email');
   if (found.description !== spec.description) changes.push('description');
   if (found.givenName !== undefined && found.givenName !== spec.givenName) changes.push('givenName');
   if (found.familyName !== undefined && found.familyName !== spec.familyName) changes.push('familyName');
-  const tags = found.freeformTags;
-  if (tags) {
-    const stale = Object.keys(tags).some((key) => MANAGED_TAGS.has(key) && !(key in spec.freeformTags));
-    if (stale || Object.entries(spec.freeformTags).some(([key, value]) => tags[key] !== value)) changes.push('freeformTags');
-  } else {
-    // A domain keeps the marks in OCI tags: adopt a user of the same employee, and drop a rehire's left-on mark.
-    if (!found.managed) changes.push('managed-by');
-    if (found.leftOn) changes.push('left-on');
-  }
+  if (found.freeformTags && tagsDiffer(found.freeformTags, desiredTags(spec.freeformTags, found))) changes.push('freeformTags');
   return changes.length > 0
     ? { step: 'user', target, action: 'update', ocid: found.ocid, changes }
     : { step: 'user', target, action: 'none', ocid: found.ocid };
+}
+
+/**
+ * The whole freeform tag set a user must carry: the tags of others kept, this function's managed tags as
+ * desired. An event without a time keeps the time of the last applied fact, so that a later stale event is
+ * still recognised.
+ */
+export function desiredTags(managed: Readonly<Record<string, string>>, found: DirectoryUser | undefined): Record<string, string> {
+  const current = found?.freeformTags ?? {};
+  const kept = Object.fromEntries(Object.entries(current).filter(([key]) => !MANAGED_TAGS.has(key)));
+  const previous = current[FACT_AT_TAG];
+  const fact: Record<string, string> = !(FACT_AT_TAG in managed) && previous ? { [FACT_AT_TAG]: previous } : {};
+  return { ...kept, ...fact, ...managed };
+}
+
+function tagsDiffer(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].some((key) => a[key] !== b[key]);
 }
 
 /** The console password: created with a new user, never reset on an existing one, set on one without only when allowed. */

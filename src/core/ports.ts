@@ -26,6 +26,19 @@ export interface DirectoryUser {
   /** A domain user's names; undefined in classic IAM, which keeps them only in the description. */
   readonly givenName: string | undefined;
   readonly familyName: string | undefined;
+  /**
+   * The version a conditional write names: SCIM `meta.version`, or the classic user's ETag (GetUser only:
+   * ListUsers' items carry none). Undefined when the read did not give one: the write is then unconditional.
+   */
+  readonly version?: string | undefined;
+  /** When HR produced the last fact applied to this identity (the `hr-fact-at` tag), ISO 8601 UTC. */
+  readonly factAt?: string | undefined;
+}
+/** Who an HR event can mean: every account carrying its employee id, and the account holding its user name. */
+export interface PersonLookup {
+  readonly byEmployeeId: readonly DirectoryUser[];
+  /** Undefined without a user name (a leaver), or when no account has it. */
+  readonly byName: DirectoryUser | undefined;
 }
 /** One group the user is in. */
 export interface DirectoryMembership {
@@ -72,17 +85,20 @@ export interface UserSpec {
   /** DEFINED_TAGS, given at creation (a tenancy's required tag defaults need them); never rewritten afterwards. */
   readonly definedTags?: DefinedTags;
 }
-/** What an update of a user changes; `leftOn: null` takes the leaver mark away (a rehire). */
+/** What an update of a user changes: only the fields given. */
 export interface UserChanges {
+  /** A rename (a rehire under a new user name): identity domains only, where SCIM `userName` is mutable. */
+  readonly name?: string;
   readonly email?: string;
   readonly description?: string;
   readonly givenName?: string;
   readonly familyName?: string;
-  /** Classic IAM: the whole tag set. */
+  /** The user's whole freeform tag set: classic tags, a domain user's OCI tags (extension OCITags). */
   readonly freeformTags?: Readonly<Record<string, string>>;
-  /** A domain: set the managed-by mark (and the employee id) on a user adopted by its employee id. */
-  readonly mark?: { readonly employeeId: string };
-  readonly leftOn?: string | null;
+}
+/** A write that must find the resource at the version the plan was made from (412 otherwise). */
+export interface WriteGuard {
+  readonly ifMatch?: string | undefined;
 }
 export interface PolicySpec {
   readonly name: string;
@@ -119,15 +135,17 @@ export interface IdentityDirectory {
   /** How a policy statement names one of this directory's groups (`Domain/Group` outside Default). */
   groupReference(groupName: string): string;
   findUserByName(name: string): Promise<DirectoryUser | undefined>;
+  /** Every account with the employee id, and the one with the user name: what decides who an event means. */
+  findPerson(employeeId: string, userName: string | undefined): Promise<PersonLookup>;
+  /** The user as it is now, with its version; undefined when it is gone. */
+  getUser(id: string): Promise<DirectoryUser | undefined>;
   /** `initialPassword` is set at creation where the directory takes one (identity domains). */
   createUser(spec: UserSpec, initialPassword?: SecretValue, options?: { enabled: boolean }): Promise<Created<DirectoryUser>>;
-  updateUser(id: string, changes: UserChanges): Promise<DirectoryUser>;
-  /** The user whose employee id (tag or `externalId`) is this one. */
-  findUserByEmployeeId(employeeId: string): Promise<DirectoryUser | undefined>;
+  updateUser(id: string, changes: UserChanges, guard?: WriteGuard): Promise<DirectoryUser>;
   /** Every user with the managed-by mark: what a roster is compared with. */
   listManagedUsers(): Promise<readonly DirectoryUser[]>;
   /** Turns sign-in on or off: SCIM `active`; in classic IAM every capability (the API has no disable). */
-  setSignIn(userId: string, enabled: boolean): Promise<void>;
+  setSignIn(userId: string, enabled: boolean, guard?: WriteGuard): Promise<void>;
   /** Deletes the user; it must be in no group. */
   deleteUser(userId: string): Promise<{ removed: boolean }>;
   findGroupByName(name: string): Promise<DirectoryGroup | undefined>;

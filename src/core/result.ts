@@ -49,6 +49,10 @@ export const Status = {
   Failed: 'failed',
   Rejected: 'rejected',
   DryRun: 'dry-run',
+  /** Older than the last HR fact applied to the identity: nothing written; the steps say what it would have changed. */
+  Stale: 'stale',
+  /** A leaver whose effective date is still to come: nothing written yet (`scheduledFor` says when). */
+  Scheduled: 'scheduled',
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
@@ -65,6 +69,14 @@ export interface OnboardingResult {
   readonly errors: readonly ErrorReport[];
   /** Bookkeeping that could not be written (a dedup marker): the status above still stands. */
   readonly warnings?: readonly string[];
+  /** The time of the HR fact the event carried (`occurredAt`, or the signed webhook timestamp), ISO 8601 UTC. */
+  readonly occurredAt?: string;
+  /** For `stale`: the time of the newer fact already applied to the identity. */
+  readonly appliedFactAt?: string;
+  /** For `scheduled`: the day access is taken away. */
+  readonly scheduledFor?: string;
+  /** What the caller should know beyond the steps: an event without a time, an employee with several accounts. */
+  readonly notes?: readonly string[];
   readonly startedAt: string;
   readonly durationMs: number;
   readonly notification?: {

@@ -2,7 +2,7 @@ import { ALL_CAPABILITIES, type ClassicDirectory, missing } from './classic-reco
 import { defaultDomainDirectory } from './default-domain-directory';
 import { foldName } from './indexed-map';
 import { makeOcid } from './ocid';
-import type { GroupRecord, TenancyState, UserRecord } from './state';
+import { bumpVersion, type GroupRecord, type TenancyState, type UserRecord } from './state';
 
 export { ALL_CAPABILITIES, type ClassicApiKey, type ClassicDirectory } from './classic-records';
 export { apiKeyFingerprint, credentialOcid } from './default-domain-directory';
@@ -52,11 +52,18 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
       if (change.description !== undefined) record.description = change.description;
       if (change.email !== undefined) record.email = change.email;
       if (change.freeformTags !== undefined) record.freeformTags = change.freeformTags;
+      bumpVersion(record);
       return record;
     },
     setCapability(id, capability, value) {
       const record = mustUser(id);
       record.capabilities[capability] = value;
+      bumpVersion(record);
+      return record;
+    },
+    unblockUser(id) {
+      const record = mustUser(id);
+      bumpVersion(record);
       return record;
     },
     deleteUser(id) {
@@ -79,6 +86,7 @@ function legacyDirectory(state: TenancyState): ClassicDirectory {
       if (change.description !== undefined) record.description = change.description;
       if (change.freeformTags !== undefined) record.freeformTags = change.freeformTags;
       if (change.definedTags !== undefined) record.definedTags = change.definedTags;
+      bumpVersion(record);
       return record;
     },
     deleteGroup: (id) => {

@@ -27,8 +27,11 @@ export interface ClassicDirectory {
     freeformTags: Record<string, string>;
     definedTags?: DefinedTags;
   }): UserRecord;
+  /** Each change below gives the user (or group) a new version, its ETag (see `Versioned`). */
   updateUser(id: string, change: { description?: string; email?: string; freeformTags?: Record<string, string> }): UserRecord;
   setCapability(id: string, capability: string, value: boolean): UserRecord;
+  /** UpdateUserState: unblocks the user (the only change that operation makes). */
+  unblockUser(id: string): UserRecord;
   /** Deletes the user with its console password and credentials (memberships are checked by the caller). */
   deleteUser(id: string): void;
   groups(): GroupRecord[];

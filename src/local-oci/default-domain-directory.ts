@@ -2,20 +2,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ALL_CAPABILITIES, type ClassicDirectory, type DefinedTags, missing } from './classic-records';
 import { foldName } from './indexed-map';
 import { makeOcid } from './ocid';
-import type {
-  DomainGroup,
-  DomainState,
-  DomainUser,
-  GroupRecord,
-  MembershipOcid,
-  MembershipRecord,
-  TenancyState,
-  UserRecord,
+import {
+  bumpVersion,
+  type DomainGroup,
+  type DomainState,
+  type DomainUser,
+  type GroupRecord,
+  type MembershipOcid,
+  type MembershipRecord,
+  type TenancyState,
+  type UserRecord,
+  versionOf,
 } from './state';
 
 // The classic Identity API over the Default domain of an identity-domain tenancy (Oracle's "Identity
 // domains and the IAM API": the IAM API manages the users and groups of the Default domain): a view
-// over that domain's SCIM store, one user, one OCID (SCIM `ocid`), seen through both APIs.
+// over that domain's SCIM store, one user, one OCID (SCIM `ocid`), seen through both APIs. The classic
+// ETag of a user or group is its SCIM `meta.version`, so a change through either API makes the ETag or
+// version read through the other stale.
 
 /** SCIM ids are 32 hex digits (as the domain's own resources are here). */
 const scimId = () => createHash('md5').update(randomBytes(16)).digest('hex');
@@ -55,6 +59,7 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
       capabilities: { ...ALL_CAPABILITIES, ...u.capabilities },
       timeCreated: u.created,
       activeAt: u.activeAt ?? u.created.getTime(),
+      version: versionOf(u),
     };
   };
   const groupView = (g: DomainGroup): GroupRecord => ({
@@ -65,6 +70,7 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
     ...(g.definedTags ? { definedTags: definedMap(g.definedTags) } : {}),
     timeCreated: g.created,
     activeAt: g.activeAt ?? g.created.getTime(),
+    version: versionOf(g),
   });
   /** A membership with the OCID the classic API first gave it (or gives it now). */
   const membershipOf = (g: DomainGroup, u: DomainUser): MembershipRecord => {
@@ -162,16 +168,24 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
       if (change.description !== undefined) target.description = change.description;
       if (change.email !== undefined) target.emails = [{ value: change.email, type: 'work', primary: true }];
       if (change.freeformTags !== undefined) target.tags = tagList(change.freeformTags);
+      bumpVersion(target);
       return userView(target);
     },
     setCapability(ocid, capability, value) {
       const target = domainUser(ocid);
       target.capabilities = { ...ALL_CAPABILITIES, ...target.capabilities, [capability]: value };
+      bumpVersion(target);
+      return userView(target);
+    },
+    unblockUser(ocid) {
+      const target = domainUser(ocid);
+      bumpVersion(target);
       return userView(target);
     },
     deleteUser(ocid) {
       const target = domainUser(ocid);
-      for (const g of domain.groups.values()) g.members.delete(target.id);
+      // Each group the user leaves loses a member: a change of that group.
+      for (const g of domain.groups.values()) if (g.members.delete(target.id)) bumpVersion(g);
       for (const c of domain.credentials.find('userId', target.id)) domain.credentials.delete(c.id);
       forgetRemoved(domain.membershipOcids.find('userId', target.id));
       domain.users.delete(target.id);
@@ -211,6 +225,7 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
       if (change.description !== undefined) target.description = change.description;
       if (change.freeformTags !== undefined) target.tags = tagList(change.freeformTags);
       if (change.definedTags !== undefined) target.definedTags = definedList(change.definedTags);
+      bumpVersion(target);
       return groupView(target);
     },
     deleteGroup(ocid) {
@@ -226,6 +241,8 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
       const g = domainGroup(groupOcid);
       const known = { id: makeOcid('groupmembership'), ...state.lifecycle() };
       g.members.add(u.id);
+      // SCIM keeps members on the group: a new member is a change of the group (its meta.version).
+      bumpVersion(g);
       domain.membershipOcids.set(`${g.id} ${u.id}`, { ...known, groupId: g.id, userId: u.id });
       return { ...known, userId: u.ocid, groupId: g.ocid };
     },
@@ -235,6 +252,7 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
       const u = domainUser(found.userId);
       const g = domainGroup(found.groupId);
       g.members.delete(u.id);
+      bumpVersion(g);
       domain.membershipOcids.delete(`${g.id} ${u.id}`);
       return true;
     },
@@ -243,6 +261,7 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
       const target = domainUser(ocid);
       target.passwordHash = createHash('sha256').update(password).digest('hex');
       target.passwordSetAt = new Date();
+      bumpVersion(target);
       return target.passwordSetAt;
     },
     uiPassword(ocid) {

@@ -14,6 +14,11 @@ export interface InvokeOptions {
   readonly headers?: Record<string, string>;
   /** Sends the body in pieces of this many bytes, a moment apart, so the function reads it in as many chunks. */
   readonly chunkBytes?: number;
+  /**
+   * Holds the delivery back this many milliseconds: OCI Events, Notifications and HR webhooks deliver late
+   * and out of order, so two deliveries started together arrive in whichever order their delays give.
+   */
+  readonly delayMs?: number;
 }
 
 export interface InvokeResult {
@@ -111,7 +116,11 @@ export async function startFunction(options: {
   }
   const startupMs = performance.now() - started;
 
-  const invoke = (body: string | Buffer, invokeOptions: InvokeOptions = {}): Promise<InvokeResult> => {
+  const invoke = async (body: string | Buffer, invokeOptions: InvokeOptions = {}): Promise<InvokeResult> => {
+    if (invokeOptions.delayMs) await new Promise((resolve) => setTimeout(resolve, invokeOptions.delayMs));
+    return deliver(body, invokeOptions);
+  };
+  const deliver = (body: string | Buffer, invokeOptions: InvokeOptions): Promise<InvokeResult> => {
     if (exited) return Promise.reject(new FunctionDiedError(`function process is dead (code ${exited.code}, signal ${exited.signal})`));
     const callId = invokeOptions.callId ?? randomUUID().replace(/-/g, '').toUpperCase();
     const payload = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');

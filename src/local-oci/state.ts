@@ -11,7 +11,30 @@ interface Lifecycle {
   readonly activeAt: number;
 }
 
-export interface UserRecord extends Lifecycle {
+/**
+ * A resource's version: the classic API's `etag`, SCIM's `meta.version`. Opaque (32 hex digits, as the
+ * identity domains' "Response Body" page shows `meta.version`), new on every change of the resource;
+ * a record seeded without one gets one when first read.
+ */
+export interface Versioned {
+  version?: string;
+  /** When the version last changed (SCIM `meta.lastModified`). */
+  lastModified?: Date;
+}
+
+/** The current version of a resource (one is given to a record that has none yet). */
+export function versionOf(record: Versioned): string {
+  record.version ??= randomBytes(16).toString('hex');
+  return record.version;
+}
+
+/** Marks a resource changed: a new version, so every ETag read before no longer matches. */
+export function bumpVersion(record: Versioned): void {
+  record.version = randomBytes(16).toString('hex');
+  record.lastModified = new Date();
+}
+
+export interface UserRecord extends Lifecycle, Versioned {
   id: string;
   name: string;
   description: string;
@@ -21,7 +44,7 @@ export interface UserRecord extends Lifecycle {
   definedTags?: Record<string, Record<string, unknown>>;
   capabilities: Record<string, boolean>;
 }
-export interface GroupRecord extends Lifecycle {
+export interface GroupRecord extends Lifecycle, Versioned {
   id: string;
   name: string;
   description: string;
@@ -33,7 +56,7 @@ export interface MembershipRecord extends Lifecycle {
   userId: string;
   groupId: string;
 }
-export interface PolicyRecord extends Lifecycle {
+export interface PolicyRecord extends Lifecycle, Versioned {
   id: string;
   compartmentId: string;
   name: string;
@@ -88,7 +111,7 @@ export interface StoredObject {
   timeModified: Date;
 }
 
-export interface DomainUser {
+export interface DomainUser extends Versioned {
   id: string;
   ocid: string;
   userName: string;
@@ -129,7 +152,7 @@ export interface CredentialRecord {
   description: string;
   timeCreated: Date;
 }
-export interface DomainGroup {
+export interface DomainGroup extends Versioned {
   id: string;
   ocid: string;
   displayName: string;

@@ -1,7 +1,14 @@
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
-import { LEFT_ON_TAG } from '../core/plan';
+import { FACT_AT_TAG, LEFT_ON_TAG } from '../core/plan';
 import { renderName } from '../core/policy/parser';
-import { CredentialKind, type DirectoryCredential, type DirectoryGroup, type DirectoryUser, type IdentityDirectory } from '../core/ports';
+import {
+  CredentialKind,
+  type DirectoryCredential,
+  type DirectoryGroup,
+  type DirectoryUser,
+  type IdentityDirectory,
+  type WriteGuard,
+} from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { DefinedTags, FreeformTags } from '../core/tags';
 import { OciCallError } from '../support/errors';
@@ -15,7 +22,7 @@ const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const PASSWORD_CHANGER_SCHEMA = 'urn:ietf:params:scim:schemas:oracle:idcs:UserPasswordChanger';
 const OCI_TAGS = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:OCITags';
 /** Requested explicitly: the password state and the OCI tags are returned only on request, and naming attributes drops `ocid` unless named. */
-const USER_ATTRIBUTES = `ocid,userName,externalId,description,emails,name,active,urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User:lastSuccessfulSetDate,${OCI_TAGS}:freeformTags`;
+const USER_ATTRIBUTES = `ocid,userName,externalId,description,emails,name,active,meta,urn:ietf:params:scim:schemas:oracle:idcs:extension:passwordState:User:lastSuccessfulSetDate,${OCI_TAGS}:freeformTags`;
 /**
  * The tag that names the call that created a user: a create whose answer was lost, retried and
  * answered 409, finds it on the user and reports `created`, not "created meanwhile".
@@ -46,7 +53,6 @@ function toUser(user: models.User): DirectoryUser {
     description: user.description ?? '',
     // A user made through the classic API (which acts on the Default domain) has no externalId, only the tag.
     employeeId: user.externalId ?? tag(user, EMPLOYEE_TAG),
-    freeformTags: undefined,
     hasPassword: Boolean(passwordSet),
     enabled: user.active !== false,
     // The managed-by mark is an OCI freeform tag on the domain user (SCIM extension OCITags).
@@ -54,9 +60,21 @@ function toUser(user: models.User): DirectoryUser {
     leftOn: tag(user, LEFT_ON_TAG),
     givenName: user.name?.givenName,
     familyName: user.name?.familyName,
+    freeformTags: Object.fromEntries(tagsOf(user).map((t) => [t.key, t.value])),
+    // RFC 7644 section 3.14: `meta.version` is what `If-Match` names (the ETag header carries the same value).
+    version: user.meta?.version,
+    factAt: tag(user, FACT_AT_TAG),
   };
 }
+/** `If-Match` as RFC 7644 section 3.14 writes it: the version as a weak entity tag. */
+const ifMatch = (guard: WriteGuard | undefined) =>
+  guard?.ifMatch
+    ? { ifMatch: guard.ifMatch.startsWith('W/') || guard.ifMatch.startsWith('"') ? guard.ifMatch : `W/${JSON.stringify(guard.ifMatch)}` }
+    : {};
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
+/** The version from the answer's `ETag` header (`W/"v"`) where the representation had no `meta.version`. */
+const withVersion = (user: DirectoryUser, etag: string | undefined): DirectoryUser =>
+  user.version || !etag ? user : { ...user, version: etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1') };
 const replace = (path: string, value: unknown): models.Operations => ({ op: 'replace' as models.Operations.Op, path, value });
 /**
  * Defined tags in the SCIM extension OCITags are a list of `{namespace, key, value}` (oci-identitydomains
@@ -111,11 +129,6 @@ export function domainDirectory(
       startIndex += page.length;
       if (page.length === 0 || startIndex > (response.users.totalResults ?? 0)) return users;
     }
-  }
-  /** Replaces the user's OCI tags, keeping those of others. */
-  async function retag(userId: string, change: (tags: Tag[]) => Tag[]): Promise<models.Operations> {
-    const { user } = await callOci('GetUser', () => client.getUser({ userId, attributes: USER_ATTRIBUTES }), policy);
-    return replace(`${OCI_TAGS}:freeformTags`, change(tagsOf(user)));
   }
   // A create answered 409 lost a race with a concurrent delivery: read what is there instead.
   const isConflict = (error: OciCallError) => error.status === 409;
@@ -185,39 +198,50 @@ export function domainDirectory(
         madeByThisCall,
       );
     },
-    async updateUser(id, changes) {
+    async updateUser(id, changes, guard) {
       const operations: models.Operations[] = [];
-      if (changes.description !== undefined)
-        operations.push({ op: 'replace' as models.Operations.Op, path: 'description', value: changes.description });
-      if (changes.email !== undefined)
-        operations.push({
-          op: 'replace' as models.Operations.Op,
-          path: 'emails',
-          value: [{ value: changes.email, type: 'work', primary: true }],
-        });
+      // SCIM userName is mutable: a rehire under a new user name keeps its one account.
+      if (changes.name !== undefined) operations.push(replace('userName', changes.name));
+      if (changes.description !== undefined) operations.push(replace('description', changes.description));
+      if (changes.email !== undefined) operations.push(replace('emails', [{ value: changes.email, type: 'work', primary: true }]));
       if (changes.givenName !== undefined) operations.push(replace('name.givenName', changes.givenName));
       if (changes.familyName !== undefined) operations.push(replace('name.familyName', changes.familyName));
-      const mark = changes.mark;
-      if (mark !== undefined || changes.leftOn !== undefined) {
-        operations.push(
-          await retag(id, (tags) => {
-            const set = new Map(tags.map((t) => [t.key, t.value]));
-            if (mark) {
-              set.set(MANAGED_BY_TAG, MANAGED_BY);
-              set.set(EMPLOYEE_TAG, mark.employeeId);
-            }
-            if (changes.leftOn === null) set.delete(LEFT_ON_TAG);
-            else if (changes.leftOn !== undefined) set.set(LEFT_ON_TAG, changes.leftOn);
-            return [...set].map(([key, value]) => ({ key, value }));
-          }),
-        );
-      }
+      // The whole tag list, computed from the user as read: `If-Match` makes sure nobody changed it since.
+      if (changes.freeformTags !== undefined) operations.push(replace(`${OCI_TAGS}:freeformTags`, scimFreeformTags(changes.freeformTags)));
       const response = await callOci(
         'PatchUser',
-        () => client.patchUser({ userId: id, attributes: USER_ATTRIBUTES, patchOp: { schemas: [PATCH_SCHEMA], operations } }),
+        () =>
+          client.patchUser({
+            userId: id,
+            attributes: USER_ATTRIBUTES,
+            patchOp: { schemas: [PATCH_SCHEMA], operations },
+            ...ifMatch(guard),
+          }),
         policy,
       );
-      return toUser(response.user);
+      return withVersion(toUser(response.user), response.etag);
+    },
+    async findPerson(employeeId, userName) {
+      // One query for both: every account with the employee id, and the one holding the user name.
+      const filter = encodeURIComponent(
+        userName === undefined
+          ? `externalId eq ${JSON.stringify(employeeId)}`
+          : `externalId eq ${JSON.stringify(employeeId)} or userName eq ${JSON.stringify(userName)}`,
+      );
+      const users = await listUsers(filter);
+      return {
+        byEmployeeId: users.filter((u) => u.externalId === employeeId).map(toUser),
+        byName: userName === undefined ? undefined : users.map(toUser).find((u) => u.name.toLowerCase() === userName.toLowerCase()),
+      };
+    },
+    async getUser(id) {
+      try {
+        const response = await callOci('GetUser', () => client.getUser({ userId: id, attributes: USER_ATTRIBUTES }), policy);
+        return toUser(response.user);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
     },
     async findGroupByName(name) {
       const response = await callOci(
@@ -293,10 +317,6 @@ export function domainDirectory(
       );
       return toGroup(response.group);
     },
-    async findUserByEmployeeId(employeeId) {
-      const [found] = await listUsers(scimFilter('externalId', employeeId));
-      return found && toUser(found);
-    },
     async listManagedUsers() {
       // Every user of the domain, the managed-by mark (an OCI tag) compared here. Not `externalId pr`: in
       // the Default domain a user the classic API made (the classic path of this function) has no
@@ -304,7 +324,7 @@ export function domainDirectory(
       // once per roster run, as the classic path lists every user of the tenancy.
       return (await listUsers(undefined)).map(toUser).filter((u) => u.managed && u.employeeId !== undefined);
     },
-    async setSignIn(userId, enabled) {
+    async setSignIn(userId, enabled, guard) {
       await callOci(
         'PatchUser',
         () =>
@@ -312,6 +332,7 @@ export function domainDirectory(
             userId,
             attributes: USER_ATTRIBUTES,
             patchOp: { schemas: [PATCH_SCHEMA], operations: [replace('active', enabled)] },
+            ...ifMatch(guard),
           }),
         policy,
       );

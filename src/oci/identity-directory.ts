@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IdentityClient, models } from 'oci-identity';
 import { USER_NAME } from '../core/new-hire';
-import { LEFT_ON_TAG } from '../core/plan';
+import { FACT_AT_TAG, LEFT_ON_TAG } from '../core/plan';
 import {
   type Created,
   CredentialKind,
@@ -61,7 +61,17 @@ const toUser = (u: models.User): DirectoryUser => ({
   leftOn: u.freeformTags?.[LEFT_ON_TAG],
   givenName: undefined,
   familyName: undefined,
+  factAt: u.freeformTags?.[FACT_AT_TAG],
 });
+/** A user as GetUser or a write answers it, with the ETag that `if-match` names (ListUsers' items carry none). */
+const versioned = (u: models.User, etag: string | undefined): DirectoryUser => ({ ...toUser(u), version: etag });
+/**
+ * How long the invocation's listing of the tenancy's users stands for look-ups by employee id. Classic IAM
+ * cannot filter users by tag (ListUsers filters by name only), so the listing is read once per invocation
+ * (one call per 1,000 users), kept current with this invocation's own writes, and every account it points
+ * to is read again (GetUser) before it is planned from.
+ */
+const SNAPSHOT_MS = 60_000;
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
 const toGroup = (g: models.Group): DirectoryGroup => ({
   id: g.id,
@@ -100,6 +110,33 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   const allUsers = () =>
     callOci('ListUsers', () => allPages((page) => client.listUsers({ compartmentId: tenancyId, page, limit: 1000 })), policy);
   const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  /** User ids by employee id, from one listing of the tenancy's users (SNAPSHOT_MS). */
+  let snapshot: { readonly at: number; readonly byEmployee: Map<string, Set<string>> } | undefined;
+  const remember = (user: DirectoryUser) => {
+    if (!snapshot) return;
+    for (const ids of snapshot.byEmployee.values()) ids.delete(user.id);
+    if (user.employeeId) snapshot.byEmployee.set(user.employeeId, (snapshot.byEmployee.get(user.employeeId) ?? new Set()).add(user.id));
+  };
+  async function idsOfEmployee(employeeId: string): Promise<readonly string[]> {
+    if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_MS) {
+      const byEmployee = new Map<string, Set<string>>();
+      for (const u of await allUsers()) {
+        const id = u.freeformTags?.[EMPLOYEE_TAG];
+        if (id && LIVE.has(u.lifecycleState)) byEmployee.set(id, (byEmployee.get(id) ?? new Set()).add(u.id));
+      }
+      snapshot = { at: Date.now(), byEmployee };
+    }
+    return [...(snapshot.byEmployee.get(employeeId) ?? [])];
+  }
+  async function getUser(userId: string): Promise<DirectoryUser | undefined> {
+    try {
+      const response = await callOci('GetUser', () => client.getUser({ userId }), policy);
+      return LIVE.has(response.user.lifecycleState) ? versioned(response.user, response.etag) : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
 
   const create = <T>(
     operation: string,
@@ -136,25 +173,24 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     async createUser(spec: UserSpec, _password, options = { enabled: true }) {
       const made = await create(
         'CreateUser',
-        async () =>
-          toUser(
-            (
-              await client.createUser({
-                createUserDetails: {
-                  compartmentId: tenancyId,
-                  name: spec.name,
-                  description: spec.description,
-                  email: spec.email,
-                  freeformTags: { ...spec.freeformTags },
-                  // DEFINED_TAGS: a tenancy's required tag defaults refuse a create without them.
-                  ...(spec.definedTags ? tagsOf({ definedTags: spec.definedTags }) : {}),
-                },
-                opcRetryToken: retryToken('CreateUser', spec.name),
-              })
-            ).user,
-          ),
+        async () => {
+          const response = await client.createUser({
+            createUserDetails: {
+              compartmentId: tenancyId,
+              name: spec.name,
+              description: spec.description,
+              email: spec.email,
+              freeformTags: { ...spec.freeformTags },
+              // DEFINED_TAGS: a tenancy's required tag defaults refuse a create without them.
+              ...(spec.definedTags ? tagsOf({ definedTags: spec.definedTags }) : {}),
+            },
+            opcRetryToken: retryToken('CreateUser', spec.name),
+          });
+          return versioned(response.user, response.etag);
+        },
         () => directory.findUserByName(spec.name),
       );
+      remember(made.record);
       // A hire starting later: classic IAM creates users able to sign in, so the capabilities go off at once.
       if (made.created && !options.enabled) {
         await directory.setSignIn(made.record.id, false);
@@ -162,7 +198,8 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       }
       return made;
     },
-    async updateUser(id, changes) {
+    async updateUser(id, changes, guard) {
+      // Classic IAM user names are immutable (UpdateUserDetails has no name): `identify` refuses a rename first.
       const response = await callOci(
         'UpdateUser',
         () =>
@@ -173,26 +210,44 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
               ...(changes.description !== undefined ? { description: changes.description } : {}),
               ...(changes.freeformTags ? { freeformTags: { ...changes.freeformTags } } : {}),
             },
+            ...(guard?.ifMatch ? { ifMatch: guard.ifMatch } : {}),
           }),
         policy,
       );
-      return toUser(response.user);
+      const user = versioned(response.user, response.etag);
+      remember(user);
+      return user;
     },
-    async findUserByEmployeeId(employeeId) {
-      // Classic IAM cannot filter users by tag: the tenancy's users are listed and the tag compared.
-      const user = (await allUsers()).find((u) => u.freeformTags?.[EMPLOYEE_TAG] === employeeId && LIVE.has(u.lifecycleState));
-      return user && toUser(user);
+    async findPerson(employeeId, userName) {
+      const [named, ids] = await Promise.all([
+        userName === undefined ? Promise.resolve(undefined) : directory.findUserByName(userName),
+        idsOfEmployee(employeeId),
+      ]);
+      // Every account is read again: the listing may be older than a write of another invocation, and
+      // GetUser gives the ETag that the writes name.
+      const fresh = await Promise.all([...new Set([...ids, ...(named ? [named.id] : [])])].map(getUser));
+      const live = fresh.filter((u): u is DirectoryUser => u !== undefined);
+      return {
+        byEmployeeId: live.filter((u) => u.employeeId === employeeId),
+        byName: named && live.find((u) => u.id === named.id),
+      };
     },
+    getUser,
     async listManagedUsers() {
       return (await allUsers())
         .filter((u) => LIVE.has(u.lifecycleState))
         .map(toUser)
         .filter((u) => u.managed);
     },
-    async setSignIn(userId, enabled) {
+    async setSignIn(userId, enabled, guard) {
       await callOci(
         'UpdateUserCapabilities',
-        () => client.updateUserCapabilities({ userId, updateUserCapabilitiesDetails: capabilities(enabled) }),
+        () =>
+          client.updateUserCapabilities({
+            userId,
+            updateUserCapabilitiesDetails: capabilities(enabled),
+            ...(guard?.ifMatch ? { ifMatch: guard.ifMatch } : {}),
+          }),
         policy,
       );
     },

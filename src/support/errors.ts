@@ -18,6 +18,10 @@ export const ErrorCode = {
   PublishFailed: 'PUBLISH_FAILED',
   Internal: 'INTERNAL',
   SourceChanged: 'SOURCE_CHANGED',
+  /** Two or more users carry the event's employee id: none is picked; a person must merge them. */
+  DuplicateEmployee: 'DUPLICATE_EMPLOYEE',
+  /** A rehire under a new user name where the directory cannot rename (classic IAM user names are immutable). */
+  UserNameImmutable: 'USER_NAME_IMMUTABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -157,7 +157,10 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
           dryRun: current.DRY_RUN,
           throttle,
         };
-        result = await route(decoded, inv, started, bodyText);
+        // A signed webhook's timestamp is when the HR system sent the fact: it stands in for a missing `occurredAt`.
+        const signedAt = gateway ? ctx.getHeader(`Fn-Http-H-${cfg.WEBHOOK_TIMESTAMP_HEADER}`) : null;
+        const deliveredAt = signedAt ? new Date(Number(signedAt) * 1000).toISOString() : undefined;
+        result = await route(decoded, inv, started, bodyText, deliveredAt);
       }
     } catch (error) {
       const report = toErrorReport(error);
@@ -184,7 +187,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
  * deduplicated by their content instead (see run-upload.ts). Bookkeeping that fails is a warning
  * beside the real outcome, never in its place.
  */
-async function route(delivery: Delivery, inv: Invocation, started: number, body: string): Promise<HandlerResult> {
+async function route(delivery: Delivery, inv: Invocation, started: number, body: string, deliveredAt?: string): Promise<HandlerResult> {
   const { payload, dedupKey, eventId } = delivery;
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
   if (payload.kind === 'ignored') return { kind: 'notice', status: 'ignored', correlation, reason: payload.reason };
@@ -196,9 +199,11 @@ async function route(delivery: Delivery, inv: Invocation, started: number, body:
     markers && dedupKey && stateBucket ? await claimMarker(markers, stateBucket, dedupKey, inv.callId, inv.deadline) : undefined;
   if (claim?.kind === 'duplicate') return { kind: 'notice', status: 'duplicate', correlation, reason: claim.reason };
   const warnings: string[] = claim?.kind === 'unavailable' ? [claim.warning] : [];
-  const result = payload.kind === 'hire' ? await runHire(payload.input, inv, started, eventId) : await runRows(payload.rows, inv, eventId);
+  const result =
+    payload.kind === 'hire' ? await runHire(payload.input, inv, started, eventId, deliveredAt) : await runRows(payload.rows, inv, eventId);
   if (markers && dedupKey && stateBucket && claim) {
-    const done = result.status === Status.Succeeded || result.status === 'complete';
+    // A scheduled leaver is not done: a delivery on or after its day must do the work, not answer `duplicate`.
+    const done = result.status === Status.Succeeded || result.status === Status.Stale || result.status === 'complete';
     const warning = await finishMarker(markers, stateBucket, dedupKey, claim, inv.callId, done ? 'complete' : 'failed');
     if (warning) warnings.push(warning);
   }

@@ -182,8 +182,8 @@ describe('local OCI indexes: the same answer as a scan', () => {
         (r) => r.userName,
       );
 
-    // Act / Assess: each single equality (indexed) against the same test joined to one that matches
-    // nobody (`or`: not a single equality, so every user is scanned).
+    // Act / Assess: each single equality (indexed) against the same test in parentheses (not an
+    // equality an index takes, so every user is scanned).
     for (const filter of [
       'externalId eq "E-7"',
       'externalId eq "e-7"',
@@ -193,7 +193,7 @@ describe('local OCI indexes: the same answer as a scan', () => {
       'externalId eq "nobody"',
     ]) {
       const indexed = await list(filter);
-      const scanned = await list(`${filter} or userName eq "no-such-user@example.invalid"`);
+      const scanned = await list(`(${filter})`);
       expect(indexed, filter).toEqual(scanned);
     }
     expect(await list('externalId eq "E-7"')).toEqual(['ann@example.com', 'bob@example.com']);

@@ -2,9 +2,18 @@ import { createHash } from 'node:crypto';
 import { ApiError, type ApiRequest, type Route, scimError } from '../http';
 import { foldName } from '../indexed-map';
 import { makeOcid } from '../ocid';
+import { requireScimVersion, scimEtag } from '../preconditions';
 import { compileScimFilter, ScimFilterError } from '../scim-filter';
 import { groupCandidates, userCandidates } from '../scim-lookup';
-import { CredentialKinds, type CredentialRecord, type DomainGroup, type DomainState, type DomainUser } from '../state';
+import {
+  bumpVersion,
+  CredentialKinds,
+  type CredentialRecord,
+  type DomainGroup,
+  type DomainState,
+  type DomainUser,
+  versionOf,
+} from '../state';
 
 // Identity Domains API (SCIM 2.0 with Oracle extensions):
 // https://docs.oracle.com/en-us/iaas/api/#/en/identity-domains/v1/ — users, groups, the password changer.
@@ -43,8 +52,9 @@ function userView(user: DomainUser, domain: DomainState) {
     meta: {
       resourceType: 'User',
       created: user.created.toISOString(),
-      lastModified: user.created.toISOString(),
+      lastModified: (user.lastModified ?? user.created).toISOString(),
       location: `/admin/v1/Users/${user.id}`,
+      version: versionOf(user),
     },
   };
 }
@@ -78,7 +88,13 @@ function groupView(group: DomainGroup) {
     ...(group.description ? { [GROUP_EXTENSION]: { description: group.description } } : {}),
     members: [...group.members].map((value) => ({ value, type: 'User' })),
     ...ociTagsView(group),
-    meta: { resourceType: 'Group', created: group.created.toISOString(), location: `/admin/v1/Groups/${group.id}` },
+    meta: {
+      resourceType: 'Group',
+      created: group.created.toISOString(),
+      lastModified: (group.lastModified ?? group.created).toISOString(),
+      location: `/admin/v1/Groups/${group.id}`,
+      version: versionOf(group),
+    },
   };
 }
 
@@ -272,12 +288,61 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
     return definedTags ? { definedTags } : {};
   };
   const definedOnUpdate = (value: unknown) => ociDefinedTags({ definedTags: value }, tagRules?.onUpdate) ?? [];
-  const userBody = (target: DomainUser, request: ApiRequest) =>
-    project(userView(target, domain), request.query.get('attributes'), USER_ON_REQUEST);
-  /** Removes a member; the classic API's OCID of that membership goes with it (adding it again makes a new one). */
-  const forgetMember = (target: DomainGroup, memberId: string) => {
-    target.members.delete(memberId);
-    domain.membershipOcids.delete(`${target.id} ${memberId}`);
+  /** The defined tags of a PUT body, checked as an update's; none when the body has none. */
+  const definedOnReplace = (body: Record<string, unknown>) => {
+    const definedTags = ociDefinedTags(body[OCI_TAGS], tagRules?.onUpdate);
+    return definedTags ? { definedTags } : {};
+  };
+  /** A single user as answered, with its version as the ETag header (RFC 7644 section 3.14). */
+  const userAnswer = (status: number, target: DomainUser, request: ApiRequest) => ({
+    status,
+    body: project(userView(target, domain), request.query.get('attributes'), USER_ON_REQUEST),
+    headers: { etag: scimEtag(versionOf(target)) },
+  });
+  const groupAnswer = (status: number, target: DomainGroup, request: ApiRequest) => ({
+    status,
+    body: project(groupView(target), request.query.get('attributes'), []),
+    headers: { etag: scimEtag(versionOf(target)) },
+  });
+  /** `userName` is unique in the domain without regard to case; the user being renamed may keep its own. */
+  const requireFreeUserName = (userName: unknown, self?: string): string => {
+    if (typeof userName !== 'string' || userName === '') throw scimError(400, 'userName is required', 'invalidValue');
+    if (domain.users.find('userName', foldName(userName)).some((u) => u.id !== self)) {
+      throw scimError(409, `A user with userName ${userName} already exists`, 'uniqueness');
+    }
+    return userName;
+  };
+  const requireFreeDisplayName = (displayName: unknown, self?: string): string => {
+    if (typeof displayName !== 'string' || displayName === '') throw scimError(400, 'displayName is required', 'invalidValue');
+    if (domain.groups.find('displayName', foldName(displayName)).some((g) => g.id !== self)) {
+      throw scimError(409, `A group with displayName ${displayName} already exists`, 'uniqueness');
+    }
+    return displayName;
+  };
+  /** The writable attributes of a user in a POST or PUT body (PUT replaces them all). */
+  const userAttributes = (body: Record<string, unknown>, self?: string) => ({
+    userName: requireFreeUserName(body.userName, self),
+    ...(typeof body.externalId === 'string' ? { externalId: body.externalId } : {}),
+    ...(typeof body.description === 'string' ? { description: body.description } : {}),
+    name: (body.name ?? {}) as DomainUser['name'],
+    emails: (Array.isArray(body.emails) ? body.emails : []) as DomainUser['emails'],
+    active: body.active !== false,
+    ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
+  });
+  /**
+   * Stores a changed copy of a user in place of the old one: a write that fails half-way changes nothing,
+   * and the indexes follow a new `userName` or `externalId`. A stored change is a new version (RFC 7644
+   * section 3.14: the version changes whenever the resource does).
+   */
+  const commitUser = (next: DomainUser) => {
+    bumpVersion(next);
+    domain.users.set(next.id, next);
+    return next;
+  };
+  /** Members given by id; each must be a user of the domain. */
+  const memberIds = (value: unknown): string[] => {
+    if (!Array.isArray(value)) throw scimError(400, 'members must be a list', 'invalidValue');
+    return (value as { value?: string }[]).map((member) => user(member.value).id);
   };
   const ID = '([^/]+)';
 
@@ -288,55 +353,73 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       'CreateUser',
       (request) => {
         const body = request.json<Record<string, unknown>>();
-        const userName = body.userName;
-        if (typeof userName !== 'string' || userName === '') throw scimError(400, 'userName is required', 'invalidValue');
-        if (domain.users.findOne('userName', foldName(userName))) {
-          throw scimError(409, `A user with userName ${userName} already exists`, 'uniqueness');
-        }
-        const id = createHash('md5').update(makeOcid('user')).digest('hex');
         const extension = (body[USER_EXTENSION] ?? {}) as { bypassNotification?: boolean };
         const created: DomainUser = {
-          id,
+          id: createHash('md5').update(makeOcid('user')).digest('hex'),
           ocid: makeOcid('user'),
-          userName,
-          ...(typeof body.externalId === 'string' ? { externalId: body.externalId } : {}),
-          ...(typeof body.description === 'string' ? { description: body.description } : {}),
-          name: (body.name ?? {}) as DomainUser['name'],
-          emails: (Array.isArray(body.emails) ? body.emails : []) as DomainUser['emails'],
-          active: body.active !== false,
+          ...userAttributes(body),
           notified: extension.bypassNotification !== true,
           created: new Date(),
-          ...(ociTags(body[OCI_TAGS]) ? { tags: ociTags(body[OCI_TAGS]) } : {}),
           ...definedOnCreate(body),
         };
         if (body.password !== undefined) setPassword(created, body.password);
-        domain.users.set(id, created);
-        return { status: 201, body: userBody(created, request) };
+        domain.users.set(created.id, created);
+        return userAnswer(201, created, request);
       },
       true,
     ),
     route('GET', '/Users', 'ListUsers', (request) =>
       listResponse(userCandidates(domain, request.query.get('filter')), request, (u) => userView(u, domain), USER_ON_REQUEST),
     ),
-    route('GET', `/Users/${ID}`, 'GetUser', (request) => ({ status: 200, body: userBody(user(request.params[0]), request) })),
+    route('GET', `/Users/${ID}`, 'GetUser', (request) => userAnswer(200, user(request.params[0]), request)),
     route(
       'PATCH',
       `/Users/${ID}`,
       'PatchUser',
       (request) => {
         const target = user(request.params[0]);
+        requireScimVersion(request, versionOf(target));
+        const next = structuredClone(target);
         for (const { op, path, value } of patchOperations(request)) {
           if (op?.toLowerCase() !== 'replace') throw scimError(400, `Unsupported patch operation ${op}`, 'invalidSyntax');
-          if (path === 'description' && typeof value === 'string') target.description = value;
-          else if (path === 'emails' && Array.isArray(value)) target.emails = value as DomainUser['emails'];
-          else if (path === 'active' && typeof value === 'boolean') target.active = value;
+          if (path === 'description' && typeof value === 'string') next.description = value;
+          // userName is mutable in SCIM (RFC 7643 section 4.1.1: unique, "REQUIRED"; not readOnly).
+          else if (path === 'userName') next.userName = requireFreeUserName(value, target.id);
+          else if (path === 'externalId' && typeof value === 'string') next.externalId = value;
+          else if (path === 'emails' && Array.isArray(value)) next.emails = value as DomainUser['emails'];
+          else if (path === 'active' && typeof value === 'boolean') next.active = value;
           else if ((path === 'name.givenName' || path === 'name.familyName') && typeof value === 'string')
-            target.name = { ...target.name, [path.slice(5)]: value };
-          else if (path === `${OCI_TAGS}:freeformTags`) target.tags = ociTags({ freeformTags: value }) ?? [];
-          else if (path === `${OCI_TAGS}:definedTags`) target.definedTags = definedOnUpdate(value);
+            next.name = { ...next.name, [path.slice(5)]: value };
+          else if (path === `${OCI_TAGS}:freeformTags`) next.tags = ociTags({ freeformTags: value }) ?? [];
+          else if (path === `${OCI_TAGS}:definedTags`) next.definedTags = definedOnUpdate(value);
           else throw scimError(400, `Unsupported patch path ${path}`, 'invalidPath');
         }
-        return { status: 200, body: userBody(target, request) };
+        return userAnswer(200, commitUser(next), request);
+      },
+      true,
+    ),
+    route(
+      'PUT',
+      `/Users/${ID}`,
+      'PutUser',
+      (request) => {
+        // RFC 7644 section 3.5.1: PUT replaces every writable attribute; those omitted are cleared.
+        const target = user(request.params[0]);
+        requireScimVersion(request, versionOf(target));
+        const body = request.json<Record<string, unknown>>();
+        // What no PUT body sets: identity, creation, the classic API's switches, the password.
+        const { id, ocid, created, notified, capabilities, activeAt, passwordHash, passwordSetAt, version } = structuredClone(target);
+        const next: DomainUser = {
+          ...{ id, ocid, created, notified },
+          ...(capabilities ? { capabilities } : {}),
+          ...(activeAt !== undefined ? { activeAt } : {}),
+          ...(passwordHash !== undefined && passwordSetAt !== undefined ? { passwordHash, passwordSetAt } : {}),
+          ...(version !== undefined ? { version } : {}),
+          ...userAttributes(body, target.id),
+          ...definedOnReplace(body),
+        };
+        if (body.password !== undefined) setPassword(next, body.password);
+        return userAnswer(200, commitUser(next), request);
       },
       true,
     ),
@@ -344,10 +427,12 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       'DELETE',
       `/Users/${ID}`,
       'DeleteUser',
-      ({ params }) => {
-        const target = user(params[0]);
-        // Deleting a domain user drops its group memberships and its credentials with it.
-        for (const g of domain.groups.values()) g.members.delete(target.id);
+      (request) => {
+        const target = user(request.params[0]);
+        requireScimVersion(request, versionOf(target));
+        // Deleting a domain user drops its group memberships and its credentials with it; each group it
+        // leaves has changed.
+        for (const g of domain.groups.values()) if (g.members.delete(target.id)) bumpVersion(g);
         // The classic API's OCIDs of its memberships go with them.
         for (const m of domain.membershipOcids.find('userId', target.id)) domain.membershipOcids.delete(`${m.groupId} ${m.userId}`);
         for (const c of domain.credentials.find('userId', target.id)) domain.credentials.delete(c.id);
@@ -364,6 +449,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       (request) => {
         const target = user(request.params[0]);
         setPassword(target, request.json<{ password?: unknown }>().password);
+        bumpVersion(target);
         return { status: 200, body: { schemas: ['urn:ietf:params:scim:schemas:oracle:idcs:UserPasswordChanger'], id: target.id } };
       },
       true,
@@ -374,11 +460,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       'CreateGroup',
       (request) => {
         const body = request.json<Record<string, unknown>>();
-        const displayName = body.displayName;
-        if (typeof displayName !== 'string' || displayName === '') throw scimError(400, 'displayName is required', 'invalidValue');
-        if (domain.groups.findOne('displayName', foldName(displayName))) {
-          throw scimError(409, `A group with displayName ${displayName} already exists`, 'uniqueness');
-        }
+        const displayName = requireFreeDisplayName(body.displayName);
         const extension = (body[GROUP_EXTENSION] ?? {}) as { description?: string };
         const created: DomainGroup = {
           id: createHash('md5').update(makeOcid('group')).digest('hex'),
@@ -391,47 +473,73 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
           ...definedOnCreate(body),
         };
         domain.groups.set(created.id, created);
-        return { status: 201, body: groupView(created) };
+        return groupAnswer(201, created, request);
       },
       true,
     ),
     route('GET', '/Groups', 'ListGroups', (request) =>
       listResponse(groupCandidates(domain, request.query.get('filter')), request, groupView),
     ),
-    route('GET', `/Groups/${ID}`, 'GetGroup', ({ params }) => ({ status: 200, body: groupView(group(params[0])) })),
+    route('GET', `/Groups/${ID}`, 'GetGroup', (request) => groupAnswer(200, group(request.params[0]), request)),
     route(
       'PATCH',
       `/Groups/${ID}`,
       'PatchGroup',
       (request) => {
         const target = group(request.params[0]);
+        requireScimVersion(request, versionOf(target));
+        // The operations are checked before anything is stored, so a refused patch changes nothing. A
+        // group's members are not copied for it (a group may hold many thousands): the patch keeps
+        // what it adds and removes beside them.
+        const added = new Set<string>();
+        const removed = new Set<string>();
+        const isMember = (id: string) => added.has(id) || (target.members.has(id) && !removed.has(id));
+        const change: Pick<DomainGroup, 'tags' | 'definedTags'> = {};
+        const remove = (id: string) => {
+          if (!added.delete(id)) removed.add(id);
+        };
         for (const operation of patchOperations(request)) {
           const op = operation.op?.toLowerCase();
           // RFC 7644 section 3.5.2.2: `remove` with a value filter in the path removes one member.
           const one = /^members\[value eq ("(?:[^"\\]|\\.)*")\]$/.exec(operation.path ?? '')?.[1];
-          if (op === 'remove' && one !== undefined) {
-            forgetMember(target, JSON.parse(one) as string);
-            continue;
-          }
-          if (op === 'replace' && operation.path === `${OCI_TAGS}:freeformTags`) {
-            target.tags = ociTags({ freeformTags: operation.value }) ?? [];
-            continue;
-          }
-          if (op === 'replace' && operation.path === `${OCI_TAGS}:definedTags`) {
-            target.definedTags = definedOnUpdate(operation.value);
-            continue;
-          }
-          if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
+          if (op === 'remove' && one !== undefined) remove(JSON.parse(one) as string);
+          else if (op === 'replace' && operation.path === `${OCI_TAGS}:freeformTags`)
+            change.tags = ociTags({ freeformTags: operation.value }) ?? [];
+          else if (op === 'replace' && operation.path === `${OCI_TAGS}:definedTags`) change.definedTags = definedOnUpdate(operation.value);
+          else if ((op !== 'add' && op !== 'remove') || operation.path !== 'members' || !Array.isArray(operation.value)) {
             throw scimError(400, `Unsupported patch operation ${operation.op} ${operation.path}`, 'invalidPath');
-          }
-          for (const member of operation.value as { value?: string }[]) {
-            const memberId = user(member.value).id;
-            if (op === 'add' && target.members.has(memberId)) throw duplicateMember();
-            if (op === 'add') target.members.add(memberId);
-            else forgetMember(target, memberId);
+          } else {
+            for (const memberId of memberIds(operation.value)) {
+              if (op === 'remove') remove(memberId);
+              else if (isMember(memberId)) throw duplicateMember();
+              else {
+                removed.delete(memberId);
+                if (!target.members.has(memberId)) added.add(memberId);
+              }
+            }
           }
         }
-        return { status: 200, body: project(groupView(target), request.query.get('attributes'), []) };
+        for (const memberId of removed) {
+          // A member who left loses the classic API's OCID of that membership (adding it again makes a new one).
+          if (target.members.delete(memberId)) domain.membershipOcids.delete(`${target.id} ${memberId}`);
+        }
+        for (const memberId of added) target.members.add(memberId);
+        Object.assign(target, change);
+        bumpVersion(target);
+        return groupAnswer(200, target, request);
+      },
+      true,
+    ),
+    route(
+      'DELETE',
+      `/Groups/${ID}`,
+      'DeleteGroup',
+      (request) => {
+        const target = group(request.params[0]);
+        requireScimVersion(request, versionOf(target));
+        for (const m of domain.membershipOcids.find('groupId', target.id)) domain.membershipOcids.delete(`${m.groupId} ${m.userId}`);
+        domain.groups.delete(target.id);
+        return { status: 204 };
       },
       true,
     ),

@@ -3,7 +3,17 @@ import { classicDirectory } from '../classic-directory';
 import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
 import { foldName } from '../indexed-map';
 import { makeOcid } from '../ocid';
-import { type GroupRecord, lifecycleState, type PolicyRecord, type TenancyState, type UserRecord } from '../state';
+import { membershipEtag, requireEtag } from '../preconditions';
+import {
+  bumpVersion,
+  type GroupRecord,
+  lifecycleState,
+  type MembershipRecord,
+  type PolicyRecord,
+  type TenancyState,
+  type UserRecord,
+  versionOf,
+} from '../state';
 import { credentialRoutes } from './identity-credentials';
 import { checkStatements } from './policy-statements';
 import { knownDefinedTags, withTagDefaults } from './tags';
@@ -56,6 +66,15 @@ function policyView(policy: PolicyRecord, now: number) {
     freeformTags: policy.freeformTags,
     definedTags: policy.definedTags ?? {},
   };
+}
+
+/**
+ * A single user, group or policy with its `etag` header: the resource's version, which every change to
+ * it replaces (GetUserResponse.etag and the other responses of oci-identity: "For optimistic concurrency
+ * control. See if-match").
+ */
+function versioned(status: number, record: UserRecord | GroupRecord | PolicyRecord, body: unknown) {
+  return { status, body, headers: { etag: versionOf(record) } };
 }
 
 function tags(body: Record<string, unknown>): Record<string, string> {
@@ -112,6 +131,14 @@ export function identityRoutes(state: TenancyState): Route[] {
     handle,
   });
   const ID = '([^/]+)';
+  const membershipView = (m: MembershipRecord) => ({
+    id: m.id,
+    compartmentId: tenancyId,
+    userId: m.userId,
+    groupId: m.groupId,
+    timeCreated: iso(m.timeCreated),
+    lifecycleState: lifecycleState(m, state.clock.now()),
+  });
 
   return [
     route('GET', `/tenancies/${ID}`, 'GetTenancy', ({ params }) => {
@@ -186,30 +213,31 @@ export function identityRoutes(state: TenancyState): Route[] {
           freeformTags: tags(body),
           definedTags,
         });
-        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
+        return versioned(200, record, userView(record, tenancyId, state.clock.now()));
       },
       true,
     ),
     route('GET', '/users', 'ListUsers', ({ query }) =>
       listInTenancy(query, directory.users, directory.usersNamed, (r) => userView(r, tenancyId, state.clock.now())),
     ),
-    route('GET', `/users/${ID}`, 'GetUser', ({ params }) => ({
-      status: 200,
-      body: userView(user(params[0]), tenancyId, state.clock.now()),
-    })),
+    route('GET', `/users/${ID}`, 'GetUser', ({ params }) => {
+      const record = user(params[0]);
+      return versioned(200, record, userView(record, tenancyId, state.clock.now()));
+    }),
     route(
       'PUT',
       `/users/${ID}`,
       'UpdateUser',
       (request) => {
         const found = user(request.params[0]);
+        requireEtag(request, versionOf(found));
         const body = request.json();
         const record = directory.updateUser(found.id, {
           ...(typeof body.description === 'string' ? { description: body.description } : {}),
           ...(typeof body.email === 'string' ? { email: body.email } : {}),
           ...(body.freeformTags !== undefined ? { freeformTags: tags(body) } : {}),
         });
-        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
+        return versioned(200, record, userView(record, tenancyId, state.clock.now()));
       },
       true,
     ),
@@ -219,6 +247,7 @@ export function identityRoutes(state: TenancyState): Route[] {
       'UpdateUserCapabilities',
       (request) => {
         let record = user(request.params[0]);
+        requireEtag(request, versionOf(record));
         // UpdateUserCapabilitiesDetails (oci-identity model): the seven canUse… booleans, nothing else.
         const changes = Object.entries(request.json());
         for (const [key, value] of changes) {
@@ -226,7 +255,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           if (typeof value !== 'boolean') throw new ApiError(400, 'InvalidParameter', `${key} must be a boolean`);
         }
         for (const [key, value] of changes) record = directory.setCapability(record.id, key, value as boolean);
-        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
+        return versioned(200, record, userView(record, tenancyId, state.clock.now()));
       },
       true,
     ),
@@ -235,12 +264,14 @@ export function identityRoutes(state: TenancyState): Route[] {
       `/users/${ID}/state`,
       'UpdateUserState',
       (request) => {
-        const record = user(request.params[0]);
+        const found = user(request.params[0]);
+        requireEtag(request, versionOf(found));
         // The API reference: "Updates the state of a user … the only supported value is false" (it unblocks a
         // user blocked after too many failed sign-ins). It cannot disable anyone.
         const { blocked } = request.json<{ blocked?: unknown }>();
         if (blocked !== false) throw new ApiError(400, 'InvalidParameter', 'blocked can only be set to false (unblock)');
-        return { status: 200, body: userView(record, tenancyId, state.clock.now()) };
+        const record = directory.unblockUser(found.id);
+        return versioned(200, record, userView(record, tenancyId, state.clock.now()));
       },
       true,
     ),
@@ -248,8 +279,9 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DELETE',
       `/users/${ID}`,
       'DeleteUser',
-      ({ params }) => {
-        const record = user(params[0]);
+      (request) => {
+        const record = user(request.params[0]);
+        requireEtag(request, versionOf(record));
         if (directory.membershipsOf({ userId: record.id }).length > 0) {
           throw new ApiError(409, 'IncorrectState', 'User is still a member of one or more groups');
         }
@@ -323,17 +355,17 @@ export function identityRoutes(state: TenancyState): Route[] {
         const definedTags = withTagDefaults(state, tenancyId, body.definedTags);
         if (directory.groupByName(name)) throw conflict(`group ${name}`);
         const record = directory.createGroup({ name, description, freeformTags: tags(body), definedTags });
-        return { status: 200, body: groupView(record, tenancyId, state.clock.now()) };
+        return versioned(200, record, groupView(record, tenancyId, state.clock.now()));
       },
       true,
     ),
     route('GET', '/groups', 'ListGroups', ({ query }) =>
       listInTenancy(query, directory.groups, directory.groupsNamed, (r) => groupView(r, tenancyId, state.clock.now())),
     ),
-    route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => ({
-      status: 200,
-      body: groupView(group(params[0]), tenancyId, state.clock.now()),
-    })),
+    route('GET', `/groups/${ID}`, 'GetGroup', ({ params }) => {
+      const record = group(params[0]);
+      return versioned(200, record, groupView(record, tenancyId, state.clock.now()));
+    }),
     route(
       'PUT',
       `/groups/${ID}`,
@@ -341,13 +373,14 @@ export function identityRoutes(state: TenancyState): Route[] {
       (request) => {
         // UpdateGroupDetails (oci-identity model): description, freeformTags, definedTags; a set given replaces the old one (assumed).
         const found = group(request.params[0]);
+        requireEtag(request, versionOf(found));
         const body = request.json();
         const record = directory.updateGroup(found.id, {
           ...(typeof body.description === 'string' ? { description: body.description } : {}),
           ...(body.freeformTags !== undefined ? { freeformTags: tags(body) } : {}),
           ...(body.definedTags !== undefined ? { definedTags: knownDefinedTags(state, body.definedTags) } : {}),
         });
-        return { status: 200, body: groupView(record, tenancyId, state.clock.now()) };
+        return versioned(200, record, groupView(record, tenancyId, state.clock.now()));
       },
       true,
     ),
@@ -355,8 +388,9 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DELETE',
       `/groups/${ID}`,
       'DeleteGroup',
-      ({ params }) => {
-        const record = group(params[0]);
+      (request) => {
+        const record = group(request.params[0]);
+        requireEtag(request, versionOf(record));
         if (directory.membershipsOf({ groupId: record.id }).length > 0) {
           throw new ApiError(409, 'IncorrectState', 'Group still has members');
         }
@@ -385,17 +419,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           throw conflict('membership');
         }
         const record = directory.addMembership(member.id, target.id);
-        return {
-          status: 200,
-          body: {
-            id: record.id,
-            compartmentId: tenancyId,
-            userId: member.id,
-            groupId: target.id,
-            timeCreated: iso(record.timeCreated),
-            lifecycleState: lifecycleState(record, state.clock.now()),
-          },
-        };
+        return { status: 200, body: membershipView(record), headers: { etag: membershipEtag(record.id) } };
       },
       true,
     ),
@@ -405,24 +429,20 @@ export function identityRoutes(state: TenancyState): Route[] {
       const groupId = query.get('groupId');
       if (!userId && !groupId) throw new ApiError(400, 'InvalidParameter', 'userId or groupId is required');
       const items = directory.membershipsOf({ userId: userId || undefined, groupId: groupId || undefined });
-      return pageOf(
-        items.map((m) => ({
-          id: m.id,
-          compartmentId: tenancyId,
-          userId: m.userId,
-          groupId: m.groupId,
-          timeCreated: iso(m.timeCreated),
-          lifecycleState: lifecycleState(m, state.clock.now()),
-        })),
-        query,
-      );
+      return pageOf(items.map(membershipView), query);
+    }),
+    route('GET', `/userGroupMemberships/${ID}`, 'GetUserGroupMembership', ({ params }) => {
+      const record = directory.membership(params[0] ?? '') ?? throwNotFound(`membership ${params[0]}`);
+      return { status: 200, body: membershipView(record), headers: { etag: membershipEtag(record.id) } };
     }),
     route(
       'DELETE',
       `/userGroupMemberships/${ID}`,
       'RemoveUserFromGroup',
-      ({ params }) => {
-        if (!directory.removeMembership(params[0] ?? '')) throw notFound(`membership ${params[0]}`);
+      (request) => {
+        const record = directory.membership(request.params[0] ?? '') ?? throwNotFound(`membership ${request.params[0]}`);
+        requireEtag(request, membershipEtag(record.id));
+        directory.removeMembership(record.id);
         return { status: 204 };
       },
       true,
@@ -456,7 +476,7 @@ export function identityRoutes(state: TenancyState): Route[] {
           ...state.lifecycle(),
         };
         state.policies.set(record.id, record);
-        return { status: 200, body: policyView(record, state.clock.now()) };
+        return versioned(200, record, policyView(record, state.clock.now()));
       },
       true,
     ),
@@ -471,23 +491,25 @@ export function identityRoutes(state: TenancyState): Route[] {
         query,
       );
     }),
-    route('GET', `/policies/${ID}`, 'GetPolicy', ({ params }) => ({
-      status: 200,
-      body: policyView(policy(params[0]), state.clock.now()),
-    })),
+    route('GET', `/policies/${ID}`, 'GetPolicy', ({ params }) => {
+      const record = policy(params[0]);
+      return versioned(200, record, policyView(record, state.clock.now()));
+    }),
     route(
       'PUT',
       `/policies/${ID}`,
       'UpdatePolicy',
       (request) => {
         const record = policy(request.params[0]);
+        requireEtag(request, versionOf(record));
         const body = request.json();
         if (body.statements !== undefined) record.statements = checkStatements(state, body.statements, record.compartmentId);
         if (typeof body.description === 'string') record.description = body.description;
         if (body.freeformTags !== undefined) record.freeformTags = tags(body);
         // UpdatePolicyDetails.definedTags: a set given replaces the old one (assumed, as for groups).
         if (body.definedTags !== undefined) record.definedTags = knownDefinedTags(state, body.definedTags);
-        return { status: 200, body: policyView(record, state.clock.now()) };
+        bumpVersion(record);
+        return versioned(200, record, policyView(record, state.clock.now()));
       },
       true,
     ),
@@ -495,8 +517,10 @@ export function identityRoutes(state: TenancyState): Route[] {
       'DELETE',
       `/policies/${ID}`,
       'DeletePolicy',
-      ({ params }) => {
-        if (!state.policies.delete(params[0] ?? '')) throw notFound(`policy ${params[0]}`);
+      (request) => {
+        const record = policy(request.params[0]);
+        requireEtag(request, versionOf(record));
+        state.policies.delete(record.id);
         return { status: 204 };
       },
       true,

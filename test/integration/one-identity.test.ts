@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OnboardingResult } from '../../src/core/result';
+import { type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
+import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
+
+// One person, one identity, whatever order HR speaks in: the employee id finds the account, the newest HR
+// fact wins, and concurrent events for one person end in the newer one's state. Both IAM paths.
+
+const EMPLOYEE = 'E104233';
+const FIRST_NAME = 'ada.lovelace+oci@example.com';
+const REHIRE_NAME = 'ada.byron@example.com';
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 10, 9, minute)).toISOString();
+const hire = (overrides: Record<string, unknown> = {}) => newHire({ startDate: '2026-01-05', ...overrides });
+const leaver = (overrides: Record<string, unknown> = {}) => ({
+  type: 'leaver',
+  employeeId: EMPLOYEE,
+  effectiveDate: '2026-01-31',
+  ...overrides,
+});
+
+/** Every account of the employee, as OCI holds it. */
+function accounts(scenario: Scenario, employeeId = EMPLOYEE) {
+  const { state } = scenario.stack.oci;
+  if (state.domain) {
+    const { domain } = state;
+    return [...domain.users.values()]
+      .filter((u) => u.externalId === employeeId)
+      .map((u) => ({
+        id: u.id,
+        name: u.userName,
+        enabled: u.active,
+        email: u.emails[0]?.value,
+        groups: [...domain.groups.values()]
+          .filter((g) => g.members.has(u.id))
+          .map((g) => g.displayName)
+          .sort(),
+      }));
+  }
+  return [...state.users.values()]
+    .filter((u) => u.freeformTags['employee-id'] === employeeId)
+    .map((u) => ({
+      id: u.id,
+      name: u.name,
+      enabled: Object.values(u.capabilities).some(Boolean),
+      email: u.email,
+      groups: [...state.memberships.values()]
+        .filter((m) => m.userId === u.id)
+        .map((m) => state.groups.get(m.groupId)?.name)
+        .sort(),
+    }));
+}
+
+/** Gives a second account the employee's id, as a person or an older version might have. */
+function tagAsEmployee(scenario: Scenario, userName: string, employeeId: string): void {
+  const { state } = scenario.stack.oci;
+  if (state.domain) {
+    const user = [...state.domain.users.values()].find((u) => u.userName === userName);
+    if (!user) throw new Error(`no user ${userName}`);
+    state.domain.users.set(user.id, { ...user, externalId: employeeId });
+    return;
+  }
+  const user = state.findUserByName(userName);
+  if (!user) throw new Error(`no user ${userName}`);
+  state.users.set(user.id, { ...user, freeformTags: { ...user.freeformTags, 'employee-id': employeeId } });
+}
+
+describe.each([
+  ['classic IAM', undefined],
+  ['an identity domain', 'Employees'],
+])('one person, one identity, %s', (_label, identityDomain) => {
+  let scenario: Scenario | undefined;
+  let second: RunningFunction | undefined;
+  const start = () => startScenario({ ...(identityDomain ? { identityDomain } : {}) });
+  afterEach(async () => {
+    await second?.stop();
+    await scenario?.stop();
+    second = undefined;
+    scenario = undefined;
+  });
+
+  it('a rehire under a new user name keeps one account (renamed in a domain, refused in classic IAM), and the next leaver leaves nothing enabled', async () => {
+    // Prepare: hired, then left.
+    scenario = await start();
+    await scenario.onboard(hire({ occurredAt: at(1) }));
+    await scenario.onboard(leaver({ occurredAt: at(2) }));
+    // Act: back under another user name, then leaves again.
+    const rehire = await scenario.onboard(hire({ userName: REHIRE_NAME, occurredAt: at(3) }));
+    const rehireAgain = await scenario.onboard(hire({ userName: REHIRE_NAME, occurredAt: at(3) }));
+    const afterRehire = accounts(scenario);
+    const leftAgain = await scenario.onboard(leaver({ occurredAt: at(4) }));
+    // Assess
+    if (identityDomain) {
+      expect(rehire.result.status).toBe('succeeded');
+      expect(rehire.result.steps[0]).toMatchObject({ step: 'user', outcome: 'updated', changes: expect.arrayContaining(['userName']) });
+      expect(afterRehire).toEqual([expect.objectContaining({ name: REHIRE_NAME, enabled: true })]);
+    } else {
+      expect(rehire.result.status).toBe('failed');
+      expect(rehire.writes).toBe(0);
+      expect(rehire.result.steps[0]?.error?.code).toBe('USER_NAME_IMMUTABLE');
+      expect(rehire.result.steps[0]?.reason).toContain(FIRST_NAME);
+      expect(afterRehire).toEqual([expect.objectContaining({ name: FIRST_NAME, enabled: false })]);
+    }
+    expect(rehireAgain.writes).toBe(0);
+    expect(leftAgain.result.status).toBe('succeeded');
+    expect(accounts(scenario)).toHaveLength(1);
+    expect(accounts(scenario).filter((a) => a.enabled)).toEqual([]);
+  });
+
+  it('answers stale to a mover HR produced before a leaver but delivered after it, writes nothing, and a newer rehire undoes the leaver', async () => {
+    // Prepare
+    scenario = await start();
+    await scenario.onboard(hire({ occurredAt: at(1) }));
+    await scenario.onboard(leaver({ occurredAt: at(3) }));
+    // Act
+    const lateMover = await scenario.onboard(hire({ roles: ['developer'], compartment: 'test', occurredAt: at(2) }));
+    const lateMoverAgain = await scenario.onboard(hire({ roles: ['developer'], compartment: 'test', occurredAt: at(2) }));
+    const stillLeft = accounts(scenario);
+    const rehire = await scenario.onboard(hire({ roles: ['developer'], compartment: 'test', occurredAt: at(5) }));
+    // Assess
+    expect(lateMover.result).toMatchObject({ status: 'stale', occurredAt: at(2), appliedFactAt: at(3) });
+    expect(lateMover.writes).toBe(0);
+    expect(lateMover.result.steps.map((s) => s.reason ?? '').filter((r) => r.startsWith('stale:')).length).toBeGreaterThan(0);
+    expect(lateMover.result.steps.find((s) => s.step === 'sign-in')?.reason).toMatch(/would update \(enable\)/);
+    expect(lateMoverAgain.writes).toBe(0);
+    expect(stillLeft).toEqual([expect.objectContaining({ enabled: false, groups: [] })]);
+    expect(rehire.result.status).toBe('succeeded');
+    expect(accounts(scenario)).toEqual([expect.objectContaining({ enabled: true, groups: ['developers-test'] })]);
+  });
+
+  it('never picks between two accounts of one employee: a hire is refused naming both, a leaver takes both away', async () => {
+    // Prepare: a second account that carries the same employee id.
+    scenario = await start();
+    await scenario.onboard(hire());
+    await scenario.onboard(hire({ employeeId: 'E999999', userName: 'ada.twin@example.com' }));
+    tagAsEmployee(scenario, 'ada.twin@example.com', EMPLOYEE);
+    // Act
+    const refused = await scenario.onboard(hire({ email: 'ada@example.org' }));
+    const left = await scenario.onboard(leaver());
+    const leftAgain = await scenario.onboard(leaver());
+    // Assess
+    expect(refused.result.status).toBe('failed');
+    expect(refused.writes).toBe(0);
+    expect(refused.result.steps[0]?.error?.code).toBe('DUPLICATE_EMPLOYEE');
+    expect(refused.result.steps[0]?.reason).toMatch(
+      /2 accounts: .*ada\.lovelace\+oci@example\.com.*ada\.twin@example\.com|2 accounts: .*ada\.twin@example\.com.*ada\.lovelace/,
+    );
+    expect(left.result.status).toBe('succeeded');
+    expect(left.result.notes?.join(' ')).toContain('has 2 accounts');
+    expect(accounts(scenario).map((a) => a.enabled)).toEqual([false, false]);
+    expect(leftAgain.writes).toBe(0);
+  });
+
+  it('a future-dated leaver answers scheduled with its day and writes nothing; an event without a time says so', async () => {
+    // Prepare
+    scenario = await start();
+    const untimed = await scenario.onboard(hire());
+    // Act
+    const later = await scenario.onboard(leaver({ effectiveDate: '2999-12-31' }));
+    // Assess
+    expect(untimed.result.notes?.[0]).toMatch(/no occurredAt/);
+    expect(later.result).toMatchObject({ status: 'scheduled', scheduledFor: '2999-12-31' });
+    expect(later.writes).toBe(0);
+    expect(accounts(scenario)).toEqual([expect.objectContaining({ enabled: true })]);
+  });
+
+  it('a mover in a domain or classic IAM keeps the manager and start-date tags true', async () => {
+    // Prepare
+    scenario = await start();
+    await scenario.onboard(hire({ manager: 'E100017' }));
+    // Act
+    const move = await scenario.onboard(hire({ manager: 'E100018', startDate: '2026-01-06' }));
+    const replay = await scenario.onboard(hire({ manager: 'E100018', startDate: '2026-01-06' }));
+    // Assess
+    expect(move.result.steps[0]).toMatchObject({ outcome: 'updated', changes: expect.arrayContaining(['freeformTags']) });
+    const { state } = scenario.stack.oci;
+    const tags = state.domain
+      ? Object.fromEntries(([...state.domain.users.values()][0]?.tags ?? []).map((t) => [t.key, t.value]))
+      : (state.findUserByName(FIRST_NAME)?.freeformTags ?? {});
+    expect(tags).toMatchObject({ manager: 'E100018', 'start-date': '2026-01-06' });
+    expect(replay.writes).toBe(0);
+  });
+
+  it('a joiner and its mover delivered concurrently to two containers, 100 times with random delays, always end at the mover', async () => {
+    // Prepare: two function containers against one local OCI, as OCI Functions scales out.
+    scenario = await start();
+    second = await startFunction({ entry: BUNDLE, env: scenario.stack.functionEnv });
+    const fns = [scenario.fn, second];
+    const runs = Number(process.env.CONCURRENT_RUNS ?? 100);
+    const endings: string[] = [];
+    const statuses = new Set<string>();
+    // Act
+    for (let i = 0; i < runs; i += 1) {
+      const employeeId = `C${String(i).padStart(5, '0')}`;
+      const userName = `person.${i}@example.com`;
+      const joiner = hire({ employeeId, userName, occurredAt: at(1) });
+      const mover = hire({
+        employeeId,
+        userName,
+        roles: ['developer'],
+        compartment: 'test',
+        email: `moved.${i}@example.org`,
+        occurredAt: at(2),
+      });
+      const [delayJ, delayM] = [Math.floor(Math.random() * 40), Math.floor(Math.random() * 40)];
+      const answers = await Promise.all([
+        fns[i % 2]?.invoke(JSON.stringify(joiner), { delayMs: delayJ }),
+        fns[(i + 1) % 2]?.invoke(JSON.stringify(mover), { delayMs: delayM }),
+      ]);
+      for (const answer of answers) statuses.add((answer?.json as OnboardingResult).status);
+      const [account, ...more] = accounts(scenario, employeeId);
+      endings.push(
+        more.length === 0 && account ? `${account.email} ${account.groups.join(',')} ${account.enabled}` : `${more.length + 1} accounts`,
+      );
+    }
+    // Assess: every run ended in the mover's state, and neither delivery failed.
+    expect(endings.filter((e, i) => e !== `moved.${i}@example.org developers-test true`)).toEqual([]);
+    expect([...statuses].filter((s) => s !== 'succeeded' && s !== 'stale')).toEqual([]);
+    // Replays of both write nothing.
+    const mark = scenario.stack.oci.requests.mark();
+    await scenario.onboard(hire({ employeeId: 'C00000', userName: 'person.0@example.com', occurredAt: at(1) }));
+    await scenario.onboard(
+      hire({
+        employeeId: 'C00000',
+        userName: 'person.0@example.com',
+        roles: ['developer'],
+        compartment: 'test',
+        email: 'moved.0@example.org',
+        occurredAt: at(2),
+      }),
+    );
+    expect(scenario.stack.oci.requests.iamWrites(mark)).toHaveLength(0);
+  }, 600_000);
+
+  it('refuses an occurredAt without an offset, naming the field', async () => {
+    scenario = await start();
+    const bad = await scenario.onboard(hire({ occurredAt: '2026-01-10T09:00:00' }));
+    expect(bad.result.status).toBe('rejected');
+    expect(bad.writes).toBe(0);
+    expect(JSON.stringify(bad.result.errors)).toContain('occurredAt');
+    expect(outcomes(bad.result)).toEqual([]);
+  });
+});
