@@ -213,9 +213,9 @@ describe.each([
     for (const line of lines) expect(namedWrites(line.detail)).toHaveLength(Number(line.writes));
   }, 120_000);
 
-  // Today a row's convergence throws only before its first write (look-ups); every later failure is a
-  // failed step. A convergence that re-reads and re-plans after a refused conditional write must keep
-  // that so: once it has written, it answers with its steps so far and a failed step, never a throw.
+  // A row's line names the steps its convergence answers with. One that gives up re-planning after
+  // refused conditional writes (PLAN_ATTEMPTS, converge.ts) throws, and the writes of its abandoned
+  // attempts reach no line: once it has written, it must answer with them and a failed step instead.
   it.todo('names the writes of a row whose convergence gave up after writing (a re-plan after a 412 that fails again)');
 });
 
