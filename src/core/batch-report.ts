@@ -4,6 +4,7 @@ import { MAX_MESSAGE_BYTES } from './report';
 import type { StepResult } from './result';
 import { type LeaverResult, MAX_LISTED_LEAVERS, type RosterSummary } from './roster';
 import type { FailedRow, UploadCounts } from './upload-progress';
+import { rowWrites } from './writes';
 
 /** Where a batch came from, for its reports and its summary. */
 export interface BatchSource {
@@ -45,7 +46,12 @@ export interface BatchReport {
 
 export const MAX_LISTED_FAILURES = 50;
 
-export const REPORT_CSV_HEADER = 'line,status,employeeId,userName,userId,detail\r\n';
+/**
+ * The per-row report's columns. `writes` is how many IAM write requests the row made, over every
+ * attempt (also a failed one); `detail` names each of them after the row's problems. Their sum, with the
+ * group and policy writes of the JSON report's `shared`, is every IAM write of the run.
+ */
+export const REPORT_CSV_HEADER = 'line,status,employeeId,userName,userId,writes,detail\r\n';
 
 const csvCell = (value: string | undefined) => {
   const text = value ?? '';
@@ -57,22 +63,30 @@ function detail(row: RowResult): string {
     e.problems?.length ? e.problems.map((p) => `${p.path}: ${p.message}`) : [e.message],
   );
   const failed = row.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.step} ${s.target}: ${s.reason ?? ''}`);
-  const created = row.steps
-    .filter((s) => s.outcome === 'created' || s.outcome === 'updated')
-    .map((s) => `${s.outcome} ${s.step} ${s.target}`);
-  return [...problems, ...failed, ...created].join('; ');
+  return [...problems, ...failed, ...rowWrites(row)].join('; ');
 }
+
+const csvLine = (cells: readonly (string | undefined)[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 /** One line of the per-row report, for people. */
 export function reportCsvLine(row: RowResult): string {
-  return `${[String(row.line), row.status, row.employeeId, row.userName, row.userId, detail(row)].map(csvCell).join(',')}\r\n`;
+  return csvLine([String(row.line), row.status, row.employeeId, row.userName, row.userId, String(rowWrites(row).length), detail(row)]);
 }
 
-/** One line for a row that is still failed when the report is joined. */
+/** One line for a row that is still failed when the report is joined: why, then every write it made. */
 export function failedCsvLine(row: FailedRow): string {
   const where = row.error.step ? `${row.error.step} ${row.error.target ?? ''}: ` : '';
   const why = `${where}${row.error.code} ${row.error.message}${row.retryable ? ' (passing; a re-delivery retries it)' : ''}`;
-  return `${[String(row.line), 'failed', row.employeeId, row.userName, '', why].map(csvCell).join(',')}\r\n`;
+  const writes = row.writes ?? [];
+  return csvLine([
+    String(row.line),
+    'failed',
+    row.employeeId,
+    row.userName,
+    row.userId,
+    String(writes.length),
+    [why, ...writes].join('; '),
+  ]);
 }
 
 /** The whole per-row report of a small batch (a request body). */

@@ -4,6 +4,7 @@ import { desiredFor, ensureShared, type GroupsOutcome, type OnboardingContext, o
 import { policyKey } from './plan';
 import { Outcome, type StepResult } from './result';
 import type { DesiredState } from './role-catalog';
+import { isWritten, writesOf } from './writes';
 
 /** One hire of a batch, not yet validated, with where it came from (a line of a file, an index of an array). */
 export interface BatchRow {
@@ -22,6 +23,11 @@ export interface RowResult {
   readonly userName?: string;
   readonly userId?: string;
   readonly steps: readonly StepResult[];
+  /**
+   * The IAM writes earlier attempts of this row made (a row failing for passing reasons is tried
+   * again, and its second try finds the first one's writes done), as the report names them.
+   */
+  readonly earlierWrites?: readonly string[];
   readonly errors: readonly ErrorReport[];
   /** A failed row whose failures may pass (throttling, server errors, a group not ensured yet): tried again later. */
   readonly retryable?: boolean;
@@ -142,11 +148,13 @@ export class BatchThrottle {
   }
 }
 
+/** A refused row's names as given, for its report line: a lone surrogate shown as U+FFFD, as any UTF-8 writer would. */
 const named = (input: unknown) => {
   const n = (typeof input === 'object' && input !== null ? input : {}) as { employeeId?: unknown; userName?: unknown };
+  const shown = (text: string, max: number) => text.slice(0, max).replace(/\p{Cs}/gu, '\uFFFD');
   return {
-    ...(typeof n.employeeId === 'string' ? { employeeId: n.employeeId.slice(0, 100) } : {}),
-    ...(typeof n.userName === 'string' ? { userName: n.userName.slice(0, 200) } : {}),
+    ...(typeof n.employeeId === 'string' ? { employeeId: shown(n.employeeId, 100) } : {}),
+    ...(typeof n.userName === 'string' ? { userName: shown(n.userName, 200) } : {}),
   };
 };
 
@@ -196,12 +204,13 @@ export class SharedCache {
         this.#phases.set(key, started);
         started.done.then(
           ({ steps }) => {
-            this.#steps.set(key, steps);
+            this.#steps.set(key, [...this.#written(key), ...steps]);
             if (steps.some((s) => s.outcome === Outcome.Failed || s.outcome === Outcome.Skipped)) this.#phases.delete(key);
           },
           (error: unknown) => {
             this.#phases.delete(key);
             this.#steps.set(key, [
+              ...this.#written(key),
               {
                 step: 'group',
                 target: group.name,
@@ -228,12 +237,17 @@ export class SharedCache {
     return { groups, done };
   }
 
+  /** The writes of earlier tries of a phase: a phase tried again finds them done, and they stay reported. */
+  #written(key: string): StepResult[] {
+    return (this.#steps.get(key) ?? []).filter(isWritten);
+  }
+
   /** Waits for the groups and policies being ensured (policies are not awaited by the hires). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.#phases.values()].map((p) => p.done));
   }
 
-  /** Every group and policy step, as last ensured. */
+  /** Every group and policy step, as last ensured, and every write of an earlier try. */
   steps(): StepResult[] {
     return [...this.#steps.values()].flat();
   }
@@ -242,6 +256,17 @@ export class SharedCache {
   get healthy(): boolean {
     return this.steps().every((s) => s.outcome !== Outcome.Failed);
   }
+}
+
+/** A row about to be tried: validated, with what earlier tries of it wrote. */
+interface Attempt {
+  readonly line: number;
+  readonly input: unknown;
+  readonly desired: DesiredState;
+  readonly userId?: string;
+  readonly earlierWrites?: readonly string[];
+  /** The result of the try that failed, for a row waiting to be tried again. */
+  readonly failed?: RowResult;
 }
 
 /**
@@ -260,7 +285,7 @@ export async function onboardRows(
   const iterator = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
     | AsyncIterator<BatchRow>
     | Iterator<BatchRow>;
-  const retryQueue: { line: number; input: unknown; desired: DesiredState }[] = [];
+  const retryQueue: Attempt[] = [];
   const retried = new Set<number>();
   const notStarted: number[] = [];
   let finished = 0;
@@ -270,10 +295,16 @@ export async function onboardRows(
   const running = new Set<Promise<void>>();
   const settle = async (row: RowResult) => options.onSettled(row);
 
-  const runOne = async (item: { line: number; input: unknown; desired: DesiredState }): Promise<void> => {
+  const runOne = async (item: Attempt): Promise<void> => {
     const started = Date.now();
     const { desired } = item;
-    const identity = { line: item.line, employeeId: desired.user.employeeId, userName: desired.user.name };
+    const identity = {
+      line: item.line,
+      employeeId: desired.user.employeeId,
+      userName: desired.user.name,
+      ...(item.userId ? { userId: item.userId } : {}),
+      ...(item.earlierWrites?.length ? { earlierWrites: item.earlierWrites } : {}),
+    };
     let result: RowResult;
     try {
       const startDate = (item.input as { startDate?: unknown }).startDate;
@@ -294,8 +325,14 @@ export async function onboardRows(
     if (result.status === RowStatus.Failed && isRetryable(result)) {
       if (!retried.has(item.line) && retryQueue.length < 1000) {
         // Passing failure: once more at the end of this run. Throttling already slowed the batch in callOci.
+        // What this try wrote stays on the row's report line, whatever the next try finds.
         retried.add(item.line);
-        retryQueue.push(item);
+        retryQueue.push({
+          ...item,
+          ...(result.userId ? { userId: result.userId } : {}),
+          earlierWrites: [...(item.earlierWrites ?? []), ...writesOf(result.steps)],
+          failed: result,
+        });
         return;
       }
       result = { ...result, retryable: true };
@@ -305,7 +342,7 @@ export async function onboardRows(
   };
 
   /** The next row to start: a fresh one from the source, then the ones to retry. */
-  const next = async (): Promise<{ line: number; input: unknown; desired: DesiredState } | undefined> => {
+  const next = async (): Promise<Attempt | undefined> => {
     while (!exhausted) {
       const item = await iterator.next();
       if (item.done) {
@@ -340,7 +377,12 @@ export async function onboardRows(
   }
   await Promise.all(running);
   if (stopped) {
-    notStarted.push(...retryQueue.splice(0).map((q) => q.line));
+    // A row waiting for its second try that already wrote settles failed (passing), naming its writes; one
+    // that wrote nothing is simply not started.
+    for (const queued of retryQueue.splice(0)) {
+      if (queued.failed && queued.earlierWrites?.length) await settle({ ...queued.failed, retryable: true });
+      else notStarted.push(queued.line);
+    }
     if (!exhausted) await iterator.return?.();
   }
   await shared.settled();

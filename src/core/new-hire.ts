@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { ErrorCode, type Problem, ValidationError } from '../support/errors';
 import { nearest } from './policy/suggest';
-import { problemsOf } from './validation';
+import { illFormedText, problemsOf } from './validation';
 
 /** Classic IAM user names: ASCII letters, digits and `. _ - + @`, at most 100 characters. */
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._+@-]{0,99}$/;
-const ANY_USER_NAME = /^[^\s\p{Cc}]{1,100}$/u;
-const PERSON_NAME = /^[^\p{Cc}<>{}$]{1,100}$/u;
+// `\p{Cs}`: a lone surrogate (a JSON "\ud800" escape) is a code point to a `u` pattern, but no character.
+const ANY_USER_NAME = /^[^\s\p{Cc}\p{Cs}]{1,100}$/u;
+const PERSON_NAME = /^[^\p{Cc}\p{Cs}<>{}$]{1,100}$/u;
 
 const EVENT_ID = z
   .string()
@@ -93,19 +94,24 @@ function problemsWithHints(error: z.ZodError, known: readonly string[]): Problem
 }
 
 /**
+ * Parses with `schema`; throws a ValidationError naming every bad field, a string that is not
+ * well-formed Unicode among them (whatever the field: none is written to OCI).
+ */
+function parseEvent<T extends z.ZodRawShape>(schema: z.ZodObject<T, 'strict'>, input: unknown, what: string) {
+  const illFormed = illFormedText(input);
+  const parsed = schema.safeParse(input);
+  if (parsed.success && illFormed.length === 0) return Object.freeze(parsed.data);
+  const named = new Set(illFormed.map((p) => p.path));
+  const others = parsed.success ? [] : problemsWithHints(parsed.error, Object.keys(schema.shape)).filter((p) => !named.has(p.path));
+  throw new ValidationError(ErrorCode.InvalidEvent, `The ${what} event is not valid`, [...illFormed, ...others]);
+}
+
+/**
  * Validates untrusted input as a new-hire event; throws a ValidationError naming every bad field.
  * @example parseNewHire(JSON.parse(body))
  */
 export function parseNewHire(input: unknown): NewHire {
-  const parsed = newHireSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationError(
-      ErrorCode.InvalidEvent,
-      'The new-hire event is not valid',
-      problemsWithHints(parsed.error, Object.keys(newHireSchema.shape)),
-    );
-  }
-  return Object.freeze(parsed.data);
+  return parseEvent(newHireSchema, input, 'new-hire');
 }
 
 /**
@@ -115,13 +121,5 @@ export function parseNewHire(input: unknown): NewHire {
 export function parseHrEvent(input: unknown): HrEvent {
   const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
   if (type !== 'leaver') return { kind: 'hire', hire: parseNewHire(input) };
-  const parsed = leaverSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationError(
-      ErrorCode.InvalidEvent,
-      'The leaver event is not valid',
-      problemsWithHints(parsed.error, Object.keys(leaverSchema.shape)),
-    );
-  }
-  return { kind: 'leaver', leaver: Object.freeze(parsed.data) };
+  return { kind: 'leaver', leaver: parseEvent(leaverSchema, input, 'leaver') };
 }

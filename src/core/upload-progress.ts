@@ -2,6 +2,7 @@ import { ErrorCode, type ErrorReport } from '../support/errors';
 import type { RowResult } from './batch';
 import type { StepResult } from './result';
 import type { RosterProgress } from './roster';
+import { rowWrites } from './writes';
 
 /**
  * The durable progress of one uploaded file, small at any size: the file is cut into chunks of rows
@@ -63,6 +64,10 @@ export interface FailedRow {
   readonly line: number;
   readonly employeeId?: string;
   readonly userName?: string;
+  /** The user, when some attempt found or created it. */
+  readonly userId?: string;
+  /** Every IAM write the row's attempts made so far (writes.ts), kept until the row settles. */
+  readonly writes?: readonly string[];
   readonly retryable: boolean;
   /** Invocations that tried it in this round. */
   readonly attempts: number;
@@ -213,14 +218,17 @@ export class LineRanges {
   }
 }
 
-/** The failed-row entry for a row result. */
+/** The failed-row entry for a row result (with its earlier attempts' writes folded in: run-chunk.ts). */
 export function failedRow(row: RowResult, earlier: FailedRow | undefined): FailedRow {
   const step = row.steps.find((s) => s.outcome === 'failed') ?? row.steps.find((s) => s.outcome === 'skipped');
   const error = step?.error ?? row.errors[0];
+  const writes = rowWrites(row);
   return {
     line: row.line,
     ...(row.employeeId ? { employeeId: row.employeeId } : {}),
     ...(row.userName ? { userName: row.userName } : {}),
+    ...(row.userId ? { userId: row.userId } : {}),
+    ...(writes.length ? { writes } : {}),
     retryable: row.retryable === true,
     attempts: (earlier?.attempts ?? 0) + 1,
     error: {

@@ -13,6 +13,7 @@ import {
   shouldRetry,
   type UploadRecord,
 } from '../core/upload-progress';
+import { isWritten } from '../core/writes';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions } from './run-batch';
@@ -181,7 +182,9 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
     }
   }, CHECKPOINT_MS / 2);
 
-  const onSettled = async (row: RowResult) => {
+  const onSettled = async (settled: RowResult) => {
+    // Earlier attempts of a failed row (other invocations, earlier rounds) wrote too: its line names those writes.
+    const row = withEarlierAttempts(settled, failed.get(settled.line));
     const before = previous.get(row.line);
     previous.delete(row.line);
     if (row.status === RowStatus.Failed) {
@@ -265,16 +268,29 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
 
 const toMessage = (error: unknown) => toErrorReport(error).message;
 
-/** Group and policy steps worth reporting: what changed or failed, the latest per target. */
+/** A row result with what its earlier failed attempts (`earlier`) wrote and found. */
+export function withEarlierAttempts(row: RowResult, earlier: FailedRow | undefined): RowResult {
+  if (!earlier) return row;
+  const userId = row.userId ?? earlier.userId;
+  const earlierWrites = [...(earlier.writes ?? []), ...(row.earlierWrites ?? [])];
+  return { ...row, ...(userId ? { userId } : {}), ...(earlierWrites.length ? { earlierWrites } : {}) };
+}
+
+/**
+ * Group and policy steps worth reporting: every write, once (chunk records of one invocation hold the
+ * same steps), and a target's failure when nothing wrote or found it unchanged after it.
+ */
 export function mergeShared(records: readonly { shared: readonly StepResult[] }[]): StepResult[] {
-  const byTarget = new Map<string, StepResult>();
+  const writes = new Map<string, StepResult>();
+  const failures = new Map<string, StepResult>();
   for (const r of records)
     for (const step of r.shared) {
-      if (step.outcome === 'unchanged' && !byTarget.has(`${step.step}:${step.target}`)) continue;
-      const known = byTarget.get(`${step.step}:${step.target}`);
-      // A creation stays on record even when a later look-up finds the group unchanged.
-      if (known && (known.outcome === 'created' || known.outcome === 'updated') && step.outcome !== 'failed') continue;
-      byTarget.set(`${step.step}:${step.target}`, step);
+      const target = `${step.step}:${step.target}`;
+      if (isWritten(step)) {
+        writes.set(`${target}:${step.outcome}:${step.ocid ?? ''}:${step.changes?.join(',') ?? ''}`, step);
+        failures.delete(target);
+      } else if (step.outcome === 'unchanged') failures.delete(target);
+      else failures.set(target, step);
     }
-  return [...byTarget.values()].filter((s) => s.outcome !== 'unchanged');
+  return [...writes.values(), ...failures.values()];
 }

@@ -135,7 +135,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
     const longReport = (long.result as unknown as BatchResult).report;
     expect(longReport.counts).toMatchObject({ unreadable: 1 });
     expect(reportOf('incoming/long-line.csv').slice(1)).toEqual([
-      `2,rejected,,,,(row): is ${oneLine.length - header.length - 1} bytes long; at most 65536 are read`,
+      `2,rejected,,,,0,(row): is ${oneLine.length - header.length - 1} bytes long; at most 65536 are read`,
     ]);
     expect(wide.writes + long.writes).toBe(0);
     await stillServes(scenario);

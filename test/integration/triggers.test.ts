@@ -66,7 +66,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
       counts: { succeeded: 3 },
     });
     expect(objectText(scenario, 'incoming/hires.csv.report.csv')).toMatch(
-      /^line,status,employeeId,userName,userId,detail\r\n2,succeeded,C0001,zoe.nandu@example.com,ocid1\.user/,
+      /^line,status,employeeId,userName,userId,writes,detail\r\n2,succeeded,C0001,zoe.nandu@example.com,ocid1\.user/,
     );
     const [message] = scenario.stack.oci.state.messages(scenario.stack.topicId);
     expect(batch.status).toBe('complete');

@@ -272,7 +272,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     // The report: the header, then every line of the file exactly once.
     const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/finish.csv.report.csv')?.body.toString('utf8') ?? '';
     const lines = csv.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('line,status,employeeId,userName,userId,detail');
+    expect(lines[0]).toBe('line,status,employeeId,userName,userId,writes,detail');
     expect(
       lines
         .slice(1)

@@ -25,14 +25,21 @@ const report = (failures: FailedRow[]): BatchReport => ({
 });
 
 describe('batch reports', () => {
-  it('writes CSV a spreadsheet reads: quoted where needed, one line per row, what each row created', () => {
+  it('writes CSV a spreadsheet reads: quoted where needed, one line per row, each write a row made and their count', () => {
     // Prepare
     const rows: RowResult[] = [
       {
         line: 2,
         status: 'succeeded',
         userName: 'a@example.com',
-        steps: [{ step: 'user', target: 'a@example.com', action: 'create', outcome: 'created' }],
+        userId: 'ocid1.user.oc1..a',
+        steps: [
+          { step: 'user', target: 'a@example.com', action: 'create', outcome: 'created' },
+          { step: 'sign-in', target: 'a@example.com', action: 'none', outcome: 'unchanged' },
+          { step: 'membership', target: 'auditors', action: 'add', outcome: 'added' },
+          { step: 'membership', target: 'developers', action: 'add', outcome: 'unchanged', reason: 'already a member' },
+          { step: 'console-password', target: 'a@example.com', action: 'skip', outcome: 'skipped', reason: 'classic' },
+        ],
         errors: [],
       },
       {
@@ -41,18 +48,46 @@ describe('batch reports', () => {
         steps: [],
         errors: [{ code: 'INVALID_EVENT', message: 'bad', problems: [{ path: 'email', message: 'Invalid, "really"' }] }],
       },
+      {
+        line: 4,
+        status: 'succeeded',
+        userName: 'b@example.com',
+        steps: [
+          { step: 'user', target: 'b@example.com', action: 'update', outcome: 'updated', changes: ['email', 'description'] },
+          { step: 'membership', target: 'auditors', action: 'add', outcome: 'added' },
+        ],
+        earlierWrites: ['added membership developers'],
+        errors: [],
+      },
     ];
     // Act
     const csv = reportCsv(rows);
     // Assess
     expect(csv.split('\r\n')).toEqual([
-      'line,status,employeeId,userName,userId,detail',
-      '2,succeeded,,a@example.com,,created user a@example.com',
-      '3,rejected,,,,"email: Invalid, ""really"""',
+      'line,status,employeeId,userName,userId,writes,detail',
+      '2,succeeded,,a@example.com,ocid1.user.oc1..a,2,created user a@example.com; added membership auditors',
+      '3,rejected,,,,0,"email: Invalid, ""really"""',
+      '4,succeeded,,b@example.com,,3,"added membership developers; updated user b@example.com (email, description); added membership auditors"',
       '',
     ]);
     expect(failedCsvLine(failure(7))).toMatch(
-      /^7,failed,,user7@example.com,,user user7: OCI_REQUEST_FAILED .*passing; a re-delivery retries it/,
+      /^7,failed,,user7@example.com,,0,user user7: OCI_REQUEST_FAILED .*passing; a re-delivery retries it/,
+    );
+  });
+
+  it('names the user and every write of a failed row, the failure first', () => {
+    // Prepare: the user was created, then its membership failed.
+    const row: FailedRow = {
+      ...failure(9),
+      userId: 'ocid1.user.oc1..nine',
+      writes: ['created user user9@example.com'],
+      error: { code: 'OCI_REQUEST_FAILED', message: 'AddUserToGroup failed: 503', step: 'membership', target: 'auditors' },
+    };
+    // Act
+    const line = failedCsvLine(row);
+    // Assess
+    expect(line).toBe(
+      '9,failed,,user9@example.com,ocid1.user.oc1..nine,1,membership auditors: OCI_REQUEST_FAILED AddUserToGroup failed: 503 (passing; a re-delivery retries it); created user user9@example.com\r\n',
     );
   });
 

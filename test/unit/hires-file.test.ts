@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type FileLimits, formatOf, type ReadRow, readHires } from '../../src/core/hires-file';
-import { fixturePath } from '../helpers';
+import { parseNewHire } from '../../src/core/new-hire';
+import { fixtureJson, fixturePath } from '../helpers';
 
 type Format = 'csv' | 'json' | 'ndjson';
 
@@ -309,5 +310,24 @@ describe('formatOf', () => {
     expect(formatOf('x.jsonl', undefined)).toBe('ndjson');
     expect(formatOf('x', 'application/json')).toBe('json');
     expect(formatOf('x.txt', 'text/plain')).toBeUndefined();
+  });
+});
+
+describe('rows holding a lone surrogate', () => {
+  it('are refused as rows: CSV bytes of a surrogate are not UTF-8, and a JSON escape of one is not a valid hire', async () => {
+    // Prepare: the CESU-8 bytes of U+D800 in a CSV; the escape "\ud800" in JSON and NDJSON rows.
+    const hire = { ...fixtureJson('events', 'new-hire.json'), givenName: 'A\ud800da' };
+    const csv = concat('employeeId,givenName\nE1,A', [0xed, 0xa0, 0x80], 'da\n');
+    // Act
+    const [csvRow] = await rows('csv', csv);
+    const jsonRows = [...(await rows('json', JSON.stringify([hire]))), ...(await rows('ndjson', `${JSON.stringify(hire)}\n`))];
+    // Assess
+    expect(csvRow).toMatchObject({ line: 2, problems: [{ path: 'givenName', message: expect.stringMatching(/not valid UTF-8/) }] });
+    expect(jsonRows).toHaveLength(2);
+    for (const row of jsonRows) {
+      expect(() => parseNewHire((row as { input: unknown }).input)).toThrow(
+        expect.objectContaining({ problems: [{ path: 'givenName', message: expect.stringMatching(/lone surrogate/) }] }),
+      );
+    }
   });
 });

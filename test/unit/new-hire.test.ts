@@ -87,3 +87,48 @@ describe('parseHrEvent', () => {
     expect(() => parseHrEvent({ type: 'leaver', employeeId: 'E1' })).toThrow(ValidationError);
   });
 });
+
+describe('text that is not well-formed Unicode', () => {
+  const problemsOf = (input: unknown) => {
+    try {
+      parseHrEvent(input);
+    } catch (error) {
+      return (error as ValidationError).problems;
+    }
+    return [];
+  };
+
+  it.each([
+    ['userName', 'ada\ud800@example.com'],
+    ['givenName', 'Ad\udfffa'],
+    ['familyName', '\ud83dLovelace'],
+  ])('refuses a lone surrogate in %s, a field the u patterns took it in, naming the field once', (field, value) => {
+    // Prepare: the JSON escape "\ud800" parses to a lone surrogate.
+    const input = JSON.parse(JSON.stringify({ ...fixtureJson('events', 'new-hire.json'), [field]: value }));
+    // Act
+    const problems = problemsOf(input);
+    // Assess
+    expect(problems).toEqual([{ path: field, message: expect.stringMatching(/lone surrogate/) }]);
+  });
+
+  it('refuses one in any other field, a role, a leaver reason and a field name, and keeps the other problems', () => {
+    // Prepare
+    const hire = { ...fixtureJson('events', 'new-hire.json'), roles: ['developer', 'x\ud800'], email: 'nope' };
+    const leaver = { type: 'leaver', employeeId: 'E1', effectiveDate: '2026-12-31', reason: 'moved \udc00 on' };
+    // Act
+    const hireProblems = problemsOf(hire);
+    const leaverProblems = problemsOf(leaver);
+    const keyProblems = problemsOf({ ...fixtureJson('events', 'new-hire.json'), 'x\ud800': 1 });
+    // Assess
+    expect(hireProblems).toContainEqual({ path: 'roles.1', message: expect.stringMatching(/lone surrogate/) });
+    expect(hireProblems.filter((p) => p.path === 'roles.1')).toHaveLength(1);
+    expect(hireProblems.map((p) => p.path)).toContain('email');
+    expect(leaverProblems).toEqual([{ path: 'reason', message: expect.stringMatching(/lone surrogate/) }]);
+    expect(keyProblems).toContainEqual({ path: '(root)', message: expect.stringMatching(/field name holds a lone surrogate/) });
+  });
+
+  it('takes characters outside the BMP, whose surrogates come in pairs', () => {
+    const hire = parseNewHire({ ...fixtureJson('events', 'new-hire.json'), givenName: 'Ada 😀', familyName: '𝔏ovelace' });
+    expect(hire.givenName).toBe('Ada 😀');
+  });
+});
