@@ -1,5 +1,6 @@
 import type { Statement } from '../../core/policy/ast';
 import { parseStatement } from '../../core/policy/parser';
+import { classicDirectory } from '../classic-directory';
 import type { ApiRequest, Route } from '../http';
 import type { Principal } from '../signature';
 import type { TenancyState } from '../state';
@@ -32,8 +33,10 @@ export type AuthorizationResult = { readonly allowed: true } | { readonly allowe
 const MAX_DENIALS = 500;
 
 /**
- * Authorizes calls against the tenancy's dynamic groups and policies. The administrator's API key
- * is not evaluated: it stands for a member of the Administrators group, which may do anything.
+ * Authorizes calls against the tenancy's groups, dynamic groups and policies. The administrator's
+ * API key is not evaluated: it stands for a member of the Default domain's Administrators group,
+ * which may do anything and which deny statements never reach ("Deny Policies"). Every other user is
+ * decided by the groups it is a member of.
  */
 export class Authorizer {
   private readonly parsedStatements = new Map<string, Statement | null>();
@@ -86,10 +89,17 @@ export class Authorizer {
     }
     const requires = context.targetExists && needs.whenTargetExists ? needs.whenTargetExists : needs.requires;
     if (requires.length === 0) return { allowed: true };
+    const regionKey = this.state.regions.find((r) => r.regionName === request.region)?.regionKey;
     const decision: Decision = decide(
       caller,
       this.statements(),
-      { operation: route.operation, requires, compartmentId: context.compartmentId, variables: context.variables },
+      {
+        operation: route.operation,
+        requires,
+        compartmentId: context.compartmentId,
+        variables: context.variables,
+        ...(regionKey ? { regionKey } : {}),
+      },
       this.tree(),
     );
     if (decision.allowed) return this.authorizeTagNamespaces(route, request, caller);
@@ -139,21 +149,36 @@ export class Authorizer {
     return { allowed: false, denial };
   }
 
-  /** The caller's facts and the dynamic groups whose matching rules it satisfies. */
+  /** The caller's facts: a user's name and groups, or the dynamic groups whose matching rules it satisfies. */
   private callerOf(principal: Principal): Caller {
-    const subject = {
-      type: principal.resourceType ?? (principal.kind === 'user' ? 'user' : 'unknown'),
-      id: principal.id,
-      compartmentId: principal.compartmentId ?? '',
-    };
-    const dynamicGroups =
-      principal.kind === 'user'
-        ? []
-        : [...this.state.dynamicGroups.values()].filter((group) => {
-            const rule = this.rule(group.matchingRule);
-            return rule !== null && ruleMatches(rule, subject);
-          });
+    if (principal.kind === 'user') return this.userCaller(principal.id);
+    const subject = { type: principal.resourceType ?? 'unknown', id: principal.id, compartmentId: principal.compartmentId ?? '' };
+    const dynamicGroups = [...this.state.dynamicGroups.values()].filter((group) => {
+      const rule = this.rule(group.matchingRule);
+      return rule !== null && ruleMatches(rule, subject);
+    });
     return { ...subject, dynamicGroups: dynamicGroups.map((g) => ({ id: g.id, name: g.name })) };
+  }
+
+  /** A user, in the tenancy (users live in the root compartment), with the groups it is a member of. */
+  private userCaller(id: string): Caller {
+    const base = { type: 'user', id, compartmentId: this.state.tenancy.id, dynamicGroups: [] };
+    const directory = classicDirectory(this.state);
+    const classic = directory.user(id);
+    if (classic) {
+      const groups = directory.membershipsOf({ userId: classic.id }).flatMap((m) => {
+        const group = directory.group(m.groupId);
+        return group ? [{ id: group.id, name: group.name, domain: directory.domainName }] : [];
+      });
+      return { ...base, userName: classic.name, groups };
+    }
+    // A user of an identity domain other than Default: its groups are that domain's.
+    const inDomain = this.state.domainUserOf(id);
+    if (!inDomain) return base;
+    const groups = [...inDomain.domain.groups.values()]
+      .filter((g) => g.members.has(inDomain.user.id))
+      .map((g) => ({ id: g.ocid, name: g.displayName, domain: inDomain.domain.name }));
+    return { ...base, id: inDomain.user.ocid, userName: inDomain.user.userName, groups };
   }
 
   private rule(text: string): MatchingRule | null {
