@@ -44,7 +44,8 @@ describe('the local OCI follows Oracle pages, through the real SDK', () => {
   let fn: ReturnType<typeof functionClients>;
   let functions: string;
   let userId: string;
-  const grant = (statements: string[]) => seedFunctionGrant(oci.state, functions, { dynamicGroupName: 'fn', policyName: 'fn-policy', statements });
+  const grant = (statements: string[]) =>
+    seedFunctionGrant(oci.state, functions, { dynamicGroupName: 'fn', policyName: 'fn-policy', statements });
   const outcome = (promise: Promise<unknown>) =>
     promise.then(
       () => 'allowed',
@@ -102,7 +103,7 @@ describe('the local OCI follows Oracle pages, through the real SDK', () => {
 
   it(`any-group reaches a resource principal (${POLICY_SYNTAX})`, async () => {
     // Prepare: a dynamic group the function is in, so it is a principal of the tenancy's groups.
-    grant(['Allow any-group to inspect users in tenancy where request.principal.type = \'fnfunc\'']);
+    grant(["Allow any-group to inspect users in tenancy where request.principal.type = 'fnfunc'"]);
     // Act / Assess
     expect(await list()).toBe('allowed');
   });

@@ -28,8 +28,7 @@ export function addPerson(
   person: { readonly name: string; readonly groups: readonly string[] },
 ): LocalUser {
   const directory = classicDirectory(state);
-  const user =
-    directory.userByName(person.name) ?? directory.createUser({ name: person.name, description: 'a person', freeformTags: {} });
+  const user = directory.userByName(person.name) ?? directory.createUser({ name: person.name, description: 'a person', freeformTags: {} });
   const groups: Record<string, string> = {};
   for (const name of person.groups) {
     const group = directory.groupByName(name) ?? directory.createGroup({ name, description: name, freeformTags: {} });
