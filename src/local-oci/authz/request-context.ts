@@ -97,6 +97,9 @@ export function requestContext(state: TenancyState, service: string, operation: 
         return inRoot({ 'target.resource.domain.name': domain });
       case 'ListDynamicGroups':
         return inRoot({});
+      case 'CreateDynamicGroup':
+        // As CreateGroup offers target.group.name, the name being created (iampolicyreference.htm, dynamic-groups).
+        return inRoot({ 'target.dynamic-group.name': text(body().name), 'target.resource.domain.name': domain });
       case 'CreatePolicy': {
         const b = body();
         return withCompartment(state, text(b.compartmentId) ?? root, { 'target.policy.name': text(b.name) });
@@ -163,15 +166,20 @@ export function requestContext(state: TenancyState, service: string, operation: 
     }
   }
 
+  // A list or a create names its compartment (query or body); anything else is where its resource is.
+  const named = () => request.query.get('compartmentId') ?? text(body().compartmentId);
+  const cp = state.controlPlane;
+
   if (service === 'objectstorage') {
     const bucket = text(request.params[1]);
-    if (bucket === undefined) return inRoot({});
+    if (operation === 'CreateBucket') return withCompartment(state, named() ?? root, { 'target.bucket.name': text(body().name) });
+    if (bucket === undefined) return withCompartment(state, named() ?? root, {});
     const objectName = request.params[2] === undefined ? undefined : param(2);
     const targetExists = objectName !== undefined && state.buckets.get(bucket)?.has(objectName) === true;
     // "Details for Object Storage and Archive Storage" lists `target.object.name` (string and patterns) for
     // the operations on objects; it applies where the call names one object (not to ListObjects).
     const variables = { 'target.bucket.name': bucket, 'target.object.name': objectName };
-    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? root, variables), targetExists };
+    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? cp.buckets.get(bucket)?.compartmentId ?? root, variables), targetExists };
   }
 
   if (service === 'secrets') {
@@ -187,11 +195,24 @@ export function requestContext(state: TenancyState, service: string, operation: 
   }
 
   if (service === 'notifications') {
-    const topic = state.topics.get(param(0));
-    return withCompartment(state, topic?.compartmentId ?? root, {});
+    const topicId = operation === 'CreateSubscription' ? text(body().topicId) : param(0);
+    const where =
+      cp.subscriptions.get(param(0))?.compartmentId ??
+      state.topics.get(topicId ?? '')?.compartmentId ??
+      (operation === 'ListSubscriptions' ? state.topics.get(request.query.get('topicId') ?? '')?.compartmentId : undefined) ??
+      named();
+    return withCompartment(state, where ?? root, {});
   }
 
-  if (service === 'functions') return withCompartment(state, state.resourceCompartments.get(param(0)) ?? root, {});
+  if (service === 'events') return withCompartment(state, cp.rules.get(param(0))?.compartmentId ?? named() ?? root, {});
+
+  if (service === 'logging') return withCompartment(state, cp.logGroups.get(param(0))?.compartmentId ?? named() ?? root, {});
+
+  if (service === 'functions') {
+    const app = cp.applications.get(param(0)) ?? cp.applications.get(request.query.get('applicationId') ?? '');
+    const where = state.resourceCompartments.get(param(0)) ?? cp.functions.get(param(0))?.compartmentId ?? app?.compartmentId ?? named();
+    return withCompartment(state, where ?? root, {});
+  }
 
   return withCompartment(state, root, {});
 }
