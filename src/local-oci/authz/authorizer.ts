@@ -88,7 +88,7 @@ export class Authorizer {
       return this.keep(denial);
     }
     const requires = context.targetExists && needs.whenTargetExists ? needs.whenTargetExists : needs.requires;
-    if (requires.length === 0) return { allowed: true };
+    if (requires.length === 0 || context.bucketMissing) return { allowed: true };
     const regionKey = this.state.regions.find((r) => r.regionName === request.region)?.regionKey;
     const decision: Decision = decide(
       caller,

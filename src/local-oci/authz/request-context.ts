@@ -17,6 +17,12 @@ export interface RequestContext {
   readonly variables: Readonly<Record<string, string>>;
   /** Whether the target already exists (PutObject needs OBJECT_OVERWRITE then). */
   readonly targetExists?: boolean;
+  /**
+   * The bucket the call names does not exist. Object Storage answers that with the same 404
+   * BucketNotFound ("does not exist … or you are not authorized") as a refusal, so the handler answers
+   * it and no denial is kept: set-up's GetBucket before CreateBucket is not a refused call.
+   */
+  readonly bucketMissing?: boolean;
 }
 
 function bodyOf(request: ApiRequest): Record<string, unknown> {
@@ -179,7 +185,9 @@ export function requestContext(state: TenancyState, service: string, operation: 
     // "Details for Object Storage and Archive Storage" lists `target.object.name` (string and patterns) for
     // the operations on objects; it applies where the call names one object (not to ListObjects).
     const variables = { 'target.bucket.name': bucket, 'target.object.name': objectName };
-    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? cp.buckets.get(bucket)?.compartmentId ?? root, variables), targetExists };
+    const bucketMissing = !state.buckets.has(bucket) && !cp.buckets.has(bucket);
+    const where = state.bucketCompartments.get(bucket) ?? cp.buckets.get(bucket)?.compartmentId ?? root;
+    return { ...withCompartment(state, where, variables), targetExists, ...(bucketMissing ? { bucketMissing } : {}) };
   }
 
   if (service === 'secrets') {
