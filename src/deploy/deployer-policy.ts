@@ -43,12 +43,17 @@ export function deployerPolicy(input: SetupInput, group: { readonly name: string
     },
     { statement: allow('inspect dynamic-groups', 'tenancy'), reason: "ListDynamicGroups: whether the function's dynamic group is there" },
     {
+      // "Details for IAM": target.dynamic-group.name is not available to CreateDynamicGroup, so a create cannot be pinned.
+      statement: allow('manage dynamic-groups', 'tenancy', permissions('DYNAMIC_GROUP_CREATE')),
+      reason: "CreateDynamicGroup: the function's dynamic group (a dynamic group grants nothing without a policy naming it)",
+    },
+    {
       statement: allow(
         'manage dynamic-groups',
         'tenancy',
-        `all {target.dynamic-group.name = ${quote(input.dynamicGroup.name)}, ${permissions('DYNAMIC_GROUP_CREATE', 'DYNAMIC_GROUP_UPDATE')}}`,
+        `all {target.dynamic-group.name = ${quote(input.dynamicGroup.name)}, ${permissions('DYNAMIC_GROUP_UPDATE')}}`,
       ),
-      reason: "CreateDynamicGroup, UpdateDynamicGroup: the function's dynamic group, by its name only",
+      reason: "UpdateDynamicGroup: the function's dynamic group's matching rule, by its name only",
     },
     { statement: allow('inspect policies', 'tenancy'), reason: "ListPolicies: whether the function's policy is there, and what it says" },
     {

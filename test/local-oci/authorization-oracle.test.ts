@@ -1,8 +1,10 @@
 import * as common from 'oci-common';
+import { IdentityDomainsClient, type models } from 'oci-identitydomains';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
 import { makeOcid } from '../../src/local-oci/ocid';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import { clientConfiguration } from '../../src/oci/clients';
 import { failure, sdkClients } from './sdk';
 
 // The points where the local OCI's reading of the policy language follows one Oracle page in
@@ -210,5 +212,69 @@ describe('people: users with their own API keys, decided by their groups', () =>
     const refused = await failure(e.identity.listUsers({ compartmentId: oci.state.tenancy.id }));
     // Assess
     expect(refused).toMatchObject({ statusCode: 401, serviceCode: 'NotAuthenticated' });
+  });
+});
+
+describe('identity domains: SCIM calls by a person (Managing Users, /iaas/Content/Identity/users/about-managing-users.htm; Details for IAM with Identity Domains)', () => {
+  let oci: LocalOci;
+  beforeAll(async () => {
+    oci = await startLocalOci({ identityDomain: 'Employees' });
+  });
+  afterAll(() => oci.stop());
+
+  /** A SCIM client signing as `configFile`. */
+  const scimAs = (configFile: string) => {
+    const scim = new IdentityDomainsClient(
+      { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(configFile) },
+      clientConfiguration,
+    );
+    scim.endpoint = oci.domainUrl ?? '';
+    return scim;
+  };
+  const create = (scim: IdentityDomainsClient, userName: string) =>
+    scim
+      .createUser({
+        user: {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName,
+          emails: [{ value: `${userName}@example.com`, type: 'work' as models.UserEmails.Type, primary: true }],
+        },
+      })
+      .then(
+        () => 'allowed',
+        (error: { statusCode?: number }) => (error.statusCode === 403 ? 'denied' : `failed ${String(error.statusCode)}`),
+      );
+  const policy = (statements: string[]) => {
+    for (const [id, p] of oci.state.policies) if (p.name === 'domain-admins') oci.state.policies.delete(id);
+    attachPolicy(oci, 'domain-admins', oci.state.tenancy.id, statements);
+  };
+
+  it("lets a member of a group granted manage domains manage the domain's users, and no less a grant", async () => {
+    // Prepare
+    const admin = oci.addUser({ name: 'dom.admin', groups: ['DomainAdmins'] });
+    const scim = scimAs(admin.configFile);
+    // Act
+    policy(["Allow group DomainAdmins to manage domains in tenancy where target.resource.domain.name = 'Employees'"]);
+    const managed = await create(scim, 'by.domain.admin');
+    policy(["Allow group DomainAdmins to manage domains in tenancy where target.resource.domain.name = 'Partners'"]);
+    const otherDomain = await create(scim, 'other.domain');
+    policy(['Allow group DomainAdmins to use domains in tenancy']);
+    const useOnly = await create(scim, 'use.only');
+    // Assess
+    expect([managed, otherDomain, useOnly]).toEqual(['allowed', 'denied', 'denied']);
+    expect(oci.state.domain?.users.findOne('userName', 'by.domain.admin')).toBeDefined();
+  });
+
+  it('also lets a users grant scoped by target.resource.domain.name through, for that domain only', async () => {
+    // Prepare
+    const hr = oci.addUser({ name: 'hr.admin', groups: ['HrAdmins'] });
+    const scim = scimAs(hr.configFile);
+    // Act
+    policy(["Allow group HrAdmins to manage users in tenancy where target.resource.domain.name = 'Employees'"]);
+    const scoped = await create(scim, 'by.hr');
+    policy(["Allow group HrAdmins to manage users in tenancy where target.resource.domain.name = 'Default'"]);
+    const otherDomain = await create(scim, 'not.by.hr');
+    // Assess
+    expect([scoped, otherDomain]).toEqual(['allowed', 'denied']);
   });
 });

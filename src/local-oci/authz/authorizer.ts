@@ -6,6 +6,7 @@ import type { Principal } from '../signature';
 import type { TenancyState } from '../state';
 import { type MatchingRule, parseMatchingRule, ruleMatches } from './matching-rule';
 import { permissionsFor } from './operations';
+import { RESOURCE_TYPE_GRANTS } from './permissions';
 import { type Caller, type CompartmentTree, type Decision, decide, type NearMiss, type PolicyStatement } from './policy-engine';
 import { requestContext } from './request-context';
 import { tagNamespacesSetBy } from './tag-namespaces';
@@ -103,7 +104,29 @@ export class Authorizer {
       this.tree(),
     );
     if (decision.allowed) return this.authorizeTagNamespaces(route, request, caller);
+    if (route.service === 'identitydomains' && this.managesDomain(caller, route.operation, context)) {
+      return this.authorizeTagNamespaces(route, request, caller);
+    }
     return this.keepRefusal(route, caller, decision, context.compartmentId, context.variables);
+  }
+
+  /**
+   * Whether the caller holds `manage domains` where the domain is: Oracle's "Managing Users" and
+   * "Managing Groups" (identity domains) let "a member of a group granted manage domains" manage a
+   * domain's users and groups, besides the users/groups grants "Details for IAM with Identity
+   * Domains" scopes with target.resource.domain.name. Every permission manage adds over use on
+   * domains must be granted, so `use domains` or a permission list short of manage is not enough.
+   */
+  private managesDomain(caller: Caller, operation: string, context: ReturnType<typeof requestContext>): boolean {
+    const domains = RESOURCE_TYPE_GRANTS.domains;
+    if (!domains) return false;
+    const manageOnly = domains.manage.map((permission) => [permission]);
+    return decide(
+      caller,
+      this.statements(),
+      { operation, requires: manageOnly, compartmentId: context.compartmentId, variables: context.variables },
+      this.tree(),
+    ).allowed;
   }
 
   /** Keeps a call no statement allows, with what would have allowed it. */

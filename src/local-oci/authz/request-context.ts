@@ -104,8 +104,8 @@ export function requestContext(state: TenancyState, service: string, operation: 
       case 'ListDynamicGroups':
         return inRoot({});
       case 'CreateDynamicGroup':
-        // As CreateGroup offers target.group.name, the name being created (iampolicyreference.htm, dynamic-groups).
-        return inRoot({ 'target.dynamic-group.name': text(body().name), 'target.resource.domain.name': domain });
+        // "Details for IAM": target.dynamic-group.name is "not available to use with CreateDynamicGroup".
+        return inRoot({ 'target.resource.domain.name': domain });
       case 'CreatePolicy': {
         const b = body();
         return withCompartment(state, text(b.compartmentId) ?? root, { 'target.policy.name': text(b.name) });
