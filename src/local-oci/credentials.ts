@@ -127,5 +127,40 @@ export function createLocalCredentials(options: {
   };
 }
 
+/** A user's own API key, and a config file that signs with it, as `oci setup config` writes one. */
+export interface UserApiKey {
+  readonly fingerprint: string;
+  readonly publicKey: KeyObject;
+  /** `tenancy/user/fingerprint`, the `keyId` the SDK signs with. */
+  readonly keyId: string;
+  readonly configFile: string;
+}
+
+/**
+ * Makes an API key for a user other than the administrator and writes its private key and a
+ * `[DEFAULT]` config file under `dir` (file names from `label`).
+ */
+export function createUserApiKey(options: { dir: string; label: string; tenancyId: string; userId: string; region: string }): UserApiKey {
+  const pair = rsaKeyPair();
+  const fingerprint = fingerprintOf(pair.publicKey);
+  const keyFile = join(options.dir, `${options.label}_api_key.pem`);
+  const configFile = join(options.dir, `${options.label}_config`);
+  writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+  writeFileSync(
+    configFile,
+    [
+      '[DEFAULT]',
+      `user=${options.userId}`,
+      `fingerprint=${fingerprint}`,
+      `tenancy=${options.tenancyId}`,
+      `region=${options.region}`,
+      `key_file=${keyFile}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return { fingerprint, publicKey: pair.publicKey, keyId: `${options.tenancyId}/${options.userId}/${fingerprint}`, configFile };
+}
+
 /** Re-exported for the signature verifier. */
 export { createPrivateKey, createPublicKey };

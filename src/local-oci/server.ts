@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authorizer } from './authz/authorizer';
+import { addPerson, type LocalUser, userExists } from './authz/people';
 import { createLocalCredentials, type LocalCredentials } from './credentials';
 import { EventualConsistency } from './eventual-consistency';
 import { type FaultRule, Faults, faultCode } from './faults';
@@ -74,6 +75,8 @@ export interface LocalOci {
   readonly functions: { invoker: FunctionInvoker | undefined };
   /** Decides every call by a principal other than the administrator; keeps the denials. */
   readonly authz: Authorizer;
+  /** Adds a person (a user with its own API key, a member of `groups`, made if missing) who signs with `configFile`. */
+  addUser(person: { readonly name: string; readonly groups: readonly string[] }): LocalUser;
   /** Every operation this local OCI serves, by service. */
   readonly operations: readonly { readonly service: string; readonly operation: string }[];
   stop(): Promise<void>;
@@ -135,6 +138,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     region: defaultRegion,
   });
   const apiKeys = new Map([[`${tenancyId}/${credentials.adminUserId}/${credentials.adminFingerprint}`, credentials.adminPublicKey]]);
+  const adminUserId = credentials.adminUserId;
   const faults = new Faults(options.faults, options.faultSeed);
   const requests = new RequestLog();
   const iamRate = new IamRate(options.iamRate);
@@ -226,6 +230,10 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     if (principal.tenancyId !== tenancyId) {
       log(401, 'unauthenticated');
       return send(res, 401, { code: 'NotAuthenticated', message: 'Unknown tenancy' }, {});
+    }
+    if (principal.kind === 'user' && principal.id !== adminUserId && !userExists(state, principal.id)) {
+      log(401, 'unauthenticated');
+      return send(res, 401, { code: 'NotAuthenticated', message: 'The user of this key no longer exists' }, {});
     }
 
     const fault = faults.decide(operation);
@@ -360,6 +368,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     faults,
     requests,
     authz,
+    addUser: (person) => addPerson(state, { dir, region: defaultRegion, apiKeys }, person),
     operations: routes.map((r) => ({ service: r.service, operation: r.operation })),
     publishState: (info) => {
       published = info;

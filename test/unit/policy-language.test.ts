@@ -119,7 +119,7 @@ describe('the whole language as Oracle publishes it', () => {
     ).toMatchObject({ condition: { values: [{ kind: 'variable', text: 'request.principal.compartment.id' }] } });
   });
 
-  it('reads Deny, Deny Admit and Deny Endorse (Oracle "Deny Policies"), and never flags a deny', () => {
+  it('reads Deny, Deny Admit and Deny Endorse (Oracle "Deny Policies"), and never flags a deny of manage', () => {
     expect(parseStatement('Deny admit group X of tenancy T to manage buckets in tenancy').statement).toMatchObject({
       kind: 'admit',
       deny: true,
@@ -172,6 +172,42 @@ describe('guards, read as OCI reads them', () => {
     expect(checkStatement("Allow group HR to manage users in tenancy where request.permission = 'USER_UPDATE'")[0]?.message).toMatch(
       /cannot be told apart from an administrator/,
     );
+  });
+
+  it('does not take a name pattern for a pin of who an any-user grant reaches', () => {
+    // Act
+    const findings = checkStatement('allow any-user to manage all-resources in compartment X where request.user.name = /__EXAMPLE__*/');
+    // Assess: anyone who can name a user __EXAMPLE__… is reached.
+    expect(findings).toEqual([expect.objectContaining({ rule: 'any-user-grant', severity: 'error', column: 1 })]);
+    clean("allow any-user to manage all-resources in compartment X where request.user.id = 'ocid1.user.oc1..one'");
+  });
+
+  it('does not let any {} re-open Administrators through a membership-changing operation (CIS OCI 1.3)', () => {
+    // Act: a domain's UpdateGroup changes members, and needs USER_UPDATE on each user it adds.
+    const findings = checkStatement(
+      "allow group G to manage users in tenancy where any {target.group.name != 'Administrators', request.operation = 'UpdateGroup'}",
+    );
+    // Assess
+    expect(findings).toEqual([expect.objectContaining({ rule: 'iam-admin-unguarded', severity: 'error', column: 25 })]);
+    clean("allow group G to manage users in tenancy where any {target.group.name != 'Administrators', request.operation = 'ListUsers'}");
+  });
+
+  it('checks a deny for what a deny gets wrong: it reaches its verb and every verb above it (Oracle "Deny Policies")', () => {
+    // Act
+    const inspect = checkStatement('Deny group Contractors to inspect buckets in compartment Finance');
+    const lockout = checkStatement('Deny any-user to read all-resources in tenancy');
+    const everyone = checkStatement('Deny any-group to inspect users in tenancy');
+    // Assess
+    expect(inspect).toEqual([expect.objectContaining({ rule: 'deny-reaches-up', severity: 'warning', column: 35 })]);
+    expect(inspect[0]?.message).toContain('deny manage buckets');
+    expect(lockout).toEqual([expect.objectContaining({ rule: 'deny-lockout', severity: 'error' })]);
+    expect(everyone).toEqual([expect.objectContaining({ rule: 'deny-lockout', severity: 'error' })]);
+    clean('Deny group Contractors to manage buckets in compartment Finance');
+    clean('Deny group Contractors to use users in tenancy');
+    clean(
+      "Deny any-user to manage policies in tenancy where all {target.policy.type = 'deny', request.principal.id != 'ocid1.user.oc1..a'}",
+    );
+    clean('Deny group Contractors to {BUCKET_DELETE} in tenancy');
   });
 
   it('names the fix that fits the resource type', () => {

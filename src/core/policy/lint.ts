@@ -25,6 +25,14 @@ export const RULES = {
     why: 'any-user and any-group reach every principal of the tenancy (people, resources, other tenancies) unless a condition names which',
   },
   'policy-statement-budget': { severity: 'error', why: 'OCI allows about 50 statements in one policy' },
+  'deny-reaches-up': {
+    severity: 'warning',
+    why: 'a deny takes away its verb and every verb above it ("Deny Policies", metaverb inversion): deny inspect or read blocks far more than reading; to block writes, deny manage (or use)',
+  },
+  'deny-lockout': {
+    severity: 'error',
+    why: 'denying inspect or read of all-resources (or of every principal, unconditioned) blocks every operation for everyone it names; only the Default Administrators group is exempt',
+  },
   'role-own-group': { severity: 'error', why: "a role statement must grant to the role's own group, nobody else" },
 } as const satisfies Record<string, { severity: Severity; why: string }>;
 export type RuleId = keyof typeof RULES;
@@ -84,8 +92,12 @@ function groupGuard(atom: Atom): boolean {
 
 const READ_ONLY_PERMISSION = /_(INSPECT|READ)$/i;
 const READ_ONLY_OPERATION = /^(get|list|head|summarize|search)/i;
-/** Operations on a user or its credentials (Identity API names, as the IAM policy reference lists them). */
-const USER_OPERATION = /user|apikey|authtoken|secretkey|password|smtp|oauth|mfa|supportaccount/i;
+/**
+ * Operations on a user, its credentials or its memberships (Identity API names, as the IAM policy
+ * reference lists them). A domain's UpdateGroup/PatchGroup/PutGroup change a group's members, which
+ * needs USER_UPDATE too: pinned to one of them, `manage users` still lets anyone into Administrators.
+ */
+const USER_OPERATION = /user|apikey|authtoken|secretkey|password|smtp|oauth|mfa|supportaccount|^(update|patch|put)group$/i;
 
 /** Pins `request.permission` or `request.operation` to values that all pass `safe`. */
 function requestPin(atom: Atom, safe: (permission: string) => boolean, safeOperation: (operation: string) => boolean): boolean {
@@ -200,14 +212,47 @@ const domainPin = (atom: Atom) =>
   atom.kind === 'compare' &&
   !atom.values.some((v) => matches(v, 'Default'));
 
-/** Conditions that say which principals an any-user or any-group grant reaches. */
+/**
+ * Conditions that say which principals an any-user or any-group grant reaches. A pattern narrows
+ * nobody: whoever may name a user (or a resource) can give it a name the pattern matches.
+ */
 const PRINCIPAL = /^request\.(principal|user|groups)\./;
 const principalPin = (atom: Atom) =>
-  positive(atom) && (PRINCIPAL.test(atom.variable) || atom.values.some((v) => v.kind === 'variable' && PRINCIPAL.test(v.text)));
+  positive(atom) &&
+  !atom.values.some((v) => v.kind === 'pattern') &&
+  (PRINCIPAL.test(atom.variable) || atom.values.some((v) => v.kind === 'variable' && PRINCIPAL.test(v.text)));
 
-/** Least-privilege findings for a parsed statement. Deny statements only take away, so they are never flagged. */
+/** What a deny can get wrong: the verb it names reaches every verb above it (Oracle "Deny Policies"). */
+function lintDeny(statement: Extract<Statement, { grant: unknown }>): Finding[] {
+  const { grant, subject, condition } = statement;
+  if (grant.kind !== 'verb' || (grant.verb !== 'inspect' && grant.verb !== 'read')) return [];
+  const everything = grant.resource === 'all-resources' || ((subject.kind === 'any-user' || subject.kind === 'any-group') && !condition);
+  if (everything) {
+    return [
+      finding(
+        'deny-lockout',
+        grant.resourceColumn,
+        `deny ${grant.verb} ${grant.resource} blocks every operation on it for everyone named (a deny reaches every verb above its own); deny manage, or a permission list, for what must not happen`,
+      ),
+    ];
+  }
+  return [
+    finding(
+      'deny-reaches-up',
+      grant.resourceColumn,
+      `deny ${grant.verb} ${grant.resource} also blocks use and manage of it (a deny reaches every verb above its own); to block only changes, deny manage ${grant.resource}`,
+    ),
+  ];
+}
+
+/**
+ * Least-privilege findings for a parsed statement. A deny only takes away, so it is checked for
+ * what a deny can get wrong instead (`lintDeny`).
+ */
 export function lintStatement(statement: Statement): Finding[] {
-  if (statement.kind === 'define' || statement.kind === 'deny' || ('deny' in statement && statement.deny)) return [];
+  if (statement.kind === 'define') return [];
+  if (statement.kind === 'deny') return lintDeny(statement);
+  if ('deny' in statement && statement.deny) return [];
   const findings: Finding[] = [];
   const { grant, subject, condition } = statement;
   // inspect lists metadata only; any-group (this tenancy's principals, which Oracle's "Policy Syntax" page

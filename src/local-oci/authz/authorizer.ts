@@ -1,10 +1,12 @@
 import type { Statement } from '../../core/policy/ast';
 import { parseStatement } from '../../core/policy/parser';
+import { classicDirectory } from '../classic-directory';
 import type { ApiRequest, Route } from '../http';
 import type { Principal } from '../signature';
 import type { TenancyState } from '../state';
 import { type MatchingRule, parseMatchingRule, ruleMatches } from './matching-rule';
 import { permissionsFor } from './operations';
+import { RESOURCE_TYPE_GRANTS } from './permissions';
 import { type Caller, type CompartmentTree, type Decision, decide, type NearMiss, type PolicyStatement } from './policy-engine';
 import { requestContext } from './request-context';
 import { tagNamespacesSetBy } from './tag-namespaces';
@@ -32,8 +34,10 @@ export type AuthorizationResult = { readonly allowed: true } | { readonly allowe
 const MAX_DENIALS = 500;
 
 /**
- * Authorizes calls against the tenancy's dynamic groups and policies. The administrator's API key
- * is not evaluated: it stands for a member of the Administrators group, which may do anything.
+ * Authorizes calls against the tenancy's groups, dynamic groups and policies. The administrator's
+ * API key is not evaluated: it stands for a member of the Default domain's Administrators group,
+ * which may do anything and which deny statements never reach ("Deny Policies"). Every other user is
+ * decided by the groups it is a member of.
  */
 export class Authorizer {
   private readonly parsedStatements = new Map<string, Statement | null>();
@@ -85,15 +89,44 @@ export class Authorizer {
       return this.keep(denial);
     }
     const requires = context.targetExists && needs.whenTargetExists ? needs.whenTargetExists : needs.requires;
-    if (requires.length === 0) return { allowed: true };
+    if (requires.length === 0 || context.bucketMissing) return { allowed: true };
+    const regionKey = this.state.regions.find((r) => r.regionName === request.region)?.regionKey;
     const decision: Decision = decide(
       caller,
       this.statements(),
-      { operation: route.operation, requires, compartmentId: context.compartmentId, variables: context.variables },
+      {
+        operation: route.operation,
+        requires,
+        compartmentId: context.compartmentId,
+        variables: context.variables,
+        ...(regionKey ? { regionKey } : {}),
+      },
       this.tree(),
     );
     if (decision.allowed) return this.authorizeTagNamespaces(route, request, caller);
+    if (route.service === 'identitydomains' && this.managesDomain(caller, route.operation, context)) {
+      return this.authorizeTagNamespaces(route, request, caller);
+    }
     return this.keepRefusal(route, caller, decision, context.compartmentId, context.variables);
+  }
+
+  /**
+   * Whether the caller holds `manage domains` where the domain is: Oracle's "Managing Users" and
+   * "Managing Groups" (identity domains) let "a member of a group granted manage domains" manage a
+   * domain's users and groups, besides the users/groups grants "Details for IAM with Identity
+   * Domains" scopes with target.resource.domain.name. Every permission manage adds over use on
+   * domains must be granted, so `use domains` or a permission list short of manage is not enough.
+   */
+  private managesDomain(caller: Caller, operation: string, context: ReturnType<typeof requestContext>): boolean {
+    const domains = RESOURCE_TYPE_GRANTS.domains;
+    if (!domains) return false;
+    const manageOnly = domains.manage.map((permission) => [permission]);
+    return decide(
+      caller,
+      this.statements(),
+      { operation, requires: manageOnly, compartmentId: context.compartmentId, variables: context.variables },
+      this.tree(),
+    ).allowed;
   }
 
   /** Keeps a call no statement allows, with what would have allowed it. */
@@ -139,21 +172,36 @@ export class Authorizer {
     return { allowed: false, denial };
   }
 
-  /** The caller's facts and the dynamic groups whose matching rules it satisfies. */
+  /** The caller's facts: a user's name and groups, or the dynamic groups whose matching rules it satisfies. */
   private callerOf(principal: Principal): Caller {
-    const subject = {
-      type: principal.resourceType ?? (principal.kind === 'user' ? 'user' : 'unknown'),
-      id: principal.id,
-      compartmentId: principal.compartmentId ?? '',
-    };
-    const dynamicGroups =
-      principal.kind === 'user'
-        ? []
-        : [...this.state.dynamicGroups.values()].filter((group) => {
-            const rule = this.rule(group.matchingRule);
-            return rule !== null && ruleMatches(rule, subject);
-          });
+    if (principal.kind === 'user') return this.userCaller(principal.id);
+    const subject = { type: principal.resourceType ?? 'unknown', id: principal.id, compartmentId: principal.compartmentId ?? '' };
+    const dynamicGroups = [...this.state.dynamicGroups.values()].filter((group) => {
+      const rule = this.rule(group.matchingRule);
+      return rule !== null && ruleMatches(rule, subject);
+    });
     return { ...subject, dynamicGroups: dynamicGroups.map((g) => ({ id: g.id, name: g.name })) };
+  }
+
+  /** A user, in the tenancy (users live in the root compartment), with the groups it is a member of. */
+  private userCaller(id: string): Caller {
+    const base = { type: 'user', id, compartmentId: this.state.tenancy.id, dynamicGroups: [] };
+    const directory = classicDirectory(this.state);
+    const classic = directory.user(id);
+    if (classic) {
+      const groups = directory.membershipsOf({ userId: classic.id }).flatMap((m) => {
+        const group = directory.group(m.groupId);
+        return group ? [{ id: group.id, name: group.name, domain: directory.domainName }] : [];
+      });
+      return { ...base, userName: classic.name, groups };
+    }
+    // A user of an identity domain other than Default: its groups are that domain's.
+    const inDomain = this.state.domainUserOf(id);
+    if (!inDomain) return base;
+    const groups = [...inDomain.domain.groups.values()]
+      .filter((g) => g.members.has(inDomain.user.id))
+      .map((g) => ({ id: g.ocid, name: g.displayName, domain: inDomain.domain.name }));
+    return { ...base, id: inDomain.user.ocid, userName: inDomain.user.userName, groups };
   }
 
   private rule(text: string): MatchingRule | null {

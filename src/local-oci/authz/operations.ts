@@ -37,7 +37,8 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, OperationPermissions
   'identity:GetUserUIPasswordInformation': { ...need('USER_READ'), note: 'not in the table; assumed USER_READ, like ListApiKeys' },
   'identity:ListApiKeys': need('USER_READ'),
   'identity:DeleteApiKey': need('USER_UPDATE', 'USER_APIKEY_REMOVE'),
-  'identity:UpdateUserState': need('USER_UNBLOCK'),
+  // The table: UpdateUserState needs USER_UPDATE and USER_UNBLOCK (iampolicyreference.htm).
+  'identity:UpdateUserState': need('USER_UPDATE', 'USER_UNBLOCK'),
   // Credentials of a user (iampolicyreference.htm, "users" and "credentials"): lists read the user,
   // each delete needs its own REMOVE permission; SMTP credentials belong to the credentials resource.
   'identity:ListAuthTokens': need('USER_READ'),
@@ -141,11 +142,11 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, OperationPermissions
   'secrets:GetSecretBundle': need('SECRET_BUNDLE_READ'),
   'secrets:GetSecretBundleByName': need('SECRET_BUNDLE_READ'),
 
-  // Events (eventspolicyreference.htm; CreateRule as quoted by outside guides, the others by the same pattern, assumed)
-  'events:ListRules': need('EVENTRULE_INSPECT'),
+  // Events ("Details for the Events Service", Reference/cloudeventspolicyreference.htm, per-operation table)
+  'events:ListRules': need('EVENTRULE_LIST'),
   'events:GetRule': need('EVENTRULE_READ'),
   'events:CreateRule': need('EVENTRULE_CREATE'),
-  'events:UpdateRule': need('EVENTRULE_UPDATE'),
+  'events:UpdateRule': need('EVENTRULE_MODIFY'),
   'events:DeleteRule': need('EVENTRULE_DELETE'),
 
   // Logging (loggingpolicyreference.htm): logs are governed by their log group

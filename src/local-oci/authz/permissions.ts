@@ -20,7 +20,7 @@ const OBJECT_STORAGE = 'https://docs.oracle.com/iaas/Content/Identity/policyrefe
 const NOTIFICATIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/notificationpolicyreference.htm';
 const VAULT = 'https://docs.oracle.com/iaas/Content/Identity/Reference/keypolicyreference.htm';
 const FUNCTIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/functionspolicyreference.htm';
-const EVENTS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/eventspolicyreference.htm';
+const EVENTS = 'https://docs.oracle.com/iaas/Content/Identity/Reference/cloudeventspolicyreference.htm';
 const LOGGING = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/loggingpolicyreference.htm';
 
 /** Resource types by name. */
@@ -162,14 +162,16 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ResourceType>> = {
     manage: ['FN_FUNCTION_CREATE', 'FN_FUNCTION_DELETE', 'FN_FUNCTION_UPDATE'],
   },
   'fn-invocation': { source: FUNCTIONS, inspect: [], read: [], use: ['FN_INVOCATION'], manage: [] },
-  // Events and Logging rows: the permission names of their pages, the verb levels assumed by the usual pattern.
+  // "Details for the Events Service": inspect EVENTRULE_LIST, read + EVENTRULE_READ, use no extra,
+  // manage + EVENTRULE_CREATE, EVENTRULE_DELETE, EVENTRULE_MODIFY (UpdateRule and ChangeRuleCompartment).
   'cloudevents-rules': {
     source: EVENTS,
-    inspect: ['EVENTRULE_INSPECT'],
+    inspect: ['EVENTRULE_LIST'],
     read: ['EVENTRULE_READ'],
     use: [],
-    manage: ['EVENTRULE_CREATE', 'EVENTRULE_UPDATE', 'EVENTRULE_DELETE', 'EVENTRULE_MOVE'],
+    manage: ['EVENTRULE_CREATE', 'EVENTRULE_DELETE', 'EVENTRULE_MODIFY'],
   },
+  // Logging: the permission names of its page, the verb levels assumed by the usual pattern.
   'log-groups': {
     source: LOGGING,
     inspect: ['LOG_GROUP_INSPECT'],
@@ -201,6 +203,25 @@ export function permissionsGranted(verb: PolicyVerb, resourceType: string): Read
     for (const level of upTo) for (const permission of type[level]) granted.add(permission);
   }
   return granted;
+}
+
+/**
+ * The permissions a Deny statement with this verb takes away: the verb's own and those of every verb
+ * above it, never those below ("Deny Policies", /iaas/Content/Identity/policysyntax/denypolicies.htm,
+ * metaverb inversion): `deny … inspect X` blocks everything on X, `deny … manage X` only what manage
+ * adds over use.
+ */
+export function permissionsDenied(verb: PolicyVerb, resourceType: string): ReadonlySet<string> {
+  const name = resourceType.toLowerCase();
+  const members = name === 'all-resources' ? Object.keys(RESOURCE_TYPE_GRANTS) : (RESOURCE_FAMILIES[name] ?? [name]);
+  const denied = new Set<string>();
+  const from = POLICY_VERBS.slice(POLICY_VERBS.indexOf(verb));
+  for (const member of members) {
+    const type = RESOURCE_TYPE_GRANTS[member];
+    if (!type) continue;
+    for (const level of from) for (const permission of type[level]) denied.add(permission);
+  }
+  return denied;
 }
 
 /** The weakest verb and resource type that grant a permission, for suggesting a statement. */

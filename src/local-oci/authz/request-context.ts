@@ -17,6 +17,12 @@ export interface RequestContext {
   readonly variables: Readonly<Record<string, string>>;
   /** Whether the target already exists (PutObject needs OBJECT_OVERWRITE then). */
   readonly targetExists?: boolean;
+  /**
+   * The bucket the call names does not exist. Object Storage answers that with the same 404
+   * BucketNotFound ("does not exist … or you are not authorized") as a refusal, so the handler answers
+   * it and no denial is kept: set-up's GetBucket before CreateBucket is not a refused call.
+   */
+  readonly bucketMissing?: boolean;
 }
 
 function bodyOf(request: ApiRequest): Record<string, unknown> {
@@ -97,6 +103,9 @@ export function requestContext(state: TenancyState, service: string, operation: 
         return inRoot({ 'target.resource.domain.name': domain });
       case 'ListDynamicGroups':
         return inRoot({});
+      case 'CreateDynamicGroup':
+        // "Details for IAM": target.dynamic-group.name is "not available to use with CreateDynamicGroup".
+        return inRoot({ 'target.resource.domain.name': domain });
       case 'CreatePolicy': {
         const b = body();
         return withCompartment(state, text(b.compartmentId) ?? root, { 'target.policy.name': text(b.name) });
@@ -163,15 +172,22 @@ export function requestContext(state: TenancyState, service: string, operation: 
     }
   }
 
+  // A list or a create names its compartment (query or body); anything else is where its resource is.
+  const named = () => request.query.get('compartmentId') ?? text(body().compartmentId);
+  const cp = state.controlPlane;
+
   if (service === 'objectstorage') {
     const bucket = text(request.params[1]);
-    if (bucket === undefined) return inRoot({});
+    if (operation === 'CreateBucket') return withCompartment(state, named() ?? root, { 'target.bucket.name': text(body().name) });
+    if (bucket === undefined) return withCompartment(state, named() ?? root, {});
     const objectName = request.params[2] === undefined ? undefined : param(2);
     const targetExists = objectName !== undefined && state.buckets.get(bucket)?.has(objectName) === true;
     // "Details for Object Storage and Archive Storage" lists `target.object.name` (string and patterns) for
     // the operations on objects; it applies where the call names one object (not to ListObjects).
     const variables = { 'target.bucket.name': bucket, 'target.object.name': objectName };
-    return { ...withCompartment(state, state.bucketCompartments.get(bucket) ?? root, variables), targetExists };
+    const bucketMissing = !state.buckets.has(bucket) && !cp.buckets.has(bucket);
+    const where = state.bucketCompartments.get(bucket) ?? cp.buckets.get(bucket)?.compartmentId ?? root;
+    return { ...withCompartment(state, where, variables), targetExists, ...(bucketMissing ? { bucketMissing } : {}) };
   }
 
   if (service === 'secrets') {
@@ -187,11 +203,24 @@ export function requestContext(state: TenancyState, service: string, operation: 
   }
 
   if (service === 'notifications') {
-    const topic = state.topics.get(param(0));
-    return withCompartment(state, topic?.compartmentId ?? root, {});
+    const topicId = operation === 'CreateSubscription' ? text(body().topicId) : param(0);
+    const where =
+      cp.subscriptions.get(param(0))?.compartmentId ??
+      state.topics.get(topicId ?? '')?.compartmentId ??
+      (operation === 'ListSubscriptions' ? state.topics.get(request.query.get('topicId') ?? '')?.compartmentId : undefined) ??
+      named();
+    return withCompartment(state, where ?? root, {});
   }
 
-  if (service === 'functions') return withCompartment(state, state.resourceCompartments.get(param(0)) ?? root, {});
+  if (service === 'events') return withCompartment(state, cp.rules.get(param(0))?.compartmentId ?? named() ?? root, {});
+
+  if (service === 'logging') return withCompartment(state, cp.logGroups.get(param(0))?.compartmentId ?? named() ?? root, {});
+
+  if (service === 'functions') {
+    const app = cp.applications.get(param(0)) ?? cp.applications.get(request.query.get('applicationId') ?? '');
+    const where = state.resourceCompartments.get(param(0)) ?? cp.functions.get(param(0))?.compartmentId ?? app?.compartmentId ?? named();
+    return withCompartment(state, where ?? root, {});
+  }
 
   return withCompartment(state, root, {});
 }

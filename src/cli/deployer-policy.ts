@@ -1,0 +1,52 @@
+// `npm run deployer-policy -- [setup.json] [--group NAME] [--domain NAME] [--format text|json]`: the IAM
+// policy a person needs to run `npm run setup` with that set-up file, each statement with why it is there.
+import { resolve } from 'node:path';
+import { deployerPolicy } from '../deploy/deployer-policy';
+import { parseSetupInput } from '../setup/desired';
+import { OnboardingError } from '../support/errors';
+import { CommonExit, defineCommand, readArgumentFile, runCommand, UsageError, userPath } from './args';
+import { out } from './print';
+
+const DEFAULT_INPUT = resolve(__dirname, '..', '..', 'examples', 'setup.json');
+const FORMATS = ['text', 'json'] as const;
+
+const spec = defineCommand({
+  name: 'deployer-policy',
+  usage: 'npm run deployer-policy -- [setup.json] [--group NAME] [--domain NAME] [--format text|json]',
+  summary: [
+    'Prints the policy for the group of the people who run "npm run setup" with this set-up file (default',
+    'examples/setup.json): exactly the calls set-up makes, narrowed to the names the file gives. Attach it to',
+    'the tenancy (it grants on dynamic groups and policies, which live there).',
+  ].join('\n'),
+  options: {
+    group: { type: 'string', value: 'NAME', description: "the deployers' group (default iam-onboarding-deployers)" },
+    domain: { type: 'string', value: 'NAME', description: "the group's identity domain, when not Default" },
+    format: { type: 'string', value: 'text|json', description: 'text: statements with "# reason" lines; json: [{statement, reason}]' },
+  },
+  positionals: { min: 0, max: 1, label: 'the set-up file (setup.json)' },
+  notes: ['Exit codes: 0 printed, 1 the set-up file is not valid, 2 a bad argument.'],
+});
+
+runCommand(spec, async ({ values, positionals }) => {
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  const file = positionals[0] ? userPath(positionals[0]) : DEFAULT_INPUT;
+  let json: unknown;
+  try {
+    json = JSON.parse(readArgumentFile(file).toString('utf8'));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  let statements: ReturnType<typeof deployerPolicy>;
+  try {
+    const group = { name: values.group ?? 'iam-onboarding-deployers', ...(values.domain ? { domain: values.domain } : {}) };
+    statements = deployerPolicy(parseSetupInput(json), group);
+  } catch (error) {
+    if (!(error instanceof OnboardingError)) throw error;
+    console.error(`deployer-policy: ${error.message}${error.problems.map((p) => `\n  - ${p.path}: ${p.message}`).join('')}`);
+    return CommonExit.Failed;
+  }
+  out(format === 'json' ? JSON.stringify(statements, null, 2) : statements.flatMap((s) => [`# ${s.reason}`, s.statement]).join('\n'));
+  return CommonExit.Ok;
+});
