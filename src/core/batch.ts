@@ -12,7 +12,14 @@ export interface BatchRow {
   readonly input: unknown;
 }
 
-export const RowStatus = { Succeeded: 'succeeded', Failed: 'failed', Rejected: 'rejected', DryRun: 'dry-run' } as const;
+export const RowStatus = {
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Rejected: 'rejected',
+  DryRun: 'dry-run',
+  /** Older than the last HR fact applied to the person: nothing written. */
+  Stale: 'stale',
+} as const;
 export type RowStatus = (typeof RowStatus)[keyof typeof RowStatus];
 
 /** What happened to one row. */
@@ -307,15 +314,17 @@ export async function onboardRows(
     };
     let result: RowResult;
     try {
-      const startDate = (item.input as { startDate?: unknown }).startDate;
-      const { steps, userId } = await onboardUser(
+      const { startDate, occurredAt } = item.input as { startDate?: unknown; occurredAt?: unknown };
+      const { steps, userId, stale } = await onboardUser(
         desired,
         shared.for(desired),
         context,
         typeof startDate === 'string' ? startDate : undefined,
+        // Validated at the edge (ISO 8601 with an offset); a roster's rows without one speak as of its day.
+        typeof occurredAt === 'string' ? new Date(occurredAt).toISOString() : context.factAt,
       );
       const failed = steps.some((s) => s.outcome === Outcome.Failed || (s.outcome === Outcome.Skipped && s.reason?.startsWith('skipped:')));
-      const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : RowStatus.Succeeded;
+      const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : stale ? RowStatus.Stale : RowStatus.Succeeded;
       result = { ...identity, status, ...(userId ? { userId } : {}), steps, errors: [] };
     } catch (error) {
       result = { ...identity, status: RowStatus.Failed, steps: [], errors: [toErrorReport(error)] };

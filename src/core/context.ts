@@ -20,6 +20,8 @@ export interface OnboardingContext {
   readonly retentionDays?: number | undefined;
   /** Today, `YYYY-MM-DD`; the clock's UTC date when absent. */
   readonly today?: string | undefined;
+  /** When a row without its own `occurredAt` was true (a roster's day); undefined: such rows carry no time. */
+  readonly factAt?: string | undefined;
   /** DEFINED_TAGS: on every user, group and policy the function creates; roles lay their own over them. */
   readonly definedTags?: DefinedTags | undefined;
 }

@@ -64,7 +64,11 @@ export async function convergeUser(
   if (!identity.occurredAt || context.dryRun || first.stale || !wrote) return first;
   // A timed event that wrote reads once more: an older event's write that landed after this one's reads
   // (it checked just before this one claimed the user) is put right now. Converged, this pass only reads.
-  const check = await convergeWithRetries(identity, shared, context, first.steps);
+  // A failed check keeps the first pass's result: its writes are reported, the check's error is logged.
+  const check = await convergeWithRetries(identity, shared, context, first.steps).catch((error: unknown) => {
+    context.log.warn('check pass failed', { employeeId: identity.employeeId, error: toErrorReport(error) });
+    return first;
+  });
   return check.stale ? first : check;
 }
 
@@ -79,20 +83,24 @@ async function convergeWithRetries(
   const { directory } = context;
   let earlier = before;
   for (let attempt = 1; ; attempt++) {
-    const lookup = await directory.findPerson(identity.employeeId, identity.user?.name);
-    const who = identify(identity, lookup, directory.kind === 'domain');
-    if (who.kind === 'refuse') {
-      shared?.release?.(false);
-      return refused(identity, who, context);
-    }
     try {
+      const lookup = await directory.findPerson(identity.employeeId, identity.user?.name);
+      const who = identify(identity, lookup, directory.kind === 'domain');
+      if (who.kind === 'refuse') {
+        shared?.release?.(false);
+        const outcome = refused(identity, who, context);
+        return earlier.length > 0 ? { ...outcome, steps: withEarlierWrites(earlier, outcome.steps) } : outcome;
+      }
       if (who.users.length > 1) {
         // A leaver takes every account of the employee away, and says that there were several.
         const outcomes = [];
         for (const user of who.users) outcomes.push(await convergeAccount(identity, user, shared, context));
         const names = who.users.map((u) => `${u.name} (${u.ocid})`).join(', ');
         return {
-          steps: outcomes.flatMap((o) => o.steps),
+          steps: withEarlierWrites(
+            earlier,
+            outcomes.flatMap((o) => o.steps),
+          ),
           userId: outcomes[0]?.userId,
           notes: [`employee ${identity.employeeId} has ${who.users.length} accounts: ${names}; each was taken away`],
         };
@@ -100,9 +108,20 @@ async function convergeWithRetries(
       const outcome = await convergeAccount(identity, who.users[0], shared, context);
       return earlier.length > 0 ? { ...outcome, steps: withEarlierWrites(earlier, outcome.steps) } : outcome;
     } catch (error) {
-      if (!(error instanceof ConcurrentChangeWith) || attempt >= PLAN_ATTEMPTS) throw unwrap(error);
-      context.log.info('re-planning after a concurrent change', { employeeId: identity.employeeId, attempt });
-      earlier = withEarlierWrites(earlier, error.steps);
+      if (error instanceof ConcurrentChangeWith && attempt < PLAN_ATTEMPTS) {
+        context.log.info('re-planning after a concurrent change', { employeeId: identity.employeeId, attempt });
+        earlier = withEarlierWrites(earlier, error.steps);
+        continue;
+      }
+      const done = error instanceof ConcurrentChangeWith ? withEarlierWrites(earlier, error.steps) : earlier;
+      if (!done.some((s) => WRITES.has(s.outcome))) throw unwrap(error);
+      // Given up after writing: the writes stay in the result, and the reason is a failed step.
+      const report = toErrorReport(unwrap(error));
+      const target = identity.user?.name ?? identity.employeeId;
+      return {
+        steps: [...done, { step: 'user', target, action: 'none', outcome: Outcome.Failed, reason: report.message, error: report }],
+        userId: done.find((s) => s.step === 'user')?.ocid,
+      };
     }
   }
 }
@@ -277,7 +296,7 @@ async function convergeAccount(
   // was, it writes nothing more (the newer event's own check pass puts right what this one did).
   let supersededBy: string | undefined;
   const guarded = async (planned: PlannedStep, write: () => Promise<StepOutcome>): Promise<StepResult> => {
-    if (supersededBy) return skipped(planned, supersededReason(supersededBy));
+    if (supersededBy) return superseded(planned, supersededBy);
     if (identity.occurredAt && memberId && planned.action !== 'none' && planned.action !== 'skip') {
       const newer = await directory.getUser(memberId).then(
         (now) => ({ appliedAt: staleAgainst(identity, now) }),
@@ -287,7 +306,7 @@ async function convergeAccount(
       if (newer.appliedAt) {
         supersededBy = newer.appliedAt;
         log.info('superseded by a newer HR fact', { employeeId: identity.employeeId, appliedAt: newer.appliedAt });
-        return skipped(planned, supersededReason(newer.appliedAt));
+        return superseded(planned, newer.appliedAt);
       }
     }
     return run(planned, write);
@@ -391,7 +410,12 @@ async function convergeAccount(
   };
 }
 
-const supersededReason = (appliedAt: string) => `a newer HR fact (of ${appliedAt}) was applied meanwhile; it decides this step`;
+/** A step not written because a newer fact was applied while this event ran: stale, not failed. */
+const superseded = (planned: PlannedStep, appliedAt: string): StepResult => ({
+  ...base(planned),
+  outcome: Outcome.Skipped,
+  reason: `stale: a newer HR fact (of ${appliedAt}) was applied meanwhile; it decides this step`,
+});
 
 /** What a stale event would have done, written nowhere. */
 function staleResult(planned: PlannedStep, appliedAt: string): StepResult {

@@ -4,8 +4,8 @@ export interface FaultRule {
   readonly operations?: readonly string[];
   /** Added before answering, whatever the outcome. */
   readonly latencyMs?: number;
-  /** Answer with this status instead of handling the request. */
-  readonly status?: 429 | 500 | 503;
+  /** Answer with this status instead of handling the request (412: another writer changed the resource first). */
+  readonly status?: 412 | 429 | 500 | 503;
   /** Close the connection without an answer. */
   readonly drop?: boolean;
   /** Do the request (the write happens), then close the connection instead of answering: a lost answer. */
@@ -19,6 +19,8 @@ export interface FaultRule {
 export type FaultDecision = { kind: 'none' } | { kind: 'status'; status: number } | { kind: 'drop' } | { kind: 'drop-after-write' };
 
 const codeForStatus: Record<number, string> = {
+  // The code OCI's API Errors page gives for an `if-match` that names another version.
+  412: 'NoEtagMatch',
   429: 'TooManyRequests',
   500: 'InternalServerError',
   503: 'ServiceUnavailable',

@@ -19,6 +19,8 @@ export interface Invocation {
   readonly throttle: BatchThrottle;
   /** Today (UTC, `YYYY-MM-DD`) when the trigger decides it (a roster run's day); the clock's otherwise. */
   readonly today?: string;
+  /** When a row without its own `occurredAt` was true: a roster's rows speak as of the start of its day. */
+  readonly factAt?: string;
 }
 
 /** The onboarding context of the core, for this invocation. */
@@ -33,6 +35,7 @@ export function onboardingContext(inv: Invocation) {
     setPasswordForExistingUsers: inv.config.SET_PASSWORD_FOR_EXISTING_USERS,
     retentionDays: inv.config.LEAVER_RETENTION_DAYS,
     today: inv.today,
+    factAt: inv.factAt,
     definedTags: inv.config.DEFINED_TAGS,
   };
 }

@@ -38,7 +38,8 @@ export async function runRows(rows: readonly unknown[], inv: Invocation, eventId
     status,
     correlation,
     counts: {
-      succeeded: count(RowStatus.Succeeded),
+      // A stale row is done (nothing was left to do); its line says `stale`.
+      succeeded: count(RowStatus.Succeeded) + count(RowStatus.Stale),
       failed,
       rejected: count(RowStatus.Rejected),
       unreadable: 0,

@@ -194,6 +194,7 @@ export async function runChunk(claim: Claim, ctx: ChunkContext): Promise<'done' 
       if (failed.delete(row.line)) failedChanged = true;
       if (row.status === RowStatus.Rejected && row.errors[0]?.code === ErrorCode.UnreadableRow) counts.unreadable += 1;
       else if (row.status === RowStatus.Rejected) counts.rejected += 1;
+      // A stale row is done too (nothing was left to do); its report line says `stale`.
       else counts.succeeded += 1;
       ranges.add(row.line, before);
       buffer.push({ line: row.line, text: reportCsvLine(row) });

@@ -104,7 +104,8 @@ export function continuationEvent(event: string, run: RosterRun | undefined): st
 export const rosterFactAt = (day: string) => `${day}T00:00:00.000Z`;
 
 /** The invocation as a roster run sees it: "today" is the run's day, for every row and every leaver. */
-export const onRunDay = (inv: Invocation, run: RosterRun | undefined): Invocation => (run ? { ...inv, today: run.day } : inv);
+export const onRunDay = (inv: Invocation, run: RosterRun | undefined): Invocation =>
+  run ? { ...inv, today: run.day, factAt: rosterFactAt(run.day) } : inv;
 
 /** Reads the approval of a run: absent, trusted, or a problem to report (a malformed one is never trusted). */
 async function readApproval(store: ObjectStore, run: RosterRun): Promise<{ approval?: Approval; problem?: string }> {

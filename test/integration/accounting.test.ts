@@ -213,10 +213,30 @@ describe.each([
     for (const line of lines) expect(namedWrites(line.detail)).toHaveLength(Number(line.writes));
   }, 120_000);
 
-  // A row's line names the steps its convergence answers with. One that gives up re-planning after
-  // refused conditional writes (PLAN_ATTEMPTS, converge.ts) throws, and the writes of its abandoned
-  // attempts reach no line: once it has written, it must answer with them and a failed step instead.
-  it.todo('names the writes of a row whose convergence gave up after writing (a re-plan after a 412 that fails again)');
+});
+
+describe('a convergence that gives up re-planning after it wrote', () => {
+  let scenario: Scenario | undefined;
+  afterEach(async () => {
+    await scenario?.stop();
+    scenario = undefined;
+  });
+
+  it('answers failed with every write it made, on classic IAM, when the sign-in write is refused (412) on every attempt', async () => {
+    // Prepare: hired, then left (every capability off).
+    scenario = await startScenario();
+    await scenario.onboard(newHire());
+    await scenario.onboard({ type: 'leaver', employeeId: 'E104233', effectiveDate: '2026-01-31' });
+    // Act: a rehire whose sign-in write always finds the user changed by someone else.
+    scenario.stack.oci.faults.set([{ operations: ['UpdateUserCapabilities'], status: 412 }]);
+    const { result, writes } = await scenario.onboard(newHire());
+    // Assess: the user update (the left-on mark dropped) is in the result; the give-up is a failed step.
+    expect(result.status).toBe('failed');
+    expect(writes).toBe(1);
+    expect(reportedWrites(result.steps)).toBe(1);
+    expect(outcomes(result)).toContain(`user:${newHire().userName}:updated`);
+    expect(result.steps.find((s) => s.outcome === 'failed')?.reason).toMatch(/kept changing/);
+  }, 60_000);
 });
 
 describe('text that is not well-formed Unicode, at the edge', () => {
