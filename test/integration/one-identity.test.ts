@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OnboardingResult } from '../../src/core/result';
+import type { BatchResult, OnboardingResult } from '../../src/core/result';
 import { type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
+import { objectCreatedEvent } from '../../src/local-oci/upload-driver';
 import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
 
 // One person, one identity, whatever order HR speaks in: the employee id finds the account, the newest HR
@@ -231,6 +232,46 @@ describe.each([
     );
     expect(scenario.stack.oci.requests.iamWrites(mark)).toHaveLength(0);
   }, 600_000);
+
+  it('a roster whose day is older than the last applied fact changes nothing for that person; a batch row older than it is stale', async () => {
+    // Prepare: yesterday's roster (its facts are true as of the start of that day). Two people hired by
+    // events later that day, one hired by an event without a time.
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const laterThatDay = `${day}T09:00:00.000Z`;
+    scenario = await startScenario({
+      ...(identityDomain ? { identityDomain } : {}),
+      env: { BREAKER_MAX_USERS: '10', BREAKER_MAX_SHARE: '1' },
+    });
+    const person = (employeeId: string, name: string, extra: Record<string, unknown> = {}) =>
+      hire({ employeeId, userName: `${name}@example.com`, email: `${name}@example.com`, roles: ['auditor'], ...extra });
+    await scenario.onboard(person('R1', 'rina', { occurredAt: laterThatDay }));
+    await scenario.onboard(person('R2', 'rolf', { occurredAt: laterThatDay }));
+    await scenario.onboard(person('R3', 'ruth'));
+    const { state } = scenario.stack.oci;
+    state.putObject(
+      scenario.stack.uploadBucket,
+      'roster/day.csv',
+      ['employeeId,userName,email,givenName,familyName,roles,compartment', 'R1,rina@example.com,rina@example.com,Ada,Lovelace,developer,dev'].join('\n'),
+      'text/csv',
+    );
+    // Act: the roster (R1 moved to developer, R2 and R3 absent), then a batch row for R1 older than its fact.
+    const roster = await scenario.onboard({ ...objectCreatedEvent(scenario.stack, 'roster/day.csv'), eventTime: `${day}T08:00:00Z` });
+    const batch = await scenario.onboard([person('R1', 'rina', { roles: ['developer'], compartment: 'test', occurredAt: `${day}T08:59:00Z` })]);
+    // Assess: R1 kept its groups (its row was stale), R2 stayed enabled (its leaver was stale), R3 (no time) left.
+    expect((roster.result as unknown as BatchResult).status).toBe('complete');
+    expect(accounts(scenario, 'R1')).toEqual([expect.objectContaining({ enabled: true, groups: ['auditors'] })]);
+    expect(accounts(scenario, 'R2')).toEqual([expect.objectContaining({ enabled: true, groups: ['auditors'] })]);
+    expect(accounts(scenario, 'R3')).toEqual([expect.objectContaining({ enabled: false, groups: [] })]);
+    const rows = (batch.result as unknown as BatchResult).report.rows ?? [];
+    expect(rows.map((r) => r.status)).toEqual(['stale']);
+    // Nothing of the person is written; in a batch the role's group and policy are shared by every row and
+    // are not held back for one stale row.
+    const mark = batch.calls;
+    const personal = scenario.stack.oci.requests
+      .iamWrites(scenario.stack.oci.requests.mark() - mark)
+      .filter((e) => !/^Create(Group|Policy)$/.test(e.operation));
+    expect(personal).toEqual([]);
+  });
 
   it('refuses an occurredAt without an offset, naming the field', async () => {
     scenario = await start();
