@@ -322,6 +322,7 @@ export async function onboardRows(
         typeof startDate === 'string' ? startDate : undefined,
         // Validated at the edge (ISO 8601 with an offset); a roster's rows without one speak as of its day.
         typeof occurredAt === 'string' ? new Date(occurredAt).toISOString() : context.factAt,
+        typeof occurredAt !== 'string' && context.factAt !== undefined,
       );
       const failed = steps.some((s) => s.outcome === Outcome.Failed || (s.outcome === Outcome.Skipped && s.reason?.startsWith('skipped:')));
       const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : stale ? RowStatus.Stale : RowStatus.Succeeded;

@@ -1,5 +1,6 @@
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { SecretValue } from '../support/secret';
+import { WriteWithdrawn, writeChecks } from '../support/write-checks';
 import type { OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
 import {
   type DesiredIdentity,
@@ -60,17 +61,28 @@ export async function convergeUser(
   context: OnboardingContext,
 ): Promise<OnboardingOutcome> {
   const first = await convergeWithRetries(identity, shared, context, []);
-  const wrote = first.steps.some((s) => WRITES.has(s.outcome));
-  if (!identity.occurredAt || context.dryRun || first.stale || !wrote) return first;
+  if (!identity.occurredAt || context.dryRun || first.stale || !wroteAny(first.steps)) return first;
   // A timed event that wrote reads once more: an older event's write that landed after this one's reads
-  // (it checked just before this one claimed the user) is put right now. Converged, this pass only reads.
-  // A failed check keeps the first pass's result: its writes are reported, the check's error is logged.
-  const check = await convergeWithRetries(identity, shared, context, first.steps).catch((error: unknown) => {
-    context.log.warn('check pass failed', { employeeId: identity.employeeId, error: toErrorReport(error) });
-    return first;
-  });
-  return check.stale ? first : check;
+  // (it was sent just before this one claimed the user) is put right now. A pass that had to put something
+  // right is itself checked again, at most CHECK_PASSES times. Converged, a pass only reads.
+  let result = first;
+  for (let pass = 1; pass <= CHECK_PASSES; pass++) {
+    const before = result;
+    const check = await convergeWithRetries(identity, shared, context, []).catch((error: unknown) => {
+      // A failed check keeps what was done: its writes are reported, the check's error is logged.
+      context.log.warn('check pass failed', { employeeId: identity.employeeId, error: toErrorReport(error) });
+      return undefined;
+    });
+    if (!check || check.stale) return before;
+    result = { ...check, steps: withEarlierWrites(before.steps, check.steps) };
+    if (!wroteAny(check.steps)) return result;
+  }
+  return result;
 }
+
+/** How many times a timed event reads again after writing, while each pass still finds something to put right. */
+const CHECK_PASSES = 3;
+const wroteAny = (steps: readonly StepResult[]) => steps.some((s) => WRITES.has(s.outcome));
 
 const WRITES: ReadonlySet<string> = new Set([Outcome.Created, Outcome.Updated, Outcome.Added, Outcome.Removed]);
 
@@ -137,17 +149,21 @@ const unwrap = (error: unknown) =>
     ? new OnboardingError(ErrorCode.OciRequestFailed, `The user kept changing while this event was applied (${PLAN_ATTEMPTS} attempts)`)
     : error;
 
-/** The writes an abandoned attempt made stay in the result: a step the last attempt found done keeps its earlier outcome. */
+/**
+ * The writes of an earlier attempt or pass stay in the result: a step the latest found done keeps its
+ * earlier outcome, and a step written by both is listed twice, so that every write is accounted for.
+ */
 function withEarlierWrites(earlier: readonly StepResult[], latest: readonly StepResult[]): StepResult[] {
   const wrote = (s: StepResult) => WRITES.has(s.outcome);
   const key = (s: StepResult) => `${s.step}\u0000${s.target.toLowerCase()}`;
-  const before = new Map(earlier.filter(wrote).map((s) => [key(s), s]));
-  const merged = latest.map((s) => {
-    const previous = before.get(key(s));
+  const before = new Map<string, StepResult[]>();
+  for (const s of earlier.filter(wrote)) before.set(key(s), [...(before.get(key(s)) ?? []), s]);
+  const merged = latest.flatMap((s) => {
+    const previous = before.get(key(s)) ?? [];
     before.delete(key(s));
-    return previous && !wrote(s) ? previous : s;
+    return wrote(s) ? [...previous, s] : previous.length > 0 ? previous : [s];
   });
-  return [...merged, ...before.values()];
+  return [...merged, ...[...before.values()].flat()];
 }
 
 /** A hire the function must not apply as it stands: the user step fails with the reason; nothing is written. */
@@ -294,22 +310,26 @@ async function convergeAccount(
 
   // A timed event checks, before each further write, that no newer fact was applied meanwhile: once one
   // was, it writes nothing more (the newer event's own check pass puts right what this one did).
+  // The check runs right before every attempt of each write (after pacing, before each retry).
   let supersededBy: string | undefined;
+  const stillNewest = async () => {
+    const appliedAt = memberId ? staleAgainst(identity, await directory.getUser(memberId)) : undefined;
+    if (appliedAt) throw new WriteWithdrawn(appliedAt);
+  };
   const guarded = async (planned: PlannedStep, write: () => Promise<StepOutcome>): Promise<StepResult> => {
     if (supersededBy) return superseded(planned, supersededBy);
-    if (identity.occurredAt && memberId && planned.action !== 'none' && planned.action !== 'skip') {
-      const newer = await directory.getUser(memberId).then(
-        (now) => ({ appliedAt: staleAgainst(identity, now) }),
-        (error: unknown) => ({ error }),
-      );
-      if ('error' in newer) return run(planned, () => Promise.reject(newer.error));
-      if (newer.appliedAt) {
-        supersededBy = newer.appliedAt;
-        log.info('superseded by a newer HR fact', { employeeId: identity.employeeId, appliedAt: newer.appliedAt });
-        return superseded(planned, newer.appliedAt);
-      }
-    }
-    return run(planned, write);
+    if (!identity.occurredAt) return run(planned, write);
+    const result = await run(planned, () =>
+      writeChecks.run(stillNewest, () =>
+        write().catch((error: unknown) => {
+          if (!(error instanceof WriteWithdrawn)) throw error;
+          supersededBy = error.appliedAt;
+          log.info('superseded by a newer HR fact', { employeeId: identity.employeeId, appliedAt: error.appliedAt });
+          return { outcome: Outcome.Skipped };
+        }),
+      ),
+    );
+    return supersededBy && result.outcome === Outcome.Skipped ? superseded(planned, supersededBy) : result;
   };
 
   // Memberships one after another: parallel adds to one group can conflict at OCI.

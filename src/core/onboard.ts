@@ -198,6 +198,7 @@ export function onboardUser(
   context: OnboardingContext,
   startDate?: string,
   occurredAt?: string,
+  factImplied?: boolean,
 ): Promise<OnboardingOutcome> {
-  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today, occurredAt), shared, context);
+  return convergeUser(hireIdentity(desired, startDate, lifecycleRules(context).today, occurredAt, factImplied), shared, context);
 }

@@ -47,6 +47,11 @@ export interface DesiredIdentity {
   readonly startDate?: string | undefined;
   /** When HR produced this fact (ISO 8601, UTC); undefined: the event carried no time. */
   readonly occurredAt?: string | undefined;
+  /**
+   * The time is a roster's day, not the fact's own: compared, and recorded with a write the person needs
+   * anyway, but never written for its own sake (a daily roster would otherwise touch every user every day).
+   */
+  readonly factImplied?: boolean | undefined;
 }
 
 /** What the plan needs besides desired and observed state. */
@@ -65,6 +70,7 @@ export function hireIdentity(
   startDate: string | undefined,
   today: string,
   occurredAt?: string | undefined,
+  factImplied?: boolean,
 ): DesiredIdentity {
   const later = startDate !== undefined && startDate > today;
   return {
@@ -75,6 +81,7 @@ export function hireIdentity(
     leaving: undefined,
     ...(later ? { startDate } : {}),
     ...(occurredAt ? { occurredAt } : {}),
+    ...(occurredAt && factImplied ? { factImplied } : {}),
   };
 }
 
@@ -84,6 +91,7 @@ export function leaverIdentity(leaver: {
   effectiveDate: string;
   reason?: string | undefined;
   occurredAt?: string | undefined;
+  factImplied?: boolean;
 }): DesiredIdentity {
   return {
     employeeId: leaver.employeeId,
@@ -92,6 +100,7 @@ export function leaverIdentity(leaver: {
     groups: [],
     leaving: { effectiveDate: leaver.effectiveDate, ...(leaver.reason ? { reason: leaver.reason } : {}) },
     ...(leaver.occurredAt ? { occurredAt: leaver.occurredAt } : {}),
+    ...(leaver.occurredAt && leaver.factImplied ? { factImplied: true } : {}),
   };
 }
 
@@ -381,7 +390,7 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
         reason: `leaves on ${effective}; access is taken away on or after that day`,
       };
     }
-    const newerFact = desired.occurredAt !== undefined && found.factAt !== desired.occurredAt;
+    const newerFact = desired.occurredAt !== undefined && !desired.factImplied && found.factAt !== desired.occurredAt;
     if (found.leftOn && !newerFact) return { step: 'user', target, action: 'none', ocid: found.ocid, reason: `left on ${found.leftOn}` };
     return {
       step: 'user',
@@ -413,7 +422,8 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
   if (found.description !== spec.description) changes.push('description');
   if (found.givenName !== undefined && found.givenName !== spec.givenName) changes.push('givenName');
   if (found.familyName !== undefined && found.familyName !== spec.familyName) changes.push('familyName');
-  if (found.freeformTags && tagsDiffer(found.freeformTags, desiredTags(spec.freeformTags, found))) changes.push('freeformTags');
+  const ignored = desired.factImplied ? FACT_AT_TAG : undefined;
+  if (found.freeformTags && tagsDiffer(found.freeformTags, desiredTags(spec.freeformTags, found), ignored)) changes.push('freeformTags');
   return changes.length > 0
     ? { step: 'user', target, action: 'update', ocid: found.ocid, changes }
     : { step: 'user', target, action: 'none', ocid: found.ocid };
@@ -432,9 +442,9 @@ export function desiredTags(managed: Readonly<Record<string, string>>, found: Di
   return { ...kept, ...fact, ...managed };
 }
 
-function tagsDiffer(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+function tagsDiffer(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>, ignored?: string): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].some((key) => a[key] !== b[key]);
+  return [...keys].some((key) => key !== ignored && a[key] !== b[key]);
 }
 
 /** The console password: created with a new user, never reset on an existing one, set on one without only when allowed. */

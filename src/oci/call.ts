@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { OciCallError } from '../support/errors';
 import type { Logger } from '../support/logger';
+import { WriteWithdrawn, writeChecks } from '../support/write-checks';
 
 /** How one invocation calls OCI: until when, and how many attempts per call. */
 export interface CallPolicy {
@@ -149,11 +150,14 @@ export async function callOci<T>(
     const scope: AttemptScope = {};
     try {
       await policy.turn?.(kind);
+      // The caller's check (support/write-checks.ts), right before the request leaves, on every attempt.
+      if (kind === 'write') await writeChecks.getStore()?.();
       const answer = await attempts.run(scope, send);
       policy.onPassed?.(kind);
       if (IAM_WRITES.has(operation)) lastIamWriteAt = Date.now();
       return answer;
     } catch (raw) {
+      if (raw instanceof WriteWithdrawn) throw raw;
       const error = translateOciError(operation, raw);
       if (error.status === 429) policy.onThrottled?.(kind);
       else policy.onPassed?.(kind);

@@ -190,7 +190,13 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
   const work = [...revisit, ...leaving];
   const apply = async (leaver: RosterLeaver) => {
     // A roster speaks as of its day: a person whose last applied HR fact is newer (a hire event that day) is left alone.
-    const identity = leaverIdentity({ employeeId: leaver.employeeId, effectiveDate: run.day, reason, occurredAt: rosterFactAt(run.day) });
+    const identity = leaverIdentity({
+      employeeId: leaver.employeeId,
+      effectiveDate: run.day,
+      reason,
+      occurredAt: rosterFactAt(run.day),
+      factImplied: true,
+    });
     try {
       const { steps } = await convergeUser(identity, undefined, context);
       const status = inv.dryRun ? 'dry-run' : leaverStatus(steps);

@@ -194,7 +194,7 @@ describe.each([
         ['E203', 'dry-run'],
       ]);
       expect(dry.result.report.roster?.leavers[0]?.steps.map((s) => s.reason)).toEqual([
-        `dry run: would update (left-on, hr-fact-at): marked as left on ${DAY2}`,
+        `dry run: would update (left-on): marked as left on ${DAY2}`,
         `dry run: would update (disable): left on ${DAY2} (absent from roster roster/people.csv)`,
         'dry run: would remove: the employee left',
         'dry run: would remove: the employee left',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { callOci, translateOciError } from '../../src/oci/call';
 import { OciCallError } from '../../src/support/errors';
 import { createLogger } from '../../src/support/logger';
+import { WriteWithdrawn, writeChecks } from '../../src/support/write-checks';
 
 const log = createLogger({ write: () => {} });
 const ociError = (status: number, code: string) =>
@@ -80,5 +81,57 @@ describe('callOci', () => {
     calls = 0;
     await expect(callOci('X', failing, { deadline: Date.now() - 1, maxAttempts: 10, log })).rejects.toMatchObject({ status: 503 });
     expect(calls).toBe(1);
+  });
+});
+
+describe('write checks', () => {
+  const policy = { maxAttempts: 4, deadline: Date.now() + 60_000, log };
+
+  it('runs the check before every attempt of a write, after a throttled answer too, and never for a read', async () => {
+    // Prepare: a write throttled once, then answered; a read.
+    let checks = 0;
+    let sends = 0;
+    const check = async () => {
+      checks += 1;
+    };
+    // Act
+    await writeChecks.run(check, () =>
+      callOci(
+        'AddUserToGroup',
+        async () => {
+          sends += 1;
+          if (sends === 1) throw ociError(429, 'TooManyRequests');
+          return 'ok';
+        },
+        policy,
+      ),
+    );
+    await writeChecks.run(check, () => callOci('ListUsers', async () => 'ok', policy));
+    // Assess
+    expect([sends, checks]).toEqual([2, 2]);
+  });
+
+  it('sends nothing and does not retry once the check withdraws the write', async () => {
+    // Prepare: the first attempt is throttled; before the retry a newer fact is found.
+    let sends = 0;
+    let checks = 0;
+    const check = async () => {
+      checks += 1;
+      if (checks === 2) throw new WriteWithdrawn('2026-01-10T09:03:00.000Z');
+    };
+    // Act
+    const outcome = writeChecks.run(check, () =>
+      callOci(
+        'PatchGroup',
+        async () => {
+          sends += 1;
+          throw ociError(429, 'TooManyRequests');
+        },
+        policy,
+      ),
+    );
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(WriteWithdrawn);
+    expect([sends, checks]).toEqual([1, 2]);
   });
 });
