@@ -63,7 +63,11 @@ build() {
   tar -C "$repo" --exclude=./node_modules --exclude=./dist --exclude=./.git -cf - . |
     (umask 077 && tar -C "$context" --no-same-permissions -xf -)
   [ "$(stat -c %a "$context/scripts/fn-entry.sh")" = 600 ] || { echo "FAIL: the build context is not 0600"; return 1; }
-  podman build --pull=never --isolation chroot --network host -f "$context/Dockerfile" -t "$IMAGE" "$context"
+  # The npm cache of this machine lends the build its downloads (a build-time volume: nothing of it is in
+  # the image); the Dockerfile and the context are as `fn build` has them.
+  mkdir -p "$(npm config get cache)"
+  podman build --pull=never --isolation chroot --network host --volume "$(npm config get cache):/root/.npm" \
+    -f "$context/Dockerfile" -t "$IMAGE" "$context"
   rm -rf "$context"
 }
 
