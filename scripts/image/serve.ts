@@ -48,7 +48,10 @@ function processOf(fn: RunningFunction) {
 const hiresCsv = (count: number) =>
   [
     'employeeId,userName,email,givenName,familyName,roles,compartment',
-    ...Array.from({ length: count }, (_, i) => `IMG${i + 1},img${i + 1}@example.com,img${i + 1}@example.com,Image,Hire ${i + 1},auditor,dev`),
+    ...Array.from(
+      { length: count },
+      (_, i) => `IMG${i + 1},img${i + 1}@example.com,img${i + 1}@example.com,Image,Hire ${i + 1},auditor,dev`,
+    ),
   ].join('\n');
 
 async function serve(stack: LocalStack, memoryMb: number): Promise<void> {
@@ -67,7 +70,11 @@ async function serve(stack: LocalStack, memoryMb: number): Promise<void> {
     const first = await fn.invoke(hire, { deadlineMs: 120_000 });
     const hired = first.json as OnboardingResult;
     const writes = requests.iamWrites(mark).length;
-    check('a new hire: HTTP 200, status succeeded, IAM writes made', first.status === 200 && hired?.status === 'succeeded' && writes > 0, `${first.status} ${first.body.slice(0, 300)}`);
+    check(
+      'a new hire: HTTP 200, status succeeded, IAM writes made',
+      first.status === 200 && hired?.status === 'succeeded' && writes > 0,
+      `${first.status} ${first.body.slice(0, 300)}`,
+    );
     say(`  ${writes} IAM writes`);
 
     mark = requests.mark();
@@ -106,8 +113,16 @@ async function serve(stack: LocalStack, memoryMb: number): Promise<void> {
     // The harness sends SIGKILL after 2 s: a signal here means SIGTERM did not end the function.
     check('SIGTERM ends the function promptly (under 2 s, with an exit code)', exit?.signal === null && stopMs < 2000);
     const log = [...fn.stdout, ...fn.stderr];
-    check('no warning in the function log (DEP0040 punycode or any other)', !log.some((l) => /Warning|DEP0\d+/.test(l)), log.find((l) => /Warning|DEP0/.test(l)));
-    check('no error in the function log', !log.some((l) => l.includes('"level":"error"')), log.find((l) => l.includes('"level":"error"')));
+    check(
+      'no warning in the function log (DEP0040 punycode or any other)',
+      !log.some((l) => /Warning|DEP0\d+/.test(l)),
+      log.find((l) => /Warning|DEP0/.test(l)),
+    );
+    check(
+      'no error in the function log',
+      !log.some((l) => l.includes('"level":"error"')),
+      log.find((l) => l.includes('"level":"error"')),
+    );
   } finally {
     await fn.stop();
   }
@@ -126,13 +141,15 @@ async function serve(stack: LocalStack, memoryMb: number): Promise<void> {
     timeoutMs: 180_000,
   });
   const invokes = stack.oci.requests.counts().InvokeFunction?.ok ?? 0;
-  say(`  upload: ${run.status}, ${run.counts.succeeded} succeeded, ${run.invocations} invocations, ${invokes} detached invokes, ${run.seconds.toFixed(1)} s`);
+  say(
+    `  upload: ${run.status}, ${run.counts.succeeded} succeeded, ${run.invocations} invocations, ${invokes} detached invokes, ${run.seconds.toFixed(1)} s`,
+  );
   check(
     `an upload of ${rows} rows in two chunks: complete, every row once, continued through a detached self-invocation`,
     run.errors.length === 0 && run.status === 'complete' && run.counts.succeeded === rows && run.invocations >= 2 && invokes >= 1,
     `${JSON.stringify(run.errors)} ${JSON.stringify((run.final as BatchResult | undefined)?.report?.counts)} ${run.functionErrors.join(' | ')}`,
   );
-  check('no error in the upload containers\' logs', run.functionErrors.length === 0, run.functionErrors[0]);
+  check("no error in the upload containers' logs", run.functionErrors.length === 0, run.functionErrors[0]);
 }
 
 async function main(): Promise<number> {

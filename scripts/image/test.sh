@@ -2,7 +2,7 @@
 # `npm run image-test`: builds the function's image from the project's Dockerfile, as `fn build` does,
 # and serves requests through it run as OCI Functions runs it. Needs root (podman) and reaches only
 # Debian's archive and the npm registry: Fn's base images are replaced by stand-ins (base-images.sh).
-#   tools  podman, runc and mmdebstrap from Debian, with apt-get, when missing
+#   tools  podman and runc from Debian, with apt-get, when missing
 #   base   the stand-ins for fnproject/node:22 and :22-dev
 #   build  podman build --pull=never of the Dockerfile, from a copy of the checkout made under umask 077
 #   image  the image's files as uid 1000 on a read-only root; the bundle is `npm run build`'s, byte for byte;
@@ -44,9 +44,9 @@ cleanup() {
 trap cleanup EXIT
 
 tools() {
-  if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v mmdebstrap >/dev/null; then
+  if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman runc mmdebstrap ca-certificates
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman runc
   fi
   podman --version
   runc --version | head -n 1

@@ -35,7 +35,7 @@ describe('the container entry point', () => {
     expect(dockerfile).toMatch(/THIRD-PARTY-NOTICES\.txt/);
   });
 
-  it('runs as uid 1000, with files readable by it whatever the checkout\'s modes', () => {
+  it("runs as uid 1000, with files readable by it whatever the checkout's modes", () => {
     // Prepare
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
