@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main as deployPolicyCli } from '../../src/cli/deploy-policy';
 import { lintFile } from '../../src/cli/lint-policy';
@@ -181,6 +182,38 @@ describe('npm run deploy-policy', () => {
     expect(cli()).toMatch(/^oci iam dynamic-group create .*--matching-rule 'ALL \{resource.type = '\\''fnfunc'\\''/m);
     expect(cli()).toMatch(
       /^oci iam policy create --compartment-id ocid1\.tenancy\.oc1\.\.\S+ --name 'fn-policy' .*--statements '\["Allow dynamic-group/m,
+    );
+  });
+
+  it('prints OCI CLI commands that, run as printed, create the dynamic group every statement grants', () => {
+    // Prepare: the commands run by a shell, with `oci` a function that prints its arguments as JSON.
+    const cli = stdout();
+    expect(deployPolicyCli(['--format', 'oci-cli'])).toBe(0);
+    const script = `oci() { node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@"; }\n${cli()}`;
+    // Act
+    const calls = execFileSync('bash', ['-c', script], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string[]);
+    // Assess
+    const option = (args: string[], name: string) => args[args.indexOf(name) + 1] ?? '';
+    const [group, policy] = calls as [string[], string[]];
+    expect(group.slice(0, 3)).toEqual(['iam', 'dynamic-group', 'create']);
+    expect(policy.slice(0, 3)).toEqual(['iam', 'policy', 'create']);
+    const statements = JSON.parse(option(policy, '--statements')) as string[];
+    expect(statements.length).toBeGreaterThan(10);
+    const granted = new Set(
+      statements.map((st) => {
+        const { subject } = parseStatement(st).statement as { subject: { kind: string; names?: { name: string }[] } };
+        return `${subject.kind} ${subject.names?.map((n) => n.name).join(',')}`;
+      }),
+    );
+    expect([...granted]).toEqual([`dynamic-group ${option(group, '--name')}`]);
+    expect(option(group, '--name')).toBe('iam-onboarding-fn');
+    // The policy is named as npm run setup names it, and the rule names this function alone.
+    expect(option(policy, '--name')).toBe('iam-onboarding-fn');
+    expect(option(group, '--matching-rule')).toBe(
+      "ALL {resource.type = 'fnfunc', resource.id = 'ocid1.fnfunc.oc1.iad.aaaaaaaaexamplefunction'}",
     );
   });
 
