@@ -64,7 +64,9 @@ const isNotFound = (error: unknown) => error instanceof OciCallError && error.st
 export async function findFunction(
   c: SetupClients,
   input: SetupInput,
-): Promise<DeployedFunction & { config: Record<string, string>; applicationConfig: Record<string, string> }> {
+): Promise<
+  DeployedFunction & { config: Record<string, string>; applicationConfig: Record<string, string>; detachedTimeoutSeconds?: number }
+> {
   const apps = await callOci(
     'ListApplications',
     () => c.functions.listApplications({ compartmentId: input.compartmentId, displayName: input.application }),
@@ -100,6 +102,9 @@ export async function findFunction(
     tenancyId: c.tenancyId,
     config: { ...fn.function.config },
     applicationConfig: { ...application.application.config },
+    ...(typeof fn.function.detachedModeTimeoutInSeconds === 'number'
+      ? { detachedTimeoutSeconds: fn.function.detachedModeTimeoutInSeconds }
+      : {}),
   };
 }
 
@@ -107,10 +112,14 @@ export async function findFunction(
 export async function observeSetup(
   c: SetupClients,
   desired: DesiredSetup,
-  fn: { config: Record<string, string>; applicationConfig: Record<string, string> },
+  fn: { id: string; config: Record<string, string>; applicationConfig: Record<string, string>; detachedTimeoutSeconds?: number },
 ): Promise<ObservedSetup> {
   const { identity, policy } = c;
-  const [dynamicGroups, policies, topics, logGroups, rules, namespace] = await Promise.all([
+  const absentOn404 = (error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  };
+  const [dynamicGroups, policies, topics, logGroups, namespace] = await Promise.all([
     callOci('ListDynamicGroups', () => identity.listDynamicGroups({ compartmentId: c.tenancyId, name: desired.dynamicGroup.name }), policy),
     callOci(
       'ListPolicies',
@@ -123,22 +132,15 @@ export async function observeSetup(
       () => c.logging.listLogGroups({ compartmentId: desired.logGroup.compartmentId, displayName: desired.logGroup.displayName }),
       policy,
     ),
-    desired.rule
-      ? callOci(
-          'ListRules',
-          () => c.events.listRules({ compartmentId: desired.rule?.compartmentId ?? '', displayName: desired.rule?.displayName }),
-          policy,
-        )
-      : undefined,
     callOci('GetNamespace', () => c.objects.getNamespace({}), policy),
   ]);
   const dg = dynamicGroups.items.find((g) => g.lifecycleState !== 'DELETED');
   const pol = policies.items.find((p) => p.lifecycleState !== 'DELETED');
   const topic = topics.items.find((t) => t.lifecycleState !== 'DELETING');
   const logGroup = logGroups.items[0];
-  const ruleSummary = rules?.items.find((r) => r.lifecycleState !== 'DELETED' && r.lifecycleState !== 'DELETING');
 
-  const [subscriptions, logs, rule, ...buckets] = await Promise.all([
+  const catalog = desired.catalog;
+  const [subscriptions, logs, catalogText, triggers, ...buckets] = await Promise.all([
     topic
       ? callOci(
           'ListSubscriptions',
@@ -154,16 +156,23 @@ export async function observeSetup(
           policy,
         )
       : undefined,
-    ruleSummary ? callOci('GetRule', () => c.events.getRule({ ruleId: ruleSummary.id }), policy) : undefined,
+    catalog
+      ? callOci(
+          'GetObject',
+          () => c.objects.getObject({ namespaceName: namespace.value, bucketName: catalog.bucket, objectName: catalog.object }),
+          policy,
+        )
+          .then((response) => new Response(response.value as ReadableStream).text())
+          .catch(absentOn404)
+      : undefined,
+    Promise.all(desired.onsTriggers.map((topicId) => observeTrigger(c, topicId, fn.id))),
     ...desired.buckets.map((b) =>
-      callOci('GetBucket', () => c.objects.getBucket({ namespaceName: namespace.value, bucketName: b.name }), policy).catch(
-        (error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        },
-      ),
+      callOci('GetBucket', () => c.objects.getBucket({ namespaceName: namespace.value, bucketName: b.name }), policy).catch(absentOn404),
     ),
   ]);
+  const found = new Map(buckets.flatMap((b) => (b ? [[b.bucket.name, b.bucket] as const] : [])));
+  // The rule is looked for where it must be: the upload bucket's compartment, when the bucket exists.
+  const rule = desired.rule ? await observeRule(c, desired.rule, found.get(desired.rule.bucket)?.compartmentId) : undefined;
   const log = logs?.items.find((l) => l.configuration?.source && (l.configuration.source as { category?: string }).category === 'invoke');
   return {
     ...(dg ? { dynamicGroup: { id: dg.id, matchingRule: dg.matchingRule, description: dg.description } } : {}),
@@ -175,17 +184,18 @@ export async function observeSetup(
       lifecycleState: s.lifecycleState,
     })),
     buckets: new Map(
-      buckets.flatMap((b) =>
-        b
-          ? [
-              [
-                b.bucket.name,
-                { objectEventsEnabled: b.bucket.objectEventsEnabled === true, publicAccessType: String(b.bucket.publicAccessType) },
-              ],
-            ]
-          : [],
-      ),
+      [...found].map(([name, b]) => [
+        name,
+        {
+          objectEventsEnabled: b.objectEventsEnabled === true,
+          publicAccessType: String(b.publicAccessType),
+          compartmentId: b.compartmentId,
+        },
+      ]),
     ),
+    ...(catalogText !== undefined ? { catalogText } : {}),
+    onsTriggers: new Map(triggers.flatMap((t) => (t ? [[t.topicId, t.topic] as const] : []))),
+    ...(fn.detachedTimeoutSeconds !== undefined ? { detachedTimeoutSeconds: fn.detachedTimeoutSeconds } : {}),
     ...(logGroup ? { logGroup: { id: logGroup.id } } : {}),
     ...(log ? { invokeLog: { id: log.id, isEnabled: log.isEnabled !== false } } : {}),
     ...(rule
@@ -212,6 +222,29 @@ export async function observeSetup(
     functionConfig: fn.config,
     applicationConfig: fn.applicationConfig,
   };
+}
+
+/** The Events rule by its name, in the compartment given (the upload bucket's) or the one planned. */
+async function observeRule(c: SetupClients, wanted: NonNullable<DesiredSetup['rule']>, bucketCompartment: string | undefined) {
+  const compartmentId = bucketCompartment ?? wanted.compartmentId;
+  const rules = await callOci('ListRules', () => c.events.listRules({ compartmentId, displayName: wanted.displayName }), c.policy);
+  const summary = rules.items.find((r) => r.lifecycleState !== 'DELETED' && r.lifecycleState !== 'DELETING');
+  return summary ? callOci('GetRule', () => c.events.getRule({ ruleId: summary.id }), c.policy) : undefined;
+}
+
+/** A trigger topic (undefined when there is none), and whether this function is subscribed to it. */
+async function observeTrigger(c: SetupClients, topicId: string, functionId: string) {
+  const found = await callOci('GetTopic', () => c.ons.getTopic({ topicId }), c.policy).catch((error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  });
+  if (!found) return undefined;
+  const { compartmentId, name } = found.notificationTopic;
+  const subscriptions = await callOci('ListSubscriptions', () => c.subscriptions.listSubscriptions({ compartmentId, topicId }), c.policy);
+  const subscribed = subscriptions.items.some(
+    (s) => s.protocol === 'ORACLE_FUNCTIONS' && s.endpoint === functionId && s.lifecycleState !== 'DELETED',
+  );
+  return { topicId, topic: { name, compartmentId, subscribed } };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -462,11 +495,54 @@ export async function applySetup(
         }
         break;
       }
+      case 'catalog-object': {
+        const catalog = desired.catalog;
+        if (!catalog) break;
+        await callOci(
+          'PutObject',
+          () =>
+            c.objects.putObject({
+              namespaceName: namespace,
+              bucketName: catalog.bucket,
+              objectName: catalog.object,
+              putObjectBody: Buffer.from(catalog.text, 'utf8'),
+              contentLength: Buffer.byteLength(catalog.text, 'utf8'),
+              contentType: 'application/json',
+            }),
+          policy,
+        );
+        break;
+      }
       case 'function-config': {
         const config = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, topicId);
+        const detached = desired.detachedTimeoutSeconds;
         await callOci(
           'UpdateFunction',
-          () => c.functions.updateFunction({ functionId: desired.functionId, updateFunctionDetails: { config } }),
+          () =>
+            c.functions.updateFunction({
+              functionId: desired.functionId,
+              updateFunctionDetails: { config, ...(detached !== undefined ? { detachedModeTimeoutInSeconds: detached } : {}) },
+            }),
+          policy,
+        );
+        break;
+      }
+      case 'trigger-subscription': {
+        const topic = observed.onsTriggers.get(s.id ?? '');
+        if (!topic || !s.id) throw new OnboardingError(ErrorCode.Internal, `No topic for ${s.name}`);
+        const trigger = s.id;
+        // Protocol ORACLE_FUNCTIONS, the endpoint the function's OCID ("Creating a Function Subscription"): active at once.
+        await callOci(
+          'CreateSubscription',
+          () =>
+            c.subscriptions.createSubscription({
+              createSubscriptionDetails: {
+                topicId: trigger,
+                compartmentId: topic.compartmentId,
+                protocol: 'ORACLE_FUNCTIONS',
+                endpoint: desired.functionId,
+              },
+            }),
           policy,
         );
         break;

@@ -12,7 +12,7 @@ const fn = {
   tenancyId: 'ocid1.tenancy.oc1..dddd',
 };
 const catalog = readFileSync(join(__dirname, '..', '..', 'examples', 'role-catalog.json'), 'utf8');
-const nothing: ObservedSetup = { subscriptions: [], buckets: new Map(), functionConfig: {}, applicationConfig: {} };
+const nothing: ObservedSetup = { subscriptions: [], buckets: new Map(), onsTriggers: new Map(), functionConfig: {}, applicationConfig: {} };
 
 describe('the set-up file', () => {
   it('accepts the example as shipped', () => {
@@ -21,6 +21,31 @@ describe('the set-up file', () => {
     // Assess
     expect(input.uploads).toEqual({ bucket: 'hr-uploads', prefix: 'incoming/', stateBucket: 'onboarding-state' });
     expect(input.dynamicGroup.name).toBe('iam-onboarding-fn');
+  });
+
+  it("names a catalog the function accepts with the config the example gives it, checked by the function's own parser", () => {
+    // Prepare: the example set-up and the catalog file it names, as set-up reads them.
+    const examples = join(__dirname, '..', '..', 'examples');
+    const example = parseSetupInput(JSON.parse(readFileSync(join(examples, 'setup.json'), 'utf8')));
+    const catalogText = readFileSync(join(examples, example.catalogFile ?? 'none'), 'utf8');
+    // Act
+    const desired = desiredSetup(example, fn, [], { catalogText });
+    const withPrefix = desiredSetup(
+      { ...example, functionConfig: { ...example.functionConfig, POLICY_NAME_PREFIX: 'onboarding-' } },
+      fn,
+      [],
+      {
+        catalogText,
+      },
+    );
+    // Assess: accepted together; a prefix the catalog's policy names do not carry is refused before any write.
+    expect(desired.catalog).toEqual({ bucket: 'iam-config', object: 'role-catalog.json', text: catalogText });
+    expect(planProblems(desired, nothing)).toEqual([]);
+    expect(planProblems(withPrefix, nothing)).toEqual([
+      expect.stringMatching(/^catalog: roles.developer.policy.name: .*onboarding-/),
+      expect.stringMatching(/^catalog: roles.auditor.policy.name: .*onboarding-/),
+    ]);
+    expect(example.detachedTimeoutSeconds).toBe(900);
   });
 
   it('reports every problem at once', () => {
@@ -73,7 +98,10 @@ describe('the set-up planner', () => {
       },
       topic: { id: 'ocid1.onstopic.oc1..eeee' },
       subscriptions: [{ protocol: 'EMAIL', endpoint: 'A@example.com', lifecycleState: 'ACTIVE' }],
-      buckets: new Map([['hr-uploads', { objectEventsEnabled: true, publicAccessType: 'NoPublicAccess' }]]),
+      buckets: new Map([
+        ['hr-uploads', { objectEventsEnabled: true, publicAccessType: 'NoPublicAccess', compartmentId: fn.compartmentId }],
+      ]),
+      onsTriggers: new Map(),
       logGroup: { id: 'lg' },
       invokeLog: { id: 'log', isEnabled: true },
       rule: {
@@ -112,6 +140,67 @@ describe('the set-up planner', () => {
       expect.stringMatching(/^function config: OCI_AUTH: /),
     ]);
     expect(PLANNED_TOPIC_ID).toMatch(/^ocid1\.onstopic\./);
+  });
+});
+
+describe('the set-up planner, around the function', () => {
+  const input = parseSetupInput({
+    compartmentId: fn.compartmentId,
+    uploads: { bucket: 'hr-uploads', stateBucket: 'state' },
+    functionConfig: { ROLE_CATALOG: catalog },
+    detachedTimeoutSeconds: 900,
+    onsTriggers: ['ocid1.onstopic.oc1..hr-events'],
+  });
+  const hr = 'ocid1.compartment.oc1..hr';
+
+  it('puts the Events rule where the upload bucket is, and leaves a bucket that exists where it is', () => {
+    // Act
+    const desired = desiredSetup(input, fn, [], { places: new Map([['hr-uploads', hr]]) });
+    // Assess
+    expect(desired.rule?.compartmentId).toBe(hr);
+    expect(desired.buckets.map((b) => [b.name, b.compartmentId])).toEqual([
+      ['hr-uploads', hr],
+      ['state', fn.compartmentId],
+    ]);
+  });
+
+  it('sets the detached timeout with the function config, and only when it differs', () => {
+    // Prepare
+    const desired = desiredSetup(input, fn, []);
+    const observed = {
+      ...nothing,
+      onsTriggers: new Map([['ocid1.onstopic.oc1..hr-events', { name: 'hr-events', compartmentId: hr, subscribed: true }]]),
+    };
+    // Act
+    const unset = planSetup(desired, observed).find((s) => s.resource === 'function-config');
+    const same = planSetup(desired, { ...observed, detachedTimeoutSeconds: 900 }).find((s) => s.resource === 'function-config');
+    // Assess
+    expect(unset?.changes).toContain('detachedModeTimeoutInSeconds: (unset: the timeout) → 900');
+    expect(same?.changes.some((c) => c.startsWith('detachedModeTimeoutInSeconds'))).toBe(false);
+  });
+
+  it('subscribes the function to its trigger topics last, and never to its own results topic', () => {
+    // Prepare
+    const desired = desiredSetup(input, fn, []);
+    const trigger = (name: string, subscribed: boolean) =>
+      new Map([['ocid1.onstopic.oc1..hr-events', { name, compartmentId: hr, subscribed }]]);
+    // Act
+    const fresh = planSetup(desired, { ...nothing, onsTriggers: trigger('hr-events', false) });
+    const done = planSetup(desired, { ...nothing, onsTriggers: trigger('hr-events', true) });
+    const missing = planProblems(desired, nothing);
+    const own = planProblems(desired, { ...nothing, onsTriggers: trigger('iam-onboarding-results', false) });
+    const ownById = planProblems(desired, {
+      ...nothing,
+      topic: { id: 'ocid1.onstopic.oc1..hr-events' },
+      onsTriggers: trigger('renamed', false),
+    });
+    // Assess
+    expect(fresh.at(-1)).toMatchObject({ resource: 'trigger-subscription', name: 'ORACLE_FUNCTIONS on hr-events', action: 'create' });
+    expect(fresh.at(-2)?.resource).toBe('function-config');
+    expect(done.at(-1)?.action).toBe('none');
+    expect(missing).toEqual(['onsTriggers: no topic ocid1.onstopic.oc1..hr-events']);
+    expect(own).toEqual([expect.stringMatching(/^onsTriggers: iam-onboarding-results is the function's results topic/)]);
+    expect(ownById).toEqual([expect.stringMatching(/^onsTriggers: renamed is the function's results topic/)]);
   });
 });
 
