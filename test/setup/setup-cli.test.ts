@@ -109,6 +109,20 @@ describe('npm run setup (the command)', () => {
     // Assess: the example and its catalog pass the function's own checks, and everything is written.
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/^\+ create {4}catalog-object iam-config\/role-catalog.json$/m);
+    // The README's step 6 shows lines of this dry run, in its order.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const step = readme.slice(readme.indexOf('\n### 6. '), readme.indexOf('\n### 7. '));
+    const shown = (/\n```\n(\+ create[\s\S]*?)\n```\n/.exec(step)?.[1] ?? '').split('\n');
+    const planned = dry.stdout.split('\n');
+    expect(shown.length).toBeGreaterThan(5);
+    let from = 0;
+    const notInOrder: string[] = [];
+    for (const line of shown) {
+      const at = planned.indexOf(line, from);
+      if (at < 0) notInOrder.push(line);
+      else from = at + 1;
+    }
+    expect(notInOrder).toEqual([]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(stored).toBe(readFileSync(join(root, 'examples', 'role-catalog.json'), 'utf8'));
     // The local OCI keeps no detached timeout (GetFunction does not report one), so that line stays planned.

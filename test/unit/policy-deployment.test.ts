@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main as deployPolicyCli } from '../../src/cli/deploy-policy';
 import { lintFile } from '../../src/cli/lint-policy';
@@ -215,6 +217,19 @@ describe('npm run deploy-policy', () => {
     expect(option(group, '--matching-rule')).toBe(
       "ALL {resource.type = 'fnfunc', resource.id = 'ocid1.fnfunc.oc1.iad.aaaaaaaaexamplefunction'}",
     );
+  });
+
+  it("prints for the demo exactly the policy the README's step 8 shows", () => {
+    // Prepare
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const step = readme.slice(readme.indexOf('\n### 8. Policies'), readme.indexOf('\n### 9. '));
+    const shown = /\n {3}```\n([\s\S]*?)\n {3}```\n/.exec(step)?.[1]?.replace(/^ {3}/gm, '');
+    const printed = stdout();
+    // Act
+    expect(deployPolicyCli([])).toBe(0);
+    // Assess
+    expect(shown).toBeDefined();
+    expect(printed().trimEnd()).toBe(shown);
   });
 
   it('answers a bad argument or a missing file with one line and exit 2', () => {

@@ -221,3 +221,63 @@ describe("the Events rule's actions", () => {
     expect(actions).toEqual([{ actionType: 'FAAS', isEnabled: true, functionId: fn.id }, topic]);
   });
 });
+
+/** The shell lines of a README deploy step, continuations joined. */
+function readmeStep(step: number): string[] {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n### ${step}. `);
+  const text = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  return blocks
+    .join('')
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter(Boolean);
+}
+
+describe("the README's deploy commands, against what set-up does with the example", () => {
+  const examples = join(__dirname, '..', '..', 'examples');
+  const example = parseSetupInput(JSON.parse(readFileSync(join(examples, 'setup.json'), 'utf8')));
+  const desired = desiredSetup(example, fn, [], { catalogText: readFileSync(join(examples, 'role-catalog.json'), 'utf8') });
+  const option = (line: string | undefined, name: string) =>
+    new RegExp(`${name} ('[^']*'|"[^"]*"|<[^>]*>|\\S+)`).exec(line ?? '')?.[1]?.replace(/^['"]|['"]$/g, '');
+
+  it('step 12 makes the buckets, the Events rule, the catalog object and the function config set-up makes', () => {
+    // Prepare
+    const lines = readmeStep(12);
+    // Act
+    const buckets = lines.filter((l) => l.startsWith('oci os bucket create')).map((l) => option(l, '--name'));
+    const rule = lines.find((l) => l.startsWith('oci events rule create'));
+    const put = lines.find((l) => l.startsWith('oci os object put'));
+    const config = lines
+      .filter((l) => l.startsWith('fn config function '))
+      .map((l) => l.split(' ').slice(3))
+      .map(([app, name, key, value]) => ({ app, name, key, value }));
+    // Assess
+    expect(buckets).toEqual(desired.buckets.map((b) => b.name));
+    expect(lines.find((l) => l.includes('--name hr-uploads'))).toContain('--object-events-enabled true');
+    expect(JSON.parse(option(rule, '--condition') ?? '{}')).toEqual(JSON.parse(desired.rule?.condition ?? ''));
+    expect(option(rule, '--display-name')).toBe(desired.rule?.displayName);
+    expect(JSON.parse(option(rule, '--actions') ?? '{}').actions).toEqual([
+      { actionType: 'FAAS', isEnabled: true, functionId: '<function OCID>' },
+    ]);
+    expect([option(put, '--bucket-name'), option(put, '--name')]).toEqual([desired.catalog?.bucket, desired.catalog?.object]);
+    expect(new Set(config.map((c) => `${c.app} ${c.name}`))).toEqual(new Set([`${example.application} ${example.function}`]));
+    expect(Object.fromEntries(config.map((c) => [c.key, c.value]))).toEqual({
+      ...desired.functionConfig,
+      ONS_TOPIC_ID: '"$TOPIC"',
+    });
+  });
+
+  it('steps 7, 10 and 14 say what set-up writes: the matching rule, the trigger subscription, the detached timeout', () => {
+    // Prepare
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const trigger = readmeStep(10).find((l) => l.includes('ORACLE_FUNCTIONS'));
+    const detached = readmeStep(14).find((l) => l.startsWith('oci fn function update'));
+    // Assess
+    expect(readme).toContain(desired.dynamicGroup.matchingRule.replace(fn.id, '<function OCID>'));
+    expect(option(trigger, '--protocol')).toBe('ORACLE_FUNCTIONS');
+    expect(option(trigger, '--subscription-endpoint')).toBe('<function OCID>');
+    expect(Number(option(detached, '--detached-mode-timeout-in-seconds'))).toBe(example.detachedTimeoutSeconds);
+  });
+});
