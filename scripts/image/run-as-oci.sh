@@ -5,11 +5,12 @@
 # The flags and the bundle are ignored: the image's ENTRYPOINT decides them, and serve.ts checks that
 # they are the ones the harness would have used.
 #
-# As OCI Functions runs it: uid 1000 (fn), read-only root file system, /tmp a small tmpfs, every
-# capability dropped, no-new-privileges, the memory limit the function has (FN_MEMORY, from func.yaml)
-# without swap, the agent's socket directory mounted at /tmp/iofs, the resource-principal token and key
-# as files readable by the function's user (/tmp: a quarter of the memory, per Oracle's "Accessing File Systems from
-# Running Functions"; podman 4.3 takes no nr_inodes, so its inode cap is left out). Host network: the local OCI listens on 127.0.0.1.
+# As OCI Functions runs it: uid 1000 (fn), read-only root file system, /tmp a tmpfs of a quarter of the
+# memory (Oracle's "Accessing File Systems from Running Functions"; podman 4.3 takes no nr_inodes, so
+# its inode cap is left out), every capability dropped, no-new-privileges, the memory limit the
+# function has (FN_MEMORY, from func.yaml) without swap, the agent's socket directory mounted at
+# /tmp/iofs, the resource-principal token and key as files only the function's user can read. Host
+# network: the local OCI listens on 127.0.0.1.
 # Podman stays in the foreground and passes signals on, so the harness's SIGTERM reaches the function.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"

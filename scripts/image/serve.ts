@@ -2,7 +2,7 @@
 // the Fn harness and the upload driver the tests use, against the local OCI through the real SDK:
 // a hire, its replay (no write), a body that is not JSON, an upload that continues in a detached
 // invocation of its own, then the running process (node flags, user, capabilities, memory), the log
-// (no warning, no error), and a prompt end on SIGTERM. Exits 1 on the first check that fails.
+// (no warning, no error), and a prompt end on SIGTERM. Runs every check; exits 1 when one failed.
 // Run by image-test.sh, after the image is built: node --import tsx scripts/image/serve.ts
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,10 +15,13 @@ import { driveUpload, peakRssMb, rssMb } from '../../src/local-oci/upload-driver
 const root = join(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-class CheckFailed extends Error {}
+const failed: string[] = [];
 function check(what: string, ok: boolean, detail = ''): void {
-  if (!ok) throw new CheckFailed(`FAIL: ${what}${detail ? `: ${detail}` : ''}`);
-  say(`ok: ${what}`);
+  if (ok) say(`ok: ${what}`);
+  else {
+    failed.push(what);
+    say(`FAIL: ${what}${detail ? `: ${detail}` : ''}`);
+  }
 }
 
 /** func.yaml's memory (MB): the limit the container runs under, as OCI Functions gives it. */
@@ -158,10 +161,11 @@ async function main(): Promise<number> {
   const stack = await startLocalStack({ identityDomain: 'Employees' });
   try {
     await serve(stack, memoryMb);
+    if (failed.length > 0) return 1;
     say('ok: the image serves as OCI Functions runs it');
     return 0;
   } catch (error) {
-    process.stderr.write(`${error instanceof CheckFailed ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    say(`FAIL: ${String((error as Error)?.stack ?? error)}`);
     return 1;
   } finally {
     await stack.oci.stop();

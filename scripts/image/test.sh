@@ -80,9 +80,10 @@ image() {
   user="$(podman image inspect "$IMAGE" --format '{{.Config.User}}')"
   [ "$user" = 1000:1000 ] && echo "ok: the image runs as 1000:1000" || { echo "FAIL: the image's user is \"$user\""; return 1; }
   files="$(podman run "${oci_run[@]}" --memory 256m --entrypoint /bin/sh "$IMAGE" -c '
-    set -e; test -r func.js; test -r THIRD-PARTY-NOTICES.txt; test -r fn-entry.sh
+    ls -ln /function
+    for f in func.js THIRD-PARTY-NOTICES.txt fn-entry.sh; do test -r "$f" || { echo "$f: not readable by uid $(id -u)"; exit 1; }; done
     if touch /function/probe 2>/dev/null; then echo "root file system writable"; exit 1; fi
-    touch /tmp/probe; rm /tmp/probe; ls -ln /function')" ||
+    touch /tmp/probe && rm /tmp/probe' 2>&1)" ||
     { echo "FAIL: as uid 1000 on a read-only root: $files"; return 1; }
   echo "ok: uid 1000 reads the bundle, the notices and the entry script; the root is read-only, /tmp writable"
   echo "$files" | sed 's/^/  /'
