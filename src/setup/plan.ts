@@ -25,6 +25,8 @@ export interface ObservedSetup {
   readonly onsTriggers: ReadonlyMap<string, { readonly name: string; readonly compartmentId: string; readonly subscribed: boolean }>;
   /** The function's detachedModeTimeoutInSeconds, when the service reports one. */
   readonly detachedTimeoutSeconds?: number;
+  /** Whether each compartment the catalog file's roles name exists, by `compartmentKey`. */
+  readonly catalogCompartments?: ReadonlyMap<string, boolean>;
   readonly logGroup?: { readonly id: string };
   readonly invokeLog?: { readonly id: string; readonly isEnabled: boolean };
   readonly rule?: {
@@ -95,6 +97,32 @@ export interface SetupStep {
   readonly id?: string | undefined;
   /** Something the administrator must do or know (a subscription awaiting confirmation). */
   readonly note?: string | undefined;
+}
+
+/** A compartment a catalog role names: its path (`dev`, `apps:dev`) from where the role's policy is attached. */
+export interface CatalogCompartment {
+  readonly base: string;
+  readonly path: string;
+}
+export const compartmentKey = (c: CatalogCompartment) => `${c.base}/${c.path}`;
+
+/**
+ * The compartments the catalog's roles write policies about, each from where its policy is attached
+ * (the tenancy unless the role says): a policy naming a compartment OCI does not know is refused when
+ * the function creates it. None when the function would refuse the catalog (planProblems says why).
+ */
+export function catalogCompartments(text: string, tenancyId: string): CatalogCompartment[] {
+  let catalog: ReturnType<typeof parseRoleCatalogText>;
+  try {
+    catalog = parseRoleCatalogText(text, 'catalogFile');
+  } catch (error) {
+    if (error instanceof OnboardingError) return [];
+    throw error;
+  }
+  const all = Object.values(catalog.roles).flatMap((role) =>
+    (role.compartments ?? []).map((path) => ({ base: role.policy.compartmentId ?? tenancyId, path })),
+  );
+  return all.filter((c, i) => all.findIndex((d) => compartmentKey(d) === compartmentKey(c)) === i);
 }
 
 /** The function's config is 4 KB of UTF-8 at most, keys and values together (Functions' Function.config). */
@@ -355,6 +383,12 @@ export function planProblems(desired: DesiredSetup, observed: ObservedSetup): st
     } catch (error) {
       problems.push(...details(error).map((d) => `catalog: ${d}`));
     }
+  }
+  for (const [key, exists] of observed.catalogCompartments ?? []) {
+    if (!exists)
+      problems.push(
+        `catalog: no compartment ${key.slice(key.indexOf('/') + 1)} under ${key.slice(0, key.indexOf('/'))}, where its role policy would name it`,
+      );
   }
   for (const topicId of desired.onsTriggers) {
     const topic = observed.onsTriggers.get(topicId);

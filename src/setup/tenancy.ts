@@ -9,7 +9,15 @@ import { type CallPolicy, callOci } from '../oci/call';
 import { clientConfiguration, placeClient } from '../oci/clients';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import type { DeployedFunction, DesiredSetup, SetupInput } from './desired';
-import { convergedRuleActions, mergedFunctionConfig, type ObservedSetup, type SetupStep } from './plan';
+import {
+  type CatalogCompartment,
+  catalogCompartments,
+  compartmentKey,
+  convergedRuleActions,
+  mergedFunctionConfig,
+  type ObservedSetup,
+  type SetupStep,
+} from './plan';
 
 // The set-up's adapter: reads what the tenancy holds and writes the planned steps, through the
 // per-service SDK clients, signed with the administrator's config-file profile.
@@ -140,7 +148,7 @@ export async function observeSetup(
   const logGroup = logGroups.items[0];
 
   const catalog = desired.catalog;
-  const [subscriptions, logs, catalogText, triggers, ...buckets] = await Promise.all([
+  const [subscriptions, logs, catalogText, triggers, compartments, ...buckets] = await Promise.all([
     topic
       ? callOci(
           'ListSubscriptions',
@@ -166,6 +174,11 @@ export async function observeSetup(
           .catch(absentOn404)
       : undefined,
     Promise.all(desired.onsTriggers.map((topicId) => observeTrigger(c, topicId, fn.id))),
+    Promise.all(
+      catalogCompartments(catalog?.text ?? '{}', c.tenancyId).map(
+        async (wanted) => [compartmentKey(wanted), await compartmentExists(c, wanted)] as const,
+      ),
+    ),
     ...desired.buckets.map((b) =>
       callOci('GetBucket', () => c.objects.getBucket({ namespaceName: namespace.value, bucketName: b.name }), policy).catch(absentOn404),
     ),
@@ -196,6 +209,7 @@ export async function observeSetup(
     ...(catalogText !== undefined ? { catalogText } : {}),
     onsTriggers: new Map(triggers.flatMap((t) => (t ? [[t.topicId, t.topic] as const] : []))),
     ...(fn.detachedTimeoutSeconds !== undefined ? { detachedTimeoutSeconds: fn.detachedTimeoutSeconds } : {}),
+    ...(catalog ? { catalogCompartments: new Map(compartments) } : {}),
     ...(logGroup ? { logGroup: { id: logGroup.id } } : {}),
     ...(log ? { invokeLog: { id: log.id, isEnabled: log.isEnabled !== false } } : {}),
     ...(rule
@@ -230,6 +244,22 @@ async function observeRule(c: SetupClients, wanted: NonNullable<DesiredSetup['ru
   const rules = await callOci('ListRules', () => c.events.listRules({ compartmentId, displayName: wanted.displayName }), c.policy);
   const summary = rules.items.find((r) => r.lifecycleState !== 'DELETED' && r.lifecycleState !== 'DELETING');
   return summary ? callOci('GetRule', () => c.events.getRule({ ruleId: summary.id }), c.policy) : undefined;
+}
+
+/** Whether a compartment path (`apps:dev`) exists under its base, one level at a time (ListCompartments lists children). */
+async function compartmentExists(c: SetupClients, wanted: CatalogCompartment): Promise<boolean> {
+  let parent = wanted.base;
+  for (const name of wanted.path.split(':')) {
+    const children = await callOci(
+      'ListCompartments',
+      () => c.identity.listCompartments({ compartmentId: parent, name, lifecycleState: 'ACTIVE' as never }),
+      c.policy,
+    );
+    const child = children.items.find((item) => item.name === name && item.lifecycleState === 'ACTIVE');
+    if (!child) return false;
+    parent = child.id;
+  }
+  return true;
 }
 
 /** A trigger topic (undefined when there is none), and whether this function is subscribed to it. */

@@ -87,6 +87,8 @@ describe('npm run setup (the command)', () => {
     const apps = tenancy.state.addCompartment('functions').id;
     seedFunctionApp(tenancy.state, { compartmentId: apps, functionId: 'ocid1.fnfunc.oc1..example' });
     const config = tenancy.state.addCompartment('config').id;
+    tenancy.state.addCompartment('dev');
+    tenancy.state.addCompartment('test');
     const example = readFileSync(join(root, 'examples', 'setup.json'), 'utf8')
       .replace('ocid1.compartment.oc1..replace-with-the-functions-compartment', apps)
       .replace('ocid1.compartment.oc1..replace-with-the-catalog-bucket-compartment', config);

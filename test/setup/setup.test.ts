@@ -321,8 +321,10 @@ describe('npm run setup against the local OCI', () => {
   });
 
   it('creates the catalog bucket, uploads the catalog file the function accepts, and pins the policy writes to its names', async () => {
-    // Prepare: the example catalog, read from Object Storage by the function.
+    // Prepare: the example catalog, read from Object Storage by the function; the compartments its roles name.
     const catalogs = oci.state.addCompartment('config').id;
+    oci.state.addCompartment('dev');
+    oci.state.addCompartment('test');
     const input = {
       catalogFile: 'role-catalog.json',
       compartments: { catalog: catalogs },
@@ -348,8 +350,31 @@ describe('npm run setup against the local OCI', () => {
     ]);
   });
 
+  it('writes nothing when a compartment the catalog names does not exist', async () => {
+    // Prepare: dev exists, test does not.
+    oci.state.addCompartment('dev');
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({
+      apply: true,
+      catalogText: catalog,
+      input: {
+        catalogFile: 'role-catalog.json',
+        compartments: { catalog: compartmentId },
+        functionConfig: { ROLE_CATALOG_BUCKET: 'iam-config', ROLE_CATALOG_OBJECT: 'role-catalog.json' },
+      },
+    });
+    // Assess
+    expect(outcome.problems).toEqual([
+      `catalog: no compartment test under ${oci.credentials.tenancyId}, where its role policy would name it`,
+    ]);
+    expect(writes(mark)).toEqual([]);
+  });
+
   it('writes nothing when the catalog file is one the function would refuse with its config', async () => {
-    // Prepare: the example catalog's policy names do not carry the prefix.
+    // Prepare: the example catalog's policy names do not carry the prefix; its compartments exist.
+    oci.state.addCompartment('dev');
+    oci.state.addCompartment('test');
     const mark = oci.requests.mark();
     // Act
     const outcome = await run({

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { desiredSetup, parseSetupInput, uploadCondition } from '../../src/setup/desired';
-import { convergedRuleActions, type ObservedSetup, PLANNED_TOPIC_ID, planProblems, planSetup, renderPlan } from '../../src/setup/plan';
+import {
+  catalogCompartments,
+  convergedRuleActions,
+  type ObservedSetup,
+  PLANNED_TOPIC_ID,
+  planProblems,
+  planSetup,
+  renderPlan,
+} from '../../src/setup/plan';
 import { ValidationError } from '../../src/support/errors';
 
 const fn = {
@@ -46,6 +54,18 @@ describe('the set-up file', () => {
       expect.stringMatching(/^catalog: roles.auditor.policy.name: .*onboarding-/),
     ]);
     expect(example.detachedTimeoutSeconds).toBe(900);
+    // The compartments its roles write policies about, from the root where those policies are attached.
+    expect(catalogCompartments(catalogText, fn.tenancyId)).toEqual([
+      { base: fn.tenancyId, path: 'dev' },
+      { base: fn.tenancyId, path: 'test' },
+    ]);
+    const missingTest = new Map([
+      [`${fn.tenancyId}/dev`, true],
+      [`${fn.tenancyId}/test`, false],
+    ]);
+    expect(planProblems(desired, { ...nothing, catalogCompartments: missingTest })).toEqual([
+      `catalog: no compartment test under ${fn.tenancyId}, where its role policy would name it`,
+    ]);
   });
 
   it('reports every problem at once', () => {
