@@ -2,10 +2,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as common from 'oci-common';
 import { createLogger } from '../support/logger';
+import { applySetup } from './apply';
 import { catalogUpload, desiredSetup, parseSetupInput, type SetupInput } from './desired';
 import { mergedFunctionConfig, planProblems, planSetup, type SetupStep } from './plan';
 import { policyStatements } from './statements';
-import { applySetup, findFunction, observeSetup, setupClients } from './tenancy';
+import { findFunction, observeSetup, setupClients } from './tenancy';
 
 /** How `npm run setup` was asked to run. */
 export interface SetupOptions {
