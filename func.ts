@@ -11,6 +11,14 @@ process.on('unhandledRejection', (reason) =>
   log.error('unhandled rejection', { error: reason instanceof Error ? reason : String(reason) }),
 );
 
+// The platform stops a container with SIGTERM. Node, as the container's PID 1, has no default action
+// for it and would wait out the stop timeout to be killed: end now. A call in flight ends either way,
+// and every write is idempotent, so its redelivery finishes it.
+process.once('SIGTERM', () => {
+  log.info('stopping on SIGTERM');
+  process.exit(143);
+});
+
 fdk.handle(
   createHandler({
     env: process.env,

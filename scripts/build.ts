@@ -3,12 +3,33 @@
 // (test/global-setup.ts), so what they run is what the Dockerfile ships.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 const root = join(__dirname, '..');
 
 /** Where the bundle and its notices go. */
 export const BUNDLE = { file: join(root, 'dist', 'func.js'), notices: join(root, 'dist', 'THIRD-PARTY-NOTICES.txt') } as const;
+
+/**
+ * `node-fetch` (required by oci-common through isomorphic-fetch, which leaves a global fetch alone, and
+ * by the instance-principal certificate fetcher a function never uses) becomes Node's own fetch. The SDK
+ * uses the global fetch on Node 18 and later anyway; node-fetch only pulled in whatwg-url and tr46, and
+ * tr46's `require("punycode")` made every cold start on Node 22 log "DEP0040 The `punycode` module is
+ * deprecated".
+ */
+export const BUILT_IN_FETCH: Plugin = {
+  name: 'built-in-fetch',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^node-fetch$/ }, () => ({ path: 'node-fetch', namespace: 'built-in-fetch' }));
+    esbuild.onLoad({ filter: /.*/, namespace: 'built-in-fetch' }, () => ({
+      contents: [
+        'const fetch = (...args) => globalThis.fetch(...args);',
+        'module.exports = Object.assign(fetch, { default: fetch, Headers: globalThis.Headers, Request: globalThis.Request, Response: globalThis.Response });',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * The bundle as deployed. Not minified: `npm run bench:bundle` measured no cold-start gain from
@@ -27,6 +48,7 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  plugins: [BUILT_IN_FETCH],
 };
 
 export interface BundledPackage {

@@ -13,6 +13,8 @@ import { out, userPath } from './print';
 
 const DEFAULT_INPUT = resolve(__dirname, '..', '..', 'examples', 'deployment.json');
 const FORMATS = ['text', 'json', 'oci-cli'] as const;
+/** The policy's name, as `npm run setup` names it by default. */
+const DEFAULT_POLICY_NAME = 'iam-onboarding-fn';
 
 /** The deployment's names and OCIDs, and the function config (the keys `fn config` sets). */
 const inputSchema = z
@@ -47,16 +49,29 @@ and the deployment's names: dynamic group, function OCID, compartments of the to
 --catalog   the role catalog, when the config reads it from Object Storage (its policy names pin the policy writes)
 --format    text: statements with "# reason" lines, for review and "npm run lint-policy"
             json: [{"statement", "reason", "allow"}]
-            oci-cli: the "oci iam dynamic-group create" and "oci iam policy create" commands`;
+            oci-cli: the "oci iam dynamic-group create" (the group the statements grant) and "oci iam policy create" commands
+--policy-name  the policy's name with --format oci-cli (default ${DEFAULT_POLICY_NAME}, as npm run setup)`;
 
-function render(policy: DeploymentPolicy, format: (typeof FORMATS)[number], name: string, tenancyId: string | undefined): string {
+/** The names the printed commands create: the dynamic group the statements grant, and the policy. */
+interface Names {
+  readonly dynamicGroup: { readonly name: string; readonly domain?: string | undefined };
+  readonly policy: string;
+}
+
+function render(policy: DeploymentPolicy, format: (typeof FORMATS)[number], names: Names, tenancyId: string | undefined): string {
   if (format === 'json') return JSON.stringify(policy.statements, null, 2);
   if (format === 'oci-cli') {
     const shell = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
     const compartment = tenancyId ?? '<tenancy OCID>';
+    const { name, domain } = names.dynamicGroup;
+    // `oci iam dynamic-group` writes to the Default domain only; the statements name a group of another domain as domain/name.
+    const group =
+      domain && domain.toLowerCase() !== 'default'
+        ? `# Create the dynamic group ${shell(name)} in identity domain ${shell(domain)} (Console: Identity & Security > Domains > ${domain} > Dynamic groups), matching rule: ${policy.matchingRule}`
+        : `oci iam dynamic-group create --compartment-id ${compartment} --name ${shell(name)} --description ${shell('The IAM onboarding function')} --matching-rule ${shell(policy.matchingRule)}`;
     return [
-      `oci iam dynamic-group create --compartment-id ${compartment} --name ${shell(name)} --description ${shell('The IAM onboarding function')} --matching-rule ${shell(policy.matchingRule)}`,
-      `oci iam policy create --compartment-id ${compartment} --name ${shell(name)} --description ${shell('What the IAM onboarding function may do')} --statements ${shell(JSON.stringify(policy.statements.map((s) => s.statement)))}`,
+      group,
+      `oci iam policy create --compartment-id ${compartment} --name ${shell(names.policy)} --description ${shell('What the IAM onboarding function may do')} --statements ${shell(JSON.stringify(policy.statements.map((s) => s.statement)))}`,
     ].join('\n');
   }
   return [
@@ -76,7 +91,7 @@ export function main(argv: string[]): number {
         input: { type: 'string' },
         catalog: { type: 'string' },
         format: { type: 'string', default: 'text' },
-        'policy-name': { type: 'string', default: 'iam-onboarding-function' },
+        'policy-name': { type: 'string', default: DEFAULT_POLICY_NAME },
       },
       strict: true,
       allowPositionals: false,
@@ -122,7 +137,9 @@ export function main(argv: string[]): number {
       compartments: input.compartments,
       ...(catalog ? { catalog } : {}),
     });
-    out(render(policy, format, values['policy-name'] ?? 'iam-onboarding-function', input.tenancyId));
+    out(
+      render(policy, format, { dynamicGroup: input.dynamicGroup, policy: values['policy-name'] ?? DEFAULT_POLICY_NAME }, input.tenancyId),
+    );
     return 0;
   } catch (error) {
     if (error instanceof ValidationError) {

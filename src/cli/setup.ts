@@ -2,6 +2,7 @@
 // function needs around it in a tenancy (dynamic group, policy, topic and subscriptions, buckets,
 // Events rule, invoke log, function config). Prints the plan; writes it only with --apply.
 
+import { dirname, resolve } from 'node:path';
 import { renderPlan } from '../setup/plan';
 import { OnboardingError } from '../support/errors';
 import { CommonExit, defineCommand, readArgumentFile, runCommand, UsageError, userPath } from './args';
@@ -34,12 +35,17 @@ runCommand(spec, async ({ values, positionals }) => {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
   }
+  // The catalog file is named relative to the set-up file.
+  const catalogFile = (input as { catalogFile?: unknown } | null)?.catalogFile;
+  const catalogText =
+    typeof catalogFile === 'string' ? readArgumentFile(resolve(dirname(userPath(file)), catalogFile)).toString('utf8') : undefined;
   // The SDK clients load only once the arguments are known to be good.
   const { runSetup } = await import('../setup/run');
   let outcome: Awaited<ReturnType<typeof runSetup>>;
   try {
     outcome = await runSetup({
       input,
+      catalogText,
       apply: values.apply === true,
       profile: values.profile,
       configFile: values['config-file'] ? userPath(values['config-file']) : undefined,

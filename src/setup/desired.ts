@@ -50,6 +50,20 @@ const setupSchema = z
       .default({}),
     logGroup: name.default('iam-onboarding'),
     /**
+     * How long a detached invocation (an upload's continuation) may run: the function's
+     * detachedModeTimeoutInSeconds, 5 to 3600 ("Changing Default Memory and Timeout Settings"). Not a
+     * func.yaml or fn setting; unset, detached invocations get the function's timeout.
+     */
+    detachedTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+    /**
+     * The role catalog file (relative to the set-up file), uploaded to ROLE_CATALOG_BUCKET as
+     * ROLE_CATALOG_OBJECT; checked first with the function's own parser, and its policy names pin the
+     * policy writes when POLICY_NAME_PREFIX is not set.
+     */
+    catalogFile: z.string().min(1).optional(),
+    /** ONS topics whose messages invoke the function (protocol ORACLE_FUNCTIONS); never the results topic. */
+    onsTriggers: z.array(ocid('onstopic')).default([]),
+    /**
      * Defined tags for everything set-up creates, and (as DEFINED_TAGS) for every user, group and
      * policy the function creates: a tenancy with required tag defaults refuses creates without them.
      */
@@ -81,6 +95,16 @@ export interface DeployedFunction {
   readonly tenancyId: string;
 }
 
+/** Where the set-up found a bucket that already exists, by name: its policy statements and Events rule go there. */
+export type BucketPlaces = ReadonlyMap<string, string>;
+
+/** The role catalog set-up uploads, as read from `catalogFile`. */
+export interface CatalogUpload {
+  readonly bucket: string;
+  readonly object: string;
+  readonly text: string;
+}
+
 export interface DesiredSetup {
   readonly functionId: string;
   readonly definedTags: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined;
@@ -100,9 +124,22 @@ export interface DesiredSetup {
   /** The function's invoke log: OCI Functions logs per application, category `invoke`. */
   readonly invokeLog: { readonly displayName: string; readonly applicationId: string };
   readonly rule:
-    | { readonly displayName: string; readonly compartmentId: string; readonly condition: string; readonly functionId: string }
+    | {
+        readonly displayName: string;
+        readonly compartmentId: string;
+        /** The upload bucket whose events it matches. */
+        readonly bucket: string;
+        readonly condition: string;
+        readonly functionId: string;
+      }
     | undefined;
   readonly functionConfig: Readonly<Record<string, ConfigValue>>;
+  /** The function's detachedModeTimeoutInSeconds, when the set-up file gives one. */
+  readonly detachedTimeoutSeconds: number | undefined;
+  /** The catalog to upload, when the set-up file names one and the config names its bucket and object. */
+  readonly catalog: CatalogUpload | undefined;
+  /** Topics whose messages invoke the function. */
+  readonly onsTriggers: readonly string[];
 }
 
 /**
@@ -116,21 +153,37 @@ export function uploadCondition(bucket: string, prefix: string): string {
   });
 }
 
-/** Everything set-up makes sure of, from the input, the deployed function and the policy statements. */
+/** The catalog's bucket and object, from the function config the set-up file gives. */
+export function catalogUpload(input: SetupInput, text: string | undefined): CatalogUpload | undefined {
+  const bucket = input.functionConfig.ROLE_CATALOG_BUCKET;
+  const object = input.functionConfig.ROLE_CATALOG_OBJECT;
+  return text !== undefined && bucket && object ? { bucket, object, text } : undefined;
+}
+
+/**
+ * Everything set-up makes sure of, from the input, the deployed function and the policy statements.
+ * A bucket that exists stays where it is (`places`): a new one goes to the set-up's compartment, the
+ * catalog's to `compartments.catalog`, and the Events rule to the upload bucket's compartment, since a
+ * rule matches only events of its own compartment and those below it ("Overview of Events").
+ */
 export function desiredSetup(
   input: SetupInput,
   fn: DeployedFunction,
   statements: readonly { readonly statement: string; readonly allow?: readonly string[] | undefined }[],
+  options: { readonly places?: BucketPlaces; readonly catalogText?: string | undefined } = {},
 ): DesiredSetup {
   const uploads = input.uploads;
-  const buckets = uploads
-    ? [
-        { name: uploads.bucket, compartmentId: input.compartmentId, objectEventsEnabled: true },
-        ...(uploads.stateBucket && uploads.stateBucket !== uploads.bucket
-          ? [{ name: uploads.stateBucket, compartmentId: input.compartmentId, objectEventsEnabled: false }]
-          : []),
-      ]
-    : [];
+  const place = (bucket: string, fallback = input.compartmentId) => options.places?.get(bucket) ?? fallback;
+  const catalog = catalogUpload(input, options.catalogText);
+  const wanted = [
+    ...(uploads ? [{ name: uploads.bucket, compartmentId: place(uploads.bucket), objectEventsEnabled: true }] : []),
+    ...(uploads?.stateBucket ? [{ name: uploads.stateBucket, compartmentId: place(uploads.stateBucket), objectEventsEnabled: false }] : []),
+    ...(catalog
+      ? [{ name: catalog.bucket, compartmentId: place(catalog.bucket, input.compartments.catalog), objectEventsEnabled: false }]
+      : []),
+  ];
+  // One entry per bucket: the first says whether it needs object events.
+  const buckets = wanted.filter((b, i) => wanted.findIndex((w) => w.name === b.name) === i);
   return {
     functionId: fn.id,
     definedTags: input.definedTags,
@@ -156,7 +209,8 @@ export function desiredSetup(
     rule: uploads
       ? {
           displayName: `${input.function}-uploads`,
-          compartmentId: input.compartmentId,
+          compartmentId: place(uploads.bucket),
+          bucket: uploads.bucket,
           condition: uploadCondition(uploads.bucket, uploads.prefix),
           functionId: fn.id,
         }
@@ -173,5 +227,8 @@ export function desiredSetup(
           }
         : {}),
     },
+    detachedTimeoutSeconds: input.detachedTimeoutSeconds,
+    catalog,
+    onsTriggers: [...new Set(input.onsTriggers)],
   };
 }

@@ -1,6 +1,7 @@
 import { parseConfig } from '../config';
 import { checkStatement } from '../core/policy/lint';
 import { normaliseStatement, sameStatements } from '../core/policy/normal-form';
+import { parseRoleCatalogText } from '../core/role-catalog';
 import { OnboardingError } from '../support/errors';
 import type { ConfigValue, DesiredSetup } from './desired';
 
@@ -14,7 +15,18 @@ export interface ObservedSetup {
   readonly topic?: { readonly id: string };
   /** The topic's subscriptions (none when the topic does not exist yet). */
   readonly subscriptions: readonly { readonly protocol: string; readonly endpoint: string; readonly lifecycleState: string }[];
-  readonly buckets: ReadonlyMap<string, { readonly objectEventsEnabled: boolean; readonly publicAccessType: string }>;
+  readonly buckets: ReadonlyMap<
+    string,
+    { readonly objectEventsEnabled: boolean; readonly publicAccessType: string; readonly compartmentId: string }
+  >;
+  /** The catalog object as stored, when it exists. */
+  readonly catalogText?: string;
+  /** The trigger topics that exist, by OCID: their name, and whether this function is subscribed. */
+  readonly onsTriggers: ReadonlyMap<string, { readonly name: string; readonly compartmentId: string; readonly subscribed: boolean }>;
+  /** The function's detachedModeTimeoutInSeconds, when the service reports one. */
+  readonly detachedTimeoutSeconds?: number;
+  /** Whether each compartment the catalog file's roles name exists, by `compartmentKey`. */
+  readonly catalogCompartments?: ReadonlyMap<string, boolean>;
   readonly logGroup?: { readonly id: string };
   readonly invokeLog?: { readonly id: string; readonly isEnabled: boolean };
   readonly rule?: {
@@ -68,6 +80,8 @@ export type SetupResource =
   | 'topic'
   | 'subscription'
   | 'bucket'
+  | 'catalog-object'
+  | 'trigger-subscription'
   | 'log-group'
   | 'invoke-log'
   | 'events-rule'
@@ -83,6 +97,32 @@ export interface SetupStep {
   readonly id?: string | undefined;
   /** Something the administrator must do or know (a subscription awaiting confirmation). */
   readonly note?: string | undefined;
+}
+
+/** A compartment a catalog role names: its path (`dev`, `apps:dev`) from where the role's policy is attached. */
+export interface CatalogCompartment {
+  readonly base: string;
+  readonly path: string;
+}
+export const compartmentKey = (c: CatalogCompartment) => `${c.base}/${c.path}`;
+
+/**
+ * The compartments the catalog's roles write policies about, each from where its policy is attached
+ * (the tenancy unless the role says): a policy naming a compartment OCI does not know is refused when
+ * the function creates it. None when the function would refuse the catalog (planProblems says why).
+ */
+export function catalogCompartments(text: string, tenancyId: string): CatalogCompartment[] {
+  let catalog: ReturnType<typeof parseRoleCatalogText>;
+  try {
+    catalog = parseRoleCatalogText(text, 'catalogFile');
+  } catch (error) {
+    if (error instanceof OnboardingError) return [];
+    throw error;
+  }
+  const all = Object.values(catalog.roles).flatMap((role) =>
+    (role.compartments ?? []).map((path) => ({ base: role.policy.compartmentId ?? tenancyId, path })),
+  );
+  return all.filter((c, i) => all.findIndex((d) => compartmentKey(d) === compartmentKey(c)) === i);
 }
 
 /** The function's config is 4 KB of UTF-8 at most, keys and values together (Functions' Function.config). */
@@ -231,6 +271,13 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
     steps.push(step('bucket', bucket.name, changes.length ? 'update' : 'none', changes));
   }
 
+  if (desired.catalog) {
+    const { bucket, object, text } = desired.catalog;
+    const action = observed.catalogText === undefined ? 'create' : observed.catalogText === text ? 'none' : 'update';
+    const bytes = `${Buffer.byteLength(text, 'utf8')} bytes from catalogFile`;
+    steps.push(step('catalog-object', `${bucket}/${object}`, action, action === 'none' ? [] : [bytes]));
+  }
+
   steps.push(step('log-group', desired.logGroup.displayName, observed.logGroup ? 'none' : 'create', [], { id: observed.logGroup?.id }));
   const log = observed.invokeLog;
   steps.push(
@@ -280,7 +327,21 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
       const after = merged[key] === PLANNED_TOPIC_ID ? `(the OCID of topic ${desired.topic.name})` : shown(merged[key] ?? '');
       return `${key}: ${before === undefined ? '(unset)' : shown(before)} → ${after}`;
     });
+  const detached = desired.detachedTimeoutSeconds;
+  if (detached !== undefined && observed.detachedTimeoutSeconds !== detached)
+    configChanges.push(`detachedModeTimeoutInSeconds: ${observed.detachedTimeoutSeconds ?? '(unset: the timeout)'} → ${detached}`);
   steps.push(step('function-config', 'function config', configChanges.length ? 'update' : 'none', configChanges));
+
+  // Last: the function has its config before the first message reaches it.
+  for (const topicId of desired.onsTriggers) {
+    const topic = observed.onsTriggers.get(topicId);
+    if (!topic) continue; // a problem (planProblems)
+    steps.push(
+      step('trigger-subscription', `ORACLE_FUNCTIONS on ${topic.name}`, topic.subscribed ? 'none' : 'create', [], {
+        id: topicId,
+      }),
+    );
+  }
   return steps;
 }
 
@@ -305,12 +366,38 @@ export function planProblems(desired: DesiredSetup, observed: ObservedSetup): st
       `the function's config would be ${bytes} bytes; OCI Functions allows ${FUNCTION_CONFIG_LIMIT_BYTES} (keep the role catalog in Object Storage)`,
     );
   }
-  try {
-    parseConfig({ ...observed.applicationConfig, ...merged });
-  } catch (error) {
+  const details = (error: unknown) => {
     if (!(error instanceof OnboardingError)) throw error;
-    const details = error.problems.length ? error.problems.map((p) => `${p.path}: ${p.message}`) : [error.message];
-    problems.push(...details.map((d) => `function config: ${d}`));
+    return error.problems.length ? error.problems.map((p) => `${p.path}: ${p.message}`) : [error.message];
+  };
+  let prefix: string | undefined;
+  try {
+    prefix = parseConfig({ ...observed.applicationConfig, ...merged }).POLICY_NAME_PREFIX;
+  } catch (error) {
+    problems.push(...details(error).map((d) => `function config: ${d}`));
+  }
+  // The catalog as the function will read it: its own parser, with the prefix its config will have.
+  if (desired.catalog) {
+    try {
+      parseRoleCatalogText(desired.catalog.text, 'catalogFile', { policyNamePrefix: prefix });
+    } catch (error) {
+      problems.push(...details(error).map((d) => `catalog: ${d}`));
+    }
+  }
+  for (const [key, exists] of observed.catalogCompartments ?? []) {
+    if (!exists)
+      problems.push(
+        `catalog: no compartment ${key.slice(key.indexOf('/') + 1)} under ${key.slice(0, key.indexOf('/'))}, where its role policy would name it`,
+      );
+  }
+  for (const topicId of desired.onsTriggers) {
+    const topic = observed.onsTriggers.get(topicId);
+    if (!topic) problems.push(`onsTriggers: no topic ${topicId}`);
+    // Its results published to a topic it is subscribed to would invoke it again, without end.
+    else if (topicId === observed.topic?.id || topic.name === desired.topic.name)
+      problems.push(
+        `onsTriggers: ${topic.name} is the function's results topic; subscribing the function to it would invoke it with its own results`,
+      );
   }
   return problems;
 }

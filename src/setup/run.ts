@@ -2,10 +2,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as common from 'oci-common';
 import { createLogger } from '../support/logger';
-import { desiredSetup, parseSetupInput, type SetupInput } from './desired';
+import { applySetup } from './apply';
+import { catalogUpload, desiredSetup, parseSetupInput, type SetupInput } from './desired';
 import { mergedFunctionConfig, planProblems, planSetup, type SetupStep } from './plan';
 import { policyStatements } from './statements';
-import { applySetup, findFunction, observeSetup, setupClients } from './tenancy';
+import { findFunction, observeSetup, setupClients } from './tenancy';
 
 /** How `npm run setup` was asked to run. */
 export interface SetupOptions {
@@ -16,6 +17,8 @@ export interface SetupOptions {
   /** The administrator's OCI config file and profile (the OCI CLI's defaults). */
   readonly configFile?: string | undefined;
   readonly profile?: string | undefined;
+  /** The content of the set-up file's catalogFile, read by the caller. */
+  readonly catalogText?: string | undefined;
   /** Policy statements to use instead of the set-up file's or the generated ones. */
   readonly statements?: readonly string[] | undefined;
   /** Testing only: every call to `http://host:port/r/{region}` (the local OCI). */
@@ -47,19 +50,28 @@ export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
   const policy = { deadline: Date.now() + 10 * 60_000, maxAttempts: 5, log };
   const clients = await setupClients(provider, policy, options.endpointTemplate);
   const fn = await findFunction(clients, input);
-  // What is observed does not depend on the statements; the statements depend on the config set-up will leave.
-  const draft = desiredSetup(input, fn, []);
+  const { catalogText } = options;
+  // What is observed does not depend on the statements; the statements depend on the config set-up will
+  // leave and on where the buckets that exist are.
+  const draft = desiredSetup(input, fn, [], { catalogText });
   const observed = await observeSetup(clients, draft, fn);
+  const places = new Map([...observed.buckets].map(([name, b]) => [name, b.compartmentId]));
   const config = {
     ...observed.applicationConfig,
     ...mergedFunctionConfig(draft.functionConfig, observed.functionConfig, observed.topic?.id),
   };
   const generated = options.statements
     ? { statements: options.statements.map((statement) => ({ statement })), problems: [] }
-    : policyStatements(input, fn, config);
-  const desired = desiredSetup(input, fn, generated.statements);
+    : policyStatements(input, fn, config, { places, catalogText });
+  const desired = desiredSetup(input, fn, generated.statements, { places, catalogText });
   const steps = planSetup(desired, observed);
-  const problems = [...generated.problems, ...planProblems(desired, observed)];
+  const unread =
+    input.catalogFile && catalogText === undefined
+      ? ['catalogFile: not read']
+      : catalogText !== undefined && !catalogUpload(input, catalogText)
+        ? ['catalogFile: functionConfig must name ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT, where the function reads it']
+        : [];
+  const problems = [...unread, ...generated.problems, ...planProblems(desired, observed)];
   if (!options.apply || problems.length > 0) return { steps, problems, applied: [] };
   const applied = await applySetup(clients, desired, observed, steps, { consistencyDelayMs: options.consistencyDelayMs });
   return { steps, problems, applied };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -77,5 +77,58 @@ describe('npm run setup (the command)', () => {
     expect(typo.code).toBe(2);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it("runs the README's set-up as written: the example files copied beside each other, a dry run, --apply, then nothing to do", async () => {
+    // Prepare: `cp examples/setup.json examples/role-catalog.json deploy/`, the placeholders replaced by
+    // a fresh tenancy's compartments, where only the function has been deployed.
+    const tenancy = await startLocalOci();
+    const deploy = mkdtempSync(join(tmpdir(), 'deploy-'));
+    const apps = tenancy.state.addCompartment('functions').id;
+    seedFunctionApp(tenancy.state, { compartmentId: apps, functionId: 'ocid1.fnfunc.oc1..example' });
+    const config = tenancy.state.addCompartment('config').id;
+    tenancy.state.addCompartment('dev');
+    tenancy.state.addCompartment('test');
+    const example = readFileSync(join(root, 'examples', 'setup.json'), 'utf8')
+      .replace('ocid1.compartment.oc1..replace-with-the-functions-compartment', apps)
+      .replace('ocid1.compartment.oc1..replace-with-the-catalog-bucket-compartment', config);
+    writeFileSync(join(deploy, 'setup.json'), example);
+    copyFileSync(join(root, 'examples', 'role-catalog.json'), join(deploy, 'role-catalog.json'));
+    const args = [
+      join(deploy, 'setup.json'),
+      '--config-file',
+      tenancy.credentials.files.configFile,
+      '--endpoint-template',
+      tenancy.endpointTemplate,
+    ];
+    // Act
+    const dry = await setup(args);
+    const applied = await setup([...args, '--apply']);
+    const again = await setup([...args, '--apply']);
+    const stored = tenancy.state.buckets.get('iam-config')?.get('role-catalog.json')?.body.toString('utf8');
+    await tenancy.stop();
+    rmSync(deploy, { recursive: true, force: true });
+    // Assess: the example and its catalog pass the function's own checks, and everything is written.
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^\+ create {4}catalog-object iam-config\/role-catalog.json$/m);
+    // The README's step 6 shows lines of this dry run, in its order.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const step = readme.slice(readme.indexOf('\n### 6. '), readme.indexOf('\n### 7. '));
+    const shown = (/\n```\n(\+ create[\s\S]*?)\n```\n/.exec(step)?.[1] ?? '').split('\n');
+    const planned = dry.stdout.split('\n');
+    expect(shown.length).toBeGreaterThan(5);
+    let from = 0;
+    const notInOrder: string[] = [];
+    for (const line of shown) {
+      const at = planned.indexOf(line, from);
+      if (at < 0) notInOrder.push(line);
+      else from = at + 1;
+    }
+    expect(notInOrder).toEqual([]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(stored).toBe(readFileSync(join(root, 'examples', 'role-catalog.json'), 'utf8'));
+    // The local OCI keeps no detached timeout (GetFunction does not report one), so that line stays planned.
+    const left = again.stdout.split('\n').filter((line) => /^[+~] |^ {6}(?!note:)\S/.test(line));
+    expect(left).toEqual(['~ update    function-config function config', '      detachedModeTimeoutInSeconds: (unset: the timeout) → 900']);
   });
 });

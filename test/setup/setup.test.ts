@@ -281,4 +281,151 @@ describe('npm run setup against the local OCI', () => {
     expect(JSON.parse(policyCreate?.body ?? '{}').definedTags).toEqual(definedTags);
     expect(cp.functions.get(functionId)?.config.DEFINED_TAGS).toBe(JSON.stringify(definedTags));
   });
+
+  /** A bucket made before the set-up, in a compartment of its own. */
+  function existingBucket(name: string, compartment: string) {
+    oci.state.buckets.set(name, new Map());
+    oci.state.controlPlane.buckets.set(name, {
+      name,
+      compartmentId: compartment,
+      objectEventsEnabled: false,
+      publicAccessType: 'NoPublicAccess',
+      storageTier: 'Standard',
+      versioning: 'Disabled',
+      etag: 'e1',
+      timeCreated: new Date(),
+      freeformTags: {},
+      definedTags: {},
+    });
+  }
+
+  it('puts the Events rule and the upload statements where an existing upload bucket is, not in its own compartment', async () => {
+    // Prepare: HR's bucket is in compartment hr; the function and everything new in apps.
+    const hr = oci.state.addCompartment('hr').id;
+    existingBucket('hr-uploads', hr);
+    // Act
+    const first = await run({ apply: true });
+    const second = await run({ apply: true });
+    // Assess: a rule matches the events of its own compartment and below, so it is in hr.
+    expect(first.problems).toEqual([]);
+    const cp = oci.state.controlPlane;
+    expect([...cp.rules.values()].map((r) => r.compartmentId)).toEqual([hr]);
+    expect(cp.buckets.get('hr-uploads')).toMatchObject({ compartmentId: hr, objectEventsEnabled: true });
+    expect(cp.buckets.get('onboarding-state')?.compartmentId).toBe(compartmentId);
+    const policy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-fn');
+    const uploads = policy?.statements.filter((st) => st.includes("target.bucket.name = 'hr-uploads'")) ?? [];
+    expect(uploads).toHaveLength(2);
+    for (const statement of uploads) expect(statement).toContain(`in compartment id ${hr} where`);
+    expect(policy?.statements.find((st) => st.includes("'onboarding-state'"))).toContain(`in compartment id ${compartmentId} where`);
+    expect(second.steps.filter((st) => st.action !== 'none')).toEqual([]);
+  });
+
+  it('creates the catalog bucket, uploads the catalog file the function accepts, and pins the policy writes to its names', async () => {
+    // Prepare: the example catalog, read from Object Storage by the function; the compartments its roles name.
+    const catalogs = oci.state.addCompartment('config').id;
+    oci.state.addCompartment('dev');
+    oci.state.addCompartment('test');
+    const input = {
+      catalogFile: 'role-catalog.json',
+      compartments: { catalog: catalogs },
+      functionConfig: { ROLE_CATALOG_BUCKET: 'iam-config', ROLE_CATALOG_OBJECT: 'role-catalog.json' },
+    };
+    // Act
+    const first = await run({ apply: true, input, catalogText: catalog });
+    const second = await run({ apply: true, input, catalogText: catalog });
+    const changed = await run({ input, catalogText: catalog.replace('Read-only auditors', 'Auditors') });
+    // Assess
+    expect(first.problems).toEqual([]);
+    expect(first.applied).toContain('created catalog-object iam-config/role-catalog.json');
+    expect(oci.state.controlPlane.buckets.get('iam-config')).toMatchObject({ compartmentId: catalogs, objectEventsEnabled: false });
+    expect(oci.state.buckets.get('iam-config')?.get('role-catalog.json')?.body.toString('utf8')).toBe(catalog);
+    const policy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-fn');
+    expect(policy?.statements).toContain(
+      `Allow dynamic-group iam-onboarding-fn to read objects in compartment id ${catalogs} where all {target.bucket.name = 'iam-config', target.object.name = 'role-catalog.json'}`,
+    );
+    expect(policy?.statements.some((st) => st.includes("target.policy.name = 'developers-dev'"))).toBe(true);
+    expect(second.steps.filter((st) => st.action !== 'none')).toEqual([]);
+    expect(changed.steps.filter((st) => st.action !== 'none').map((st) => `${st.action} ${st.resource}`)).toEqual([
+      'update catalog-object',
+    ]);
+  });
+
+  it('writes nothing when a compartment the catalog names does not exist', async () => {
+    // Prepare: dev exists, test does not.
+    oci.state.addCompartment('dev');
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({
+      apply: true,
+      catalogText: catalog,
+      input: {
+        catalogFile: 'role-catalog.json',
+        compartments: { catalog: compartmentId },
+        functionConfig: { ROLE_CATALOG_BUCKET: 'iam-config', ROLE_CATALOG_OBJECT: 'role-catalog.json' },
+      },
+    });
+    // Assess
+    expect(outcome.problems).toEqual([
+      `catalog: no compartment test under ${oci.credentials.tenancyId}, where its role policy would name it`,
+    ]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('writes nothing when the catalog file is one the function would refuse with its config', async () => {
+    // Prepare: the example catalog's policy names do not carry the prefix; its compartments exist.
+    oci.state.addCompartment('dev');
+    oci.state.addCompartment('test');
+    const mark = oci.requests.mark();
+    // Act
+    const outcome = await run({
+      apply: true,
+      catalogText: catalog,
+      input: {
+        catalogFile: 'role-catalog.json',
+        compartments: { catalog: compartmentId },
+        functionConfig: { ROLE_CATALOG_BUCKET: 'iam-config', ROLE_CATALOG_OBJECT: 'c.json', POLICY_NAME_PREFIX: 'onboarding-' },
+      },
+    });
+    // Assess
+    expect(outcome.problems).toEqual([
+      expect.stringMatching(/^catalog: roles\.developer\.policy\.name: policy name "developers-dev" must start with "onboarding-"/),
+      expect.stringMatching(/^catalog: roles\.auditor\.policy\.name: /),
+    ]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('subscribes the function to an ONS trigger topic, and refuses its own results topic', async () => {
+    // Prepare: HR publishes hires to a topic of its own.
+    const hrEvents = oci.state.addTopic('hr-events', compartmentId);
+    // Act
+    const first = await run({ apply: true, input: { onsTriggers: [hrEvents.id] } });
+    const second = await run({ apply: true, input: { onsTriggers: [hrEvents.id] } });
+    const results = [...oci.state.topics.values()].find((t) => t.name === 'iam-onboarding-results');
+    const mark = oci.requests.mark();
+    const own = await run({ apply: true, input: { onsTriggers: [results?.id] } });
+    // Assess
+    expect(first.problems).toEqual([]);
+    expect(first.steps.at(-1)).toMatchObject({ resource: 'trigger-subscription', name: 'ORACLE_FUNCTIONS on hr-events', action: 'create' });
+    const subscribed = [...oci.state.controlPlane.subscriptions.values()].filter((sub) => sub.protocol === 'ORACLE_FUNCTIONS');
+    expect(subscribed.map((sub) => [sub.topicId, sub.endpoint, sub.lifecycleState])).toEqual([[hrEvents.id, functionId, 'ACTIVE']]);
+    expect(second.steps.filter((st) => st.action !== 'none')).toEqual([]);
+    expect(own.problems).toEqual([expect.stringMatching(/^onsTriggers: iam-onboarding-results is the function's results topic/)]);
+    expect(writes(mark)).toEqual([]);
+  });
+
+  it('sets the detached timeout with the function config', async () => {
+    // Prepare
+    const mark = oci.requests.mark();
+    // Act
+    const dry = await run({ input: { detachedTimeoutSeconds: 900 } });
+    const applied = await run({ apply: true, input: { detachedTimeoutSeconds: 900 } });
+    // Assess: the UpdateFunction body carries it (the local OCI keeps no detached timeout to read back).
+    expect(dry.steps.find((st) => st.resource === 'function-config')?.changes).toContain(
+      'detachedModeTimeoutInSeconds: (unset: the timeout) → 900',
+    );
+    expect(applied.problems).toEqual([]);
+    const update = oci.requests.entries(mark).find((r) => r.operation === 'UpdateFunction');
+    expect(update?.outcome).toBe('ok');
+    expect(JSON.parse(update?.body ?? '{}').detachedModeTimeoutInSeconds).toBe(900);
+  });
 });

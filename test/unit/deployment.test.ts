@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledPackages } from '../../scripts/build';
-import { FUNCTION_NODE_ARGS } from '../../src/local-oci/fn-harness';
+import { FUNCTION_NODE_ARGS, startFunction } from '../../src/local-oci/fn-harness';
 
 const root = join(__dirname, '..', '..');
 const entryScript = join(root, 'scripts', 'fn-entry.sh');
@@ -31,8 +31,19 @@ describe('the container entry point', () => {
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
     // Assess
     expect(JSON.parse(entrypoint ?? '[]')).toEqual(['/bin/sh', 'fn-entry.sh', 'func.js']);
-    expect(dockerfile).toMatch(/^COPY scripts\/fn-entry\.sh \.\/$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build .*\/function\/scripts\/fn-entry\.sh \.\/$/m);
     expect(dockerfile).toMatch(/THIRD-PARTY-NOTICES\.txt/);
+  });
+
+  it("runs as uid 1000, with files readable by it whatever the checkout's modes", () => {
+    // Prepare
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    // Assess: the modes are set in the build stage, and the runtime stage copies only from there
+    // (npm run image-test builds from a umask-077 copy and reads the files as uid 1000).
+    expect(runtimeStage).toMatch(/^USER 1000:1000$/m);
+    expect(dockerfile).toMatch(/chmod 0444 dist\/func\.js dist\/THIRD-PARTY-NOTICES\.txt && chmod 0555 scripts\/fn-entry\.sh/);
+    expect(runtimeStage.match(/^COPY .*$/gm)?.every((line) => line.startsWith('COPY --from=build '))).toBe(true);
   });
 
   it.each([
@@ -80,6 +91,23 @@ describe('the container entry point', () => {
   });
 });
 
+describe('the function process', () => {
+  it('ends promptly, with exit code 143, on SIGTERM', async () => {
+    // Prepare
+    const fn = await startFunction({ entry: join(root, 'dist', 'func.js'), startTimeoutMs: 30_000 });
+    const started = performance.now();
+    // Act
+    process.kill(fn.pid ?? 0, 'SIGTERM');
+    while (!fn.exit() && performance.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 10));
+    const took = performance.now() - started;
+    await fn.stop();
+    // Assess: exited by itself (a code, not the signal's default action), well before a 2 s stop timeout.
+    expect(fn.exit()).toEqual({ code: 143, signal: null });
+    expect(took).toBeLessThan(1500);
+    expect(fn.stdout.some((line) => line.includes('stopping on SIGTERM'))).toBe(true);
+  });
+});
+
 describe('func.yaml', () => {
   it('declares memory and timeout within what OCI Functions offers', () => {
     const yaml = readFileSync(join(root, 'func.yaml'), 'utf8');
@@ -92,6 +120,15 @@ describe('func.yaml', () => {
 describe('the bundle (built by the global setup, as npm run build builds it)', () => {
   const metafile = JSON.parse(readFileSync(join(root, 'dist', 'func.js.meta.json'), 'utf8')) as Metafile;
   const packages = bundledPackages(metafile);
+
+  it('loads no deprecated Node module: node-fetch is the built-in fetch, so tr46 never requires punycode (DEP0040)', () => {
+    // Prepare
+    const bundle = readFileSync(join(root, 'dist', 'func.js'), 'utf8');
+    // Assess
+    expect(bundle).not.toMatch(/require\(["'](node:)?punycode["']\)/);
+    expect(packages.map((p) => p.name)).not.toEqual(expect.arrayContaining(['node-fetch']));
+    expect(packages.map((p) => p.name)).not.toContain('tr46');
+  });
 
   it('never contains the oci-sdk umbrella package', () => {
     const oci = packages.map((p) => p.name).filter((name) => name.startsWith('oci-'));

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main as deployPolicyCli } from '../../src/cli/deploy-policy';
 import { lintFile } from '../../src/cli/lint-policy';
@@ -182,6 +185,51 @@ describe('npm run deploy-policy', () => {
     expect(cli()).toMatch(
       /^oci iam policy create --compartment-id ocid1\.tenancy\.oc1\.\.\S+ --name 'fn-policy' .*--statements '\["Allow dynamic-group/m,
     );
+  });
+
+  it('prints OCI CLI commands that, run as printed, create the dynamic group every statement grants', () => {
+    // Prepare: the commands run by a shell, with `oci` a function that prints its arguments as JSON.
+    const cli = stdout();
+    expect(deployPolicyCli(['--format', 'oci-cli'])).toBe(0);
+    const script = `oci() { node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@"; }\n${cli()}`;
+    // Act
+    const calls = execFileSync('bash', ['-c', script], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string[]);
+    // Assess
+    const option = (args: string[], name: string) => args[args.indexOf(name) + 1] ?? '';
+    const [group, policy] = calls as [string[], string[]];
+    expect(group.slice(0, 3)).toEqual(['iam', 'dynamic-group', 'create']);
+    expect(policy.slice(0, 3)).toEqual(['iam', 'policy', 'create']);
+    const statements = JSON.parse(option(policy, '--statements')) as string[];
+    expect(statements.length).toBeGreaterThan(10);
+    const granted = new Set(
+      statements.map((st) => {
+        const { subject } = parseStatement(st).statement as { subject: { kind: string; names?: { name: string }[] } };
+        return `${subject.kind} ${subject.names?.map((n) => n.name).join(',')}`;
+      }),
+    );
+    expect([...granted]).toEqual([`dynamic-group ${option(group, '--name')}`]);
+    expect(option(group, '--name')).toBe('iam-onboarding-fn');
+    // The policy is named as npm run setup names it, and the rule names this function alone.
+    expect(option(policy, '--name')).toBe('iam-onboarding-fn');
+    expect(option(group, '--matching-rule')).toBe(
+      "ALL {resource.type = 'fnfunc', resource.id = 'ocid1.fnfunc.oc1.iad.aaaaaaaaexamplefunction'}",
+    );
+  });
+
+  it("prints for the demo exactly the policy the README's step 8 shows", () => {
+    // Prepare
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const step = readme.slice(readme.indexOf('\n### 8. Policies'), readme.indexOf('\n### 9. '));
+    const shown = /\n {3}```\n([\s\S]*?)\n {3}```\n/.exec(step)?.[1]?.replace(/^ {3}/gm, '');
+    const printed = stdout();
+    // Act
+    expect(deployPolicyCli([])).toBe(0);
+    // Assess
+    expect(shown).toBeDefined();
+    expect(printed().trimEnd()).toBe(shown);
   });
 
   it('answers a bad argument or a missing file with one line and exit 2', () => {

@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { desiredSetup, parseSetupInput, uploadCondition } from '../../src/setup/desired';
-import { convergedRuleActions, type ObservedSetup, PLANNED_TOPIC_ID, planProblems, planSetup, renderPlan } from '../../src/setup/plan';
+import {
+  catalogCompartments,
+  convergedRuleActions,
+  type ObservedSetup,
+  PLANNED_TOPIC_ID,
+  planProblems,
+  planSetup,
+  renderPlan,
+} from '../../src/setup/plan';
 import { ValidationError } from '../../src/support/errors';
 
 const fn = {
@@ -12,7 +20,7 @@ const fn = {
   tenancyId: 'ocid1.tenancy.oc1..dddd',
 };
 const catalog = readFileSync(join(__dirname, '..', '..', 'examples', 'role-catalog.json'), 'utf8');
-const nothing: ObservedSetup = { subscriptions: [], buckets: new Map(), functionConfig: {}, applicationConfig: {} };
+const nothing: ObservedSetup = { subscriptions: [], buckets: new Map(), onsTriggers: new Map(), functionConfig: {}, applicationConfig: {} };
 
 describe('the set-up file', () => {
   it('accepts the example as shipped', () => {
@@ -21,6 +29,43 @@ describe('the set-up file', () => {
     // Assess
     expect(input.uploads).toEqual({ bucket: 'hr-uploads', prefix: 'incoming/', stateBucket: 'onboarding-state' });
     expect(input.dynamicGroup.name).toBe('iam-onboarding-fn');
+  });
+
+  it("names a catalog the function accepts with the config the example gives it, checked by the function's own parser", () => {
+    // Prepare: the example set-up and the catalog file it names, as set-up reads them.
+    const examples = join(__dirname, '..', '..', 'examples');
+    const example = parseSetupInput(JSON.parse(readFileSync(join(examples, 'setup.json'), 'utf8')));
+    const catalogText = readFileSync(join(examples, example.catalogFile ?? 'none'), 'utf8');
+    // Act
+    const desired = desiredSetup(example, fn, [], { catalogText });
+    const withPrefix = desiredSetup(
+      { ...example, functionConfig: { ...example.functionConfig, POLICY_NAME_PREFIX: 'onboarding-' } },
+      fn,
+      [],
+      {
+        catalogText,
+      },
+    );
+    // Assess: accepted together; a prefix the catalog's policy names do not carry is refused before any write.
+    expect(desired.catalog).toEqual({ bucket: 'iam-config', object: 'role-catalog.json', text: catalogText });
+    expect(planProblems(desired, nothing)).toEqual([]);
+    expect(planProblems(withPrefix, nothing)).toEqual([
+      expect.stringMatching(/^catalog: roles.developer.policy.name: .*onboarding-/),
+      expect.stringMatching(/^catalog: roles.auditor.policy.name: .*onboarding-/),
+    ]);
+    expect(example.detachedTimeoutSeconds).toBe(900);
+    // The compartments its roles write policies about, from the root where those policies are attached.
+    expect(catalogCompartments(catalogText, fn.tenancyId)).toEqual([
+      { base: fn.tenancyId, path: 'dev' },
+      { base: fn.tenancyId, path: 'test' },
+    ]);
+    const missingTest = new Map([
+      [`${fn.tenancyId}/dev`, true],
+      [`${fn.tenancyId}/test`, false],
+    ]);
+    expect(planProblems(desired, { ...nothing, catalogCompartments: missingTest })).toEqual([
+      `catalog: no compartment test under ${fn.tenancyId}, where its role policy would name it`,
+    ]);
   });
 
   it('reports every problem at once', () => {
@@ -73,7 +118,10 @@ describe('the set-up planner', () => {
       },
       topic: { id: 'ocid1.onstopic.oc1..eeee' },
       subscriptions: [{ protocol: 'EMAIL', endpoint: 'A@example.com', lifecycleState: 'ACTIVE' }],
-      buckets: new Map([['hr-uploads', { objectEventsEnabled: true, publicAccessType: 'NoPublicAccess' }]]),
+      buckets: new Map([
+        ['hr-uploads', { objectEventsEnabled: true, publicAccessType: 'NoPublicAccess', compartmentId: fn.compartmentId }],
+      ]),
+      onsTriggers: new Map(),
       logGroup: { id: 'lg' },
       invokeLog: { id: 'log', isEnabled: true },
       rule: {
@@ -115,6 +163,67 @@ describe('the set-up planner', () => {
   });
 });
 
+describe('the set-up planner, around the function', () => {
+  const input = parseSetupInput({
+    compartmentId: fn.compartmentId,
+    uploads: { bucket: 'hr-uploads', stateBucket: 'state' },
+    functionConfig: { ROLE_CATALOG: catalog },
+    detachedTimeoutSeconds: 900,
+    onsTriggers: ['ocid1.onstopic.oc1..hr-events'],
+  });
+  const hr = 'ocid1.compartment.oc1..hr';
+
+  it('puts the Events rule where the upload bucket is, and leaves a bucket that exists where it is', () => {
+    // Act
+    const desired = desiredSetup(input, fn, [], { places: new Map([['hr-uploads', hr]]) });
+    // Assess
+    expect(desired.rule?.compartmentId).toBe(hr);
+    expect(desired.buckets.map((b) => [b.name, b.compartmentId])).toEqual([
+      ['hr-uploads', hr],
+      ['state', fn.compartmentId],
+    ]);
+  });
+
+  it('sets the detached timeout with the function config, and only when it differs', () => {
+    // Prepare
+    const desired = desiredSetup(input, fn, []);
+    const observed = {
+      ...nothing,
+      onsTriggers: new Map([['ocid1.onstopic.oc1..hr-events', { name: 'hr-events', compartmentId: hr, subscribed: true }]]),
+    };
+    // Act
+    const unset = planSetup(desired, observed).find((s) => s.resource === 'function-config');
+    const same = planSetup(desired, { ...observed, detachedTimeoutSeconds: 900 }).find((s) => s.resource === 'function-config');
+    // Assess
+    expect(unset?.changes).toContain('detachedModeTimeoutInSeconds: (unset: the timeout) → 900');
+    expect(same?.changes.some((c) => c.startsWith('detachedModeTimeoutInSeconds'))).toBe(false);
+  });
+
+  it('subscribes the function to its trigger topics last, and never to its own results topic', () => {
+    // Prepare
+    const desired = desiredSetup(input, fn, []);
+    const trigger = (name: string, subscribed: boolean) =>
+      new Map([['ocid1.onstopic.oc1..hr-events', { name, compartmentId: hr, subscribed }]]);
+    // Act
+    const fresh = planSetup(desired, { ...nothing, onsTriggers: trigger('hr-events', false) });
+    const done = planSetup(desired, { ...nothing, onsTriggers: trigger('hr-events', true) });
+    const missing = planProblems(desired, nothing);
+    const own = planProblems(desired, { ...nothing, onsTriggers: trigger('iam-onboarding-results', false) });
+    const ownById = planProblems(desired, {
+      ...nothing,
+      topic: { id: 'ocid1.onstopic.oc1..hr-events' },
+      onsTriggers: trigger('renamed', false),
+    });
+    // Assess
+    expect(fresh.at(-1)).toMatchObject({ resource: 'trigger-subscription', name: 'ORACLE_FUNCTIONS on hr-events', action: 'create' });
+    expect(fresh.at(-2)?.resource).toBe('function-config');
+    expect(done.at(-1)?.action).toBe('none');
+    expect(missing).toEqual(['onsTriggers: no topic ocid1.onstopic.oc1..hr-events']);
+    expect(own).toEqual([expect.stringMatching(/^onsTriggers: iam-onboarding-results is the function's results topic/)]);
+    expect(ownById).toEqual([expect.stringMatching(/^onsTriggers: renamed is the function's results topic/)]);
+  });
+});
+
 describe("the Events rule's actions", () => {
   const topic = { actionType: 'ONS', isEnabled: true, topicId: 'ocid1.onstopic.oc1..t', description: 'security' };
   const other = { actionType: 'FAAS', isEnabled: false, functionId: 'ocid1.fnfunc.oc1..other' };
@@ -130,5 +239,65 @@ describe("the Events rule's actions", () => {
     const actions = convergedRuleActions([own, topic, { ...own, isEnabled: true }], fn.id);
     // Assess
     expect(actions).toEqual([{ actionType: 'FAAS', isEnabled: true, functionId: fn.id }, topic]);
+  });
+});
+
+/** The shell lines of a README deploy step, continuations joined. */
+function readmeStep(step: number): string[] {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n### ${step}. `);
+  const text = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  return blocks
+    .join('')
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .filter(Boolean);
+}
+
+describe("the README's deploy commands, against what set-up does with the example", () => {
+  const examples = join(__dirname, '..', '..', 'examples');
+  const example = parseSetupInput(JSON.parse(readFileSync(join(examples, 'setup.json'), 'utf8')));
+  const desired = desiredSetup(example, fn, [], { catalogText: readFileSync(join(examples, 'role-catalog.json'), 'utf8') });
+  const option = (line: string | undefined, name: string) =>
+    new RegExp(`${name} ('[^']*'|"[^"]*"|<[^>]*>|\\S+)`).exec(line ?? '')?.[1]?.replace(/^['"]|['"]$/g, '');
+
+  it('step 12 makes the buckets, the Events rule, the catalog object and the function config set-up makes', () => {
+    // Prepare
+    const lines = readmeStep(12);
+    // Act
+    const buckets = lines.filter((l) => l.startsWith('oci os bucket create')).map((l) => option(l, '--name'));
+    const rule = lines.find((l) => l.startsWith('oci events rule create'));
+    const put = lines.find((l) => l.startsWith('oci os object put'));
+    const config = lines
+      .filter((l) => l.startsWith('fn config function '))
+      .map((l) => l.split(' ').slice(3))
+      .map(([app, name, key, value]) => ({ app, name, key, value }));
+    // Assess
+    expect(buckets).toEqual(desired.buckets.map((b) => b.name));
+    expect(lines.find((l) => l.includes('--name hr-uploads'))).toContain('--object-events-enabled true');
+    expect(JSON.parse(option(rule, '--condition') ?? '{}')).toEqual(JSON.parse(desired.rule?.condition ?? ''));
+    expect(option(rule, '--display-name')).toBe(desired.rule?.displayName);
+    expect(JSON.parse(option(rule, '--actions') ?? '{}').actions).toEqual([
+      { actionType: 'FAAS', isEnabled: true, functionId: '<function OCID>' },
+    ]);
+    expect([option(put, '--bucket-name'), option(put, '--name')]).toEqual([desired.catalog?.bucket, desired.catalog?.object]);
+    expect(new Set(config.map((c) => `${c.app} ${c.name}`))).toEqual(new Set([`${example.application} ${example.function}`]));
+    expect(Object.fromEntries(config.map((c) => [c.key, c.value]))).toEqual({
+      ...desired.functionConfig,
+      ONS_TOPIC_ID: '"$TOPIC"',
+    });
+  });
+
+  it('steps 7, 10 and 14 say what set-up writes: the matching rule, the trigger subscription, the detached timeout', () => {
+    // Prepare
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const trigger = readmeStep(10).find((l) => l.includes('ORACLE_FUNCTIONS'));
+    const detached = readmeStep(14).find((l) => l.startsWith('oci fn function update'));
+    // Assess
+    expect(readme).toContain(desired.dynamicGroup.matchingRule.replace(fn.id, '<function OCID>'));
+    expect(option(trigger, '--protocol')).toBe('ORACLE_FUNCTIONS');
+    expect(option(trigger, '--subscription-endpoint')).toBe('<function OCID>');
+    expect(Number(option(detached, '--detached-mode-timeout-in-seconds'))).toBe(example.detachedTimeoutSeconds);
   });
 });
