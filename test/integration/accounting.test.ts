@@ -212,7 +212,6 @@ describe.each([
     expect(lines.reduce((sum, l) => sum + Number(l.writes), 0)).toBe(12 + 12 + 6);
     for (const line of lines) expect(namedWrites(line.detail)).toHaveLength(Number(line.writes));
   }, 120_000);
-
 });
 
 describe('a convergence that gives up re-planning after it wrote', () => {

@@ -251,12 +251,17 @@ describe.each([
     state.putObject(
       scenario.stack.uploadBucket,
       'roster/day.csv',
-      ['employeeId,userName,email,givenName,familyName,roles,compartment', 'R1,rina@example.com,rina@example.com,Ada,Lovelace,developer,dev'].join('\n'),
+      [
+        'employeeId,userName,email,givenName,familyName,roles,compartment',
+        'R1,rina@example.com,rina@example.com,Ada,Lovelace,developer,dev',
+      ].join('\n'),
       'text/csv',
     );
     // Act: the roster (R1 moved to developer, R2 and R3 absent), then a batch row for R1 older than its fact.
     const roster = await scenario.onboard({ ...objectCreatedEvent(scenario.stack, 'roster/day.csv'), eventTime: `${day}T08:00:00Z` });
-    const batch = await scenario.onboard([person('R1', 'rina', { roles: ['developer'], compartment: 'test', occurredAt: `${day}T08:59:00Z` })]);
+    const batch = await scenario.onboard([
+      person('R1', 'rina', { roles: ['developer'], compartment: 'test', occurredAt: `${day}T08:59:00Z` }),
+    ]);
     // Assess: R1 kept its groups (its row was stale), R2 stayed enabled (its leaver was stale), R3 (no time) left.
     expect((roster.result as unknown as BatchResult).status).toBe('complete');
     expect(accounts(scenario, 'R1')).toEqual([expect.objectContaining({ enabled: true, groups: ['auditors'] })]);
