@@ -14,13 +14,17 @@ const EVENT_ID = z
   .regex(/^[\w.:@/-]{1,128}$/, 'must be 1-128 letters, digits or . _ : @ / -')
   .optional();
 const EMPLOYEE_ID = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -');
+/** How far ahead of this function's clock an HR system's clock may run. */
+const CLOCK_SKEW_MS = 10 * 60_000;
 /**
  * When HR produced the fact: ISO 8601 with an offset (`2026-12-01T09:30:00Z`, `…+01:00`). The newest fact
  * wins: an event older than the last one applied to the identity is answered `stale` and writes nothing.
+ * A time in the future is refused: recorded, it would make every real event after it look stale.
  */
 export const OCCURRED_AT = z
   .string()
   .datetime({ offset: true, message: 'must be a time in ISO 8601 with an offset, e.g. 2026-12-01T09:30:00Z' })
+  .refine((value) => !(Date.parse(value) > Date.now() + CLOCK_SKEW_MS), 'must not be in the future')
   .transform((value) => new Date(value).toISOString());
 
 const newHireSchema = z

@@ -132,3 +132,32 @@ describe('text that is not well-formed Unicode', () => {
     expect(hire.givenName).toBe('Ada 😀');
   });
 });
+
+describe('occurredAt', () => {
+  const base = () => fixtureJson('events', 'new-hire.json') as Record<string, unknown>;
+  const problemsOf = (input: unknown) => {
+    try {
+      parseHrEvent(input);
+      return [];
+    } catch (error) {
+      return (error as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+  };
+
+  it('takes a time with an offset and keeps it in UTC, for a hire and a leaver', () => {
+    const hire = parseHrEvent({ ...base(), occurredAt: '2026-12-01T10:30:00+01:00' });
+    const leaver = parseHrEvent({ type: 'leaver', employeeId: 'E1', effectiveDate: '2026-12-01', occurredAt: '2026-12-01T09:30:00Z' });
+    expect(hire.kind === 'hire' && hire.hire.occurredAt).toBe('2026-12-01T09:30:00.000Z');
+    expect(leaver.kind === 'leaver' && leaver.leaver.occurredAt).toBe('2026-12-01T09:30:00.000Z');
+  });
+
+  it.each([
+    ['2026-12-01T09:30:00', 'ISO 8601 with an offset'],
+    ['2026-12-01', 'ISO 8601 with an offset'],
+    ['yesterday', 'ISO 8601 with an offset'],
+    ['2026-13-01T09:30:00Z', 'ISO 8601 with an offset'],
+    ['9999-12-31T00:00:00Z', 'must not be in the future'],
+  ])('refuses %s', (occurredAt, message) => {
+    expect(problemsOf({ ...base(), occurredAt })).toEqual([expect.stringMatching(new RegExp(`^occurredAt: .*${message}`))]);
+  });
+});
