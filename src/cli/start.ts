@@ -105,6 +105,16 @@ const scenes: readonly Scene[] = [
     event: 'leaver.json',
     check: (run) => succeeded(run) ?? (run.iamWrites === 0 ? undefined : `the replay wrote ${run.iamWrites} times`),
   },
+  {
+    title: 'The mover delivered late, after the leaver (HR produced it first: occurredAt is older)',
+    event: 'mover.json',
+    check: (run) =>
+      run.result.status !== 'stale'
+        ? `status is ${run.result.status}, not stale: a late mover would undo the leaver`
+        : run.iamWrites === 0
+          ? undefined
+          : `the stale mover wrote ${run.iamWrites} times`,
+  },
 ];
 
 function printResult(result: HandlerResult): void {
