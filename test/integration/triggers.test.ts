@@ -231,6 +231,23 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
       expect(response.json).toMatchObject({ status: 'succeeded', employeeId: 'E104233' });
     });
 
+    it("takes the signed timestamp as the fact's time when the event has no occurredAt: an older delivery is stale", async () => {
+      // Prepare: a hire signed now, then a mover signed a minute earlier but delivered after it.
+      scenario = await startScenario();
+      const now = Math.floor(Date.now() / 1000);
+      const hire = JSON.stringify(newHire());
+      const olderMover = JSON.stringify(newHire({ roles: ['developer'], compartment: 'test' }));
+      // Act
+      const first = await scenario.fn.invoke(hire, { headers: gateway(scenario, hire, { timestamp: now }) });
+      const mark = scenario.stack.oci.requests.mark();
+      const late = await scenario.fn.invoke(olderMover, { headers: gateway(scenario, olderMover, { timestamp: now - 60 }) });
+      // Assess
+      expect(first.json).toMatchObject({ status: 'succeeded', occurredAt: new Date(now * 1000).toISOString() });
+      expect((first.json as OnboardingResult).notes ?? []).toEqual([]);
+      expect(late.json).toMatchObject({ status: 'stale', appliedFactAt: new Date(now * 1000).toISOString() });
+      expect(scenario.stack.oci.requests.iamWrites(mark)).toHaveLength(0);
+    });
+
     it.each([
       ['unsigned', undefined],
       ['forged', { secret: 'not-the-secret' }],
