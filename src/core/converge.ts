@@ -44,9 +44,6 @@ export function lifecycleRules(context: Pick<OnboardingContext, 'catalog' | 'ret
 /** How many times one event re-reads and re-plans after a concurrent change (412, or a create that lost a race). */
 const PLAN_ATTEMPTS = 4;
 
-/** A write refused because the user changed since it was read, or a create another delivery won: read again. */
-class ConcurrentChange extends Error {}
-
 const isConflict = (step: StepResult | undefined) => step?.error?.status === 412;
 
 /**
@@ -61,7 +58,8 @@ export async function convergeUser(
   context: OnboardingContext,
 ): Promise<OnboardingOutcome> {
   const first = await convergeWithRetries(identity, shared, context, []);
-  if (!identity.occurredAt || context.dryRun || first.stale || !wroteAny(first.steps)) return first;
+  // A roster's implied time checks nothing again: its next run does, and a pass per leaver would double its reads.
+  if (!identity.occurredAt || identity.factImplied || context.dryRun || first.stale || !wroteAny(first.steps)) return first;
   // A timed event that wrote reads once more: an older event's write that landed after this one's reads
   // (it was sent just before this one claimed the user) is put right now. A pass that had to put something
   // right is itself checked again, at most CHECK_PASSES times. Converged, a pass only reads.
@@ -138,8 +136,11 @@ async function convergeWithRetries(
   }
 }
 
-/** A concurrent change, with the writes the abandoned attempt made (they are reported, not lost). */
-class ConcurrentChangeWith extends ConcurrentChange {
+/**
+ * A write refused because the user changed since it was read (412), or a create another delivery won:
+ * read again. It carries the writes the abandoned attempt made, so that they are reported, not lost.
+ */
+class ConcurrentChangeWith extends Error {
   constructor(readonly steps: readonly StepResult[]) {
     super('the user changed while this event was applied');
   }
