@@ -1,6 +1,6 @@
-// `npm run deployer-policy -- [setup.json] [--group NAME] [--domain NAME] [--format text|json]`: the IAM
-// policy a person needs to run `npm run setup` with that set-up file, each statement with why it is there.
-import { resolve } from 'node:path';
+// `npm run deployer-policy -- [setup.json] [--group NAME] [--domain NAME] [--in NAME=OCID]… [--format text|json]`:
+// the IAM policy a person needs to run `npm run setup` with that set-up file, each statement with why it is there.
+import { dirname, resolve } from 'node:path';
 import { deployerPolicy } from '../deploy/deployer-policy';
 import { parseSetupInput } from '../setup/desired';
 import { OnboardingError } from '../support/errors';
@@ -12,15 +12,22 @@ const FORMATS = ['text', 'json'] as const;
 
 const spec = defineCommand({
   name: 'deployer-policy',
-  usage: 'npm run deployer-policy -- [setup.json] [--group NAME] [--domain NAME] [--format text|json]',
+  usage: 'npm run deployer-policy -- [setup.json] [--group NAME] [--domain NAME] [--in NAME=OCID]… [--format text|json]',
   summary: [
     'Prints the policy for the group of the people who run "npm run setup" with this set-up file (default',
     'examples/setup.json): exactly the calls set-up makes, narrowed to the names the file gives. Attach it to',
-    'the tenancy (it grants on dynamic groups and policies, which live there).',
+    'the tenancy (it grants on dynamic groups and policies, which live there). The catalogFile it names is read',
+    'beside it, as set-up reads it.',
   ].join('\n'),
   options: {
     group: { type: 'string', value: 'NAME', description: "the deployers' group (default iam-onboarding-deployers)" },
     domain: { type: 'string', value: 'NAME', description: "the group's identity domain, when not Default" },
+    in: {
+      type: 'string',
+      value: 'NAME=OCID',
+      multiple: true,
+      description: 'a bucket (by name) or trigger topic (by OCID) that exists already, and the OCID of the compartment it is in',
+    },
     format: { type: 'string', value: 'text|json', description: 'text: statements with "# reason" lines; json: [{statement, reason}]' },
   },
   positionals: { min: 0, max: 1, label: 'the set-up file (setup.json)' },
@@ -38,10 +45,21 @@ runCommand(spec, async ({ values, positionals }) => {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
   }
+  const places = new Map<string, string>();
+  for (const pair of values.in ?? []) {
+    const at = pair.indexOf('=');
+    const compartment = pair.slice(at + 1);
+    if (at < 1 || !/^ocid1\.(compartment|tenancy)\./.test(compartment))
+      throw new UsageError(`--in takes NAME=OCID, the OCID a compartment's or the tenancy's: ${pair}`);
+    places.set(pair.slice(0, at), compartment);
+  }
+  // The catalog file is named relative to the set-up file, as `npm run setup` reads it.
+  const catalogFile = (json as { catalogFile?: unknown } | null)?.catalogFile;
+  const catalogText = typeof catalogFile === 'string' ? readArgumentFile(resolve(dirname(file), catalogFile)).toString('utf8') : undefined;
   let statements: ReturnType<typeof deployerPolicy>;
   try {
     const group = { name: values.group ?? 'iam-onboarding-deployers', ...(values.domain ? { domain: values.domain } : {}) };
-    statements = deployerPolicy(parseSetupInput(json), group);
+    statements = deployerPolicy(parseSetupInput(json), group, { catalogText, places });
   } catch (error) {
     if (!(error instanceof OnboardingError)) throw error;
     console.error(`deployer-policy: ${error.message}${error.problems.map((p) => `\n  - ${p.path}: ${p.message}`).join('')}`);

@@ -69,6 +69,8 @@ export interface FunctionRecord {
   image: string;
   memoryInMBs: number;
   timeoutInSeconds: number;
+  /** Function.detachedModeTimeoutInSeconds; unset until an update gives it (detached invocations then get timeoutInSeconds). */
+  detachedModeTimeoutInSeconds?: number;
   config: Record<string, string>;
   timeCreated: Date;
   timeUpdated: Date;

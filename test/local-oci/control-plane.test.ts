@@ -115,6 +115,26 @@ describe('local OCI control plane', () => {
     expect(tooBig.statusCode).toBe(400);
   });
 
+  it("keeps a function's detached timeout, reads it back, and refuses one outside 5-3600 seconds", async () => {
+    // Prepare
+    const functionId = seeded.fn.id;
+    const before = await clients.functions.getFunction({ functionId });
+    // Act
+    await clients.functions.updateFunction({ functionId, updateFunctionDetails: { detachedModeTimeoutInSeconds: 900 } });
+    const after = await clients.functions.getFunction({ functionId });
+    const listed = await clients.functions.listFunctions({ applicationId: seeded.application.id });
+    const tooLong = await failure(
+      clients.functions.updateFunction({ functionId, updateFunctionDetails: { detachedModeTimeoutInSeconds: 3601 } }),
+    );
+    const kept = await clients.functions.getFunction({ functionId });
+    // Assess
+    expect(before.function.detachedModeTimeoutInSeconds).toBeUndefined();
+    expect(after.function.detachedModeTimeoutInSeconds).toBe(900);
+    expect(listed.items.find((f) => f.id === functionId)?.detachedModeTimeoutInSeconds).toBe(900);
+    expect(tooLong.statusCode).toBe(400);
+    expect(kept.function.detachedModeTimeoutInSeconds).toBe(900);
+  });
+
   it('creates a bucket with object events, refuses the same name twice, and updates its settings', async () => {
     // Prepare
     const namespaceName = (await clients.objects.getNamespace({})).value;

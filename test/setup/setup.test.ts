@@ -419,7 +419,8 @@ describe('npm run setup against the local OCI', () => {
     // Act
     const dry = await run({ input: { detachedTimeoutSeconds: 900 } });
     const applied = await run({ apply: true, input: { detachedTimeoutSeconds: 900 } });
-    // Assess: the UpdateFunction body carries it (the local OCI keeps no detached timeout to read back).
+    const again = await run({ input: { detachedTimeoutSeconds: 900 } });
+    // Assess: the UpdateFunction body carries it, GetFunction reads it back, and a second run plans nothing.
     expect(dry.steps.find((st) => st.resource === 'function-config')?.changes).toContain(
       'detachedModeTimeoutInSeconds: (unset: the timeout) → 900',
     );
@@ -427,5 +428,7 @@ describe('npm run setup against the local OCI', () => {
     const update = oci.requests.entries(mark).find((r) => r.operation === 'UpdateFunction');
     expect(update?.outcome).toBe('ok');
     expect(JSON.parse(update?.body ?? '{}').detachedModeTimeoutInSeconds).toBe(900);
+    expect(oci.state.controlPlane.functions.get(functionId)?.detachedModeTimeoutInSeconds).toBe(900);
+    expect(again.steps.find((st) => st.resource === 'function-config')).toMatchObject({ action: 'none', changes: [] });
   });
 });

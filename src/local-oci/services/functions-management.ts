@@ -53,6 +53,7 @@ const functionView = (f: FunctionRecord, withConfig: boolean, invokeEndpoint = '
   image: f.image,
   memoryInMBs: f.memoryInMBs,
   timeoutInSeconds: f.timeoutInSeconds,
+  ...(f.detachedModeTimeoutInSeconds !== undefined ? { detachedModeTimeoutInSeconds: f.detachedModeTimeoutInSeconds } : {}),
   shape: 'GENERIC_X86',
   invokeEndpoint,
   timeCreated: f.timeCreated.toISOString(),
@@ -163,6 +164,14 @@ export function functionsManagementRoutes(state: TenancyState): Route[] {
           if (body.timeoutInSeconds < 5 || body.timeoutInSeconds > 300)
             throw new ApiError(400, 'InvalidParameter', 'timeoutInSeconds must be 5-300');
           fn.timeoutInSeconds = body.timeoutInSeconds;
+        }
+        // Function.detachedModeTimeoutInSeconds, 5 to 3600 seconds (Functions release note "Support for
+        // longer running functions in Detached mode"; "Updating a Function": Detached invocation timeout).
+        if (body.detachedModeTimeoutInSeconds !== undefined) {
+          const detached = body.detachedModeTimeoutInSeconds;
+          if (typeof detached !== 'number' || !Number.isInteger(detached) || detached < 5 || detached > 3600)
+            throw new ApiError(400, 'InvalidParameter', 'detachedModeTimeoutInSeconds must be 5-3600');
+          fn.detachedModeTimeoutInSeconds = detached;
         }
         fn.timeUpdated = new Date();
         return { status: 200, body: functionView(fn, true) };
