@@ -67,7 +67,13 @@ const roleSchema = z
   .strict();
 
 const ROLE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const catalogSchema = z.object({ version: z.literal(1), roles: z.record(z.string(), z.unknown()) }).strict();
+const catalogSchema = z
+  .object({
+    version: z.literal(1),
+    // A catalog without roles can onboard nobody, and the policies generated from it would grant on an empty list.
+    roles: z.record(z.string(), z.unknown()).refine((roles) => Object.keys(roles).length > 0, 'at least one role is required'),
+  })
+  .strict();
 
 export type Role = Readonly<z.infer<typeof roleSchema>>;
 /** The administrators' mapping of roles to groups and policies, validated and frozen. */

@@ -76,6 +76,19 @@ describe('parseRoleCatalog', () => {
     expect(() => parseRoleCatalog({ version: 2, roles: {} })).toThrow(ValidationError);
     expect(() => parseRoleCatalog({ version: 1, roles: {}, extra: true })).toThrow(ValidationError);
   });
+
+  it('rejects a catalog without roles: it onboards nobody, and a policy generated from it would name an empty list', () => {
+    let caught: unknown;
+    try {
+      parseRoleCatalog({ version: 1, roles: {} });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).problems).toEqual([
+      expect.objectContaining({ path: 'roles', message: 'at least one role is required' }),
+    ]);
+  });
 });
 
 describe('resolveDesiredState', () => {
