@@ -50,7 +50,16 @@ export interface Route {
   readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Matched against the path without the API version prefix's region part. */
   readonly pattern: RegExp;
-  readonly service: 'identity' | 'identitydomains' | 'secrets' | 'notifications' | 'objectstorage' | 'events' | 'logging' | 'functions';
+  readonly service:
+    | 'identity'
+    | 'identitydomains'
+    | 'secrets'
+    | 'notifications'
+    | 'objectstorage'
+    | 'events'
+    | 'logging'
+    | 'functions'
+    | 'queue';
   /** The operation's name in OCI's API reference, e.g. `CreateUser`. */
   readonly operation: string;
   /** Whether the operation changes IAM state (IAM writes must go to the home region). */

@@ -24,6 +24,8 @@ import { loggingRoutes } from './services/logging';
 import { notificationRoutes } from './services/notifications';
 import { objectStorageRoutes } from './services/object-storage';
 import { onsControlRoutes } from './services/ons-control';
+import { queueMessageRoutes } from './services/queue';
+import { queueAdminRoutes } from './services/queue-admin';
 import { secretsRoutes } from './services/secrets';
 import { knownDefinedTags, tagRoutes, withTagDefaults } from './services/tags';
 import { SignatureRejected, verifyRequestSignature } from './signature';
@@ -157,6 +159,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     ...secretsRoutes(state),
     ...notificationRoutes(state, options.onsPublishesPerMinute),
     ...objectStorageRoutes(state),
+    ...queueMessageRoutes(state),
     ...setupRoutes(state),
   ];
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
@@ -392,6 +395,7 @@ function setupRoutes(state: TenancyState): Route[] {
     ...functionsManagementRoutes(state),
     ...bucketRoutes(state),
     ...tagRoutes(state),
+    ...queueAdminRoutes(state),
   ];
 }
 

@@ -16,6 +16,7 @@ const VAULT = `${DOCS}/Reference/keypolicyreference.htm`;
 const EVENTS = `${DOCS}/Reference/cloudeventspolicyreference.htm`;
 const LOGGING = `${DOCS}/policyreference/loggingpolicyreference.htm`;
 const FUNCTIONS = `${DOCS}/policyreference/functionspolicyreference.htm`;
+const QUEUE = 'https://docs.oracle.com/iaas/Content/queue/policy-reference.htm (permission names assumed: permissions.ts)';
 const SCIM = 'assumed: a SCIM operation needs what the classic operation doing the same needs (operations.ts)';
 const VERBS = `${DOCS}/policieshow/Verbs.htm`;
 const DENY = `${DOCS}/policysyntax/denypolicies.htm`;
@@ -234,6 +235,18 @@ const OPERATIONS: readonly (readonly [string, readonly string[], string])[] = [
   ['functions:UpdateFunction', ['manage fn-function'], FUNCTIONS],
   ['functions:DeleteFunction', ['manage fn-function'], FUNCTIONS],
   ['functions:InvokeFunction', ['use fn-invocation'], FUNCTIONS],
+  ['queue:ListQueues', ['inspect queues'], QUEUE],
+  ['queue:GetQueue', ['read queues'], QUEUE],
+  ['queue:CreateQueue', ['manage queues'], QUEUE],
+  ['queue:DeleteQueue', ['manage queues'], QUEUE],
+  ['queue:PutMessages', ['use queues'], QUEUE],
+  ['queue:GetMessages', ['use queues'], QUEUE],
+  ['queue:DeleteMessage', ['use queues'], QUEUE],
+  ['queue:DeleteMessages', ['use queues'], QUEUE],
+  ['queue:UpdateMessage', ['use queues'], QUEUE],
+  ['queue:UpdateMessages', ['use queues'], QUEUE],
+  ['queue:GetStats', ['read queues'], QUEUE],
+  ['queue:ListChannels', ['read queues'], QUEUE],
 ];
 
 /** One fact per row: statements, a call, whether it is allowed, and the page that says so. */

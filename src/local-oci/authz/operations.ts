@@ -173,6 +173,21 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, OperationPermissions
   'functions:UpdateFunction': need('FN_FUNCTION_UPDATE'),
   'functions:DeleteFunction': need('FN_FUNCTION_DELETE'),
   'functions:InvokeFunction': need('FN_INVOCATION'),
+
+  // Queue (queue/policy-reference.htm; permission names assumed, see permissions.ts). Reading stats
+  // and channels is taken to be QUEUE_READ; every consumer call (get, delete, update) QUEUE_CONSUME.
+  'queue:ListQueues': need('QUEUE_INSPECT'),
+  'queue:GetQueue': need('QUEUE_READ'),
+  'queue:CreateQueue': need('QUEUE_CREATE'),
+  'queue:DeleteQueue': need('QUEUE_DELETE'),
+  'queue:PutMessages': need('QUEUE_PRODUCE'),
+  'queue:GetMessages': need('QUEUE_CONSUME'),
+  'queue:DeleteMessage': need('QUEUE_CONSUME'),
+  'queue:DeleteMessages': need('QUEUE_CONSUME'),
+  'queue:UpdateMessage': need('QUEUE_CONSUME'),
+  'queue:UpdateMessages': need('QUEUE_CONSUME'),
+  'queue:GetStats': { ...need('QUEUE_READ'), note: 'assumed: statistics are a read of the queue' },
+  'queue:ListChannels': { ...need('QUEUE_READ'), note: 'assumed: listing channels is a read of the queue' },
 };
 
 /** What an operation needs, or undefined when the table does not know it (then it is denied). */

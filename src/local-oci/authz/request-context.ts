@@ -1,5 +1,6 @@
 import { classicDirectory } from '../classic-directory';
 import type { ApiRequest } from '../http';
+import { queuesOf } from '../queue-state';
 import type { TenancyState } from '../state';
 
 // The target variables each operation offers a policy condition, as the "Supported Variables"
@@ -215,6 +216,12 @@ export function requestContext(state: TenancyState, service: string, operation: 
   if (service === 'events') return withCompartment(state, cp.rules.get(param(0))?.compartmentId ?? named() ?? root, {});
 
   if (service === 'logging') return withCompartment(state, cp.logGroups.get(param(0))?.compartmentId ?? named() ?? root, {});
+
+  if (service === 'queue') {
+    // "Queue Policies" names target.queue.id; a call on a queue is decided where the queue is.
+    const queue = queuesOf(state).queues.get(param(0));
+    return withCompartment(state, queue?.compartmentId ?? named() ?? root, { 'target.queue.id': queue?.id });
+  }
 
   if (service === 'functions') {
     const app = cp.applications.get(param(0)) ?? cp.applications.get(request.query.get('applicationId') ?? '');
