@@ -67,7 +67,9 @@ export const DOMAIN_RATE_LIMITS: Readonly<Record<ApiGroup, Readonly<Record<Domai
 /**
  * The API group of an Identity Domains operation the local OCI serves: `Bulk` for SCIM Bulk, `Others`
  * for every /admin/v1 resource (users, groups, credentials, password changer, ServiceProviderConfigs).
- * The local OCI serves no sign-in (`/sso`, `/oauth2`) endpoint, so no call falls in AuthN or Token Mgmt.
+ * Assumed from the groups' names: the page lists each group's paths, but only its Authentication list
+ * (sign-in, federation, MFA and some authenticator /admin/v1 paths) could be read here. The local OCI
+ * serves no sign-in (`/sso`, `/oauth2`) endpoint, so no call falls in AuthN or Token Mgmt.
  */
 export function apiGroupOf(operation: string): ApiGroup {
   return operation === 'Bulk' ? 'Bulk' : 'Others';
