@@ -1,7 +1,8 @@
-// `npm run local-oci -- [--port N] [--domain NAME | --classic]`: the local OCI on its own, seeded for
+// `npm run local-oci -- [--port N] [--domain NAME [--domain-type TYPE] | --classic]`: the local OCI on its own, seeded for
 // the function, until interrupted. Other commands find it by its URL or its state file. `--explain`
 // prints each call a policy refused, with a statement that would have allowed it.
 import { explainDenial } from '../local-oci/authz/explain';
+import { DOMAIN_TYPES, isDomainType } from '../local-oci/domain-rate-limits';
 import { startLocalStack } from '../local-oci/stack';
 import { defineCommand, integerArg, onShutdown, runCommand, UsageError } from './args';
 import { writeStateFile } from './local-oci-state';
@@ -9,15 +10,21 @@ import { out } from './print';
 
 const spec = defineCommand({
   name: 'local-oci',
-  usage: 'npm run local-oci -- [--port N] [--domain NAME | --classic] [--quiet] [--explain]',
+  usage: `npm run local-oci -- [--port N] [--domain NAME] [--domain-type ${DOMAIN_TYPES.join('|')}] [--classic] [--quiet] [--explain]`,
   summary: [
     'Runs the local OCI (Identity, Identity Domains, Vault, ONS, Object Storage) seeded for the function, until',
     'Ctrl-C. Prints one JSON line: endpoints, the state file, and the function config. Then one line per OCI call.',
     'Use it from another terminal: npm run invoke -- --local-oci <endpoint or state file> examples/new-hire.json',
+    "The identity domain enforces the published API rate limits of its type (Oracle's API Rate Limits page).",
   ].join('\n'),
   options: {
     port: { type: 'string', value: 'N', description: 'port on 127.0.0.1 (default 0: a free one)' },
     domain: { type: 'string', value: 'NAME', description: 'name of the identity domain (default Employees)' },
+    'domain-type': {
+      type: 'string',
+      value: 'TYPE',
+      description: "the identity domain's type, whose published API rate limits it enforces (default free)",
+    },
     classic: { type: 'boolean', description: 'a tenancy without identity domains: classic IAM only' },
     quiet: { type: 'boolean', short: 'q', description: 'do not print a line per OCI call' },
     explain: { type: 'boolean', description: 'print each call a policy refused, with a statement that would allow it' },
@@ -27,14 +34,17 @@ const spec = defineCommand({
 
 runCommand(spec, async ({ values }) => {
   const port = integerArg('--port', values.port ?? '0', { min: 0, max: 65535 });
-  if (values.classic && values.domain) throw new UsageError('--classic and --domain exclude each other');
-  const stack = await startLocalStack({ port, ...(values.classic ? {} : { identityDomain: values.domain ?? 'Employees' }) }).catch(
-    (error: unknown) => {
-      if ((error as { code?: string }).code === 'EADDRINUSE')
-        throw new UsageError(`port ${port} is in use; choose another, or 0 for a free one`);
-      throw error;
-    },
-  );
+  if (values.classic && (values.domain || values['domain-type'])) throw new UsageError('--classic excludes --domain and --domain-type');
+  const domainType = values['domain-type'] ?? 'free';
+  if (!isDomainType(domainType)) throw new UsageError(`--domain-type must be one of ${DOMAIN_TYPES.join(', ')}`);
+  const stack = await startLocalStack({
+    port,
+    ...(values.classic ? {} : { identityDomain: values.domain ?? 'Employees', domainType, domainLimits: 'published' }),
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'EADDRINUSE')
+      throw new UsageError(`port ${port} is in use; choose another, or 0 for a free one`);
+    throw error;
+  });
   const { oci } = stack;
   onShutdown(() => oci.stop());
   if (values.explain) oci.authz.onDenial((denial) => process.stderr.write(`${explainDenial(denial)}\n`));
@@ -43,7 +53,7 @@ runCommand(spec, async ({ values }) => {
     homeRegion: oci.homeRegion,
     defaultRegion: oci.defaultRegion,
     tenancyId: oci.credentials.tenancyId,
-    ...(oci.state.domain ? { identityDomain: oci.state.domain.name } : {}),
+    ...(oci.state.domain ? { identityDomain: oci.state.domain.name, domainType: oci.domainRate.type } : {}),
     configFile: oci.credentials.files.configFile,
     topicId: stack.topicId,
     uploadBucket: stack.uploadBucket,

@@ -1,8 +1,11 @@
+import { API_GROUPS, type ApiGroup, apiGroupOf, DOMAIN_RATE_LIMITS, type DomainType } from './domain-rate-limits';
+
 /**
- * OCI throttles IAM per tenancy: past its rate, calls answer `429 TooManyRequests` with a
+ * Classic IAM: OCI throttles IAM per tenancy: past its rate, calls answer `429 TooManyRequests` with a
  * `Retry-After` header (Oracle's API errors page lists 429 TooManyRequests; the SDKs' retriers and
- * the HTTP spec, RFC 9110 section 10.2.3, give Retry-After in whole seconds). The exact rates are not
- * published; a token bucket per kind of call (writes, reads) is how the local OCI models them.
+ * the HTTP spec, RFC 9110 section 10.2.3, give Retry-After in whole seconds). Oracle publishes no rate
+ * for the classic IAM API; a configurable token bucket per kind of call (writes, reads) is how the
+ * local OCI models it. Identity domains have published limits: see `DomainRate`.
  */
 export interface IamRateLimits {
   /** IAM writes (creates, updates, memberships, deletes) per second, tenancy-wide; unlimited when absent. */
@@ -65,5 +68,84 @@ export class IamRate {
     if (write) this.throttled.writes += 1;
     else this.throttled.reads += 1;
     return Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+  }
+}
+
+/** A sliding window: at most `limit` calls in any `windowMs`. */
+export class SlidingWindow {
+  #times: number[] = [];
+  #head = 0;
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
+
+  /** Milliseconds until one more call fits (0: it fits now). */
+  waitMs(now: number): number {
+    while (this.#head < this.#times.length && (this.#times[this.#head] ?? 0) <= now - this.windowMs) this.#head += 1;
+    if (this.#head > 1024) {
+      this.#times = this.#times.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#times.length - this.#head < this.limit) return 0;
+    // The call `limit` places back leaves the window first among those that must leave.
+    const leaving = this.#times[this.#times.length - this.limit] ?? now;
+    return leaving + this.windowMs - now;
+  }
+
+  record(now: number): void {
+    this.#times.push(now);
+  }
+}
+
+/** Per API group: calls answered (let through) and throttled (429) by the domain's rate. */
+export type GroupCounts = Record<ApiGroup, { answered: number; throttled: number }>;
+
+/**
+ * An identity domain's rate, as Oracle publishes it for the domain's type (see domain-rate-limits.ts):
+ * per API group, a per-second and a per-minute window, both enforced. `enforce: false` only counts.
+ */
+export class DomainRate {
+  #type: DomainType = 'free';
+  #enforce = true;
+  #windows = new Map<ApiGroup, readonly SlidingWindow[]>();
+  readonly counts: GroupCounts = Object.fromEntries(API_GROUPS.map((g) => [g, { answered: 0, throttled: 0 }])) as GroupCounts;
+
+  constructor(options: { type?: DomainType; enforce?: boolean } = {}) {
+    this.set(options);
+  }
+
+  get type(): DomainType {
+    return this.#type;
+  }
+
+  /** Changes the domain's type (its windows start empty) or whether the limits are enforced. */
+  set(options: { type?: DomainType; enforce?: boolean }): void {
+    this.#type = options.type ?? this.#type;
+    this.#enforce = options.enforce ?? this.#enforce;
+    this.#windows = new Map(
+      API_GROUPS.map((group) => {
+        const limit = DOMAIN_RATE_LIMITS[group][this.#type];
+        return [group, [new SlidingWindow(limit.perSecond, 1000), new SlidingWindow(limit.perMinute, 60_000)]];
+      }),
+    );
+  }
+
+  /**
+   * Counts one call of `operation` at `now`. Undefined when it may go ahead; otherwise the whole
+   * seconds until both of its group's windows have room again, for `Retry-After` (RFC 9110 10.2.3).
+   */
+  check(operation: string, now: number): number | undefined {
+    const group = apiGroupOf(operation);
+    const windows = this.#windows.get(group) ?? [];
+    const waitMs = this.#enforce ? Math.max(0, ...windows.map((w) => w.waitMs(now))) : 0;
+    if (waitMs > 0) {
+      this.counts[group].throttled += 1;
+      return Math.max(1, Math.ceil(waitMs / 1000));
+    }
+    for (const window of windows) window.record(now);
+    this.counts[group].answered += 1;
+    return undefined;
   }
 }

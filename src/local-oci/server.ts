@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Authorizer } from './authz/authorizer';
 import { addPerson, type LocalUser, userExists } from './authz/people';
 import { createLocalCredentials, type LocalCredentials } from './credentials';
+import type { DomainType } from './domain-rate-limits';
 import { EventualConsistency } from './eventual-consistency';
 import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route, scimError } from './http';
 import { makeOcid, makeRequestId } from './ocid';
-import { IamRate, type IamRateLimits } from './rate-limit';
+import { DomainRate, IamRate, type IamRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
 import { bucketRoutes } from './services/buckets';
 import { dynamicGroupRoutes } from './services/dynamic-groups';
@@ -26,9 +27,10 @@ import { objectStorageRoutes } from './services/object-storage';
 import { onsControlRoutes } from './services/ons-control';
 import { queueMessageRoutes } from './services/queue';
 import { queueAdminRoutes } from './services/queue-admin';
+import { type BulkCall, scimBulkRoutes } from './services/scim-bulk';
 import { secretsRoutes } from './services/secrets';
 import { knownDefinedTags, tagRoutes, withTagDefaults } from './services/tags';
-import { SignatureRejected, verifyRequestSignature } from './signature';
+import { type Principal, SignatureRejected, verifyRequestSignature } from './signature';
 import { TenancyState, type Timing } from './state';
 
 export interface LocalOciOptions {
@@ -42,8 +44,15 @@ export interface LocalOciOptions {
   readonly faultSeed?: number;
   /** Makes the tenancy one with an identity domain of this name, served at `domainUrl`. */
   readonly identityDomain?: string;
-  /** The tenancy's IAM rate (token buckets for writes and reads); unlimited by default. */
+  /** Classic IAM's rate (token buckets for writes and reads; Oracle publishes none); unlimited by default. */
   readonly iamRate?: IamRateLimits;
+  /** The identity domain's type (Oracle's "API Rate Limits" page gives each type's limits); `free` by default. */
+  readonly domainType?: DomainType;
+  /**
+   * `published` enforces the domain type's published limits (429 with Retry-After past either window);
+   * `off`, the default, only counts calls per API group, for callers that do not model the rate.
+   */
+  readonly domainLimits?: 'published' | 'off';
   /** How many publishes an ONS topic takes in a minute before answering 429 (OCI: about 60). */
   readonly onsPublishesPerMinute?: number;
 }
@@ -69,8 +78,10 @@ export interface LocalOci {
    * the running local OCI's function config. Only paths and identifiers belong there, never keys.
    */
   publishState(info: unknown): void;
-  /** The tenancy-wide IAM rate; `iamRate.set({ writesPerSecond: 50 })` changes it while running. */
+  /** Classic IAM's tenancy-wide rate; `iamRate.set({ writesPerSecond: 50 })` changes it while running. */
   readonly iamRate: IamRate;
+  /** The identity domain's published limits, on the local OCI's clock; its `counts` per API group. */
+  readonly domainRate: DomainRate;
   /** The function's OCID (the RPST's `res_id`; OCI Functions sets it as `FN_FN_ID`). */
   readonly functionId: string;
   /** Where the Functions invoke API delivers calls (`POST /20181201/functions/{id}/actions/invoke`). */
@@ -144,6 +155,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   const faults = new Faults(options.faults, options.faultSeed);
   const requests = new RequestLog();
   const iamRate = new IamRate(options.iamRate);
+  const domainRate = new DomainRate({ type: options.domainType ?? 'free', enforce: options.domainLimits === 'published' });
   const functions: { invoker: FunctionInvoker | undefined } = { invoker: undefined };
   const routes: Route[] = [
     ...functionsInvokeRoutes(functionId, () => functions.invoker),
@@ -156,6 +168,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
           onUpdate: (requested) => knownDefinedTags(state, requested),
         })
       : []),
+    ...(state.domain ? scimBulkRoutes({ dispatch: (call) => dispatch(call) }) : []),
     ...secretsRoutes(state),
     ...notificationRoutes(state, options.onsPublishesPerMinute),
     ...objectStorageRoutes(state),
@@ -260,9 +273,11 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       log(404, 'error');
       return send(res, 404, { code: 'NotFound', message: `No such operation: ${method} ${path}` }, {});
     }
-    // IAM is throttled tenancy-wide, past the rate before any other check than authentication.
-    if (route && (route.service === 'identity' || route.service === 'identitydomains')) {
-      const retryAfter = iamRate.check(route.iamWrite ?? false);
+    // IAM is throttled tenancy-wide, past the rate before any other check than authentication: classic
+    // IAM by its configurable buckets, an identity domain by its type's published windows.
+    if (route.service === 'identity' || route.service === 'identitydomains') {
+      const retryAfter =
+        route.service === 'identity' ? iamRate.check(route.iamWrite ?? false) : domainRate.check(route.operation, state.clock.now());
       if (retryAfter !== undefined) {
         log(429, 'throttled');
         return send(
@@ -287,23 +302,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       );
     }
 
-    const request: ApiRequest = {
-      method,
-      params: route.pattern.exec(path)?.slice(1) ?? [],
-      query: new URLSearchParams(search),
-      headers: req.headers,
-      rawBody: body,
-      region,
-      principal,
-      header: (name) => headerOf(req, name),
-      json: <T>() => {
-        try {
-          return JSON.parse(body.toString('utf8') || '{}') as T;
-        } catch {
-          throw new ApiError(400, 'InvalidParameter', 'The request body is not valid JSON');
-        }
-      },
-    };
+    const request = apiRequest(route, { method, path, search, headers: req.headers, body, region, principal });
     // Authorization comes before anything that could change or reveal state.
     const verdict = authz.authorize(route, request, principal);
     if (!verdict.allowed) {
@@ -329,15 +328,8 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       }
     }
 
-    const notYetVisible = route.service === 'identity' ? consistency.check(request) : undefined;
-    if (notYetVisible) {
-      log(notYetVisible.status, 'error');
-      return send(res, notYetVisible.status, { code: notYetVisible.code, message: notYetVisible.message }, {});
-    }
-
     try {
-      const response = await route.handle(request);
-      if (route.iamWrite && method === 'POST' && response.status < 300) consistency.noteCreated(response.body);
+      const response = await execute(route, request);
       if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
       log(response.status, response.status < 400 ? 'ok' : 'error');
       if (answerLost) {
@@ -349,6 +341,72 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       if (!(error instanceof ApiError)) throw error;
       log(error.status, 'error');
       return send(res, error.status, error.body ?? { code: error.code, message: error.message }, {}, method === 'HEAD');
+    }
+  }
+
+  function apiRequest(
+    route: Route,
+    call: {
+      method: string;
+      path: string;
+      search: string;
+      headers: IncomingHttpHeaders;
+      body: Buffer;
+      region: string;
+      principal: Principal;
+    },
+  ): ApiRequest {
+    return {
+      method: call.method,
+      params: route.pattern.exec(call.path)?.slice(1) ?? [],
+      query: new URLSearchParams(call.search),
+      headers: call.headers,
+      rawBody: call.body,
+      region: call.region,
+      principal: call.principal,
+      header: (name) => {
+        const value = call.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      },
+      json: <T>() => {
+        try {
+          return JSON.parse(call.body.toString('utf8') || '{}') as T;
+        } catch {
+          throw new ApiError(400, 'InvalidParameter', 'The request body is not valid JSON');
+        }
+      },
+    };
+  }
+
+  /** An authorized call: hidden by eventual consistency for a while after a create, else handled. */
+  async function execute(route: Route, request: ApiRequest): Promise<ApiResponse> {
+    const notYetVisible = route.service === 'identity' ? consistency.check(request) : undefined;
+    if (notYetVisible) throw notYetVisible;
+    const response = await route.handle(request);
+    if (route.iamWrite && request.method === 'POST' && response.status < 300) consistency.noteCreated(response.body);
+    return response;
+  }
+
+  /**
+   * One operation of a SCIM Bulk request, run as a single call is once authenticated and let through
+   * the rate: the same route, authorization, eventual consistency and handler (so uniqueness, tags and
+   * If-Match behave alike). It is neither throttled nor logged on its own: the Bulk request is the call.
+   */
+  async function dispatch(call: BulkCall): Promise<ApiResponse> {
+    const [path = '/', search = ''] = call.path.split(/\?(.*)/s);
+    const route = routes.find((r) => r.method === call.method && r.pattern.test(path));
+    if (!route || route.service !== 'identitydomains' || route.operation === 'Bulk') {
+      return { status: 404, body: scimError(404, `No such operation in a bulk request: ${call.method} ${path}`).body };
+    }
+    const body = Buffer.from(call.body === undefined ? '' : JSON.stringify(call.body));
+    const headers: IncomingHttpHeaders = { 'content-type': 'application/json', ...call.headers };
+    const request = apiRequest(route, { method: call.method, path, search, headers, body, region: call.region, principal: call.principal });
+    if (!authz.authorize(route, request, call.principal).allowed) return notAuthorized(route, request);
+    try {
+      return await execute(route, request);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return { status: error.status, body: error.body ?? { code: error.code, message: error.message } };
     }
   }
 
@@ -381,6 +439,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       forgetDir();
     },
     iamRate,
+    domainRate,
     functionId,
     functions,
   };

@@ -103,6 +103,11 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, OperationPermissions
     note: 'a membership patch, like AddUserToGroup',
   },
   'identitydomains:DeleteGroup': need('GROUP_DELETE'),
+  // SCIM Bulk needs nothing of its own: each of its operations is authorized as the single call it is.
+  'identitydomains:Bulk': { requires: [], note: 'each operation is authorized as its single call' },
+  // The advertised SCIM features (RFC 7644 section 4); no permission assumed.
+  'identitydomains:ListServiceProviderConfigs': { requires: [] },
+  'identitydomains:GetServiceProviderConfig': { requires: [] },
 
   // Object Storage (objectstoragepolicyreference.htm); GetNamespace needs no permission
   'objectstorage:GetNamespace': { requires: [] },
