@@ -6,6 +6,8 @@ import {
   type DesiredIdentity,
   desiredTags,
   FACT_AT_TAG,
+  FACT_GROUPS_TAG,
+  factGroupsOf,
   type Identification,
   identify,
   LEFT_ON_TAG,
@@ -346,20 +348,67 @@ async function convergeAccount(
     else if (planned.action !== 'remove' && (failedGroups.has(planned.target.toLowerCase()) || !groupId))
       membershipResults.push(skipped(planned, 'the group step did not complete'));
     else {
-      membershipResults.push(
-        await guarded(planned, async () => {
-          if (planned.action === 'none') return { outcome: Outcome.Unchanged };
-          if (planned.action === 'remove' && planned.membership) {
-            const { removed } = await directory.removeUserFromGroup(memberId, planned.membership);
+      const result = await guarded(planned, async () => {
+        if (planned.action === 'none') return { outcome: Outcome.Unchanged };
+        if (planned.action === 'remove' && planned.membership) {
+          const { removed } = await directory.removeUserFromGroup(memberId, planned.membership);
+          return removed
+            ? { outcome: Outcome.Removed, ...(planned.reason ? { reason: planned.reason } : {}) }
+            : { outcome: Outcome.Unchanged, reason: 'no longer a member' };
+        }
+        const { added } = await directory.addUserToGroup(memberId, groupId ?? '');
+        return added ? { outcome: Outcome.Added } : { outcome: Outcome.Unchanged, reason: 'already a member' };
+      });
+      membershipResults.push(result);
+      const membershipGroup = planned.membership?.groupId ?? groupId;
+      if (membershipGroup && (result.outcome === Outcome.Added || result.outcome === Outcome.Removed)) {
+        const taken = await takeBackIfOvertaken(result, memberId, membershipGroup);
+        if (taken) membershipResults.push(taken);
+      }
+    }
+  }
+
+  /**
+   * A membership write of a timed event can land after a newer event for the person has read and checked
+   * everything (it was sent just before the newer fact was applied, then held up). Read right after it:
+   * if a newer fact was applied meanwhile and wants otherwise (its FACT_GROUPS_TAG), take the write back,
+   * once, itself checked against that same fact. Without the tag (not recorded, or too long) it stays.
+   */
+  async function takeBackIfOvertaken(result: StepResult, userId: string, groupId: string): Promise<StepResult | undefined> {
+    if (!identity.occurredAt || identity.factImplied) return undefined;
+    const now = await directory.getUser(userId).catch(() => undefined);
+    const appliedAt = staleAgainst(identity, now);
+    const wanted = appliedAt ? factGroupsOf(now) : undefined;
+    if (!appliedAt || !wanted) return undefined;
+    supersededBy ??= appliedAt;
+    const added = result.outcome === Outcome.Added;
+    if (added !== !wanted.has(result.target.toLowerCase())) return undefined;
+    const planned: PlannedStep = { step: 'membership', target: result.target, action: added ? 'remove' : 'add' };
+    const sameFact = async () => {
+      const latest = (await directory.getUser(userId))?.factAt;
+      if (latest !== appliedAt) throw new WriteWithdrawn(latest ?? appliedAt);
+    };
+    const why = `a newer HR fact (of ${appliedAt}) was applied while this event wrote`;
+    return run(planned, () =>
+      writeChecks.run(sameFact, async () => {
+        try {
+          if (added) {
+            const membership = (await directory.membershipsOfUser(userId)).find((m) => m.groupId === groupId);
+            const { removed } = membership ? await directory.removeUserFromGroup(userId, membership) : { removed: false };
             return removed
-              ? { outcome: Outcome.Removed, ...(planned.reason ? { reason: planned.reason } : {}) }
+              ? { outcome: Outcome.Removed, reason: `taken back: ${why}` }
               : { outcome: Outcome.Unchanged, reason: 'no longer a member' };
           }
-          const { added } = await directory.addUserToGroup(memberId, groupId ?? '');
-          return added ? { outcome: Outcome.Added } : { outcome: Outcome.Unchanged, reason: 'already a member' };
-        }),
-      );
-    }
+          const { added: again } = await directory.addUserToGroup(userId, groupId);
+          return again
+            ? { outcome: Outcome.Added, reason: `put back: ${why}` }
+            : { outcome: Outcome.Unchanged, reason: 'already a member' };
+        } catch (error) {
+          if (error instanceof WriteWithdrawn) return { outcome: Outcome.Skipped, reason: `stale: ${error.message}` };
+          throw error;
+        }
+      }),
+    );
   }
 
   const credentialResults: StepResult[] = [];
@@ -457,6 +506,7 @@ function userChanges(identity: DesiredIdentity, found: DirectoryUser | undefined
         ...current,
         [LEFT_ON_TAG]: found?.leftOn ?? identity.leaving?.effectiveDate ?? '',
         ...(identity.occurredAt ? { [FACT_AT_TAG]: identity.occurredAt } : {}),
+        ...(identity.occurredAt && !identity.factImplied ? { [FACT_GROUPS_TAG]: '-' } : {}),
       },
     };
   }

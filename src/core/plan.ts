@@ -13,8 +13,37 @@ export const LEFT_ON_TAG = 'left-on';
  */
 export const FACT_AT_TAG = 'hr-fact-at';
 
+/**
+ * The catalog groups the last applied fact wants, beside its time: an older event whose membership write
+ * landed after the newer one had finished reads them and takes its write back. `-` for none (a leaver).
+ */
+export const FACT_GROUPS_TAG = 'hr-groups';
+/** OCI freeform tag values hold at most 256 characters: a longer group list is not recorded. */
+const TAG_VALUE_MAX = 256;
+
 /** Tags this function writes on a user; a tag of these not desired now (a rehire's `left-on`) is dropped. */
-export const MANAGED_TAGS: ReadonlySet<string> = new Set([EMPLOYEE_TAG, MANAGED_BY_TAG, LEFT_ON_TAG, FACT_AT_TAG, 'manager', 'start-date']);
+export const MANAGED_TAGS: ReadonlySet<string> = new Set([
+  EMPLOYEE_TAG,
+  MANAGED_BY_TAG,
+  LEFT_ON_TAG,
+  FACT_AT_TAG,
+  FACT_GROUPS_TAG,
+  'manager',
+  'start-date',
+]);
+
+/** The FACT_GROUPS_TAG value for these groups, or undefined when it would not fit a tag. */
+export function factGroupsValue(groups: readonly { readonly name: string }[]): string | undefined {
+  const value = groups.length === 0 ? '-' : [...new Set(groups.map((g) => g.name.toLowerCase()))].sort().join(',');
+  return value.length <= TAG_VALUE_MAX ? value : undefined;
+}
+
+/** The catalog groups (lower-cased) the last applied fact wants, when it recorded them. */
+export function factGroupsOf(user: DirectoryUser | undefined): ReadonlySet<string> | undefined {
+  const value = user?.freeformTags?.[FACT_GROUPS_TAG];
+  if (value === undefined) return undefined;
+  return new Set(value === '-' ? [] : value.split(','));
+}
 
 /** What OCI holds now, as the look-ups found it. */
 export interface ObservedState {
@@ -73,9 +102,16 @@ export function hireIdentity(
   factImplied?: boolean,
 ): DesiredIdentity {
   const later = startDate !== undefined && startDate > today;
+  // A fact's own time is recorded with the groups it wants; a roster's implied time records neither alone.
+  const groups = occurredAt && !factImplied ? factGroupsValue(desired.groups) : undefined;
   return {
     employeeId: desired.user.employeeId,
-    user: occurredAt ? { ...desired.user, freeformTags: { ...desired.user.freeformTags, [FACT_AT_TAG]: occurredAt } } : desired.user,
+    user: occurredAt
+      ? {
+          ...desired.user,
+          freeformTags: { ...desired.user.freeformTags, [FACT_AT_TAG]: occurredAt, ...(groups ? { [FACT_GROUPS_TAG]: groups } : {}) },
+        }
+      : desired.user,
     enabled: !later,
     groups: desired.groups,
     leaving: undefined,

@@ -2,7 +2,7 @@
 export interface FaultRule {
   /** Operation names (e.g. `CreatePolicy`); all operations when absent. */
   readonly operations?: readonly string[];
-  /** Added before answering, whatever the outcome. */
+  /** Added before the request is handled, whatever the outcome (with `count`: only the first so many). */
   readonly latencyMs?: number;
   /** Answer with this status instead of handling the request (412: another writer changed the resource first). */
   readonly status?: 412 | 429 | 500 | 503;
@@ -58,7 +58,19 @@ export class Faults {
   }
 
   latencyFor(operation: string): number {
-    return this.#rules.reduce((sum, { rule }) => (matches(rule, operation) ? sum + (rule.latencyMs ?? 0) : sum), 0);
+    let sum = 0;
+    for (const entry of this.#rules) {
+      const { rule } = entry;
+      if (!matches(rule, operation) || !rule.latencyMs) continue;
+      // A rule that only delays counts its firings here; one that also fails counts them in decide().
+      const delayOnly = rule.status === undefined && !rule.drop && !rule.dropAfterWrite;
+      if (rule.count !== undefined && delayOnly) {
+        if (entry.fired >= rule.count) continue;
+        entry.fired += 1;
+      }
+      sum += rule.latencyMs;
+    }
+    return sum;
   }
 
   decide(operation: string): FaultDecision {

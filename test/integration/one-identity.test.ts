@@ -281,6 +281,31 @@ describe.each([
     expect(personal).toEqual([]);
   });
 
+  it("takes back an older event's membership write that lands after the newer event has finished", async () => {
+    // Prepare: the joiner's first membership write is held up 1.5 s on its way to OCI.
+    scenario = await start();
+    const membershipWrite = identityDomain ? 'PatchGroup' : 'AddUserToGroup';
+    scenario.stack.oci.faults.set([{ operations: [membershipWrite], latencyMs: 1500, count: 1 }]);
+    const joiner = hire({ occurredAt: at(1) });
+    const mover = hire({ roles: ['developer'], compartment: 'test', email: 'ada@example.org', occurredAt: at(2) });
+    // Act: the mover arrives while the joiner's write is under way, and finishes before it lands.
+    const [joined, moved] = await Promise.all([
+      scenario.fn.invoke(JSON.stringify(joiner)),
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const other = await startFunction({ entry: BUNDLE, env: scenario?.stack.functionEnv ?? {} });
+        second = other;
+        return other.invoke(JSON.stringify(mover));
+      })(),
+    ]);
+    // Assess: the mover's state, and the joiner says what it took back.
+    expect((moved.json as OnboardingResult).status).toBe('succeeded');
+    expect(accounts(scenario)).toEqual([expect.objectContaining({ email: 'ada@example.org', groups: ['developers-test'] })]);
+    const joinerSteps = (joined.json as OnboardingResult).steps;
+    expect(joinerSteps.some((s) => s.reason?.startsWith('taken back: a newer HR fact'))).toBe(true);
+    expect((joined.json as OnboardingResult).status).toBe('stale');
+  });
+
   it('refuses an occurredAt without an offset, naming the field', async () => {
     scenario = await start();
     const bad = await scenario.onboard(hire({ occurredAt: '2026-01-10T09:00:00' }));
