@@ -1,6 +1,6 @@
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { SecretValue } from '../support/secret';
-import { WriteWithdrawn, writeChecks } from '../support/write-checks';
+import { WriteCheckFailed, WriteWithdrawn, writeChecks } from '../support/write-checks';
 import type { OnboardingContext, OnboardingOutcome, SharedPhase } from './context';
 import {
   type DesiredIdentity,
@@ -21,6 +21,7 @@ import type { DirectoryGroup, DirectoryUser, UserChanges, UserSpec } from './por
 import { Outcome, type StepResult } from './result';
 import type { RoleCatalog } from './role-catalog';
 import { base, dryRunResult, type StepOutcome, skipped, stepRunner, unchanged, userConflict } from './steps';
+import { isWritten } from './writes';
 
 /** Lower-cased names of every group the catalog can produce, over every allowed compartment. */
 export function catalogGroupNames(catalog: RoleCatalog): ReadonlySet<string> {
@@ -73,7 +74,9 @@ export async function convergeUser(
       context.log.warn('check pass failed', { employeeId: identity.employeeId, error: toErrorReport(error) });
       return undefined;
     });
-    if (!check || check.stale) return before;
+    if (!check) return before;
+    // Overtaken during the check: what it wrote (a take-back too) stays on record; the first answer stands.
+    if (check.stale) return { ...before, steps: withEarlierWrites(before.steps, check.steps) };
     result = { ...check, steps: withEarlierWrites(before.steps, check.steps) };
     if (!wroteAny(check.steps)) return result;
   }
@@ -82,9 +85,7 @@ export async function convergeUser(
 
 /** How many times a timed event reads again after writing, while each pass still finds something to put right. */
 const CHECK_PASSES = 3;
-const wroteAny = (steps: readonly StepResult[]) => steps.some((s) => WRITES.has(s.outcome));
-
-const WRITES: ReadonlySet<string> = new Set([Outcome.Created, Outcome.Updated, Outcome.Added, Outcome.Removed]);
+const wroteAny = (steps: readonly StepResult[]) => steps.some(isWritten);
 
 async function convergeWithRetries(
   identity: DesiredIdentity,
@@ -105,28 +106,43 @@ async function convergeWithRetries(
       }
       if (who.users.length > 1) {
         // A leaver takes every account of the employee away, and says that there were several.
-        const outcomes = [];
-        for (const user of who.users) outcomes.push(await convergeAccount(identity, user, shared, context));
+        const outcomes: OnboardingOutcome[] = [];
+        for (const user of who.users) {
+          try {
+            outcomes.push(await convergeAccount(identity, user, shared, context));
+          } catch (error) {
+            // What the accounts before this one wrote stays on record, whatever happens to this one.
+            const done = outcomes.flatMap((o) => o.steps);
+            throw new ConcurrentChangeWith([...done, ...(error instanceof ConcurrentChangeWith ? error.steps : [])], error);
+          }
+        }
         const names = who.users.map((u) => `${u.name} (${u.ocid})`).join(', ');
+        const stale = outcomes.find((o) => o.stale)?.stale;
+        const scheduled = outcomes.flatMap((o) => (o.scheduled ? [o.scheduled] : [])).sort()[0];
+        const what = scheduled ? `access is taken away on ${scheduled}` : stale ? 'a newer HR fact decides them' : 'each was taken away';
         return {
           steps: withEarlierWrites(
             earlier,
             outcomes.flatMap((o) => o.steps),
           ),
           userId: outcomes[0]?.userId,
-          notes: [`employee ${identity.employeeId} has ${who.users.length} accounts: ${names}; each was taken away`],
+          ...(stale ? { stale } : {}),
+          ...(scheduled ? { scheduled } : {}),
+          notes: [`employee ${identity.employeeId} has ${who.users.length} accounts: ${names}; ${what}`],
         };
       }
       const outcome = await convergeAccount(identity, who.users[0], shared, context);
       return earlier.length > 0 ? { ...outcome, steps: withEarlierWrites(earlier, outcome.steps) } : outcome;
     } catch (error) {
-      if (error instanceof ConcurrentChangeWith && attempt < PLAN_ATTEMPTS) {
+      const replannable =
+        error instanceof ConcurrentChangeWith && (error.cause === undefined || error.cause instanceof ConcurrentChangeWith);
+      if (replannable && attempt < PLAN_ATTEMPTS) {
         context.log.info('re-planning after a concurrent change', { employeeId: identity.employeeId, attempt });
         earlier = withEarlierWrites(earlier, error.steps);
         continue;
       }
       const done = error instanceof ConcurrentChangeWith ? withEarlierWrites(earlier, error.steps) : earlier;
-      if (!done.some((s) => WRITES.has(s.outcome))) throw unwrap(error);
+      if (!done.some((s) => isWritten(s))) throw unwrap(error);
       // Given up after writing: the writes stay in the result, and the reason is a failed step.
       const report = toErrorReport(unwrap(error));
       const target = identity.user?.name ?? identity.employeeId;
@@ -143,21 +159,27 @@ async function convergeWithRetries(
  * read again. It carries the writes the abandoned attempt made, so that they are reported, not lost.
  */
 class ConcurrentChangeWith extends Error {
-  constructor(readonly steps: readonly StepResult[]) {
-    super('the user changed while this event was applied');
+  /** `cause`: another error, carried only for the writes made before it (not re-planned). */
+  constructor(
+    readonly steps: readonly StepResult[],
+    cause?: unknown,
+  ) {
+    super('the user changed while this event was applied', cause === undefined ? undefined : { cause });
   }
 }
-const unwrap = (error: unknown) =>
-  error instanceof ConcurrentChangeWith
-    ? new OnboardingError(ErrorCode.OciRequestFailed, `The user kept changing while this event was applied (${PLAN_ATTEMPTS} attempts)`)
-    : error;
+const unwrap = (error: unknown): unknown =>
+  error instanceof ConcurrentChangeWith && error.cause !== undefined && !(error.cause instanceof ConcurrentChangeWith)
+    ? error.cause
+    : error instanceof ConcurrentChangeWith
+      ? new OnboardingError(ErrorCode.OciRequestFailed, `The user kept changing while this event was applied (${PLAN_ATTEMPTS} attempts)`)
+      : error;
 
 /**
  * The writes of an earlier attempt or pass stay in the result: a step the latest found done keeps its
  * earlier outcome, and a step written by both is listed twice, so that every write is accounted for.
  */
 function withEarlierWrites(earlier: readonly StepResult[], latest: readonly StepResult[]): StepResult[] {
-  const wrote = (s: StepResult) => WRITES.has(s.outcome);
+  const wrote = isWritten;
   const key = (s: StepResult) => `${s.step}\u0000${s.target.toLowerCase()}`;
   const before = new Map<string, StepResult[]>();
   for (const s of earlier.filter(wrote)) before.set(key(s), [...(before.get(key(s)) ?? []), s]);
@@ -325,6 +347,8 @@ async function convergeAccount(
     const result = await run(planned, () =>
       writeChecks.run(stillNewest, () =>
         write().catch((error: unknown) => {
+          // The check's own read failed: the step fails with that read's error.
+          if (error instanceof WriteCheckFailed) throw error.cause;
           if (!(error instanceof WriteWithdrawn)) throw error;
           supersededBy = error.appliedAt;
           log.info('superseded by a newer HR fact', { employeeId: identity.employeeId, appliedAt: error.appliedAt });
@@ -506,7 +530,7 @@ function userChanges(identity: DesiredIdentity, found: DirectoryUser | undefined
         ...current,
         [LEFT_ON_TAG]: found?.leftOn ?? identity.leaving?.effectiveDate ?? '',
         ...(identity.occurredAt ? { [FACT_AT_TAG]: identity.occurredAt } : {}),
-        ...(identity.occurredAt && !identity.factImplied ? { [FACT_GROUPS_TAG]: '-' } : {}),
+        ...(identity.occurredAt ? { [FACT_GROUPS_TAG]: '-' } : {}),
       },
     };
   }

@@ -32,16 +32,16 @@ export const MANAGED_TAGS: ReadonlySet<string> = new Set([
   'start-date',
 ]);
 
-/** The FACT_GROUPS_TAG value for these groups, or undefined when it would not fit a tag. */
-export function factGroupsValue(groups: readonly { readonly name: string }[]): string | undefined {
+/** The FACT_GROUPS_TAG value for these groups: `?` (not known) when the list would not fit a tag value. */
+export function factGroupsValue(groups: readonly { readonly name: string }[]): string {
   const value = groups.length === 0 ? '-' : [...new Set(groups.map((g) => g.name.toLowerCase()))].sort().join(',');
-  return value.length <= TAG_VALUE_MAX ? value : undefined;
+  return value.length <= TAG_VALUE_MAX ? value : '?';
 }
 
 /** The catalog groups (lower-cased) the last applied fact wants, when it recorded them. */
 export function factGroupsOf(user: DirectoryUser | undefined): ReadonlySet<string> | undefined {
   const value = user?.freeformTags?.[FACT_GROUPS_TAG];
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '?') return undefined;
   return new Set(value === '-' ? [] : value.split(','));
 }
 
@@ -102,8 +102,8 @@ export function hireIdentity(
   factImplied?: boolean,
 ): DesiredIdentity {
   const later = startDate !== undefined && startDate > today;
-  // A fact's own time is recorded with the groups it wants; a roster's implied time records neither alone.
-  const groups = occurredAt && !factImplied ? factGroupsValue(desired.groups) : undefined;
+  // A fact's time is recorded with the groups it wants (a roster's implied time only with a write needed anyway).
+  const groups = occurredAt ? factGroupsValue(desired.groups) : undefined;
   return {
     employeeId: desired.user.employeeId,
     user: occurredAt
@@ -458,7 +458,8 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
   if (found.description !== spec.description) changes.push('description');
   if (found.givenName !== undefined && found.givenName !== spec.givenName) changes.push('givenName');
   if (found.familyName !== undefined && found.familyName !== spec.familyName) changes.push('familyName');
-  const ignored = desired.factImplied ? FACT_AT_TAG : undefined;
+  // A roster's implied time is recorded only with a write the person needs anyway.
+  const ignored = desired.factImplied ? [FACT_AT_TAG, FACT_GROUPS_TAG] : [];
   if (found.freeformTags && tagsDiffer(found.freeformTags, desiredTags(spec.freeformTags, found), ignored)) changes.push('freeformTags');
   return changes.length > 0
     ? { step: 'user', target, action: 'update', ocid: found.ocid, changes }
@@ -473,14 +474,18 @@ function planUser(desired: DesiredIdentity, found: DirectoryUser | undefined, ru
 export function desiredTags(managed: Readonly<Record<string, string>>, found: DirectoryUser | undefined): Record<string, string> {
   const current = found?.freeformTags ?? {};
   const kept = Object.fromEntries(Object.entries(current).filter(([key]) => !MANAGED_TAGS.has(key)));
-  const previous = current[FACT_AT_TAG];
-  const fact: Record<string, string> = !(FACT_AT_TAG in managed) && previous ? { [FACT_AT_TAG]: previous } : {};
+  // The last fact's time and groups stay until a fact of its own replaces them.
+  const fact: Record<string, string> = {};
+  for (const key of [FACT_AT_TAG, FACT_GROUPS_TAG]) {
+    const previous = current[key];
+    if (!(key in managed) && previous !== undefined) fact[key] = previous;
+  }
   return { ...kept, ...fact, ...managed };
 }
 
-function tagsDiffer(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>, ignored?: string): boolean {
+function tagsDiffer(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>, ignored: readonly string[]): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].some((key) => key !== ignored && a[key] !== b[key]);
+  return [...keys].some((key) => !ignored.includes(key) && a[key] !== b[key]);
 }
 
 /** The console password: created with a new user, never reset on an existing one, set on one without only when allowed. */

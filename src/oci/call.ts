@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { OciCallError } from '../support/errors';
 import type { Logger } from '../support/logger';
-import { WriteWithdrawn, writeChecks } from '../support/write-checks';
+import { WriteCheckFailed, WriteWithdrawn, writeChecks } from '../support/write-checks';
 
 /** How one invocation calls OCI: until when, and how many attempts per call. */
 export interface CallPolicy {
@@ -151,13 +151,15 @@ export async function callOci<T>(
     try {
       await policy.turn?.(kind);
       // The caller's check (support/write-checks.ts), right before the request leaves, on every attempt.
-      if (kind === 'write') await writeChecks.getStore()?.();
+      const check = kind === 'write' ? writeChecks.getStore() : undefined;
+      if (check)
+        await check().catch((error: unknown) => Promise.reject(error instanceof WriteWithdrawn ? error : new WriteCheckFailed(error)));
       const answer = await attempts.run(scope, send);
       policy.onPassed?.(kind);
       if (IAM_WRITES.has(operation)) lastIamWriteAt = Date.now();
       return answer;
     } catch (raw) {
-      if (raw instanceof WriteWithdrawn) throw raw;
+      if (raw instanceof WriteWithdrawn || raw instanceof WriteCheckFailed) throw raw;
       const error = translateOciError(operation, raw);
       if (error.status === 429) policy.onThrottled?.(kind);
       else policy.onPassed?.(kind);

@@ -105,6 +105,12 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   const retryToken = (operation: string, key: string) =>
     createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
+  /**
+   * How many times this invocation has added a user to a group: each add is a write of its own (a check
+   * pass can put back a membership an older event took away), so each has its own retry token, which its
+   * retries share. OCI answers a known token with the first answer, for 24 hours.
+   */
+  const adds = new Map<string, number>();
   /** Group names by id, from every look-up: memberships are listed by group id only. */
   const groupNames = new Map<string, string>();
   const allUsers = () =>
@@ -374,13 +380,16 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       return deleted(remove[credential.kind]);
     },
     async addUserToGroup(userId, groupId) {
+      const pair = `${userId}/${groupId}`;
+      const token = retryToken('AddUserToGroup', `${pair}#${adds.get(pair) ?? 0}`);
+      adds.set(pair, (adds.get(pair) ?? 0) + 1);
       try {
         await callOci(
           'AddUserToGroup',
           () =>
             client.addUserToGroup({
               addUserToGroupDetails: { userId, groupId },
-              opcRetryToken: retryToken('AddUserToGroup', `${userId}/${groupId}`),
+              opcRetryToken: token,
             }),
           policy,
         );

@@ -7,6 +7,17 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 export const writeChecks = new AsyncLocalStorage<() => Promise<void>>();
 
+/**
+ * Thrown when a write check could not be made (its own read failed, after its own retries): the write is
+ * not sent and not retried as if it had failed itself; `cause` is the read's error.
+ */
+export class WriteCheckFailed extends Error {
+  constructor(cause: unknown) {
+    super('the check before a write could not be made', { cause });
+    this.name = 'WriteCheckFailed';
+  }
+}
+
 /** Thrown by a write check: the write was not sent, because a newer HR fact was applied meanwhile. */
 export class WriteWithdrawn extends Error {
   constructor(readonly appliedAt: string) {

@@ -135,3 +135,29 @@ describe('write checks', () => {
     expect([sends, checks]).toEqual([1, 2]);
   });
 });
+
+describe('a write check that cannot be made', () => {
+  it('sends nothing, does not retry, and carries the read error as its cause', async () => {
+    // Prepare: the check's own read fails.
+    let sends = 0;
+    const readError = new Error('GetUser failed: 503');
+    // Act
+    const outcome = writeChecks.run(
+      async () => {
+        throw readError;
+      },
+      () =>
+        callOci(
+          'AddUserToGroup',
+          async () => {
+            sends += 1;
+            return 'ok';
+          },
+          { maxAttempts: 4, deadline: Date.now() + 60_000, log },
+        ),
+    );
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'WriteCheckFailed', cause: readError });
+    expect(sends).toBe(0);
+  });
+});
