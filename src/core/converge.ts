@@ -197,12 +197,7 @@ function refused(
   who: Extract<Identification, { kind: 'refuse' }>,
   context: OnboardingContext,
 ): OnboardingOutcome {
-  const code =
-    who.code === 'DUPLICATE_EMPLOYEE'
-      ? ErrorCode.DuplicateEmployee
-      : who.code === 'USER_NAME_IMMUTABLE'
-        ? ErrorCode.UserNameImmutable
-        : ErrorCode.UserNameConflict;
+  const { code } = who;
   const error = toErrorReport(new OnboardingError(code, `User ${identity.user?.name ?? identity.employeeId}: ${who.reason}`));
   context.log.warn('event refused', { employeeId: identity.employeeId, code });
   const user: StepResult = {

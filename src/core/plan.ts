@@ -1,3 +1,4 @@
+import { ErrorCode } from '../support/errors';
 import { sameStatements } from './policy/normal-form';
 import type { DirectoryCredential, DirectoryGroup, DirectoryMembership, DirectoryPolicy, DirectoryUser, UserSpec } from './ports';
 import type { Action, StepKind } from './result';
@@ -145,7 +146,7 @@ export type Identification =
   | { readonly kind: 'accounts'; readonly users: readonly DirectoryUser[] }
   | {
       readonly kind: 'refuse';
-      readonly code: 'DUPLICATE_EMPLOYEE' | 'USER_NAME_IMMUTABLE' | 'USER_NAME_CONFLICT';
+      readonly code: typeof ErrorCode.DuplicateEmployee | typeof ErrorCode.UserNameImmutable | typeof ErrorCode.UserNameConflict;
       readonly reason: string;
       readonly user: DirectoryUser;
     };
@@ -170,7 +171,7 @@ export function identify(
   if (accounts.length > 1 && spec) {
     return {
       kind: 'refuse',
-      code: 'DUPLICATE_EMPLOYEE',
+      code: ErrorCode.DuplicateEmployee,
       user: accounts[0] as DirectoryUser,
       reason: `employee ${desired.employeeId} has ${accounts.length} accounts: ${accounts.map(describe).join(', ')}; merge them by hand, then send the event again`,
     };
@@ -181,7 +182,7 @@ export function identify(
   if (byName && byName.id !== account.id) {
     return {
       kind: 'refuse',
-      code: 'USER_NAME_CONFLICT',
+      code: ErrorCode.UserNameConflict,
       user: byName,
       reason: `employee ${desired.employeeId} has the account ${describe(account)}, and the new user name belongs to another account ${describe(byName)}${byName.employeeId ? ` of employee ${byName.employeeId}` : ''}`,
     };
@@ -189,7 +190,7 @@ export function identify(
   if (!canRename) {
     return {
       kind: 'refuse',
-      code: 'USER_NAME_IMMUTABLE',
+      code: ErrorCode.UserNameImmutable,
       user: account,
       reason: `employee ${desired.employeeId} already has the account ${describe(account)}; classic IAM user names cannot change, so send the event with userName ${JSON.stringify(account.name)}, or delete that account first`,
     };
