@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseStatement } from '../../src/core/policy/parser';
 import { parseMatchingRule, ruleMatches } from '../../src/local-oci/authz/matching-rule';
 import { permissionsFor } from '../../src/local-oci/authz/operations';
 import { type Caller, type CompartmentTree, decide, type PolicyStatement } from '../../src/local-oci/authz/policy-engine';
+import { readStatement } from '../../src/local-oci/authz/policy-language';
+import { disagreements, functionParser, localOciReader } from './policy-readers';
 
 // The policy engine against Oracle's pages, row by row: each row is one fact a page states, with the
 // page it comes from. The engine is driven as the local OCI drives it (operation → permissions from
@@ -75,7 +76,11 @@ interface Check {
   readonly regionKey?: string;
 }
 
+/** Every statement the table ran, for the comparison of the two policy readers at the end. */
+const ran = new Set<string>();
+
 function allowed(check: Check): boolean {
+  for (const text of check.statements) ran.add(text);
   const [service = '', operation = ''] = check.operation.split(':');
   const needs = permissionsFor(service, operation);
   if (!needs) throw new Error(`no permissions for ${check.operation}`);
@@ -84,7 +89,7 @@ function allowed(check: Check): boolean {
     policyName: 'p',
     policyCompartmentId: check.attachedTo ?? T,
     text,
-    statement: parseStatement(text).statement,
+    statement: readStatement(text),
     aliases: new Map(),
   }));
   return decide(
@@ -883,5 +888,13 @@ describe('the policy engine, row by row from Oracle pages', () => {
     });
     // Assess
     expect(decision).toBe(expected);
+  });
+
+  it("reads every statement above as the function's own policy parser does (run last: the rows collect them)", () => {
+    // Act
+    const differ = disagreements(ran, functionParser, localOciReader);
+    // Assess
+    expect(ran.size).toBeGreaterThan(100);
+    expect(differ).toEqual([]);
   });
 });

@@ -1,5 +1,3 @@
-import type { Statement } from '../../core/policy/ast';
-import { parseStatement } from '../../core/policy/parser';
 import { classicDirectory } from '../classic-directory';
 import type { ApiRequest, Route } from '../http';
 import type { Principal } from '../signature';
@@ -7,7 +5,9 @@ import type { TenancyState } from '../state';
 import { type MatchingRule, parseMatchingRule, ruleMatches } from './matching-rule';
 import { permissionsFor } from './operations';
 import { RESOURCE_TYPE_GRANTS } from './permissions';
+import type { Statement } from './policy-ast';
 import { type Caller, type CompartmentTree, type Decision, decide, type NearMiss, type PolicyStatement } from './policy-engine';
+import { readStatement } from './policy-language';
 import { requestContext } from './request-context';
 import { tagNamespacesSetBy } from './tag-namespaces';
 
@@ -218,7 +218,7 @@ export class Authorizer {
   private statement(text: string): Statement | null {
     if (!this.parsedStatements.has(text)) {
       try {
-        this.parsedStatements.set(text, parseStatement(text).statement);
+        this.parsedStatements.set(text, readStatement(text));
       } catch {
         // OCI accepted it at write time; a statement this parser cannot read grants nothing here.
         this.parsedStatements.set(text, null);

@@ -1,5 +1,5 @@
-import type { Condition, Grant, Location, PrincipalName, Statement, Subject, Value } from '../../core/policy/ast';
 import { POLICY_VERBS, type PolicyVerb, permissionsDenied, permissionsGranted, weakestGrantOf } from './permissions';
+import type { Condition, Grant, Location, PrincipalName, Statement, Subject, Value } from './policy-ast';
 
 // Decides one call the way Oracle's "How Policies Work" and "Advanced Policy Features" describe:
 // a permission is granted when an Allow statement names the caller (directly or through a dynamic
