@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFunction } from '../src/local-oci/fn-harness';
-import { startLocalStack } from '../src/local-oci/stack';
+import { startLocalStack } from '../src/local-stack/stack';
 import { buildBundle } from './build';
 
 const runs = Number(process.env.BENCH_BUNDLE_RUNS ?? 15);

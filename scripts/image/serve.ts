@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchResult, OnboardingResult } from '../../src/core/result';
 import { FUNCTION_NODE_ARGS, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
-import { driveUpload, peakRssMb, rssMb } from '../../src/local-oci/upload-driver';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { driveUpload, peakRssMb, rssMb } from '../../src/local-stack/upload-driver';
 
 const root = join(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -7,8 +7,8 @@ import { REPORT_CSV_HEADER } from '../core/batch-report';
 import type { BatchResult, NoticeResult } from '../core/result';
 import { type ChunkRecord, chunkRowsFor, emptyChunk, type UploadRecord, uploadKey } from '../core/upload-progress';
 import { startFunction } from '../local-oci/fn-harness';
-import { startLocalStack } from '../local-oci/stack';
-import { objectCreatedEvent, peakRssMb } from '../local-oci/upload-driver';
+import { startLocalStack } from '../local-stack/stack';
+import { objectCreatedEvent, peakRssMb } from '../local-stack/upload-driver';
 import { chunkName, partName, progressDir } from '../triggers/upload-chunks';
 import { bundlePath } from './print';
 

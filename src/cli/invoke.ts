@@ -3,7 +3,7 @@
 // environment (`--no-local`), and the command exits with a code per result status (exit-status.ts).
 import type { InvokeResult, RunningFunction } from '../local-oci/fn-harness';
 import { startFunction } from '../local-oci/fn-harness';
-import { startLocalStack } from '../local-oci/stack';
+import { startLocalStack } from '../local-stack/stack';
 import { defineCommand, onShutdown, type ParsedCommandLine, readArgumentFile, runCommand, UsageError } from './args';
 import { exitCodeFor, INVOKE_EXIT_CODES } from './exit-status';
 import { resolveLocalOci } from './local-oci-state';

@@ -3,7 +3,7 @@
 // prints each call a policy refused, with a statement that would have allowed it.
 import { explainDenial } from '../local-oci/authz/explain';
 import { DOMAIN_TYPES, isDomainType } from '../local-oci/domain-rate-limits';
-import { startLocalStack } from '../local-oci/stack';
+import { startLocalStack } from '../local-stack/stack';
 import { defineCommand, integerArg, onShutdown, runCommand, UsageError } from './args';
 import { writeStateFile } from './local-oci-state';
 import { out } from './print';

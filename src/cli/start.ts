@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchResult, NoticeResult, OnboardingResult } from '../core/result';
 import { type RunningFunction, startFunction } from '../local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../local-oci/stack';
+import { type LocalStack, startLocalStack } from '../local-stack/stack';
 import { defineCommand, onShutdown, runCommand } from './args';
 import { bundlePath, out, printSteps } from './print';
 

@@ -1,8 +1,8 @@
 // `npm run invoke -- --upload <file> [--deadline <seconds>]`: an upload followed to its end on the local OCI.
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { startLocalStack } from '../local-oci/stack';
-import { driveUpload } from '../local-oci/upload-driver';
+import { startLocalStack } from '../local-stack/stack';
+import { driveUpload } from '../local-stack/upload-driver';
 import { bundlePath, out, userPath } from './print';
 
 /** The function's timeout in func.yaml (seconds): what each invocation gets unless told otherwise. */

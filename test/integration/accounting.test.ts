@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../src/core/batch-report';
 import type { FaultRule } from '../../src/local-oci/faults';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
-import { driveUpload, objectCreatedEvent } from '../../src/local-oci/upload-driver';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { driveUpload, objectCreatedEvent } from '../../src/local-stack/upload-driver';
 import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
 
 /** Writes a report step stands for: the console password set at creation travels in the CreateUser request. */

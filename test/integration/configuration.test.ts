@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { demoCatalogJson, fixtureJson, readFixture } from '../helpers';
 import { BUNDLE, newHire } from './scenario';
 

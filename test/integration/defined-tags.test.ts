@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OnboardingResult } from '../../src/core/result';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { DEMO_CATALOG_PATH, type LocalStack, startLocalStack } from '../../src/local-oci/stack';
+import { DEMO_CATALOG_PATH, type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { sdkClients } from '../local-oci/sdk';
 import { BUNDLE, newHire, outcomes } from './scenario';
 

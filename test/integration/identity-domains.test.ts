@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OnboardingResult } from '../../src/core/result';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { startLocalStack } from '../../src/local-oci/stack';
+import { startLocalStack } from '../../src/local-stack/stack';
 import { scimFilter } from '../../src/oci/domain-directory';
 import { scimClient, sdkClients } from '../local-oci/sdk';
 import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';

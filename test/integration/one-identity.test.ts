@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, OnboardingResult } from '../../src/core/result';
 import { type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
-import { objectCreatedEvent } from '../../src/local-oci/upload-driver';
+import { objectCreatedEvent } from '../../src/local-stack/upload-driver';
 import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
 
 // One person, one identity, whatever order HR speaks in: the employee id finds the account, the newest HR

@@ -4,9 +4,9 @@ import { parseStatement } from '../../src/core/policy/parser';
 import { permissionsFor } from '../../src/local-oci/authz/operations';
 import { type PolicyVerb, permissionsGranted } from '../../src/local-oci/authz/permissions';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import type { CredentialPath } from '../../src/local-oci/state';
-import { driveUpload } from '../../src/local-oci/upload-driver';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { driveUpload } from '../../src/local-stack/upload-driver';
 import { signWebhook } from '../../src/triggers/webhook';
 import { BUNDLE, newHire } from './scenario';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/result';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { driveUpload, objectCreatedEvent, type UploadDriverOptions, uploadRecords } from '../../src/local-oci/upload-driver';
+import { driveUpload, objectCreatedEvent, type UploadDriverOptions, uploadRecords } from '../../src/local-stack/upload-driver';
 import { BUNDLE, type Scenario, startScenario } from './scenario';
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { OnboardingResult } from '../../src/core/result';
 import type { FaultRule } from '../../src/local-oci/faults';
 import { type InvokeOptions, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import type { Timing } from '../../src/local-oci/state';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { fixtureJson } from '../helpers';
 
 export const BUNDLE = join(__dirname, '..', '..', 'dist', 'func.js');

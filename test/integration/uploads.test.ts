@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
 import { MAX_SAMPLED_FAILURES, type UploadRecord, uploadKey } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
-import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
-import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-oci/upload-driver';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-stack/upload-driver';
 import { progressDir } from '../../src/triggers/upload-chunks';
 import { BUNDLE, newHire } from './scenario';
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FunctionConfig, parseConfig } from '../config';
 import { deploymentPolicy } from '../deploy/deployment-policy';
-import { type FunctionGrant, seedFunctionGrant } from './authz/seed';
-import { type LocalOci, type LocalOciOptions, startLocalOci } from './server';
-import { seedFunctionApp } from './services/functions-management';
+import { type FunctionGrant, seedFunctionGrant } from '../local-oci/authz/seed';
+import { type LocalOci, type LocalOciOptions, startLocalOci } from '../local-oci/server';
+import { seedFunctionApp } from '../local-oci/services/functions-management';
 
 /** A local OCI seeded for the function: compartments, a Vault secret, an ONS topic, a role catalog. */
 export interface LocalStack {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BatchResult, NoticeResult } from '../core/result';
 import type { UploadRecord } from '../core/upload-progress';
-import { FunctionDiedError, type RunningFunction, startFunction } from './fn-harness';
-import type { FunctionCall } from './services/functions-invoke';
+import { FunctionDiedError, type RunningFunction, startFunction } from '../local-oci/fn-harness';
+import type { FunctionCall } from '../local-oci/services/functions-invoke';
 import type { LocalStack } from './stack';
 
 /** What one upload came to, across every invocation it took. */
