@@ -59,7 +59,8 @@ export interface Route {
     | 'events'
     | 'logging'
     | 'functions'
-    | 'queue';
+    | 'queue'
+    | 'resourcescheduler';
   /** The operation's name in OCI's API reference, e.g. `CreateUser`. */
   readonly operation: string;
   /** Whether the operation changes IAM state (IAM writes must go to the home region). */

@@ -14,6 +14,8 @@ import { ApiError, type ApiRequest, type ApiResponse, type Route, scimError } fr
 import { makeOcid, makeRequestId } from './ocid';
 import { DomainRate, IamRate, type IamRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
+import { runDueSchedules } from './schedule-runner';
+import { type ScheduleRun, type ScheduleState, schedulesOf } from './schedule-state';
 import { bucketRoutes } from './services/buckets';
 import { dynamicGroupRoutes } from './services/dynamic-groups';
 import { eventsRoutes } from './services/events';
@@ -27,6 +29,7 @@ import { objectStorageRoutes } from './services/object-storage';
 import { onsControlRoutes } from './services/ons-control';
 import { queueMessageRoutes } from './services/queue';
 import { queueAdminRoutes } from './services/queue-admin';
+import { resourceSchedulerRoutes } from './services/resource-scheduler';
 import { type BulkCall, scimBulkRoutes } from './services/scim-bulk';
 import { secretsRoutes } from './services/secrets';
 import { knownDefinedTags, tagRoutes, withTagDefaults } from './services/tags';
@@ -88,6 +91,10 @@ export interface LocalOci {
   readonly functions: { invoker: FunctionInvoker | undefined };
   /** Decides every call by a principal other than the administrator; keeps the denials. */
   readonly authz: Authorizer;
+  /** Resource Scheduler's schedules and their runs; due schedules run every 200 ms of real time, on the local clock. */
+  readonly schedules: ScheduleState;
+  /** Runs the schedules due now on the local clock (as the timer does); answers what the runs did. */
+  runSchedules(): Promise<ScheduleRun[]>;
   /** Adds a person (a user with its own API key, a member of `groups`, made if missing) who signs with `configFile`. */
   addUser(person: { readonly name: string; readonly groups: readonly string[] }): LocalUser;
   /** Every operation this local OCI serves, by service. */
@@ -179,6 +186,32 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   let published: unknown;
   const authz = new Authorizer(state, credentials.adminUserId);
   const consistency = new EventualConsistency(() => state.timing.consistencyDelayMs);
+
+  const schedules = schedulesOf(state);
+  const runSchedules = () =>
+    runDueSchedules({
+      schedules,
+      tenancyId,
+      region: homeRegion,
+      routes,
+      request: (route, call) =>
+        apiRequest(route, {
+          method: 'POST',
+          path: call.path,
+          search: '',
+          headers: call.headers,
+          body: call.body,
+          region: homeRegion,
+          principal: call.principal,
+        }),
+      authorize: (route, request, principal) => authz.authorize(route, request, principal).allowed,
+      execute,
+      requests,
+    });
+  const scheduleTimer = setInterval(() => {
+    if (schedules.schedules.size > 0 && !schedules.timerPaused) runSchedules().catch(() => undefined);
+  }, 200);
+  scheduleTimer.unref();
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -434,7 +467,10 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     publishState: (info) => {
       published = info;
     },
+    schedules,
+    runSchedules,
     stop: async () => {
+      clearInterval(scheduleTimer);
       await stopServer(server, sockets, dir);
       forgetDir();
     },
@@ -455,6 +491,7 @@ function setupRoutes(state: TenancyState): Route[] {
     ...bucketRoutes(state),
     ...tagRoutes(state),
     ...queueAdminRoutes(state),
+    ...resourceSchedulerRoutes(state),
   ];
 }
 

@@ -18,6 +18,8 @@ const EVENTS = `${DOCS}/Reference/cloudeventspolicyreference.htm`;
 const LOGGING = `${DOCS}/policyreference/loggingpolicyreference.htm`;
 const FUNCTIONS = `${DOCS}/policyreference/functionspolicyreference.htm`;
 const QUEUE = 'https://docs.oracle.com/iaas/Content/queue/policy-reference.htm (permission names assumed: permissions.ts)';
+const SCHEDULER =
+  'https://docs.oracle.com/iaas/Content/resource-scheduler/references/resource-scheduler-policies.htm (verbs assumed: permissions.ts)';
 const SCIM = 'assumed: a SCIM operation needs what the classic operation doing the same needs (operations.ts)';
 const VERBS = `${DOCS}/policieshow/Verbs.htm`;
 const DENY = `${DOCS}/policysyntax/denypolicies.htm`;
@@ -252,6 +254,13 @@ const OPERATIONS: readonly (readonly [string, readonly string[], string])[] = [
   ['queue:UpdateMessages', ['use queues'], QUEUE],
   ['queue:GetStats', ['read queues'], QUEUE],
   ['queue:ListChannels', ['read queues'], QUEUE],
+  ['resourcescheduler:ListSchedules', ['inspect resource-schedule'], SCHEDULER],
+  ['resourcescheduler:GetSchedule', ['read resource-schedule'], SCHEDULER],
+  ['resourcescheduler:UpdateSchedule', ['use resource-schedule'], SCHEDULER],
+  ['resourcescheduler:ActivateSchedule', ['use resource-schedule'], SCHEDULER],
+  ['resourcescheduler:DeactivateSchedule', ['use resource-schedule'], SCHEDULER],
+  ['resourcescheduler:CreateSchedule', ['manage resource-schedule'], SCHEDULER],
+  ['resourcescheduler:DeleteSchedule', ['manage resource-schedule'], SCHEDULER],
 ];
 
 /** One fact per row: statements, a call, whether it is allowed, and the page that says so. */

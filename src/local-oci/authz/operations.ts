@@ -193,6 +193,15 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, OperationPermissions
   'queue:UpdateMessages': need('QUEUE_CONSUME'),
   'queue:GetStats': { ...need('QUEUE_READ'), note: 'assumed: statistics are a read of the queue' },
   'queue:ListChannels': { ...need('QUEUE_READ'), note: 'assumed: listing channels is a read of the queue' },
+  // Resource Scheduler (resource-scheduler-policies.htm lists the permissions, not the operations'
+  // needs): each operation is taken to need the permission named after it; (de)activating is an update.
+  'resourcescheduler:CreateSchedule': need('RESOURCE_SCHEDULE_CREATE'),
+  'resourcescheduler:GetSchedule': need('RESOURCE_SCHEDULE_READ'),
+  'resourcescheduler:ListSchedules': need('RESOURCE_SCHEDULE_INSPECT'),
+  'resourcescheduler:UpdateSchedule': need('RESOURCE_SCHEDULE_UPDATE'),
+  'resourcescheduler:ActivateSchedule': need('RESOURCE_SCHEDULE_UPDATE'),
+  'resourcescheduler:DeactivateSchedule': need('RESOURCE_SCHEDULE_UPDATE'),
+  'resourcescheduler:DeleteSchedule': need('RESOURCE_SCHEDULE_DELETE'),
 };
 
 /** What an operation needs, or undefined when the table does not know it (then it is denied). */

@@ -23,6 +23,7 @@ const FUNCTIONS = 'https://docs.oracle.com/iaas/Content/Identity/policyreference
 const EVENTS = 'https://docs.oracle.com/iaas/Content/Identity/Reference/cloudeventspolicyreference.htm';
 const LOGGING = 'https://docs.oracle.com/iaas/Content/Identity/policyreference/loggingpolicyreference.htm';
 const QUEUE = 'https://docs.oracle.com/iaas/Content/queue/policy-reference.htm';
+const RESOURCE_SCHEDULER = 'https://docs.oracle.com/iaas/Content/resource-scheduler/references/resource-scheduler-policies.htm';
 
 /** Resource types by name. */
 export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ResourceType>> = {
@@ -192,6 +193,23 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ResourceType>> = {
     use: ['QUEUE_UPDATE', 'QUEUE_PRODUCE', 'QUEUE_CONSUME'],
     manage: ['QUEUE_CREATE', 'QUEUE_DELETE', 'QUEUE_MOVE'],
   },
+  // "Resource Scheduler Policies": resource-schedule with RESOURCE_SCHEDULE_INSPECT, _READ, _CREATE,
+  // _UPDATE, _MOVE, _DELETE; the work requests with _WORKREQUEST_INSPECT and _READ. The page lists the
+  // permissions, not their verbs: the levels are assumed in the pattern of the other services.
+  'resource-schedule': {
+    source: RESOURCE_SCHEDULER,
+    inspect: ['RESOURCE_SCHEDULE_INSPECT'],
+    read: ['RESOURCE_SCHEDULE_READ'],
+    use: ['RESOURCE_SCHEDULE_UPDATE'],
+    manage: ['RESOURCE_SCHEDULE_CREATE', 'RESOURCE_SCHEDULE_MOVE', 'RESOURCE_SCHEDULE_DELETE'],
+  },
+  'resource-schedule-workrequest': {
+    source: RESOURCE_SCHEDULER,
+    inspect: ['RESOURCE_SCHEDULE_WORKREQUEST_INSPECT'],
+    read: ['RESOURCE_SCHEDULE_WORKREQUEST_READ'],
+    use: [],
+    manage: [],
+  },
 };
 
 /** Aggregate resource types: a verb on the family is that verb on each member. */
@@ -201,6 +219,8 @@ export const RESOURCE_FAMILIES: Readonly<Record<string, readonly string[]>> = {
   'secret-family': ['secrets', 'secret-bundles'],
   'functions-family': ['fn-app', 'fn-function', 'fn-invocation'],
   'logging-family': ['log-groups', 'log-content'],
+  // "Example Policies" (Resource Scheduler): `manage resource-schedule-family`.
+  'resource-schedule-family': ['resource-schedule', 'resource-schedule-workrequest'],
 };
 
 /** The permissions a verb grants on a resource type or family; `all-resources` is every type. */

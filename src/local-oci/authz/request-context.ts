@@ -1,6 +1,7 @@
 import { classicDirectory } from '../classic-directory';
 import type { ApiRequest } from '../http';
 import { queuesOf } from '../queue-state';
+import { schedulesOf } from '../schedule-state';
 import type { TenancyState } from '../state';
 
 // The target variables each operation offers a policy condition, as the "Supported Variables"
@@ -221,6 +222,12 @@ export function requestContext(state: TenancyState, service: string, operation: 
     // "Queue Policies" names target.queue.id; a call on a queue is decided where the queue is.
     const queue = queuesOf(state).queues.get(param(0));
     return withCompartment(state, queue?.compartmentId ?? named() ?? root, { 'target.queue.id': queue?.id });
+  }
+
+  if (service === 'resourcescheduler') {
+    // A call on a schedule is decided where the schedule is; a new one where its body puts it.
+    const schedule = schedulesOf(state).schedules.get(param(0));
+    return withCompartment(state, schedule?.compartmentId ?? named() ?? root, {});
   }
 
   if (service === 'functions') {
