@@ -10,13 +10,14 @@ import type { LocalClock, TenancyState } from './state';
 export interface QueueRecord {
   readonly id: string;
   readonly compartmentId: string;
-  readonly displayName: string;
+  displayName: string;
+  /** Fixed at creation (UpdateQueueDetails has no retention). */
   readonly retentionInSeconds: number;
-  readonly visibilityInSeconds: number;
-  readonly timeoutInSeconds: number;
+  visibilityInSeconds: number;
+  timeoutInSeconds: number;
   /** How many deliveries a message gets before it moves to the dead letter queue; 0: no DLQ. */
-  readonly deadLetterQueueDeliveryCount: number;
-  readonly channelConsumptionLimit: number;
+  deadLetterQueueDeliveryCount: number;
+  channelConsumptionLimit: number;
   readonly freeformTags: Record<string, string>;
   readonly definedTags: Record<string, Record<string, unknown>>;
   readonly timeCreated: Date;

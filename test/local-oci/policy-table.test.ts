@@ -246,6 +246,7 @@ const OPERATIONS: readonly (readonly [string, readonly string[], string])[] = [
   ['queue:GetQueue', ['read queues'], QUEUE],
   ['queue:CreateQueue', ['manage queues'], QUEUE],
   ['queue:DeleteQueue', ['manage queues'], QUEUE],
+  ['queue:UpdateQueue', ['use queues'], QUEUE],
   ['queue:PutMessages', ['use queues'], QUEUE],
   ['queue:GetMessages', ['use queues'], QUEUE],
   ['queue:DeleteMessage', ['use queues'], QUEUE],

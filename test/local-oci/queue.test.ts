@@ -69,6 +69,21 @@ describe('local OCI: Queue through the oci-queue SDK', () => {
     expect(afterDelete).toMatchObject({ statusCode: 404, serviceCode: 'NotAuthorizedOrNotFound' });
   });
 
+  it('updates the settings UpdateQueueDetails carries (visibility, deliveries before the DLQ, channel limit), and refuses one out of range', async () => {
+    // Prepare
+    const { queueId } = await newQueue({ visibilityInSeconds: 30, deadLetterQueueDeliveryCount: 5 });
+    // Act
+    await admin.updateQueue({
+      queueId,
+      updateQueueDetails: { visibilityInSeconds: 300, deadLetterQueueDeliveryCount: 3, channelConsumptionLimit: 50 },
+    });
+    const { queue } = await admin.getQueue({ queueId });
+    const tooLong = await failure(admin.updateQueue({ queueId, updateQueueDetails: { visibilityInSeconds: 13 * 60 * 60 } }));
+    // Assess
+    expect(queue).toMatchObject({ visibilityInSeconds: 300, deadLetterQueueDeliveryCount: 3, channelConsumptionLimit: 50 });
+    expect(tooLong).toMatchObject({ statusCode: 400 });
+  });
+
   it('puts, gets and deletes messages by channel, and lists the non-empty channels', async () => {
     // Prepare
     const { queueId, client } = await newQueue();

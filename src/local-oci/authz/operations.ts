@@ -185,6 +185,7 @@ export const OPERATION_PERMISSIONS: Readonly<Record<string, OperationPermissions
   'queue:GetQueue': need('QUEUE_READ'),
   'queue:CreateQueue': need('QUEUE_CREATE'),
   'queue:DeleteQueue': need('QUEUE_DELETE'),
+  'queue:UpdateQueue': need('QUEUE_UPDATE'),
   'queue:PutMessages': need('QUEUE_PRODUCE'),
   'queue:GetMessages': need('QUEUE_CONSUME'),
   'queue:DeleteMessage': need('QUEUE_CONSUME'),

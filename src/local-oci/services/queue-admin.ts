@@ -83,6 +83,30 @@ export function queueAdminRoutes(state: TenancyState): Route[] {
       },
     },
     {
+      // UpdateQueueDetails: display name, visibility, poll timeout, channel consumption limit and the
+      // deliveries before the DLQ change; retention does not (it is not in the model).
+      method: 'PUT',
+      pattern: /^\/20210201\/queues\/([^/]+)$/,
+      service: 'queue',
+      operation: 'UpdateQueue',
+      handle: (request) => {
+        const queue = find(request.params[0]);
+        const body = request.json<Record<string, unknown>>();
+        if (typeof body.displayName === 'string') queue.displayName = body.displayName;
+        const update = (
+          field: 'visibilityInSeconds' | 'timeoutInSeconds' | 'deadLetterQueueDeliveryCount' | 'channelConsumptionLimit',
+          range: Range,
+        ) => {
+          if (body[field] !== undefined && body[field] !== null) queue[field] = setting(body, field, range);
+        };
+        update('visibilityInSeconds', VISIBILITY);
+        update('timeoutInSeconds', TIMEOUT);
+        update('deadLetterQueueDeliveryCount', DELIVERIES);
+        update('channelConsumptionLimit', CONSUMPTION);
+        return accepted();
+      },
+    },
+    {
       method: 'DELETE',
       pattern: /^\/20210201\/queues\/([^/]+)$/,
       service: 'queue',
@@ -118,7 +142,9 @@ function view(queue: QueueRecord, request: ApiRequest) {
   };
 }
 
-function setting(body: Record<string, unknown>, field: string, range: { min: number; max: number; default: number }): number {
+type Range = { readonly min: number; readonly max: number; readonly default: number };
+
+function setting(body: Record<string, unknown>, field: string, range: Range): number {
   const value = body[field];
   if (value === undefined || value === null) return range.default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
