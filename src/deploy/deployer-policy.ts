@@ -20,6 +20,13 @@
 // - "Details for Logging" (loggingpolicyreference.htm): logs are governed by their log group.
 // - "Details for the Events Service" (cloudeventspolicyreference.htm): ListRules EVENTRULE_LIST,
 //   GetRule EVENTRULE_READ, CreateRule EVENTRULE_CREATE, UpdateRule EVENTRULE_MODIFY.
+// - "Queue Policies" (queue/policy-reference.htm): resource type `queues`, target.queue.id; the
+//   permission names QUEUE_INSPECT (ListQueues), QUEUE_READ (GetQueue), QUEUE_CREATE, QUEUE_UPDATE are
+//   assumed in the pattern of the other services (the page's table was not reachable here). A queue is
+//   created before its OCID is known, so it is pinned by its compartment.
+// - "Resource Scheduler Policies" (resource-scheduler/references/resource-scheduler-policies.htm):
+//   resource-schedule with RESOURCE_SCHEDULE_INSPECT (ListSchedules), _CREATE, _UPDATE (UpdateSchedule,
+//   ActivateSchedule: assumed); only the general variables, so a schedule is pinned by its compartment.
 import { renderName } from '../core/policy/parser';
 import { catalogUpload, type SetupInput } from '../setup/desired';
 import { catalogCompartments } from '../setup/plan';
@@ -147,9 +154,9 @@ export function deployerPolicy(
       statement: allow(
         'manage policies',
         'tenancy',
-        `all {target.policy.name = ${quote(input.policy.name)}, ${permissions('POLICY_CREATE', 'POLICY_UPDATE')}}`,
+        `all {${anyOf('target.policy.name', [input.policy.name, ...(uploads ? [input.schedule.policyName] : [])])}, ${permissions('POLICY_CREATE', 'POLICY_UPDATE')}}`,
       ),
-      reason: "CreatePolicy, UpdatePolicy: the function's policy, by its name only (whoever writes a policy can grant anything in it)",
+      reason: `CreatePolicy, UpdatePolicy: the function's policy${uploads ? " and the sweep schedule's" : ''}, by name only (whoever writes a policy can grant anything in it)`,
     },
     ...topicStatements,
     ...bucketGroups.map((g) => ({
@@ -195,6 +202,22 @@ export function deployerPolicy(
           ),
           reason:
             "ListRules, GetRule, CreateRule, UpdateRule: the rule that invokes the function for each uploaded file, in the upload bucket's compartment (a rule matches events of its own compartment and below)",
+        }
+      : undefined,
+    uploads
+      ? {
+          statement: allow('manage queues', where, permissions('QUEUE_INSPECT', 'QUEUE_READ', 'QUEUE_CREATE', 'QUEUE_UPDATE')),
+          reason: `ListQueues, GetQueue, CreateQueue, UpdateQueue: the upload engine's queue ${input.queue.name} and its settings; never deletes one`,
+        }
+      : undefined,
+    uploads
+      ? {
+          statement: allow(
+            'manage resource-schedule',
+            where,
+            permissions('RESOURCE_SCHEDULE_INSPECT', 'RESOURCE_SCHEDULE_CREATE', 'RESOURCE_SCHEDULE_UPDATE'),
+          ),
+          reason: `ListSchedules, CreateSchedule, UpdateSchedule, ActivateSchedule: the sweep schedule ${input.schedule.name}; never deletes one`,
         }
       : undefined,
     namespaces.length

@@ -30,7 +30,11 @@ export interface DeploymentPolicyInput {
     readonly uploads?: CompartmentRef;
     /** Where STATE_BUCKET is. */
     readonly state?: CompartmentRef;
+    /** Where QUEUE_ID is; the function's compartment when not given. */
+    readonly queue?: CompartmentRef;
   };
+  /** The upload engine's queue, when the config does not name it yet (set-up, before the queue exists). */
+  readonly queue?: { readonly id: string };
   /** The catalog, when known: its policy names pin the policy writes when POLICY_NAME_PREFIX is not set. */
   readonly catalog?: RoleCatalog;
 }
@@ -72,6 +76,13 @@ const USER_WRITES = [
   'USER_SECRETKEY_REMOVE',
   'USER_OAUTH2_CLIENT_CRED_REMOVE',
 ];
+/**
+ * What the upload engine calls on its queue (src/oci/work-queue.ts): PutMessages (QUEUE_PRODUCE),
+ * GetMessages, DeleteMessage, UpdateMessage (QUEUE_CONSUME), GetStats and ListChannels (QUEUE_READ,
+ * assumed: "Queue Policies" lists no operation for them here). Never UpdateQueue (QUEUE_UPDATE, in `use`).
+ */
+const QUEUE_CALLS = ['QUEUE_PRODUCE', 'QUEUE_CONSUME', 'QUEUE_READ'];
+
 /** Object writes: PutObject needs OBJECT_CREATE for a new name and OBJECT_OVERWRITE for an existing one; the multipart calls need both. */
 const OBJECT_WRITES = ['OBJECT_INSPECT', 'OBJECT_READ', 'OBJECT_CREATE', 'OBJECT_OVERWRITE'];
 
@@ -218,6 +229,14 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     );
   }
 
+  // "Queue Policies" names target.queue.id: the queue is pinned by its OCID, the calls by their permissions.
+  const queueId = input.queue?.id ?? (config as FunctionConfig & { readonly QUEUE_ID?: string }).QUEUE_ID;
+  if (queueId) {
+    add(
+      `use queues in ${location(compartments.queue ?? need(compartments.function, 'function'))} where ${all(`target.queue.id = ${quote(queueId)}`, anyOf('request.permission', QUEUE_CALLS))}`,
+      "the upload engine's work: PutMessages, GetMessages, DeleteMessage, UpdateMessage, GetStats, ListChannels on this queue only",
+    );
+  }
   add(
     `read fn-function in ${location(need(compartments.function, 'function'))} where request.operation = 'GetFunction'`,
     "GetFunction, once per container: the function's own invoke endpoint, where continuations are sent",

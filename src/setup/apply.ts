@@ -1,8 +1,8 @@
 import { callOci } from '../oci/call';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
-import type { DesiredSetup } from './desired';
-import { convergedRuleActions, mergedFunctionConfig, type ObservedSetup, type SetupStep } from './plan';
-import type { SetupClients } from './tenancy';
+import { type DesiredSetup, schedulePolicyStatements } from './desired';
+import { convergedRuleActions, mergedFunctionConfig, type ObservedSetup, PLANNED_QUEUE_ID, type SetupStep } from './plan';
+import { observeQueue, type SetupClients } from './tenancy';
 
 // The set-up's writer: the planned steps, in order, through the SDK clients of tenancy.ts.
 
@@ -39,6 +39,28 @@ async function findLogGroup(c: SetupClients, desired: DesiredSetup): Promise<str
   throw new OnboardingError(ErrorCode.Internal, `Log group ${desired.logGroup.displayName} did not appear after its creation`);
 }
 
+/** CreateQueue answers a work request and no body: the new queue is then found by its name. */
+async function findQueue(c: SetupClients, wanted: NonNullable<DesiredSetup['queue']>) {
+  for (let attempt = 1; attempt <= 30; attempt += 1) {
+    const queue = await observeQueue(c, wanted);
+    if (queue) return queue;
+    await sleep(1000);
+  }
+  throw new OnboardingError(ErrorCode.Internal, `Queue ${wanted.displayName} did not appear after its creation`);
+}
+
+/** The sweep schedule's details, as CreateScheduleDetails and UpdateScheduleDetails take them. */
+function scheduleDetails(wanted: NonNullable<DesiredSetup['schedule']>) {
+  return {
+    displayName: wanted.displayName,
+    description: 'Invokes the IAM onboarding function to start a worker where upload work is waiting',
+    action: 'START_RESOURCE' as never,
+    recurrenceType: 'ICAL' as never,
+    recurrenceDetails: wanted.recurrenceDetails,
+    resources: [{ id: wanted.functionId, parameters: [{ parameterType: 'BODY', value: wanted.body } as never] }],
+  };
+}
+
 /**
  * Writes the planned steps in order; a step with nothing to do writes nothing. Returns what it wrote,
  * one line per step.
@@ -56,11 +78,98 @@ export async function applySetup(
   const tagged = desired.definedTags ? { definedTags: structuredClone(desired.definedTags) as Record<string, Record<string, string>> } : {};
   let topicId = observed.topic?.id;
   let logGroupId = observed.logGroup?.id;
+  let queue = observed.queue;
+  let scheduleId = observed.schedule?.id;
   const namespace = desired.buckets.length ? (await callOci('GetNamespace', () => c.objects.getNamespace({}), policy)).value : '';
 
   for (const s of steps) {
     if (s.action === 'none') continue;
     switch (s.resource) {
+      case 'queue': {
+        const wanted = desired.queue;
+        if (!wanted) break;
+        if (s.action === 'create') {
+          await callOci(
+            'CreateQueue',
+            () =>
+              c.queues.createQueue({
+                createQueueDetails: {
+                  displayName: wanted.displayName,
+                  compartmentId: wanted.compartmentId,
+                  visibilityInSeconds: wanted.visibilityInSeconds,
+                  retentionInSeconds: wanted.retentionInSeconds,
+                  deadLetterQueueDeliveryCount: wanted.deadLetterQueueDeliveryCount,
+                  channelConsumptionLimit: wanted.channelConsumptionLimit,
+                  ...tagged,
+                },
+              }),
+            policy,
+          );
+          queue = await findQueue(c, wanted);
+        } else {
+          await callOci(
+            'UpdateQueue',
+            () =>
+              c.queues.updateQueue({
+                queueId: s.id ?? '',
+                updateQueueDetails: {
+                  visibilityInSeconds: wanted.visibilityInSeconds,
+                  deadLetterQueueDeliveryCount: wanted.deadLetterQueueDeliveryCount,
+                  channelConsumptionLimit: wanted.channelConsumptionLimit,
+                },
+              }),
+            policy,
+          );
+        }
+        break;
+      }
+      case 'schedule': {
+        const wanted = desired.schedule;
+        if (!wanted) break;
+        if (s.action === 'create') {
+          const created = await callOci(
+            'CreateSchedule',
+            () =>
+              c.schedules.createSchedule({
+                createScheduleDetails: { compartmentId: wanted.compartmentId, ...scheduleDetails(wanted), ...tagged },
+              }),
+            policy,
+          );
+          scheduleId = created.schedule.id;
+        } else {
+          await callOci(
+            'UpdateSchedule',
+            () => c.schedules.updateSchedule({ scheduleId: s.id ?? '', updateScheduleDetails: scheduleDetails(wanted) }),
+            policy,
+          );
+          if (observed.schedule?.lifecycleState !== 'ACTIVE') {
+            await callOci('ActivateSchedule', () => c.schedules.activateSchedule({ scheduleId: s.id ?? '' }), policy);
+          }
+        }
+        break;
+      }
+      case 'schedule-policy': {
+        const wanted = desired.schedule;
+        if (!wanted || !scheduleId) throw new OnboardingError(ErrorCode.Internal, `No schedule for policy ${s.name}`);
+        const { name, description, compartmentId } = wanted.policy;
+        const statements = schedulePolicyStatements(scheduleId, wanted.functionCompartmentId);
+        const send =
+          s.action === 'create'
+            ? () =>
+                callOci(
+                  'CreatePolicy',
+                  () => identity.createPolicy({ createPolicyDetails: { compartmentId, name, description, statements, ...tagged } }),
+                  policy,
+                )
+            : () =>
+                callOci(
+                  'UpdatePolicy',
+                  () => identity.updatePolicy({ policyId: s.id ?? '', updatePolicyDetails: { description, statements } }),
+                  policy,
+                );
+        await untilConsistent(send, 10, options.consistencyDelayMs ?? 2000);
+        break;
+      }
       case 'dynamic-group': {
         const details = { description: desired.dynamicGroup.description, matchingRule: desired.dynamicGroup.matchingRule };
         if (s.action === 'create') {
@@ -82,7 +191,9 @@ export async function applySetup(
         break;
       }
       case 'policy': {
-        const { name, description, compartmentId, statements } = desired.policy;
+        const { name, description, compartmentId } = desired.policy;
+        // The queue was created first (the plan's order): its OCID takes the placeholder's place.
+        const statements = desired.policy.statements.map((st) => (queue ? st.replaceAll(PLANNED_QUEUE_ID, queue.id) : st));
         const send =
           s.action === 'create'
             ? () =>
@@ -273,7 +384,11 @@ export async function applySetup(
         break;
       }
       case 'function-config': {
-        const config = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, topicId);
+        const config = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, {
+          topicId,
+          queueId: queue?.id,
+          queueEndpoint: queue?.messagesEndpoint,
+        });
         const detached = desired.detachedTimeoutSeconds;
         await callOci(
           'UpdateFunction',

@@ -48,6 +48,42 @@ const setupSchema = z
       .object({ secrets: ocid('(compartment|tenancy)').optional(), catalog: ocid('(compartment|tenancy)').optional() })
       .strict()
       .default({}),
+    /**
+     * The OCI Queue that carries the upload engine's work (with `uploads`): one channel per run, one
+     * message per chunk of rows. Each default is chosen for that work (docs/queue-and-schedule.md).
+     */
+    queue: z
+      .object({
+        name: name.default('iam-onboarding-work'),
+        // A message a worker took and neither deleted nor extended comes back after this. Workers ask
+        // for a visibility that covers their own deadline (GetMessages visibilityInSeconds); this is what
+        // any other consumer gets: the longest a function invocation runs (300 s).
+        visibilityInSeconds: z.number().int().min(1).max(43_200).default(300),
+        // A run finishes in minutes; a day leaves room for a sweep after an outage (and is the window
+        // the sweep looks back over). Fixed at creation: UpdateQueueDetails has no retention.
+        retentionInSeconds: z.number().int().min(10).max(604_800).default(86_400),
+        // A chunk that failed three deliveries will fail a fourth: it goes to the dead letter queue and
+        // its rows are reported as failed, never retried without end.
+        deadLetterQueueDeliveryCount: z.number().int().min(1).max(20).default(3),
+        // A run's messages are line ranges of a few hundred bytes: no channel nears the queue's storage,
+        // and a lower share would only make one large upload fail while the queue has room.
+        channelConsumptionLimit: z.number().int().min(10).max(100).default(100),
+      })
+      .strict()
+      .default({}),
+    /**
+     * The Resource Scheduler schedule that invokes the function with `{"sweep": true}` (with
+     * `uploads`): the safety net that starts a worker where work is visible and nobody works it.
+     */
+    schedule: z
+      .object({
+        name: name.default('iam-onboarding-sweep'),
+        everyMinutes: z.number().int().min(1).max(60).default(5),
+        /** The policy that lets this schedule, and nothing else, invoke the function. */
+        policyName: name.default('iam-onboarding-sweep'),
+      })
+      .strict()
+      .default({}),
     logGroup: name.default('iam-onboarding'),
     /**
      * How long a detached invocation (an upload's continuation) may run: the function's
@@ -83,8 +119,11 @@ export function parseSetupInput(json: unknown): SetupInput {
   return parsed.data;
 }
 
-/** A value known only once another resource exists: the topic's OCID, in the function's config. */
-export type Ref = { readonly ref: 'topic' };
+/** A value known only once another resource exists: the topic's or the queue's OCID, the queue's messages endpoint. */
+export type Ref = { readonly ref: 'topic' | 'queue-id' | 'queue-endpoint' };
+
+/** The body the schedule sends the function: the upload engine's sweep request. */
+export const SWEEP_BODY = { sweep: true } as const;
 export type ConfigValue = string | Ref;
 
 /** The function as `fn deploy` left it: the set-up writes around it, never creates it. */
@@ -140,6 +179,44 @@ export interface DesiredSetup {
   readonly catalog: CatalogUpload | undefined;
   /** Topics whose messages invoke the function. */
   readonly onsTriggers: readonly string[];
+  /** The upload engine's queue (with uploads). */
+  readonly queue?: DesiredQueue | undefined;
+  /** The sweep schedule and the policy that lets it invoke the function (with uploads). */
+  readonly schedule?: DesiredSchedule | undefined;
+}
+
+export interface DesiredQueue {
+  readonly displayName: string;
+  readonly compartmentId: string;
+  readonly visibilityInSeconds: number;
+  readonly retentionInSeconds: number;
+  readonly deadLetterQueueDeliveryCount: number;
+  readonly channelConsumptionLimit: number;
+}
+
+export interface DesiredSchedule {
+  readonly displayName: string;
+  readonly compartmentId: string;
+  /** RFC 5545 (recurrenceType ICAL), e.g. `FREQ=MINUTELY;INTERVAL=5`. */
+  readonly recurrenceDetails: string;
+  readonly functionId: string;
+  /** Where the function is: the schedule's policy lets it invoke functions there. */
+  readonly functionCompartmentId: string;
+  readonly body: typeof SWEEP_BODY;
+  readonly policy: { readonly name: string; readonly description: string; readonly compartmentId: string };
+}
+
+/**
+ * What the sweep schedule may do: invoke functions in the function's compartment, only as this
+ * schedule (Resource Scheduler "Example Policies": `any-user … where all{request.principal.type =
+ * 'resourceschedule', request.principal.id = '<schedule ocid>'}`). Functions takes only the general
+ * variables, so the function is pinned by its compartment, as in the function's own policy.
+ */
+export function schedulePolicyStatements(scheduleId: string, functionCompartmentId: string): string[] {
+  const where = functionCompartmentId.startsWith('ocid1.tenancy.') ? 'tenancy' : `compartment id ${functionCompartmentId}`;
+  return [
+    `Allow any-user to use fn-invocation in ${where} where all {request.principal.type = 'resourceschedule', request.principal.id = '${scheduleId}', request.operation = 'InvokeFunction'}`,
+  ];
 }
 
 /**
@@ -221,6 +298,8 @@ export function desiredSetup(
       ONS_TOPIC_ID: { ref: 'topic' },
       ...(uploads
         ? {
+            QUEUE_ID: { ref: 'queue-id' },
+            QUEUE_ENDPOINT: { ref: 'queue-endpoint' },
             ONBOARDING_BUCKET: uploads.bucket,
             ...(uploads.prefix ? { ONBOARDING_PREFIX: uploads.prefix } : {}),
             ...(uploads.stateBucket ? { STATE_BUCKET: uploads.stateBucket } : {}),
@@ -230,5 +309,30 @@ export function desiredSetup(
     detachedTimeoutSeconds: input.detachedTimeoutSeconds,
     catalog,
     onsTriggers: [...new Set(input.onsTriggers)],
+    queue: uploads
+      ? {
+          displayName: input.queue.name,
+          compartmentId: input.compartmentId,
+          visibilityInSeconds: input.queue.visibilityInSeconds,
+          retentionInSeconds: input.queue.retentionInSeconds,
+          deadLetterQueueDeliveryCount: input.queue.deadLetterQueueDeliveryCount,
+          channelConsumptionLimit: input.queue.channelConsumptionLimit,
+        }
+      : undefined,
+    schedule: uploads
+      ? {
+          displayName: input.schedule.name,
+          compartmentId: input.compartmentId,
+          recurrenceDetails: `FREQ=MINUTELY;INTERVAL=${input.schedule.everyMinutes}`,
+          functionId: fn.id,
+          functionCompartmentId: fn.compartmentId,
+          body: SWEEP_BODY,
+          policy: {
+            name: input.schedule.policyName,
+            description: 'Lets the sweep schedule invoke the IAM onboarding function',
+            compartmentId: fn.tenancyId,
+          },
+        }
+      : undefined,
   };
 }

@@ -3,7 +3,7 @@ import { checkStatement } from '../core/policy/lint';
 import { normaliseStatement, sameStatements } from '../core/policy/normal-form';
 import { parseRoleCatalogText } from '../core/role-catalog';
 import { OnboardingError } from '../support/errors';
-import type { ConfigValue, DesiredSetup } from './desired';
+import { type ConfigValue, type DesiredSetup, schedulePolicyStatements } from './desired';
 
 // The set-up's planner: desired state against what the tenancy holds, as the function's core plans a
 // hire. Pure: it reads data and returns decisions; the adapter (tenancy.ts) observes and applies.
@@ -36,8 +36,32 @@ export interface ObservedSetup {
     readonly actions: readonly RuleAction[];
   };
   readonly functionConfig: Readonly<Record<string, string>>;
+  /** The upload engine's queue, found by its display name. */
+  readonly queue?: ObservedQueue;
+  /** The sweep schedule, found by its display name, and the policy that lets it invoke the function. */
+  readonly schedule?: ObservedSchedule;
+  readonly schedulePolicy?: { readonly id: string; readonly statements: readonly string[]; readonly description: string };
   /** The application's config, which the function inherits (function keys win). */
   readonly applicationConfig: Readonly<Record<string, string>>;
+}
+
+export interface ObservedQueue {
+  readonly id: string;
+  readonly messagesEndpoint: string;
+  readonly visibilityInSeconds: number;
+  readonly retentionInSeconds: number;
+  readonly deadLetterQueueDeliveryCount: number;
+  readonly channelConsumptionLimit: number;
+}
+
+export interface ObservedSchedule {
+  readonly id: string;
+  readonly recurrenceType: string;
+  readonly recurrenceDetails: string;
+  readonly action: string;
+  readonly lifecycleState: string;
+  /** Its resources' OCIDs with the BODY parameter each sends, as JSON text ('' for none). */
+  readonly resources: readonly { readonly id: string; readonly body: string }[];
 }
 
 /** An action of an Events rule as read (oci-events models FaaSAction, NotificationServiceAction, StreamingServiceAction). */
@@ -85,7 +109,10 @@ export type SetupResource =
   | 'log-group'
   | 'invoke-log'
   | 'events-rule'
-  | 'function-config';
+  | 'function-config'
+  | 'queue'
+  | 'schedule'
+  | 'schedule-policy';
 
 /** One decision: create, update (with the changes, one line each) or leave alone. */
 export interface SetupStep {
@@ -171,17 +198,42 @@ const shown = (value: string) => {
 
 /** A config value as planned: the topic's OCID, or a placeholder when the topic is yet to be created. */
 export const PLANNED_TOPIC_ID = 'ocid1.onstopic.oc1..to-be-created';
+/** The queue's OCID and messages endpoint while the queue is yet to be created (apply puts the real ones in). */
+export const PLANNED_QUEUE_ID = 'ocid1.queue.oc1..to-be-created';
+export const PLANNED_QUEUE_ENDPOINT = 'https://queue-to-be-created.invalid';
+/** The schedule's OCID while it is yet to be created. */
+export const PLANNED_SCHEDULE_ID = 'ocid1.resourceschedule.oc1..to-be-created';
+
+/** The OCIDs and endpoints of resources set-up creates, when they exist. */
+export interface CreatedRefs {
+  readonly topicId?: string | undefined;
+  readonly queueId?: string | undefined;
+  readonly queueEndpoint?: string | undefined;
+}
 
 /** The function's whole config after set-up: what is there, with the desired keys set. Other keys stay. */
 export function mergedFunctionConfig(
   desired: Readonly<Record<string, ConfigValue>>,
   observed: Readonly<Record<string, string>>,
-  topicId: string | undefined,
+  refs: CreatedRefs,
 ): Record<string, string> {
   const merged: Record<string, string> = { ...observed };
-  for (const [key, value] of Object.entries(desired)) merged[key] = typeof value === 'string' ? value : (topicId ?? PLANNED_TOPIC_ID);
+  const resolve = (value: ConfigValue) => {
+    if (typeof value === 'string') return value;
+    if (value.ref === 'queue-id') return refs.queueId ?? PLANNED_QUEUE_ID;
+    if (value.ref === 'queue-endpoint') return refs.queueEndpoint ?? PLANNED_QUEUE_ENDPOINT;
+    return refs.topicId ?? PLANNED_TOPIC_ID;
+  };
+  for (const [key, value] of Object.entries(desired)) merged[key] = resolve(value);
   return merged;
 }
+
+/** The refs a plan or a write knows from what was observed. */
+export const observedRefs = (observed: ObservedSetup): CreatedRefs => ({
+  topicId: observed.topic?.id,
+  queueId: observed.queue?.id,
+  queueEndpoint: observed.queue?.messagesEndpoint,
+});
 
 export function configBytes(config: Readonly<Record<string, string>>): number {
   return Object.entries(config).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8'), 0);
@@ -194,6 +246,9 @@ export function configBytes(config: Readonly<Record<string, string>>): number {
  */
 export function planSetup(desired: DesiredSetup, observed: ObservedSetup): SetupStep[] {
   const steps: SetupStep[] = [];
+
+  // First: the function's policy names the queue by its OCID.
+  if (desired.queue) steps.push(queueStep(desired.queue, observed.queue));
 
   const dg = observed.dynamicGroup;
   if (!dg) steps.push(step('dynamic-group', desired.dynamicGroup.name, 'create', [`matching rule: ${desired.dynamicGroup.matchingRule}`]));
@@ -319,18 +374,26 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
     }
   }
 
-  const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observed.topic?.id);
+  const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observedRefs(observed));
+  const planned: Record<string, string> = {
+    [PLANNED_TOPIC_ID]: `(the OCID of topic ${desired.topic.name})`,
+    [PLANNED_QUEUE_ID]: `(the OCID of queue ${desired.queue?.displayName})`,
+    [PLANNED_QUEUE_ENDPOINT]: `(the messages endpoint of queue ${desired.queue?.displayName})`,
+  };
   const configChanges = Object.keys(desired.functionConfig)
     .filter((key) => observed.functionConfig[key] !== merged[key])
     .map((key) => {
       const before = observed.functionConfig[key];
-      const after = merged[key] === PLANNED_TOPIC_ID ? `(the OCID of topic ${desired.topic.name})` : shown(merged[key] ?? '');
+      const after = planned[merged[key] ?? ''] ?? shown(merged[key] ?? '');
       return `${key}: ${before === undefined ? '(unset)' : shown(before)} → ${after}`;
     });
   const detached = desired.detachedTimeoutSeconds;
   if (detached !== undefined && observed.detachedTimeoutSeconds !== detached)
     configChanges.push(`detachedModeTimeoutInSeconds: ${observed.detachedTimeoutSeconds ?? '(unset: the timeout)'} → ${detached}`);
   steps.push(step('function-config', 'function config', configChanges.length ? 'update' : 'none', configChanges));
+
+  // After the config: the first sweep finds the function configured; then the policy naming the schedule.
+  if (desired.schedule) steps.push(...scheduleSteps(desired.schedule, observed));
 
   // Last: the function has its config before the first message reaches it.
   for (const topicId of desired.onsTriggers) {
@@ -359,7 +422,7 @@ export function planProblems(desired: DesiredSetup, observed: ObservedSetup): st
         problems.push(`policy statement ${index + 1}, column ${f.column}: ${f.rule}: ${f.message}`);
     }
   });
-  const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observed.topic?.id);
+  const merged = mergedFunctionConfig(desired.functionConfig, observed.functionConfig, observedRefs(observed));
   const bytes = configBytes(merged);
   if (bytes > FUNCTION_CONFIG_LIMIT_BYTES) {
     problems.push(
@@ -400,6 +463,65 @@ export function planProblems(desired: DesiredSetup, observed: ObservedSetup): st
       );
   }
   return problems;
+}
+
+/** The queue: created with its settings, or its updatable settings put back (retention cannot change). */
+function queueStep(wanted: NonNullable<DesiredSetup['queue']>, found: ObservedQueue | undefined): SetupStep {
+  const settings = ['visibilityInSeconds', 'deadLetterQueueDeliveryCount', 'channelConsumptionLimit'] as const;
+  if (!found) {
+    return step('queue', wanted.displayName, 'create', [
+      ...settings.map((key) => `${key}: ${wanted[key]}`),
+      `retentionInSeconds: ${wanted.retentionInSeconds}`,
+    ]);
+  }
+  const changes = settings.filter((key) => found[key] !== wanted[key]).map((key) => `${key}: ${found[key]} → ${wanted[key]}`);
+  const note =
+    found.retentionInSeconds === wanted.retentionInSeconds
+      ? undefined
+      : `retentionInSeconds is ${found.retentionInSeconds}, not ${wanted.retentionInSeconds}: a queue's retention is fixed when it is created`;
+  return step('queue', wanted.displayName, changes.length ? 'update' : 'none', changes, { id: found.id, note });
+}
+
+/** The sweep schedule (the function, with the sweep body, every few minutes), then the policy that lets it invoke the function. */
+function scheduleSteps(wanted: NonNullable<DesiredSetup['schedule']>, observed: ObservedSetup): SetupStep[] {
+  const found = observed.schedule;
+  const body = JSON.stringify(wanted.body);
+  const recurrence = `ICAL ${wanted.recurrenceDetails}`;
+  const target = `START_RESOURCE ${wanted.functionId} with body ${body}`;
+  const scheduleStep = !found
+    ? step('schedule', wanted.displayName, 'create', [`recurrence: ${recurrence}`, `action: ${target}`])
+    : (() => {
+        const had = `${found.recurrenceType} ${found.recurrenceDetails}`;
+        const resources = found.resources.map((r) => `${r.id} with body ${r.body}`).join(', ');
+        const changes = [
+          ...(had === recurrence ? [] : [`recurrence: ${had} → ${recurrence}`]),
+          ...(found.action === 'START_RESOURCE' && resources === `${wanted.functionId} with body ${body}`
+            ? []
+            : [`action: ${found.action} ${resources} → ${target}`]),
+          ...(found.lifecycleState === 'ACTIVE' ? [] : [`lifecycleState: ${found.lifecycleState} → ACTIVE`]),
+        ];
+        return step('schedule', wanted.displayName, changes.length ? 'update' : 'none', changes, { id: found.id });
+      })();
+  const statements = schedulePolicyStatements(found?.id ?? PLANNED_SCHEDULE_ID, wanted.functionCompartmentId);
+  const shownStatement = (s: string) => s.replace(PLANNED_SCHEDULE_ID, `(the OCID of schedule ${wanted.displayName})`);
+  const policy = observed.schedulePolicy;
+  const policyStep = !policy
+    ? step(
+        'schedule-policy',
+        wanted.policy.name,
+        'create',
+        statements.map((s) => `+ ${shownStatement(s)}`),
+      )
+    : sameStatements(policy.statements, statements) && policy.description === wanted.policy.description
+      ? step('schedule-policy', wanted.policy.name, 'none', [], { id: policy.id })
+      : step(
+          'schedule-policy',
+          wanted.policy.name,
+          'update',
+          [...policy.statements.map((s) => `- ${s}`), ...statements.map((s) => `+ ${shownStatement(s)}`)],
+          { id: policy.id },
+        );
+  return [scheduleStep, policyStep];
 }
 
 /** One line per step for people: `+ create`, `~ update`, `= unchanged`, with the changes beneath. */

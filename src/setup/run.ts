@@ -4,7 +4,7 @@ import * as common from 'oci-common';
 import { createLogger } from '../support/logger';
 import { applySetup } from './apply';
 import { catalogUpload, desiredSetup, parseSetupInput, type SetupInput } from './desired';
-import { mergedFunctionConfig, planProblems, planSetup, type SetupStep } from './plan';
+import { mergedFunctionConfig, observedRefs, planProblems, planSetup, type SetupStep } from './plan';
 import { policyStatements } from './statements';
 import { findFunction, observeSetup, setupClients } from './tenancy';
 
@@ -58,7 +58,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupOutcome> {
   const places = new Map([...observed.buckets].map(([name, b]) => [name, b.compartmentId]));
   const config = {
     ...observed.applicationConfig,
-    ...mergedFunctionConfig(draft.functionConfig, observed.functionConfig, observed.topic?.id),
+    ...mergedFunctionConfig(draft.functionConfig, observed.functionConfig, observedRefs(observed)),
   };
   const generated = options.statements
     ? { statements: options.statements.map((statement) => ({ statement })), problems: [] }

@@ -52,10 +52,14 @@ export function policyStatements(
         topic: input.compartmentId,
         uploads: place(config.ONBOARDING_BUCKET) ?? input.compartmentId,
         state: place(config.STATE_BUCKET) ?? input.compartmentId,
+        // The queue set-up creates is in the set-up's compartment.
+        queue: input.compartmentId,
         ...(where.secrets ? { secrets: where.secrets } : {}),
         ...(catalogPlace ? { catalog: catalogPlace } : {}),
       },
       ...(catalog ? { catalog } : {}),
+      // The config as set-up leaves it names the queue (or its placeholder until it exists).
+      ...(functionConfig.QUEUE_ID ? { queue: { id: functionConfig.QUEUE_ID } } : {}),
     });
     return { statements: generated.statements.map((s) => ({ statement: s.statement, allow: s.allow })), problems: [] };
   } catch (error) {

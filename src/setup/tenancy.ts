@@ -5,11 +5,20 @@ import { IdentityClient } from 'oci-identity';
 import { LoggingManagementClient } from 'oci-logging';
 import { ObjectStorageClient } from 'oci-objectstorage';
 import { NotificationControlPlaneClient, NotificationDataPlaneClient } from 'oci-ons';
+import { QueueAdminClient } from 'oci-queue';
+import { ScheduleClient } from 'oci-resourcescheduler';
 import { type CallPolicy, callOci } from '../oci/call';
 import { clientConfiguration, placeClient } from '../oci/clients';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import type { DeployedFunction, DesiredSetup, SetupInput } from './desired';
-import { type CatalogCompartment, catalogCompartments, compartmentKey, type ObservedSetup } from './plan';
+import {
+  type CatalogCompartment,
+  catalogCompartments,
+  compartmentKey,
+  type ObservedQueue,
+  type ObservedSchedule,
+  type ObservedSetup,
+} from './plan';
 
 // The set-up's adapter: reads what the tenancy holds, through the per-service SDK clients, signed
 // with the administrator's config-file profile (apply.ts writes the planned steps with them).
@@ -24,6 +33,8 @@ export interface SetupClients {
   readonly events: EventsClient;
   readonly logging: LoggingManagementClient;
   readonly functions: FunctionsManagementClient;
+  readonly queues: QueueAdminClient;
+  readonly schedules: ScheduleClient;
   readonly tenancyId: string;
   readonly policy: CallPolicy;
 }
@@ -53,6 +64,8 @@ export async function setupClients(
     events: place(new EventsClient(auth, clientConfiguration)),
     logging: place(new LoggingManagementClient(auth, clientConfiguration)),
     functions: place(new FunctionsManagementClient(auth, clientConfiguration)),
+    queues: place(new QueueAdminClient(auth, clientConfiguration)),
+    schedules: place(new ScheduleClient(auth, clientConfiguration)),
     tenancyId,
     policy,
   };
@@ -178,6 +191,21 @@ export async function observeSetup(
   const found = new Map(buckets.flatMap((b) => (b ? [[b.bucket.name, b.bucket] as const] : [])));
   // The rule is looked for where it must be: the upload bucket's compartment, when the bucket exists.
   const rule = desired.rule ? await observeRule(c, desired.rule, found.get(desired.rule.bucket)?.compartmentId) : undefined;
+  const [queue, schedule, schedulePolicy] = await Promise.all([
+    desired.queue ? observeQueue(c, desired.queue) : undefined,
+    desired.schedule ? observeSchedule(c, desired.schedule) : undefined,
+    desired.schedule
+      ? callOci(
+          'ListPolicies',
+          () =>
+            identity.listPolicies({
+              compartmentId: desired.schedule?.policy.compartmentId ?? c.tenancyId,
+              name: desired.schedule?.policy.name,
+            }),
+          policy,
+        ).then((found) => found.items.find((p) => p.lifecycleState !== 'DELETED'))
+      : undefined,
+  ]);
   const log = logs?.items.find((l) => l.configuration?.source && (l.configuration.source as { category?: string }).category === 'invoke');
   return {
     ...(dg ? { dynamicGroup: { id: dg.id, matchingRule: dg.matchingRule, description: dg.description } } : {}),
@@ -227,6 +255,53 @@ export async function observeSetup(
       : {}),
     functionConfig: fn.config,
     applicationConfig: fn.applicationConfig,
+    ...(queue ? { queue } : {}),
+    ...(schedule ? { schedule } : {}),
+    ...(schedulePolicy
+      ? { schedulePolicy: { id: schedulePolicy.id, statements: schedulePolicy.statements, description: schedulePolicy.description } }
+      : {}),
+  };
+}
+
+/** The queue by its display name (ListQueues), with its settings and messages endpoint (GetQueue). */
+export async function observeQueue(c: SetupClients, wanted: NonNullable<DesiredSetup['queue']>): Promise<ObservedQueue | undefined> {
+  const listed = await callOci(
+    'ListQueues',
+    () => c.queues.listQueues({ compartmentId: wanted.compartmentId, displayName: wanted.displayName }),
+    c.policy,
+  );
+  const summary = listed.queueCollection.items.find((q) => q.lifecycleState !== 'DELETED' && q.lifecycleState !== 'DELETING');
+  if (!summary) return undefined;
+  const { queue } = await callOci('GetQueue', () => c.queues.getQueue({ queueId: summary.id }), c.policy);
+  return {
+    id: queue.id,
+    messagesEndpoint: queue.messagesEndpoint,
+    visibilityInSeconds: queue.visibilityInSeconds,
+    retentionInSeconds: queue.retentionInSeconds,
+    deadLetterQueueDeliveryCount: queue.deadLetterQueueDeliveryCount ?? 0,
+    channelConsumptionLimit: queue.channelConsumptionLimit ?? 100,
+  };
+}
+
+/** The sweep schedule by its display name; ListSchedules gives each summary with its resources. */
+async function observeSchedule(c: SetupClients, wanted: NonNullable<DesiredSetup['schedule']>): Promise<ObservedSchedule | undefined> {
+  const listed = await callOci(
+    'ListSchedules',
+    () => c.schedules.listSchedules({ compartmentId: wanted.compartmentId, displayName: wanted.displayName }),
+    c.policy,
+  );
+  const found = listed.scheduleCollection.items.find((s) => s.lifecycleState !== 'DELETED' && s.lifecycleState !== 'DELETING');
+  if (!found) return undefined;
+  return {
+    id: found.id,
+    recurrenceType: String(found.recurrenceType),
+    recurrenceDetails: found.recurrenceDetails,
+    action: String(found.action),
+    lifecycleState: String(found.lifecycleState),
+    resources: (found.resources ?? []).map((r) => {
+      const body = (r.parameters ?? []).find((p) => p.parameterType === 'BODY') as { value?: unknown } | undefined;
+      return { id: r.id, body: body?.value === undefined ? '' : JSON.stringify(body.value) };
+    }),
   };
 }
 

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config';
 import { checkStatement } from '../../src/core/policy/lint';
 import { parseRoleCatalogText } from '../../src/core/role-catalog';
 import { deploymentPolicy } from '../../src/deploy/deployment-policy';
+import { queuesOf } from '../../src/local-oci/queue-state';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 import { runSetup, type SetupOptions } from '../../src/setup/run';
@@ -81,6 +82,7 @@ describe('npm run setup against the local OCI', () => {
     expect(outcome.problems).toEqual([]);
     expect(outcome.applied).toEqual([]);
     expect(outcome.steps.map((s) => `${s.action} ${s.resource} ${s.name}`)).toEqual([
+      'create queue iam-onboarding-work',
       'create dynamic-group iam-onboarding-fn',
       'create policy iam-onboarding-fn',
       'create topic iam-onboarding-results',
@@ -91,6 +93,8 @@ describe('npm run setup against the local OCI', () => {
       'create invoke-log iam-invoke',
       'create events-rule iam-onboarding-uploads',
       'update function-config function config',
+      'create schedule iam-onboarding-sweep',
+      'create schedule-policy iam-onboarding-sweep',
     ]);
     expect(writes(mark)).toEqual([]);
   });
@@ -102,7 +106,7 @@ describe('npm run setup against the local OCI', () => {
     const second = await run({ apply: true });
     // Assess: the first run wrote every step, in order.
     expect(first.problems).toEqual([]);
-    expect(first.applied).toHaveLength(10);
+    expect(first.applied).toHaveLength(13);
     const dg = [...oci.state.dynamicGroups.values()].find((g) => g.name === 'iam-onboarding-fn');
     expect(dg?.matchingRule).toBe(`ALL {resource.type = 'fnfunc', resource.id = '${functionId}'}`);
     const policy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-fn');
@@ -113,8 +117,9 @@ describe('npm run setup against the local OCI', () => {
       config: parseConfig(cp.functions.get(functionId)?.config ?? {}),
       dynamicGroup: { name: 'iam-onboarding-fn' },
       functionId,
-      compartments: { function: compartmentId, topic: compartmentId, uploads: compartmentId, state: compartmentId },
+      compartments: { function: compartmentId, topic: compartmentId, uploads: compartmentId, state: compartmentId, queue: compartmentId },
       catalog: parseRoleCatalogText(catalog, 'ROLE_CATALOG'),
+      queue: { id: cp.functions.get(functionId)?.config.QUEUE_ID ?? '' },
     });
     expect(generated.matchingRule).toBe(dg?.matchingRule);
     expect(policy?.statements).toEqual(generated.statements.map((s) => s.statement));
@@ -144,10 +149,38 @@ describe('npm run setup against the local OCI', () => {
       data: { additionalDetails: { bucketName: ['hr-uploads'] }, resourceName: ['incoming/*'] },
     });
     expect(rule?.actions.map((a) => [a.actionType, a.functionId, a.isEnabled])).toEqual([['FAAS', functionId, true]]);
+    // The queue, with the settings set-up chose for the upload engine, named by the function's config and policy.
+    const queue = [...queuesOf(oci.state).queues.values()].find((q) => q.displayName === 'iam-onboarding-work');
+    expect(queue).toMatchObject({
+      compartmentId,
+      visibilityInSeconds: 300,
+      retentionInSeconds: 86_400,
+      deadLetterQueueDeliveryCount: 3,
+      channelConsumptionLimit: 100,
+    });
+    expect(policy?.statements).toContain(
+      `Allow dynamic-group iam-onboarding-fn to use queues in compartment id ${compartmentId} where all {target.queue.id = '${queue?.id}', any {request.permission = 'QUEUE_PRODUCE', request.permission = 'QUEUE_CONSUME', request.permission = 'QUEUE_READ'}}`,
+    );
+    // The sweep schedule: the function, with the body the upload engine decodes, every five minutes; and the policy naming it alone.
+    const schedule = [...oci.schedules.schedules.values()].find((x) => x.displayName === 'iam-onboarding-sweep');
+    expect(schedule).toMatchObject({
+      compartmentId,
+      action: 'START_RESOURCE',
+      recurrenceType: 'ICAL',
+      recurrenceDetails: 'FREQ=MINUTELY;INTERVAL=5',
+      resources: [{ id: functionId, parameters: [{ parameterType: 'BODY', value: { sweep: true } }] }],
+      lifecycleState: 'ACTIVE',
+    });
+    const sweepPolicy = [...oci.state.policies.values()].find((p) => p.name === 'iam-onboarding-sweep');
+    expect(sweepPolicy?.statements).toEqual([
+      `Allow any-user to use fn-invocation in compartment id ${compartmentId} where all {request.principal.type = 'resourceschedule', request.principal.id = '${schedule?.id}', request.operation = 'InvokeFunction'}`,
+    ]);
     expect(cp.functions.get(functionId)?.config).toEqual({
       LOG_LEVEL: 'debug',
       ROLE_CATALOG: catalog,
       ONS_TOPIC_ID: topic?.id,
+      QUEUE_ID: queue?.id,
+      QUEUE_ENDPOINT: oci.endpointFor(oci.defaultRegion),
       ONBOARDING_BUCKET: 'hr-uploads',
       ONBOARDING_PREFIX: 'incoming/',
       STATE_BUCKET: 'onboarding-state',
