@@ -7,6 +7,7 @@ import { parseRoleCatalogText } from '../../src/core/role-catalog';
 import { deploymentPolicy } from '../../src/deploy/deployment-policy';
 import { queuesOf } from '../../src/local-oci/queue-state';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import type { FunctionCall } from '../../src/local-oci/services/functions-invoke';
 import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 import { runSetup, type SetupOptions } from '../../src/setup/run';
 
@@ -463,5 +464,55 @@ describe('npm run setup against the local OCI', () => {
     expect(JSON.parse(update?.body ?? '{}').detachedModeTimeoutInSeconds).toBe(900);
     expect(oci.state.controlPlane.functions.get(functionId)?.detachedModeTimeoutInSeconds).toBe(900);
     expect(again.steps.find((st) => st.resource === 'function-config')).toMatchObject({ action: 'none', changes: [] });
+  });
+
+  it('writes a sweep schedule that the local OCI fires at the function with {"sweep":true}, under the policy set-up wrote for it alone', async () => {
+    // Prepare: the function the local OCI's invoke API delivers to, in an application of its own.
+    seedFunctionApp(oci.state, { compartmentId, functionId: oci.functionId, applicationName: 'iam-live' });
+    const calls: FunctionCall[] = [];
+    oci.functions.invoker = async (call) => {
+      calls.push(call);
+      return { status: 200, body: '{}' };
+    };
+    oci.schedules.timerPaused = true;
+    oci.state.clock.freeze();
+    const applied = await run({ apply: true, input: { application: 'iam-live', schedule: { everyMinutes: 10 } } });
+    // Act
+    oci.state.clock.advance(10 * 60_000);
+    const runs = await oci.runSchedules();
+    oci.state.clock.resume();
+    // Assess
+    expect(applied.problems).toEqual([]);
+    expect(runs.map((r) => [r.resourceId, r.outcome, r.status])).toEqual([[oci.functionId, 'invoked', 202]]);
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0]?.body.toString('utf8')).toBe('{"sweep":true}');
+    expect(calls[0]?.detached).toBe(true);
+    expect(oci.authz.denials().filter((d) => d.operation === 'InvokeFunction')).toEqual([]);
+  });
+
+  it('puts back a queue setting and a schedule that drifted, and only those', async () => {
+    // Prepare
+    await run({ apply: true });
+    const queue = [...queuesOf(oci.state).queues.values()].find((q) => q.displayName === 'iam-onboarding-work');
+    const schedule = [...oci.schedules.schedules.values()].find((x) => x.displayName === 'iam-onboarding-sweep');
+    if (!queue || !schedule) throw new Error('set-up made no queue or schedule');
+    queue.visibilityInSeconds = 30;
+    schedule.lifecycleState = 'INACTIVE';
+    schedule.recurrenceDetails = 'FREQ=HOURLY;INTERVAL=1';
+    // Act
+    const fixed = await run({ apply: true });
+    const again = await run();
+    // Assess
+    expect(fixed.steps.filter((st) => st.action !== 'none').map((st) => [st.resource, st.action, st.changes])).toEqual([
+      ['queue', 'update', ['visibilityInSeconds: 30 → 300']],
+      [
+        'schedule',
+        'update',
+        ['recurrence: ICAL FREQ=HOURLY;INTERVAL=1 → ICAL FREQ=MINUTELY;INTERVAL=5', 'lifecycleState: INACTIVE → ACTIVE'],
+      ],
+    ]);
+    expect(queue.visibilityInSeconds).toBe(300);
+    expect(schedule).toMatchObject({ lifecycleState: 'ACTIVE', recurrenceDetails: 'FREQ=MINUTELY;INTERVAL=5' });
+    expect(again.steps.filter((st) => st.action !== 'none')).toEqual([]);
   });
 });
