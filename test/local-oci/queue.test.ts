@@ -245,7 +245,7 @@ describe('local OCI: Queue through the oci-queue SDK', () => {
     expect(all.queueStats.dlq).toEqual({ visibleMessages: 0, inFlightMessages: 0, sizeInBytes: 0 });
   });
 
-  it('refuses a message too large (400), too many messages in one request (400) and a request too large (413)', async () => {
+  it('refuses a message too large (400), too many messages in one request (400), a channel ID too long (400) and a request too large (413)', async () => {
     // Prepare
     const { queueId, client } = await newQueue();
     const put = (messages: { content: string }[]) => failure(client.putMessages({ queueId, putMessagesDetails: { messages } }));
@@ -254,12 +254,16 @@ describe('local OCI: Queue through the oci-queue SDK', () => {
     const tooMany = await put(Array.from({ length: 21 }, (_, i) => ({ content: `m${i}` })));
     const requestTooLarge = await put(Array.from({ length: 5 }, () => ({ content: 'y'.repeat(110 * 1024) })));
     const tooManyTaken = await failure(client.getMessages({ queueId, limit: 21, timeoutInSeconds: 0 }));
+    const longChannel = await failure(
+      client.putMessages({ queueId, putMessagesDetails: { messages: [{ content: 'c', metadata: { channelId: 'c'.repeat(256) } }] } }),
+    );
     const stats = await client.getStats({ queueId });
     // Assess
     expect(tooLarge).toMatchObject({ statusCode: 400, serviceCode: 'InvalidParameter' });
     expect(tooMany).toMatchObject({ statusCode: 400, serviceCode: 'InvalidParameter' });
     expect(requestTooLarge).toMatchObject({ statusCode: 413 });
     expect(tooManyTaken).toMatchObject({ statusCode: 400, serviceCode: 'InvalidParameter' });
+    expect(longChannel).toMatchObject({ statusCode: 400, serviceCode: 'InvalidParameter' });
     expect(stats.queueStats.queue.visibleMessages).toBe(0);
   });
 

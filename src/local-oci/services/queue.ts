@@ -41,6 +41,12 @@ export const MAX_PUT_REQUEST_BYTES = 512 * 1024;
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 /** Longest long poll, in seconds. */
 export const MAX_POLL_SECONDS = 30;
+/**
+ * Longest channel ID (assumed: "Channels" and "Publishing Messages to a Channel" say channels are
+ * ephemeral, made by the first message put with their ID and never created or deleted, but give no
+ * length or alphabet; 255 is the display-name bound of the queue itself).
+ */
+export const MAX_CHANNEL_ID_LENGTH = 255;
 
 const PREFIX = '/20210201/queues/([^/]+)';
 
@@ -88,6 +94,9 @@ export function queueMessageRoutes(state: TenancyState): Route[] {
           throw new ApiError(400, 'InvalidParameter', `messages[${index}].content is over ${MAX_MESSAGE_BYTES} bytes`);
         }
         const channelId = typeof e.metadata?.channelId === 'string' ? e.metadata.channelId : '';
+        if (channelId.length > MAX_CHANNEL_ID_LENGTH) {
+          throw new ApiError(400, 'InvalidParameter', `messages[${index}].metadata.channelId is over ${MAX_CHANNEL_ID_LENGTH} characters`);
+        }
         const customProperties = e.metadata?.customProperties as Record<string, string> | undefined;
         return { content: e.content, channelId, ...(customProperties ? { customProperties } : {}) };
       });
