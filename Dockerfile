@@ -1,6 +1,6 @@
 # Builds exactly as CI does (npm ci, npm run build) on Fn's Node 22 build image, then runs the one
 # bundled file on Fn's Node 22 runtime image, which has no npm and no node_modules.
-# Fn's images are linux/amd64, as OCI Functions' shapes (README, "5. The application and the function").
+# Fn's images are linux/amd64, as OCI Functions' shapes (docs/deploying.md, "5. The application and the function").
 FROM fnproject/node:22-dev AS build
 WORKDIR /function
 COPY package.json package-lock.json ./

@@ -43,7 +43,7 @@ const UPLOAD_ROWS = (process.env.BENCH_UPLOAD_ROWS ?? '10000,100000')
  * publishes, per domain type, 20 to 95 calls a second for the "Others" API group (user and group
  * management), 150 to 5,000 a minute ("API Rate Limits", Identity domains docs). 50 writes a second
  * (Oracle Apps domains: 50 a second) is a realistic tenancy, and this 2-core machine serves it with
- * room to spare (see README "Performance"); reads are cheaper for IAM and counted apart.
+ * room to spare (see docs/performance.md); reads are cheaper for IAM and counted apart.
  */
 const IAM_WRITES_PER_SECOND = Number(process.env.BENCH_IAM_WRITES_PER_SECOND ?? 50);
 const IAM_READS_PER_SECOND = Number(process.env.BENCH_IAM_READS_PER_SECOND ?? 100);

@@ -58,7 +58,7 @@ const roleSchema = z
       .optional(),
     /**
      * Defined tags for the role's group and policy, laid over DEFINED_TAGS key by key (a landing zone's
-     * cost center or owner per role). Users are not tagged by role: see README "The role catalog".
+     * cost center or owner per role). Users are not tagged by role: see docs/role-catalog-and-policies.md, "Tags in the catalog".
      */
     definedTags: definedTagsSchema.optional(),
     /** Freeform tags for the role's group and policy. */

@@ -79,7 +79,7 @@ describe('npm run setup (the command)', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it("runs the README's set-up as written: the example files copied beside each other, a dry run, --apply, then nothing to do", async () => {
+  it('runs the set-up of docs/deploying.md as written: the example files copied beside each other, a dry run, --apply, then nothing to do', async () => {
     // Prepare: `cp examples/setup.json examples/role-catalog.json deploy/`, the placeholders replaced by
     // a fresh tenancy's compartments, where only the function has been deployed.
     const tenancy = await startLocalOci();
@@ -111,8 +111,8 @@ describe('npm run setup (the command)', () => {
     // Assess: the example and its catalog pass the function's own checks, and everything is written.
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/^\+ create {4}catalog-object iam-config\/role-catalog.json$/m);
-    // The README's step 6 shows lines of this dry run, in its order.
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    // Step 6 of docs/deploying.md shows lines of this dry run, in its order.
+    const readme = readFileSync(join(root, 'docs', 'deploying.md'), 'utf8');
     const step = readme.slice(readme.indexOf('\n### 6. '), readme.indexOf('\n### 7. '));
     const shown = (/\n```\n(\+ create[\s\S]*?)\n```\n/.exec(step)?.[1] ?? '').split('\n');
     const planned = dry.stdout.split('\n');

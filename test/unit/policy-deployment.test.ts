@@ -219,9 +219,9 @@ describe('npm run deploy-policy', () => {
     );
   });
 
-  it("prints for the demo exactly the policy the README's step 8 shows", () => {
+  it('prints for the demo exactly the policy step 8 of docs/deploying.md shows', () => {
     // Prepare
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = readFileSync(join(__dirname, '..', '..', 'docs', 'deploying.md'), 'utf8');
     const step = readme.slice(readme.indexOf('\n### 8. Policies'), readme.indexOf('\n### 9. '));
     const shown = /\n {3}```\n([\s\S]*?)\n {3}```\n/.exec(step)?.[1]?.replace(/^ {3}/gm, '');
     const printed = stdout();

@@ -272,9 +272,9 @@ describe("the Events rule's actions", () => {
   });
 });
 
-/** The shell lines of a README deploy step, continuations joined. */
+/** The shell lines of a deploy step of docs/deploying.md, continuations joined. */
 function readmeStep(step: number): string[] {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const readme = readFileSync(join(__dirname, '..', '..', 'docs', 'deploying.md'), 'utf8');
   const start = readme.indexOf(`\n### ${step}. `);
   const text = readme.slice(start, readme.indexOf('\n### ', start + 1));
   const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -285,7 +285,7 @@ function readmeStep(step: number): string[] {
     .filter(Boolean);
 }
 
-describe("the README's deploy commands, against what set-up does with the example", () => {
+describe('the deploy commands of docs/deploying.md, against what set-up does with the example', () => {
   const examples = join(__dirname, '..', '..', 'examples');
   const example = parseSetupInput(JSON.parse(readFileSync(join(examples, 'setup.json'), 'utf8')));
   const desired = desiredSetup(example, fn, [], { catalogText: readFileSync(join(examples, 'role-catalog.json'), 'utf8') });
@@ -323,7 +323,7 @@ describe("the README's deploy commands, against what set-up does with the exampl
 
   it('steps 7, 10 and 14 say what set-up writes: the matching rule, the trigger subscription, the detached timeout', () => {
     // Prepare
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = readFileSync(join(__dirname, '..', '..', 'docs', 'deploying.md'), 'utf8');
     const trigger = readmeStep(10).find((l) => l.includes('ORACLE_FUNCTIONS'));
     const detached = readmeStep(14).find((l) => l.startsWith('oci fn function update'));
     // Assess
