@@ -1,3 +1,4 @@
+import { makeOcid } from './ocid';
 import type { LocalClock, TenancyState } from './state';
 
 // The schedules of the local OCI's Resource Scheduler and when each runs next, on the tenancy's
@@ -140,6 +141,44 @@ export class ScheduleState {
       schedule.timeNextRun = schedule.timeEnds !== undefined && next > schedule.timeEnds ? undefined : next;
     }
     return due;
+  }
+
+  /**
+   * Seeds an active schedule that invokes one function with a body every `everyMinutes` (as set-up's
+   * sweep schedule does), for a test or a stack that wants the schedule without the API.
+   * @example oci.schedules.addFunctionSchedule({ compartmentId, functionId, body: { sweep: true }, everyMinutes: 5 })
+   */
+  addFunctionSchedule(options: {
+    readonly compartmentId: string;
+    readonly functionId: string;
+    readonly body: unknown;
+    readonly everyMinutes: number;
+    readonly displayName?: string;
+  }): ScheduleRecord {
+    const now = this.clock.now();
+    const schedule: ScheduleRecord = {
+      id: makeOcid('resourceschedule'),
+      compartmentId: options.compartmentId,
+      displayName: options.displayName ?? 'sweep',
+      description: undefined,
+      action: 'START_RESOURCE',
+      recurrenceType: 'ICAL',
+      recurrenceDetails: `FREQ=MINUTELY;INTERVAL=${options.everyMinutes}`,
+      resources: [{ id: options.functionId, parameters: [{ parameterType: 'BODY', value: options.body }] }],
+      timeStarts: undefined,
+      timeEnds: undefined,
+      timeCreated: now,
+      timeUpdated: now,
+      lifecycleState: 'ACTIVE',
+      timeLastRun: undefined,
+      timeNextRun: undefined,
+      lastRunStatus: undefined,
+      freeformTags: {},
+      definedTags: {},
+    };
+    schedule.timeNextRun = nextRunAfter(schedule, now);
+    this.schedules.set(schedule.id, schedule);
+    return schedule;
   }
 
   record(run: ScheduleRun): void {

@@ -170,4 +170,26 @@ describe('local OCI: Resource Scheduler through the oci-resourcescheduler SDK', 
     await expect.poll(() => calls.length, { timeout: 2000 }).toBe(1);
     expect(oci.schedules.runs.at(-1)).toMatchObject({ scheduleId: schedule.id, outcome: 'invoked' });
   });
+
+  it('seeds a schedule without the API (addFunctionSchedule) that fires like one created through it', async () => {
+    // Prepare
+    oci.state.clock.freeze();
+    const schedule = oci.schedules.addFunctionSchedule({
+      compartmentId: oci.state.tenancy.id,
+      functionId: oci.functionId,
+      body: SWEEP,
+      everyMinutes: 2,
+    });
+    grantSchedule([`Allow any-user to use fn-invocation in tenancy where request.principal.id = '${schedule.id}'`]);
+    // Act
+    oci.state.clock.advance(60_000);
+    const early = await oci.runSchedules();
+    oci.state.clock.advance(60_000);
+    const runs = await oci.runSchedules();
+    // Assess
+    expect(early).toEqual([]);
+    expect(runs.map((r) => r.outcome)).toEqual(['invoked']);
+    await expect.poll(() => calls.length).toBe(1);
+    expect(calls[0]?.body.toString('utf8')).toBe('{"sweep":true}');
+  });
 });
