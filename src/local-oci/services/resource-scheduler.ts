@@ -35,7 +35,7 @@ export function resourceSchedulerRoutes(state: TenancyState): Route[] {
     if (!schedule) throw notFound(`schedule ${request.params[0]}`);
     return schedule;
   };
-  const workRequest = { 'opc-work-request-id': makeOcid('resourcescheduleworkrequest') };
+  const workRequest = () => ({ 'opc-work-request-id': makeOcid('resourcescheduleworkrequest') });
   const route = (method: Route['method'], suffix: string, operation: string, handle: Route['handle']): Route => ({
     method,
     pattern: new RegExp(`^${PREFIX.replaceAll('/', '\\/')}${suffix}$`),
@@ -72,7 +72,7 @@ export function resourceSchedulerRoutes(state: TenancyState): Route[] {
       };
       checked(() => reschedule(schedule));
       schedules.schedules.set(schedule.id, schedule);
-      return { status: 201, body: view(schedule), headers: { ...workRequest, etag: String(schedule.timeUpdated) } };
+      return { status: 201, body: view(schedule), headers: { ...workRequest(), etag: String(schedule.timeUpdated) } };
     }),
     route('GET', '\\/([^/]+)', 'GetSchedule', (request) => ({ status: 200, body: view(find(request)) })),
     route('GET', '', 'ListSchedules', (request) => {
@@ -102,7 +102,7 @@ export function resourceSchedulerRoutes(state: TenancyState): Route[] {
       if (body.resources !== undefined) schedule.resources = resourcesOf(body.resources);
       schedule.timeUpdated = state.clock.now();
       checked(() => reschedule(schedule));
-      return { status: 202, headers: workRequest };
+      return { status: 202, headers: workRequest() };
     }),
     route('POST', '\\/([^/]+)\\/actions\\/activateSchedule', 'ActivateSchedule', (request) => {
       const schedule = find(request);
@@ -118,7 +118,7 @@ export function resourceSchedulerRoutes(state: TenancyState): Route[] {
     }),
     route('DELETE', '\\/([^/]+)', 'DeleteSchedule', (request) => {
       schedules.schedules.delete(find(request).id);
-      return { status: 202, headers: workRequest };
+      return { status: 202, headers: workRequest() };
     }),
   ];
 }
