@@ -264,6 +264,8 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
     steps.push(step('dynamic-group', desired.dynamicGroup.name, changes.length ? 'update' : 'none', changes, { id: dg.id }));
   }
 
+  // A queue yet to be created is named for people, not by its placeholder OCID.
+  const plannedQueue = (statement: string) => statement.replaceAll(PLANNED_QUEUE_ID, `(the OCID of queue ${desired.queue?.displayName})`);
   const policy = observed.policy;
   if (!policy) {
     steps.push(
@@ -271,7 +273,7 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
         'policy',
         desired.policy.name,
         'create',
-        desired.policy.statements.map((s) => `+ ${s}`),
+        desired.policy.statements.map((s) => `+ ${plannedQueue(s)}`),
       ),
     );
   } else if (sameStatements(policy.statements, desired.policy.statements) && policy.description === desired.policy.description) {
@@ -291,7 +293,7 @@ export function planSetup(desired: DesiredSetup, observed: ObservedSetup): Setup
       ? [`description: ${policy.description} → ${desired.policy.description}`]
       : [
           ...policy.statements.filter((s) => !want.has(normal(s))).map((s) => `- ${s}`),
-          ...desired.policy.statements.filter((s) => !have.has(normal(s))).map((s) => `+ ${s}`),
+          ...desired.policy.statements.filter((s) => !have.has(normal(s))).map((s) => `+ ${plannedQueue(s)}`),
         ];
     steps.push(step('policy', desired.policy.name, 'update', changes, { id: policy.id }));
   }

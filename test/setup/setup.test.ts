@@ -97,6 +97,10 @@ describe('npm run setup against the local OCI', () => {
       'create schedule iam-onboarding-sweep',
       'create schedule-policy iam-onboarding-sweep',
     ]);
+    // The queue does not exist yet: the plan names it for people, and apply writes its OCID.
+    expect(outcome.steps.find((s) => s.resource === 'policy')?.changes).toContain(
+      `+ Allow dynamic-group iam-onboarding-fn to use queues in compartment id ${compartmentId} where all {target.queue.id = '(the OCID of queue iam-onboarding-work)', any {request.permission = 'QUEUE_PRODUCE', request.permission = 'QUEUE_CONSUME', request.permission = 'QUEUE_READ'}}`,
+    );
     expect(writes(mark)).toEqual([]);
   });
 
