@@ -17,10 +17,11 @@ import {
   planUserSteps,
   staleAgainst,
 } from './plan';
-import type { DirectoryGroup, DirectoryUser, UserChanges, UserSpec } from './ports';
+import type { DirectoryGroup, DirectoryUser, UserChanges } from './ports';
 import { Outcome, type StepResult } from './result';
 import type { RoleCatalog } from './role-catalog';
 import { base, dryRunResult, type StepOutcome, skipped, stepRunner, unchanged, userConflict } from './steps';
+import type { UserSpec } from './user-spec';
 import { isWritten } from './writes';
 
 /** Lower-cased names of every group the catalog can produce, over every allowed compartment. */

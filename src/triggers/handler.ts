@@ -6,7 +6,8 @@ import { batchSummary } from '../core/batch-report';
 import { parseHrEvent } from '../core/new-hire';
 import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
-import { type BatchResult, countOutcomes, type NoticeResult, type OnboardingResult, Status } from '../core/result';
+import type { BatchResult, HandlerResult } from '../core/response';
+import { countOutcomes, type OnboardingResult, Status } from '../core/result';
 import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
@@ -32,8 +33,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Time kept back after publishing for the FDK to write the response. */
 const RESPONSE_RESERVE_MS = 250;
 
-export type HandlerResult = OnboardingResult | BatchResult | NoticeResult;
-
 export interface HandlerDependencies {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
@@ -47,10 +46,9 @@ export interface HandlerDependencies {
 
 /** The HTTP status an API Gateway caller gets for a result. */
 function httpStatus(result: HandlerResult): number {
-  if ('kind' in result && result.kind === 'batch') return result.status === 'partial' ? 202 : result.status === 'failed' ? 502 : 200;
-  if (result.status === Status.Rejected) {
-    return (result as OnboardingResult).errors[0]?.code === ErrorCode.Unauthenticated ? 401 : 400;
-  }
+  if (result.kind === 'batch') return result.status === 'partial' ? 202 : result.status === 'failed' ? 502 : 200;
+  if (result.kind === 'notice') return 200;
+  if (result.status === Status.Rejected) return result.errors[0]?.code === ErrorCode.Unauthenticated ? 401 : 400;
   return result.status === Status.Failed ? 502 : 200;
 }
 
@@ -75,6 +73,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     let current: FunctionConfig | undefined;
 
     const failure = (status: 'rejected' | 'failed', report: ErrorReport): OnboardingResult => ({
+      kind: 'event',
       status,
       correlation: { callId, ...(delivery?.eventId ? { eventId: delivery.eventId } : {}) },
       dryRun: false,
@@ -209,25 +208,23 @@ async function route(delivery: Delivery, inv: Invocation, started: number, body:
   }
   if (warnings.length === 0) return result;
   inv.log.warn('bookkeeping', { warnings });
-  if ('kind' in result && result.kind === 'batch')
+  if (result.kind === 'batch')
     return { ...result, report: { ...result.report, warnings: [...(result.report.warnings ?? []), ...warnings] } };
-  return { ...result, warnings: [...((result as OnboardingResult).warnings ?? []), ...warnings] };
+  return { ...result, warnings: [...(result.warnings ?? []), ...warnings] };
 }
 
 function shouldPublish(result: HandlerResult): boolean {
-  if ('kind' in result && result.kind === 'notice') return false;
-  if ('kind' in result && result.kind === 'batch' && result.final === false) return false;
+  if (result.kind === 'notice') return false;
+  if (result.kind === 'batch' && result.final === false) return false;
   return result.status !== Status.Rejected && result.status !== Status.DryRun;
 }
 
 async function publish<T extends OnboardingResult | BatchResult>(result: T, services: CallServices, policy: CallPolicy): Promise<T>;
 async function publish(result: HandlerResult, services: CallServices, policy: CallPolicy): Promise<HandlerResult>;
 async function publish(result: HandlerResult, services: CallServices, policy: CallPolicy): Promise<HandlerResult> {
-  if ('kind' in result && result.kind === 'notice') return result;
+  if (result.kind === 'notice') return result;
   const message =
-    'kind' in result && result.kind === 'batch'
-      ? batchSummary(result.report)
-      : { title: notificationTitle(result as OnboardingResult), body: notificationBody(result as OnboardingResult) };
+    result.kind === 'batch' ? batchSummary(result.report) : { title: notificationTitle(result), body: notificationBody(result) };
   try {
     const { messageId } = await services.notifier.publish(message);
     return { ...result, notification: { published: true, messageId } };

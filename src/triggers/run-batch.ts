@@ -1,6 +1,6 @@
 import { onboardRows, type RowResult, RowStatus } from '../core/batch';
 import type { BatchReport } from '../core/batch-report';
-import type { BatchResult } from '../core/result';
+import type { BatchResult } from '../core/response';
 import { type Invocation, onboardingContext } from './invocation';
 
 /** Time kept back at the end of a batch to write its reports, its progress and its summary. */

@@ -54,6 +54,7 @@ export async function runHire(
   const correlationId = ownEventId ?? eventId;
   const notes = [...(occurredAt ? [] : [UNTIMED_NOTE]), ...(outcome.notes ?? [])];
   return {
+    kind: 'event',
     status: dryRun
       ? Status.DryRun
       : failed

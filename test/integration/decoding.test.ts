@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchResult, OnboardingResult } from '../../src/core/result';
+import type { BatchResult } from '../../src/core/response';
+import type { OnboardingResult } from '../../src/core/result';
 import { signWebhook } from '../../src/triggers/webhook';
 import { fixtureJson } from '../helpers';
 import { newHire, type Scenario, startScenario } from './scenario';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchResult, OnboardingResult } from '../../src/core/result';
+import type { BatchResult } from '../../src/core/response';
+import type { OnboardingResult } from '../../src/core/result';
 import { type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
 import { objectCreatedEvent } from '../../src/local-oci/upload-driver';
 import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
