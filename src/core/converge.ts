@@ -1,3 +1,4 @@
+import { systemClock, utcDay } from '../support/clock';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { SecretValue } from '../support/secret';
 import { WriteCheckFailed, WriteWithdrawn, writeChecks } from '../support/write-checks';
@@ -37,9 +38,9 @@ export function catalogGroupNames(catalog: RoleCatalog): ReadonlySet<string> {
 }
 
 /** The lifecycle rules of an invocation: today (UTC), the leaver retention, the catalog's groups. */
-export function lifecycleRules(context: Pick<OnboardingContext, 'catalog' | 'retentionDays' | 'today'>): LifecycleRules {
+export function lifecycleRules(context: Pick<OnboardingContext, 'catalog' | 'retentionDays' | 'today' | 'clock'>): LifecycleRules {
   return {
-    today: context.today ?? new Date().toISOString().slice(0, 10),
+    today: context.today ?? utcDay((context.clock ?? systemClock).now()),
     retentionDays: context.retentionDays,
     catalogGroups: catalogGroupNames(context.catalog),
   };

@@ -10,6 +10,7 @@ import type { BatchResult, HandlerResult } from '../core/response';
 import { countOutcomes, type OnboardingResult, Status } from '../core/result';
 import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
+import { type Clock, systemClock } from '../support/clock';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
 import { bodyBytes, decodeBody } from './body';
@@ -42,6 +43,8 @@ export interface HandlerDependencies {
     env: Readonly<Record<string, string | undefined>>,
     policy: CallPolicy,
   ) => Promise<OciRuntime>;
+  /** The time the handler and everything it calls read; the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** The HTTP status an API Gateway caller gets for a result. */
@@ -60,9 +63,10 @@ function httpStatus(result: HandlerResult): number {
 export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: Context) => Promise<HandlerResult> {
   let config: FunctionConfig | undefined;
   let runtime: Promise<OciRuntime> | undefined;
+  const clock = deps.clock ?? systemClock;
 
   return async (input, ctx) => {
-    const started = Date.now();
+    const started = clock.now();
     const callId = ctx.callID ?? randomUUID();
     const log = deps.log.child({ callId });
     const deadline = ctx.deadline?.getTime() ?? started + DEFAULT_TIMEOUT_MS;
@@ -81,7 +85,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       counts: countOutcomes([]),
       errors: [report],
       startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     });
 
     let result: HandlerResult;
@@ -98,6 +102,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         onThrottled: (kind) => throttle.throttled(kind),
         turn: (kind) => throttle.turn(kind),
         onPassed: (kind) => throttle.passed(kind),
+        clock,
       };
       const cfg = current;
       const bind = async () => {
@@ -117,11 +122,17 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
         // API Gateway passes the client's headers to the function as Fn-Http-H-<name>.
         const clientHeader = (name: string) => ctx.getHeader(`Fn-Http-H-${name}`);
-        verifyWebhook(bytes, clientHeader, secret, {
-          signatureHeader: cfg.WEBHOOK_SIGNATURE_HEADER,
-          timestampHeader: cfg.WEBHOOK_TIMESTAMP_HEADER,
-          toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
-        });
+        verifyWebhook(
+          bytes,
+          clientHeader,
+          secret,
+          {
+            signatureHeader: cfg.WEBHOOK_SIGNATURE_HEADER,
+            timestampHeader: cfg.WEBHOOK_TIMESTAMP_HEADER,
+            toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
+          },
+          clock.now(),
+        );
       }
       const bodyText = text ?? decodeBody(bytes);
       const decoded = decodeDelivery(
@@ -133,7 +144,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       delivery = decoded;
       log.info('delivery', { via: decoded.via, kind: decoded.payload.kind, eventId: decoded.eventId });
       // A bad hire is refused before any call to OCI (through API Gateway, after authentication).
-      if (decoded.payload.kind === 'hire') parseHrEvent(decoded.payload.input);
+      if (decoded.payload.kind === 'hire') parseHrEvent(decoded.payload.input, clock.now());
       if (decoded.payload.kind === 'ignored') {
         result = {
           kind: 'notice',
@@ -155,6 +166,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
           tenancyId: oci.tenancyId,
           dryRun: current.DRY_RUN,
           throttle,
+          clock,
         };
         // A signed webhook's timestamp is when the HR system sent the fact: it stands in for a missing `occurredAt`.
         const signedAt = gateway ? ctx.getHeader(`Fn-Http-H-${cfg.WEBHOOK_TIMESTAMP_HEADER}`) : null;
@@ -171,7 +183,12 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     }
 
     if (services && current && shouldPublish(result)) {
-      result = await publish(result, services, { deadline: deadline - RESPONSE_RESERVE_MS, maxAttempts: current.OCI_MAX_ATTEMPTS, log });
+      result = await publish(result, services, {
+        deadline: deadline - RESPONSE_RESERVE_MS,
+        maxAttempts: current.OCI_MAX_ATTEMPTS,
+        log,
+        clock,
+      });
     }
     if (deliveryVia(header) === 'api-gateway') ctx.httpGateway.statusCode = httpStatus(result);
     // The durable record: OCI Logging keeps this line whatever happened to the notification.
