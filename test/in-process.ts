@@ -53,6 +53,9 @@ export function startInProcess(options: { env: Record<string, string>; clock?: C
   let stopped = false;
 
   const invoke = async (body: string | Buffer, invokeOptions: InvokeOptions = {}): Promise<InvokeResult> => {
+    // A body in pieces is the FDK's transport, which only a process under the Fn harness has.
+    if (invokeOptions.chunkBytes)
+      throw new Error('chunkBytes needs the FDK socket: start the function with startScenario or startFunction');
     if (invokeOptions.delayMs) await wait(invokeOptions.delayMs);
     if (died) throw new FunctionDiedError(`function is dead (code ${died.code})`);
     if (stopped) throw new FunctionDiedError('function was stopped');
