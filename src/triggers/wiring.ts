@@ -1,7 +1,7 @@
 import type { Context } from '@fnproject/fdk';
 import type { HandlerResult } from '../core/response';
 import type { Clock } from '../support/clock';
-import { createLogger, LogLevel, type Logger, type LogLevelName } from '../support/logger';
+import { createLogger, type Logger, LogLevel, type LogLevelName } from '../support/logger';
 import { createHandler } from './handler';
 
 /** The function as deployed: its logger and its handler, from the environment Fn gives it. */
@@ -19,7 +19,11 @@ export function wireFunction(
   options: { readonly write?: (line: string) => void; readonly clock?: Clock } = {},
 ): WiredFunction {
   const level = env.LOG_LEVEL && env.LOG_LEVEL in LogLevel ? (env.LOG_LEVEL as LogLevelName) : 'info';
-  const log = createLogger({ level, bindings: { fn: env.FN_FN_NAME ?? 'iam-onboarding' }, ...(options.write ? { write: options.write } : {}) });
+  const log = createLogger({
+    level,
+    bindings: { fn: env.FN_FN_NAME ?? 'iam-onboarding' },
+    ...(options.write ? { write: options.write } : {}),
+  });
   const handler = createHandler({
     env,
     log,
