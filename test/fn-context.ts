@@ -23,7 +23,7 @@ export function fdkHeaders(sent: Readonly<Record<string, string>>): Record<strin
   for (const [name, value] of Object.entries(sent)) {
     const key = canonicalHeader(name);
     if (DROPPED.has(key)) continue;
-    (headers[key] ??= []).push(value);
+    headers[key] = [...(headers[key] ?? []), value];
   }
   return headers;
 }
