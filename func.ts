@@ -1,10 +1,8 @@
-// Wiring only: the FDK, the logger, the handler and (loaded on first call) the OCI adapters.
+// Wiring only: the FDK, the process's signals, and the handler as src/triggers/wiring.ts builds it.
 import * as fdk from '@fnproject/fdk';
-import { createLogger, LogLevel, type LogLevelName } from './src/support/logger';
-import { createHandler } from './src/triggers/handler';
+import { wireFunction } from './src/triggers/wiring';
 
-const level = process.env.LOG_LEVEL && process.env.LOG_LEVEL in LogLevel ? (process.env.LOG_LEVEL as LogLevelName) : 'info';
-const log = createLogger({ level, bindings: { fn: process.env.FN_FN_NAME ?? 'iam-onboarding' } });
+const { log, handler } = wireFunction(process.env);
 
 // A dead process fails every later call of a warm container: log a stray rejection, never exit on it.
 process.on('unhandledRejection', (reason) =>
@@ -20,11 +18,7 @@ process.once('SIGTERM', () => {
 });
 
 fdk.handle(
-  createHandler({
-    env: process.env,
-    log,
-    loadRuntime: async (config, env, policy) => (await import('./src/oci/runtime')).createOciRuntime(config, env, policy),
-  }),
+  handler,
   // Bytes, joined by the FDK: decoded once in the handler (string mode decodes chunk by chunk, which
   // splits multi-byte characters at chunk boundaries).
   { inputMode: 'buffer' },

@@ -4,7 +4,7 @@
 // finishing free the network buffers it has streamed, src/support/release-buffers.ts). Seconds, where
 // the whole upload takes 45 minutes at an emulated rate.
 import { REPORT_CSV_HEADER } from '../core/batch-report';
-import type { BatchResult, NoticeResult } from '../core/result';
+import type { BatchResult, NoticeResult } from '../core/response';
 import { type ChunkRecord, chunkRowsFor, emptyChunk, type UploadRecord, uploadKey } from '../core/upload-progress';
 import { startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';

@@ -1,5 +1,5 @@
 // A part of `npm run bench`: times, in the local OCI's handlers (no HTTP, no signatures), the calls one
-// hire makes, with a directory of 1,000 and of 100,000 users (memberships spread over 50 groups):
+// hire makes, with a directory of 1,000 and of 10,000 (or, with --lookups-100k, 100,000) users (memberships spread over 50 groups):
 // classic IAM without domains, the classic API over the Default domain, and SCIM. A large upload's
 // pace must be set by the emulated IAM rate, not by the local OCI slowing down as it fills.
 import { callRoute, type Route } from '../local-oci/http';
@@ -165,14 +165,14 @@ async function domainCalls(users: number): Promise<Timing[]> {
 }
 
 /**
- * The lookup figures: each call one hire makes, in ms, with 1,000 and with 100,000 users held. Seeding
+ * The lookup figures: each call one hire makes, in ms, with 1,000 and with `largeUsers` users held. Seeding
  * goes straight into the state's Maps (which keep their indexes), so it takes seconds, not an upload.
  */
-export async function lookupFigures(): Promise<{ label: string; small: number; large: number }[]> {
+export async function lookupFigures(largeUsers: number): Promise<{ label: string; small: number; large: number }[]> {
   const [small, large] = [[] as Timing[], [] as Timing[]];
   for (const [users, into] of [
     [1_000, small],
-    [100_000, large],
+    [largeUsers, large],
   ] as const) {
     into.push(...(await classic(users)), ...(await domainCalls(users)));
   }

@@ -1,15 +1,19 @@
-// `npm run bench`: cold start, first onboarding, peak RSS, and warm onboarding figures on the local OCI.
+// `npm run bench`: the headline figures of the function on the local OCI in a few minutes (cold start,
+// first onboarding, peak RSS, warm onboarding, a batch, the local OCI's lookups, finishing, an upload at an
+// emulated IAM rate); the long sizes are named options, each with its expected duration.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
-import type { BatchResult, OnboardingResult } from '../core/result';
+import type { BatchResult } from '../core/response';
+import type { OnboardingResult } from '../core/result';
 import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload, median, peakRssMb } from '../local-stack/upload-driver';
 import { clientConfiguration } from '../oci/clients';
+import { CommonExit, defineCommand, runCommand } from './args';
 import { finishingFigure } from './bench-finishing';
 import { lookupFigures } from './bench-lookups';
 import { bundlePath, out } from './print';
@@ -18,8 +22,7 @@ const COLD_RUNS = 5;
 /** The deployed Node flags, unless BENCH_NODE_ARGS names others to compare (e.g. BENCH_NODE_ARGS=' ' for none). */
 const nodeArgs = process.env.BENCH_NODE_ARGS === undefined ? FUNCTION_NODE_ARGS : process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
 const WARM_RUNS = 30;
-/** The batch figure: this many hires from a CSV, with this latency added to every OCI call. */
-const BATCH_ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 1000);
+/** Milliseconds added to every OCI call of the batch figure. */
 const LATENCY_MS = 40;
 
 // No eventId: a repeated one is answered `duplicate` before planning, and the replay figures measure the planner.
@@ -33,11 +36,6 @@ const hire = (i: number) => ({
   compartment: 'dev',
 });
 
-/** Upload figures: sizes, the emulated tenancy IAM rate, and each invocation's deadline. */
-const UPLOAD_ROWS = (process.env.BENCH_UPLOAD_ROWS ?? '10000,100000')
-  .split(',')
-  .map(Number)
-  .filter((n) => n > 0);
 /**
  * The emulated tenancy rate. Oracle publishes no IAM rate for the classic API; for identity domains it
  * publishes, per domain type, 20 to 95 calls a second for the "Others" API group (user and group
@@ -48,25 +46,142 @@ const UPLOAD_ROWS = (process.env.BENCH_UPLOAD_ROWS ?? '10000,100000')
 const IAM_WRITES_PER_SECOND = Number(process.env.BENCH_IAM_WRITES_PER_SECOND ?? 50);
 const IAM_READS_PER_SECOND = Number(process.env.BENCH_IAM_READS_PER_SECOND ?? 100);
 const UPLOAD_DEADLINE_S = Number(process.env.BENCH_DEADLINE_S ?? 60);
+/** IAM writes a hire of the bench's CSV makes (the user, 1.5 memberships on average): an upload's least time is rows × this ÷ rate. */
+const WRITES_PER_HIRE = 2.5;
+/** How far above that least time uploads have finished here (1.04× to 1.07× measured): for the expected durations. */
+const UPLOAD_OVERHEAD = 1.1;
 
-async function main(): Promise<void> {
-  if (process.env.BENCH_ONLY_UPLOADS !== '1') {
-    await invocationFigures();
-    await localOciFigures();
-  }
-  await finishingFigures();
-  for (const rows of UPLOAD_ROWS) await uploadFigure(rows);
+const minutes = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`);
+const expectedUploadSeconds = (rows: number) => (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10;
+/** The batch and the approach it replaces, measured at 1,000 hires: ~32 s and ~222 s (README "Performance"). */
+const expectedBatchSeconds = (rows: number) => (rows * (32 + 222)) / 1000 + 5;
+
+/** The sizes a run measures: the quick ones unless named options ask for the long ones. */
+interface Sizes {
+  readonly batchRows: number;
+  readonly blog: boolean;
+  readonly lookupUsers: number;
+  readonly finishingRows: number;
+  readonly uploadRows: readonly number[];
+  readonly invocations: boolean;
 }
 
-/** Finishing a settled 100,000-row upload alone: its peak RSS with the deployed flags, and without --expose-gc. */
-async function finishingFigures(): Promise<void> {
-  const withGc = await finishingFigure(100_000, FUNCTION_NODE_ARGS);
+/** What a run with no options measures, and each long size's option. */
+const QUICK = { batchRows: 200, lookupUsers: 10_000, finishingRows: 10_000, uploadRows: 1_000 } as const;
+const LONG = { batchRows: 1_000, lookupUsers: 100_000, finishingRows: 100_000 } as const;
+
+const spec = defineCommand({
+  name: 'bench',
+  usage: 'npm run bench -- [options]',
+  summary: [
+    'Measures the function on the local OCI. With no options it prints the headline figures in a few minutes:',
+    `cold and warm invocations, a batch of ${QUICK.batchRows} hires (and the approach it replaces), the local OCI's`,
+    `lookups at 1,000 and ${QUICK.lookupUsers.toLocaleString('en')} users, finishing a ${QUICK.finishingRows.toLocaleString('en')}-row upload, and an upload of`,
+    `${QUICK.uploadRows.toLocaleString('en')} hires at the emulated IAM rate (about ${minutes(expectedUploadSeconds(QUICK.uploadRows))}). The long sizes are options, each with`,
+    'its expected duration on a 2-core machine; the run prints what it will do, and how long, first.',
+  ].join('\n'),
+  options: {
+    'batch-1k': {
+      type: 'boolean',
+      description: `the batch and the replaced approach at 1,000 hires, 40 ms per call (about ${minutes(expectedBatchSeconds(LONG.batchRows))})`,
+    },
+    'lookups-100k': { type: 'boolean', description: "the local OCI's lookups with 100,000 users held (about 1 min)" },
+    'finishing-100k': {
+      type: 'boolean',
+      description: 'finishing a settled 100,000-row upload, with and without --expose-gc (about 2 min)',
+    },
+    'upload-10k': {
+      type: 'boolean',
+      description: `an upload of 10,000 hires at the emulated rate (about ${minutes(expectedUploadSeconds(10_000))})`,
+    },
+    'upload-100k': {
+      type: 'boolean',
+      description: `an upload of 100,000 hires at the emulated rate (about ${minutes(expectedUploadSeconds(100_000))})`,
+    },
+    long: { type: 'boolean', description: 'every long size above' },
+    'only-uploads': { type: 'boolean', description: 'the uploads alone (and finishing), nothing else' },
+  },
+  notes: [
+    [
+      'environment:',
+      `  BENCH_IAM_WRITES_PER_SECOND, BENCH_IAM_READS_PER_SECOND  the emulated rate (${IAM_WRITES_PER_SECOND} and ${IAM_READS_PER_SECOND}); upload times scale with it`,
+      `  BENCH_DEADLINE_S        each upload invocation's deadline (${UPLOAD_DEADLINE_S})`,
+      '  BENCH_UPLOAD_ROWS       upload sizes, comma-separated, instead of the options (e.g. 2000,5000)',
+      '  BENCH_BATCH_ROWS        the batch size instead of the options; BENCH_SKIP_BLOG=1 skips the replaced approach',
+      "  BENCH_NODE_ARGS         the function's Node flags instead of the deployed ones (' ' for none)",
+    ].join('\n'),
+  ],
+});
+
+function sizesOf(values: {
+  readonly 'batch-1k'?: boolean;
+  readonly 'lookups-100k'?: boolean;
+  readonly 'finishing-100k'?: boolean;
+  readonly 'upload-10k'?: boolean;
+  readonly 'upload-100k'?: boolean;
+  readonly long?: boolean;
+  readonly 'only-uploads'?: boolean;
+}): Sizes {
+  const all = values.long === true;
+  const uploads = [...(all || values['upload-10k'] ? [10_000] : []), ...(all || values['upload-100k'] ? [100_000] : [])];
+  const fromEnv = process.env.BENCH_UPLOAD_ROWS?.split(',')
+    .map(Number)
+    .filter((n) => n > 0);
+  return {
+    batchRows: Number(process.env.BENCH_BATCH_ROWS ?? (all || values['batch-1k'] ? LONG.batchRows : QUICK.batchRows)),
+    blog: process.env.BENCH_SKIP_BLOG !== '1',
+    lookupUsers: all || values['lookups-100k'] ? LONG.lookupUsers : QUICK.lookupUsers,
+    finishingRows: all || values['finishing-100k'] ? LONG.finishingRows : QUICK.finishingRows,
+    uploadRows: fromEnv ?? (uploads.length > 0 ? uploads : [QUICK.uploadRows]),
+    invocations: values['only-uploads'] !== true && process.env.BENCH_ONLY_UPLOADS !== '1',
+  };
+}
+
+/** The plan of a run, with the expected duration of each part, printed before it starts. */
+function plan(sizes: Sizes): string[] {
+  const parts: [string, number][] = [];
+  if (sizes.invocations) {
+    parts.push([`cold and warm invocations (${COLD_RUNS} cold processes, ${WARM_RUNS} warm hires)`, 30]);
+    parts.push([
+      `batch of ${sizes.batchRows} hires${sizes.blog ? ' and the replaced approach' : ''}`,
+      sizes.blog ? expectedBatchSeconds(sizes.batchRows) : (sizes.batchRows * 32) / 1000 + 5,
+    ]);
+    parts.push([`local OCI lookups at 1,000 and ${sizes.lookupUsers.toLocaleString('en')} users`, sizes.lookupUsers >= 100_000 ? 60 : 10]);
+  }
+  parts.push([
+    `finishing a settled ${sizes.finishingRows.toLocaleString('en')}-row upload, twice`,
+    sizes.finishingRows >= 100_000 ? 120 : 20,
+  ]);
+  for (const rows of sizes.uploadRows) parts.push([`upload of ${rows.toLocaleString('en')} hires`, expectedUploadSeconds(rows)]);
+  const total = parts.reduce((sum, [, seconds]) => sum + seconds, 0);
+  return [
+    `npm run bench: expected about ${minutes(total)} on a 2-core machine (longer under load); --help lists the long sizes`,
+    ...parts.map(([what, seconds]) => `  ${what.padEnd(62)} ~${minutes(seconds)}`),
+    '',
+  ];
+}
+
+runCommand(spec, async ({ values }) => {
+  const sizes = sizesOf(values);
+  for (const line of plan(sizes)) out(line);
+  if (sizes.invocations) {
+    await invocationFigures(sizes);
+    await localOciFigures(sizes.lookupUsers);
+  }
+  await finishingFigures(sizes.finishingRows);
+  for (const rows of sizes.uploadRows) await uploadFigure(rows);
+  return CommonExit.Ok;
+});
+
+/** Finishing a settled upload alone: its peak RSS with the deployed flags, and without --expose-gc. */
+async function finishingFigures(rows: number): Promise<void> {
+  const withGc = await finishingFigure(rows, FUNCTION_NODE_ARGS);
   const without = await finishingFigure(
-    100_000,
+    rows,
     FUNCTION_NODE_ARGS.filter((flag) => flag !== '--expose-gc'),
   );
   out(
-    `Finishing a settled upload of 100,000 rows (${withGc.sources} report sources, ${withGc.reportMb.toFixed(1)} MB of report), warm container`,
+    `Finishing a settled upload of ${rows.toLocaleString('en')} rows (${withGc.sources} report sources, ${withGc.reportMb.toFixed(1)} MB of report), warm container`,
   );
   out(`  answer, time (s)                                   ${withGc.answer}, ${withGc.seconds.toFixed(1)}`);
   out(`  peak RSS warm / after finishing (MB)               ${withGc.warmPeakMb.toFixed(1)} / ${withGc.finishedPeakMb.toFixed(1)}   < 128`);
@@ -76,17 +191,20 @@ async function finishingFigures(): Promise<void> {
 }
 
 /** The local OCI must not slow down as it fills, or a large upload measures the emulator, not the rate. */
-async function localOciFigures(): Promise<void> {
-  const figures = await lookupFigures();
-  out('Local OCI: each call a hire makes, in its handlers (ms)  1,000 users  100,000 users');
-  for (const { label, small, large } of figures) {
-    out(`  ${label.padEnd(56)} ${small.toFixed(3).padStart(8)}  ${large.toFixed(3).padStart(8)}`);
+async function localOciFigures(largeUsers: number): Promise<void> {
+  const figures = await lookupFigures(largeUsers);
+  const large = `${largeUsers.toLocaleString('en')} users`;
+  out(`Local OCI: each call a hire makes, in its handlers (ms)  1,000 users  ${large}`);
+  for (const { label, small, large: big } of figures) {
+    out(`  ${label.padEnd(56)} ${small.toFixed(3).padStart(8)}  ${big.toFixed(3).padStart(8)}`);
   }
   const worst = Math.max(...figures.map((f) => f.large));
-  out(`  slowest call at 100,000 users (ms)                       ${worst.toFixed(3).padStart(8)}   target < 2 (no scan of every user)`);
+  out(
+    `  slowest call at ${large} (ms)${' '.repeat(Math.max(1, 40 - large.length))}${worst.toFixed(3).padStart(8)}   target < 2 (no scan of every user)`,
+  );
 }
 
-async function invocationFigures(): Promise<void> {
+async function invocationFigures(sizes: Sizes): Promise<void> {
   const stack = await startLocalStack();
   const cold: { listenMs: number; firstMs: number; peakMb: number }[] = [];
   for (let run = 0; run < COLD_RUNS; run += 1) {
@@ -136,14 +254,14 @@ async function invocationFigures(): Promise<void> {
   );
   out(`  peak RSS after ${WARM_RUNS * 2 + 1} invocations (MB)                 ${fmt(peakWarm, 1)}   < 128`);
 
-  out(`Batch: ${BATCH_ROWS} hires from a CSV upload, ${LATENCY_MS} ms added to every OCI call`);
-  const batch = await batchFigure();
+  out(`Batch: ${sizes.batchRows} hires from a CSV upload, ${LATENCY_MS} ms added to every OCI call`);
+  const batch = await batchFigure(sizes.batchRows);
   out(`  whole batch through the function (s)               ${fmt(batch.ms / 1000, 1)}   (${batch.succeeded} succeeded)`);
   out(`  IAM calls per hire (groups/policies once)          ${fmt(batch.callsPerHire, 2)}`);
   out(`  peak RSS during the batch (MB)                     ${fmt(batch.peakMb, 1)}   < 256 (func.yaml memory)`);
-  if (process.env.BENCH_SKIP_BLOG === '1') return;
-  const blogMs = await blogFigure();
-  out(`  blog approach, 5 sequential calls per hire (s)     ${fmt(blogMs / 1000, 1)}   (a policy per hire: ${BATCH_ROWS} policies)`);
+  if (!sizes.blog) return;
+  const blogMs = await blogFigure(sizes.batchRows);
+  out(`  blog approach, 5 sequential calls per hire (s)     ${fmt(blogMs / 1000, 1)}   (a policy per hire: ${sizes.batchRows} policies)`);
   out(`  speed-up                                           ${fmt(blogMs / batch.ms, 1)}x`);
 }
 
@@ -245,9 +363,9 @@ function hiresCsv(count: number): string {
 }
 
 /** The whole batch through the function: an OCI Events upload event for the CSV. */
-async function batchFigure(): Promise<{ ms: number; callsPerHire: number; peakMb: number; succeeded: number }> {
+async function batchFigure(rows: number): Promise<{ ms: number; callsPerHire: number; peakMb: number; succeeded: number }> {
   const stack = await startLocalStack({ faults: [{ latencyMs: LATENCY_MS }] });
-  stack.oci.state.putObject(stack.uploadBucket, 'incoming/bench.csv', hiresCsv(BATCH_ROWS), 'text/csv');
+  stack.oci.state.putObject(stack.uploadBucket, 'incoming/bench.csv', hiresCsv(rows), 'text/csv');
   const event = JSON.parse(
     readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'envelopes', 'oci-event-createobject.json'), 'utf8'),
   );
@@ -266,7 +384,7 @@ async function batchFigure(): Promise<{ ms: number; callsPerHire: number; peakMb
   const calls = stack.oci.requests.entries().filter((e) => e.service !== 'objectstorage' && e.service !== 'notifications').length;
   await fn.stop();
   await stack.oci.stop();
-  return { ms, callsPerHire: calls / BATCH_ROWS, peakMb, succeeded: result.report.counts.succeeded };
+  return { ms, callsPerHire: calls / rows, peakMb, succeeded: result.report.counts.succeeded };
 }
 
 /**
@@ -274,7 +392,7 @@ async function batchFigure(): Promise<{ ms: number; callsPerHire: number; peakMb
  * calls (create the user, find or create the group, add the membership, create a policy for this
  * person, reset the console password), one policy per hire.
  */
-async function blogFigure(): Promise<number> {
+async function blogFigure(rows: number): Promise<number> {
   const stack = await startLocalStack({ faults: [{ latencyMs: LATENCY_MS }] });
   const client = new IdentityClient(
     { authenticationDetailsProvider: new common.ConfigFileAuthenticationDetailsProvider(stack.oci.credentials.files.configFile) },
@@ -284,7 +402,7 @@ async function blogFigure(): Promise<number> {
   const tenancy = stack.oci.credentials.tenancyId;
   let groupId: string | undefined;
   const started = performance.now();
-  for (let i = 1; i <= BATCH_ROWS; i += 1) {
+  for (let i = 1; i <= rows; i += 1) {
     const user = (
       await client.createUser({ createUserDetails: { compartmentId: tenancy, name: `blog${i}@example.com`, description: `hire ${i}` } })
     ).user;
@@ -308,8 +426,3 @@ async function blogFigure(): Promise<number> {
   await stack.oci.stop();
   return ms;
 }
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BatchResult, NoticeResult, OnboardingResult } from '../core/result';
+import type { HandlerResult } from '../core/response';
 import { type RunningFunction, startFunction } from '../local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../local-stack/stack';
 import { defineCommand, onShutdown, runCommand } from './args';
@@ -29,8 +29,6 @@ const spec = defineCommand({
   },
   notes: ['exit codes:\n  0  every scene held\n  1  a scene did not hold (e.g. the replay wrote something)\n  2  bad argument'],
 });
-
-type HandlerResult = OnboardingResult | BatchResult | NoticeResult;
 
 /** What a scene saw: the result, and what the local OCI counted while it ran. */
 interface SceneRun {
@@ -118,9 +116,9 @@ const scenes: readonly Scene[] = [
 ];
 
 function printResult(result: HandlerResult): void {
-  if ('kind' in result && result.kind === 'notice') out(`    ${result.status}: ${result.reason}`);
-  else if ('kind' in result && result.kind === 'batch') out(`    ${JSON.stringify(result.report.counts)}`);
-  else printSteps(result as OnboardingResult);
+  if (result.kind === 'notice') out(`    ${result.status}: ${result.reason}`);
+  else if (result.kind === 'batch') out(`    ${JSON.stringify(result.report.counts)}`);
+  else printSteps(result);
 }
 
 runCommand(spec, async ({ values }) => {

@@ -1,3 +1,4 @@
+import type { Clock } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { DirectoryGroup, IdentityDirectory, SecretSource } from './ports';
 import type { StepResult } from './result';
@@ -20,6 +21,8 @@ export interface OnboardingContext {
   readonly retentionDays?: number | undefined;
   /** Today, `YYYY-MM-DD`; the clock's UTC date when absent. */
   readonly today?: string | undefined;
+  /** The time the rules read when `today` is not given; the system clock when absent. */
+  readonly clock?: Clock | undefined;
   /** When a row without its own `occurredAt` was true (a roster's day); undefined: such rows carry no time. */
   readonly factAt?: string | undefined;
   /** DEFINED_TAGS: on every user, group and policy the function creates; roles lay their own over them. */

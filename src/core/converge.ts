@@ -1,3 +1,4 @@
+import { systemClock, utcDay } from '../support/clock';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { SecretValue } from '../support/secret';
 import { WriteCheckFailed, WriteWithdrawn, writeChecks } from '../support/write-checks';
@@ -17,10 +18,11 @@ import {
   planUserSteps,
   staleAgainst,
 } from './plan';
-import type { DirectoryGroup, DirectoryUser, UserChanges, UserSpec } from './ports';
+import type { DirectoryGroup, DirectoryUser, UserChanges } from './ports';
 import { Outcome, type StepResult } from './result';
 import type { RoleCatalog } from './role-catalog';
 import { base, dryRunResult, type StepOutcome, skipped, stepRunner, unchanged, userConflict } from './steps';
+import type { UserSpec } from './user-spec';
 import { isWritten } from './writes';
 
 /** Lower-cased names of every group the catalog can produce, over every allowed compartment. */
@@ -36,9 +38,9 @@ export function catalogGroupNames(catalog: RoleCatalog): ReadonlySet<string> {
 }
 
 /** The lifecycle rules of an invocation: today (UTC), the leaver retention, the catalog's groups. */
-export function lifecycleRules(context: Pick<OnboardingContext, 'catalog' | 'retentionDays' | 'today'>): LifecycleRules {
+export function lifecycleRules(context: Pick<OnboardingContext, 'catalog' | 'retentionDays' | 'today' | 'clock'>): LifecycleRules {
   return {
-    today: context.today ?? new Date().toISOString().slice(0, 10),
+    today: context.today ?? utcDay((context.clock ?? systemClock).now()),
     retentionDays: context.retentionDays,
     catalogGroups: catalogGroupNames(context.catalog),
   };

@@ -19,13 +19,19 @@ const CLOCK_SKEW_MS = 10 * 60_000;
 /**
  * When HR produced the fact: ISO 8601 with an offset (`2026-12-01T09:30:00Z`, `…+01:00`). The newest fact
  * wins: an event older than the last one applied to the identity is answered `stale` and writes nothing.
- * A time in the future is refused: recorded, it would make every real event after it look stale.
+ * A time in the future is refused (see `futureProblem`): recorded, it would make every real event after it look stale.
  */
 export const OCCURRED_AT = z
   .string()
   .datetime({ offset: true, message: 'must be a time in ISO 8601 with an offset, e.g. 2026-12-01T09:30:00Z' })
-  .refine((value) => !(Date.parse(value) > Date.now() + CLOCK_SKEW_MS), 'must not be in the future')
   .transform((value) => new Date(value).toISOString());
+
+/** An `occurredAt` that is well formed but later than `now` (and the skew allowed): a problem, else undefined. */
+function futureProblem(input: unknown, now: number): Problem | undefined {
+  const value = typeof input === 'object' && input !== null ? (input as { occurredAt?: unknown }).occurredAt : undefined;
+  if (!OCCURRED_AT.safeParse(value).success || !(Date.parse(value as string) > now + CLOCK_SKEW_MS)) return undefined;
+  return { path: 'occurredAt', message: 'must not be in the future' };
+}
 
 const newHireSchema = z
   .object({
@@ -101,29 +107,32 @@ function problemsWithHints(error: z.ZodError, known: readonly string[]): Problem
  * Parses with `schema`; throws a ValidationError naming every bad field, a string that is not
  * well-formed Unicode among them (whatever the field: none is written to OCI).
  */
-function parseEvent<T extends z.ZodRawShape>(schema: z.ZodObject<T, 'strict'>, input: unknown, what: string) {
+function parseEvent<T extends z.ZodRawShape>(schema: z.ZodObject<T, 'strict'>, input: unknown, what: string, now: number) {
   const illFormed = illFormedText(input);
   const parsed = schema.safeParse(input);
-  if (parsed.success && illFormed.length === 0) return Object.freeze(parsed.data);
+  const future = futureProblem(input, now);
+  if (parsed.success && illFormed.length === 0 && !future) return Object.freeze(parsed.data);
   const named = new Set(illFormed.map((p) => p.path));
-  const others = parsed.success ? [] : problemsWithHints(parsed.error, Object.keys(schema.shape)).filter((p) => !named.has(p.path));
-  throw new ValidationError(ErrorCode.InvalidEvent, `The ${what} event is not valid`, [...illFormed, ...others]);
+  const others = parsed.success ? [] : problemsWithHints(parsed.error, Object.keys(schema.shape));
+  const problems = [...others, ...(future ? [future] : [])].filter((p) => !named.has(p.path));
+  throw new ValidationError(ErrorCode.InvalidEvent, `The ${what} event is not valid`, [...illFormed, ...problems]);
 }
 
 /**
  * Validates untrusted input as a new-hire event; throws a ValidationError naming every bad field.
+ * `now` (epoch ms) is the clock an `occurredAt` must not be ahead of.
  * @example parseNewHire(JSON.parse(body))
  */
-export function parseNewHire(input: unknown): NewHire {
-  return parseEvent(newHireSchema, input, 'new-hire');
+export function parseNewHire(input: unknown, now = Date.now()): NewHire {
+  return parseEvent(newHireSchema, input, 'new-hire', now);
 }
 
 /**
  * Validates untrusted input as an HR event: `"type": "leaver"` is a leaver, anything else a hire.
  * @example parseHrEvent({ type: 'leaver', employeeId: 'E1', effectiveDate: '2026-12-31' })
  */
-export function parseHrEvent(input: unknown): HrEvent {
+export function parseHrEvent(input: unknown, now = Date.now()): HrEvent {
   const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
-  if (type !== 'leaver') return { kind: 'hire', hire: parseNewHire(input) };
-  return { kind: 'leaver', leaver: parseEvent(leaverSchema, input, 'leaver') };
+  if (type !== 'leaver') return { kind: 'hire', hire: parseNewHire(input, now) };
+  return { kind: 'leaver', leaver: parseEvent(leaverSchema, input, 'leaver', now) };
 }

@@ -1,9 +1,10 @@
 import { ErrorCode } from '../support/errors';
 import { sameStatements } from './policy/normal-form';
-import type { DirectoryCredential, DirectoryGroup, DirectoryMembership, DirectoryPolicy, DirectoryUser, UserSpec } from './ports';
+import type { DirectoryCredential, DirectoryGroup, DirectoryMembership, DirectoryPolicy, DirectoryUser } from './ports';
 import type { Action, StepKind } from './result';
 import { type DesiredState, EMPLOYEE_TAG, MANAGED_BY_TAG } from './role-catalog';
 import { tagDrift } from './tags';
+import type { UserSpec } from './user-spec';
 
 /** The mark a leaver's user gets: the day it left (a classic tag, a domain user's OCI tag). */
 export const LEFT_ON_TAG = 'left-on';

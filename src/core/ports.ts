@@ -1,6 +1,7 @@
 import type { SecretValue } from '../support/secret';
 import type { RoleCatalog } from './role-catalog';
 import type { DefinedTags, FreeformTags, ObservedTags, ResourceTags } from './tags';
+import type { UserSpec } from './user-spec';
 
 // The interfaces the core names; OCI adapters implement them and are passed in as plain parameters.
 
@@ -73,17 +74,6 @@ export interface DirectoryPolicy extends ObservedTags {
   readonly compartmentId: string;
   readonly description: string;
   readonly statements: readonly string[];
-}
-export interface UserSpec {
-  readonly name: string;
-  readonly email: string;
-  readonly description: string;
-  readonly givenName: string;
-  readonly familyName: string;
-  readonly employeeId: string;
-  readonly freeformTags: Readonly<Record<string, string>>;
-  /** DEFINED_TAGS, given at creation (a tenancy's required tag defaults need them); never rewritten afterwards. */
-  readonly definedTags?: DefinedTags;
 }
 /** What an update of a user changes: only the fields given. */
 export interface UserChanges {

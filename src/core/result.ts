@@ -56,8 +56,12 @@ export const Status = {
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
-/** The one record of an invocation: the response, the ONS message and the result log line. */
+/**
+ * The result of one HR event (a hire, a mover or a leaver), or of a delivery refused or failed before it
+ * was routed: the response, the ONS message and the result log line of that invocation.
+ */
 export interface OnboardingResult {
+  readonly kind: 'event';
   readonly status: Status;
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly employeeId?: string;
@@ -90,27 +94,4 @@ export function countOutcomes(steps: readonly StepResult[]): Record<Outcome, num
   const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, added: 0, removed: 0, held: 0 };
   for (const step of steps) counts[step.outcome] += 1;
   return counts;
-}
-
-/** The result of a batch (a JSON array, or an uploaded file): its report, and the notification. */
-export interface BatchResult {
-  readonly kind: 'batch';
-  /** `held`: a roster run whose rows are done and whose leavers wait for an approval (see the report's `roster`). */
-  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run' | 'held';
-  readonly correlation: { readonly callId: string; readonly eventId?: string };
-  readonly report: import('./batch-report').BatchReport;
-  /**
-   * False for an invocation that did part of an upload while others go on: only the invocation
-   * that finishes the upload publishes its summary.
-   */
-  readonly final?: boolean;
-  readonly notification?: OnboardingResult['notification'];
-}
-
-/** A delivery acknowledged without work: an event about something else, or a message already handled. */
-export interface NoticeResult {
-  readonly kind: 'notice';
-  readonly status: 'ignored' | 'duplicate';
-  readonly correlation: { readonly callId: string; readonly eventId?: string };
-  readonly reason: string;
 }

@@ -3,7 +3,6 @@ import { ErrorCode, OnboardingError, type Problem, ValidationError } from '../su
 import type { NewHire } from './new-hire';
 import { checkStatement, type Finding, MAX_STATEMENTS_PER_POLICY, RULES, type RuleId } from './policy/lint';
 import { parseStatement } from './policy/parser';
-import type { UserSpec } from './ports';
 import {
   type DefinedTags,
   definedTagsSchema,
@@ -14,6 +13,7 @@ import {
   sameTags,
   tagCount,
 } from './tags';
+import type { UserSpec } from './user-spec';
 import { problemsOf } from './validation';
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;

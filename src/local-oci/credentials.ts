@@ -23,8 +23,20 @@ export interface LocalCredentials {
   issueRpst(claims: { expiresInSeconds: number }): string;
 }
 
-function rsaKeyPair() {
-  return generateKeyPairSync('rsa', { modulusLength: 2048 });
+/**
+ * The three keys of a local tenancy, made once per process: a 2048-bit RSA key takes 0.1 to 1 s to make
+ * on two busy cores, and a test process starts dozens of tenancies. Each tenancy is still its own (its
+ * port, state, files and tokens); only a process's tenancies share these keys, never two processes.
+ */
+type KeyPair = { readonly publicKey: KeyObject; readonly privateKey: KeyObject };
+const tenancyKeys = new Map<'admin' | 'session' | 'issuer', KeyPair>();
+
+function rsaKeyPair(role: 'admin' | 'session' | 'issuer'): KeyPair {
+  const made = tenancyKeys.get(role);
+  if (made) return made;
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  tenancyKeys.set(role, pair);
+  return pair;
 }
 
 /** OCI's API-key fingerprint: MD5 of the DER public key, as colon-separated hex pairs. */
@@ -59,9 +71,9 @@ export function createLocalCredentials(options: {
   region: string;
 }): LocalCredentials {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const admin = rsaKeyPair();
-  const session = rsaKeyPair();
-  const issuer = rsaKeyPair();
+  const admin = rsaKeyPair('admin');
+  const session = rsaKeyPair('session');
+  const issuer = rsaKeyPair('issuer');
   const adminFingerprint = fingerprintOf(admin.publicKey);
   const sessionJwk = JSON.stringify(session.publicKey.export({ format: 'jwk' }));
 
@@ -141,7 +153,7 @@ export interface UserApiKey {
  * `[DEFAULT]` config file under `dir` (file names from `label`).
  */
 export function createUserApiKey(options: { dir: string; label: string; tenancyId: string; userId: string; region: string }): UserApiKey {
-  const pair = rsaKeyPair();
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const fingerprint = fingerprintOf(pair.publicKey);
   const keyFile = join(options.dir, `${options.label}_api_key.pem`);
   const configFile = join(options.dir, `${options.label}_config`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { BatchResult, NoticeResult } from '../core/result';
+import type { BatchResult, NoticeResult } from '../core/response';
 import type { UploadRecord } from '../core/upload-progress';
 import { FunctionDiedError, type RunningFunction, startFunction } from '../local-oci/fn-harness';
 import type { FunctionCall } from '../local-oci/services/functions-invoke';

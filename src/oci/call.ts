@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Clock, systemClock } from '../support/clock';
 import { OciCallError } from '../support/errors';
 import type { Logger } from '../support/logger';
 import { WriteCheckFailed, WriteWithdrawn, writeChecks } from '../support/write-checks';
@@ -15,7 +16,12 @@ export interface CallPolicy {
   readonly turn?: (kind: CallKind) => Promise<void>;
   /** Told of every attempt that was not throttled. */
   readonly onPassed?: (kind: CallKind) => void;
+  /** The time the deadline and the backoff are read in; the system clock when absent. */
+  readonly clock?: Clock;
 }
+
+/** The clock a policy reads the time in. */
+export const clockOf = (policy: Pick<CallPolicy, 'clock'>): Clock => policy.clock ?? systemClock;
 
 /** The HTTP answer of the attempt in flight, as far as the retry needs it. */
 interface AttemptScope {
@@ -97,9 +103,9 @@ const IAM_WRITES = new Set([
 const CONSISTENCY_WINDOW_MS = 4 * 60_000;
 let lastIamWriteAt = Number.NEGATIVE_INFINITY;
 
-function isEventualConsistency(error: OciCallError): boolean {
+function isEventualConsistency(error: OciCallError, now: number): boolean {
   return (
-    Date.now() - lastIamWriteAt < CONSISTENCY_WINDOW_MS &&
+    now - lastIamWriteAt < CONSISTENCY_WINDOW_MS &&
     ((error.status === 404 && error.ociCode === 'NotAuthorizedOrNotFound') ||
       (error.status === 400 && error.ociCode === 'RelatedResourceNotAuthorizedOrNotFound'))
   );
@@ -146,6 +152,7 @@ export async function callOci<T>(
   options: { retryAlso?: (error: OciCallError) => boolean } = {},
 ): Promise<T> {
   const kind = kindOf(operation);
+  const clock = clockOf(policy);
   for (let attempt = 1; ; attempt += 1) {
     const scope: AttemptScope = {};
     try {
@@ -156,19 +163,19 @@ export async function callOci<T>(
         await check().catch((error: unknown) => Promise.reject(error instanceof WriteWithdrawn ? error : new WriteCheckFailed(error)));
       const answer = await attempts.run(scope, send);
       policy.onPassed?.(kind);
-      if (IAM_WRITES.has(operation)) lastIamWriteAt = Date.now();
+      if (IAM_WRITES.has(operation)) lastIamWriteAt = clock.now();
       return answer;
     } catch (raw) {
       if (raw instanceof WriteWithdrawn || raw instanceof WriteCheckFailed) throw raw;
       const error = translateOciError(operation, raw);
       if (error.status === 429) policy.onThrottled?.(kind);
       else policy.onPassed?.(kind);
-      const retryable = error.retryable || isEventualConsistency(error) || (options.retryAlso?.(error) ?? false);
+      const retryable = error.retryable || isEventualConsistency(error, clock.now()) || (options.retryAlso?.(error) ?? false);
       const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       // A throttled call waits at least what OCI asked for, plus a little jitter so that the calls it
       // throttled together do not come back together.
       const delay = scope.retryAfterMs !== undefined ? scope.retryAfterMs + Math.random() * BASE_DELAY_MS : backoff;
-      if (!retryable || attempt >= policy.maxAttempts || Date.now() + delay >= policy.deadline) {
+      if (!retryable || attempt >= policy.maxAttempts || clock.now() + delay >= policy.deadline) {
         policy.log.warn('oci call failed', {
           operation,
           attempt,
@@ -186,7 +193,7 @@ export async function callOci<T>(
         delayMs: Math.round(delay),
         retryAfterMs: scope.retryAfterMs,
       });
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await clock.sleep(delay);
     }
   }
 }

@@ -2,7 +2,7 @@ import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { CatalogSource } from '../core/ports';
 import { type CatalogRules, parseRoleCatalogText, type RoleCatalog } from '../core/role-catalog';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
-import { type CallPolicy, callOci } from './call';
+import { type CallPolicy, callOci, clockOf } from './call';
 
 /**
  * A catalog kept in Object Storage: cached for `ttlMs`, then revalidated with `if-none-match`, so an
@@ -18,7 +18,7 @@ export function objectStorageCatalogSource(
   let namespace = location.namespace;
   return (policy) => ({
     async load() {
-      if (cached && cached.until > Date.now()) return cached.catalog;
+      if (cached && cached.until > clockOf(policy).now()) return cached.catalog;
       namespace ??= (await callOci('GetNamespace', () => client.getNamespace({}), policy)).value;
       const where = `${location.bucket}/${location.object}`;
       try {
@@ -35,11 +35,11 @@ export function objectStorageCatalogSource(
         );
         const text = await new Response(response.value as ReadableStream).text();
         const catalog = parseRoleCatalogText(text, where, rules);
-        cached = { catalog, etag: response.eTag, until: Date.now() + ttlMs };
+        cached = { catalog, etag: response.eTag, until: clockOf(policy).now() + ttlMs };
         return catalog;
       } catch (error) {
         if (error instanceof OciCallError && error.status === 304 && cached) {
-          cached = { ...cached, until: Date.now() + ttlMs };
+          cached = { ...cached, until: clockOf(policy).now() + ttlMs };
           return cached.catalog;
         }
         if (error instanceof OciCallError && isRefused(error)) {

@@ -11,10 +11,10 @@ import {
   type DirectoryUser,
   type IdentityDirectory,
   type PolicySpec,
-  type UserSpec,
 } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { DefinedTags } from '../core/tags';
+import type { UserSpec } from '../core/user-spec';
 import type { OciCallError } from '../support/errors';
 import { allPages, type CallPolicy, callOci, createOrFind, deleted } from './call';
 

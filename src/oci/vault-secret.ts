@@ -2,7 +2,7 @@ import type { SecretsClient } from 'oci-secrets';
 import type { SecretSource } from '../core/ports';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import { SecretValue } from '../support/secret';
-import { type CallPolicy, callOci } from './call';
+import { type CallPolicy, callOci, clockOf } from './call';
 
 export type SecretRef = { readonly secretId: string } | { readonly secretName: string; readonly vaultId: string };
 
@@ -14,7 +14,7 @@ export function vaultSecretSource(client: SecretsClient, ref: SecretRef, ttlMs: 
   let cached: { value: SecretValue; until: number } | undefined;
   return (policy) => ({
     async read() {
-      if (cached && cached.until > Date.now()) return cached.value;
+      if (cached && cached.until > clockOf(policy).now()) return cached.value;
       try {
         const response = await callOci(
           'secretId' in ref ? 'GetSecretBundle' : 'GetSecretBundleByName',
@@ -28,7 +28,7 @@ export function vaultSecretSource(client: SecretsClient, ref: SecretRef, ttlMs: 
         if (content?.contentType !== 'BASE64' || !content.content)
           throw new OnboardingError(ErrorCode.SecretUnavailable, 'The bootstrap secret has no BASE64 content');
         const value = new SecretValue(Buffer.from(content.content, 'base64').toString('utf8'));
-        cached = { value, until: Date.now() + ttlMs };
+        cached = { value, until: clockOf(policy).now() + ttlMs };
         return value;
       } catch (error) {
         if (error instanceof OnboardingError && !(error instanceof OciCallError)) throw error;

@@ -6,9 +6,11 @@ import { batchSummary } from '../core/batch-report';
 import { parseHrEvent } from '../core/new-hire';
 import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
-import { type BatchResult, countOutcomes, type NoticeResult, type OnboardingResult, Status } from '../core/result';
+import type { BatchResult, HandlerResult } from '../core/response';
+import { countOutcomes, type OnboardingResult, Status } from '../core/result';
 import type { CallPolicy } from '../oci/call';
 import type { CallServices, OciRuntime } from '../oci/runtime';
+import { type Clock, systemClock } from '../support/clock';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
 import { bodyBytes, decodeBody } from './body';
@@ -32,8 +34,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Time kept back after publishing for the FDK to write the response. */
 const RESPONSE_RESERVE_MS = 250;
 
-export type HandlerResult = OnboardingResult | BatchResult | NoticeResult;
-
 export interface HandlerDependencies {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
@@ -43,14 +43,15 @@ export interface HandlerDependencies {
     env: Readonly<Record<string, string | undefined>>,
     policy: CallPolicy,
   ) => Promise<OciRuntime>;
+  /** The time the handler and everything it calls read; the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** The HTTP status an API Gateway caller gets for a result. */
 function httpStatus(result: HandlerResult): number {
-  if ('kind' in result && result.kind === 'batch') return result.status === 'partial' ? 202 : result.status === 'failed' ? 502 : 200;
-  if (result.status === Status.Rejected) {
-    return (result as OnboardingResult).errors[0]?.code === ErrorCode.Unauthenticated ? 401 : 400;
-  }
+  if (result.kind === 'batch') return result.status === 'partial' ? 202 : result.status === 'failed' ? 502 : 200;
+  if (result.kind === 'notice') return 200;
+  if (result.status === Status.Rejected) return result.errors[0]?.code === ErrorCode.Unauthenticated ? 401 : 400;
   return result.status === Status.Failed ? 502 : 200;
 }
 
@@ -62,9 +63,10 @@ function httpStatus(result: HandlerResult): number {
 export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: Context) => Promise<HandlerResult> {
   let config: FunctionConfig | undefined;
   let runtime: Promise<OciRuntime> | undefined;
+  const clock = deps.clock ?? systemClock;
 
   return async (input, ctx) => {
-    const started = Date.now();
+    const started = clock.now();
     const callId = ctx.callID ?? randomUUID();
     const log = deps.log.child({ callId });
     const deadline = ctx.deadline?.getTime() ?? started + DEFAULT_TIMEOUT_MS;
@@ -75,6 +77,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     let current: FunctionConfig | undefined;
 
     const failure = (status: 'rejected' | 'failed', report: ErrorReport): OnboardingResult => ({
+      kind: 'event',
       status,
       correlation: { callId, ...(delivery?.eventId ? { eventId: delivery.eventId } : {}) },
       dryRun: false,
@@ -82,7 +85,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       counts: countOutcomes([]),
       errors: [report],
       startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     });
 
     let result: HandlerResult;
@@ -99,6 +102,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         onThrottled: (kind) => throttle.throttled(kind),
         turn: (kind) => throttle.turn(kind),
         onPassed: (kind) => throttle.passed(kind),
+        clock,
       };
       const cfg = current;
       const bind = async () => {
@@ -118,11 +122,17 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
         if (!secret) throw new OnboardingError(ErrorCode.Unauthenticated, 'HR webhooks are not configured (WEBHOOK_SECRET_ID)');
         // API Gateway passes the client's headers to the function as Fn-Http-H-<name>.
         const clientHeader = (name: string) => ctx.getHeader(`Fn-Http-H-${name}`);
-        verifyWebhook(bytes, clientHeader, secret, {
-          signatureHeader: cfg.WEBHOOK_SIGNATURE_HEADER,
-          timestampHeader: cfg.WEBHOOK_TIMESTAMP_HEADER,
-          toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
-        });
+        verifyWebhook(
+          bytes,
+          clientHeader,
+          secret,
+          {
+            signatureHeader: cfg.WEBHOOK_SIGNATURE_HEADER,
+            timestampHeader: cfg.WEBHOOK_TIMESTAMP_HEADER,
+            toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
+          },
+          clock.now(),
+        );
       }
       const bodyText = text ?? decodeBody(bytes);
       const decoded = decodeDelivery(
@@ -134,7 +144,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       delivery = decoded;
       log.info('delivery', { via: decoded.via, kind: decoded.payload.kind, eventId: decoded.eventId });
       // A bad hire is refused before any call to OCI (through API Gateway, after authentication).
-      if (decoded.payload.kind === 'hire') parseHrEvent(decoded.payload.input);
+      if (decoded.payload.kind === 'hire') parseHrEvent(decoded.payload.input, clock.now());
       if (decoded.payload.kind === 'ignored') {
         result = {
           kind: 'notice',
@@ -156,6 +166,7 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
           tenancyId: oci.tenancyId,
           dryRun: current.DRY_RUN,
           throttle,
+          clock,
         };
         // A signed webhook's timestamp is when the HR system sent the fact: it stands in for a missing `occurredAt`.
         const signedAt = gateway ? ctx.getHeader(`Fn-Http-H-${cfg.WEBHOOK_TIMESTAMP_HEADER}`) : null;
@@ -172,7 +183,12 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
     }
 
     if (services && current && shouldPublish(result)) {
-      result = await publish(result, services, { deadline: deadline - RESPONSE_RESERVE_MS, maxAttempts: current.OCI_MAX_ATTEMPTS, log });
+      result = await publish(result, services, {
+        deadline: deadline - RESPONSE_RESERVE_MS,
+        maxAttempts: current.OCI_MAX_ATTEMPTS,
+        log,
+        clock,
+      });
     }
     if (deliveryVia(header) === 'api-gateway') ctx.httpGateway.statusCode = httpStatus(result);
     // The durable record: OCI Logging keeps this line whatever happened to the notification.
@@ -209,25 +225,23 @@ async function route(delivery: Delivery, inv: Invocation, started: number, body:
   }
   if (warnings.length === 0) return result;
   inv.log.warn('bookkeeping', { warnings });
-  if ('kind' in result && result.kind === 'batch')
+  if (result.kind === 'batch')
     return { ...result, report: { ...result.report, warnings: [...(result.report.warnings ?? []), ...warnings] } };
-  return { ...result, warnings: [...((result as OnboardingResult).warnings ?? []), ...warnings] };
+  return { ...result, warnings: [...(result.warnings ?? []), ...warnings] };
 }
 
 function shouldPublish(result: HandlerResult): boolean {
-  if ('kind' in result && result.kind === 'notice') return false;
-  if ('kind' in result && result.kind === 'batch' && result.final === false) return false;
+  if (result.kind === 'notice') return false;
+  if (result.kind === 'batch' && result.final === false) return false;
   return result.status !== Status.Rejected && result.status !== Status.DryRun;
 }
 
 async function publish<T extends OnboardingResult | BatchResult>(result: T, services: CallServices, policy: CallPolicy): Promise<T>;
 async function publish(result: HandlerResult, services: CallServices, policy: CallPolicy): Promise<HandlerResult>;
 async function publish(result: HandlerResult, services: CallServices, policy: CallPolicy): Promise<HandlerResult> {
-  if ('kind' in result && result.kind === 'notice') return result;
+  if (result.kind === 'notice') return result;
   const message =
-    'kind' in result && result.kind === 'batch'
-      ? batchSummary(result.report)
-      : { title: notificationTitle(result as OnboardingResult), body: notificationBody(result as OnboardingResult) };
+    result.kind === 'batch' ? batchSummary(result.report) : { title: notificationTitle(result), body: notificationBody(result) };
   try {
     const { messageId } = await services.notifier.publish(message);
     return { ...result, notification: { published: true, messageId } };

@@ -2,6 +2,7 @@ import type { FunctionConfig } from '../config';
 import type { BatchThrottle } from '../core/batch';
 import type { RoleCatalog } from '../core/role-catalog';
 import type { CallServices } from '../oci/runtime';
+import type { Clock } from '../support/clock';
 import type { Logger } from '../support/logger';
 
 /** Everything one invocation works with, decided once at its start. */
@@ -11,6 +12,8 @@ export interface Invocation {
   /** Epoch ms when the call started (as the handler first saw it) and when the platform ends it. */
   readonly startedAt: number;
   readonly deadline: number;
+  /** The time everything in the invocation reads: `startedAt` and `deadline` are in it. */
+  readonly clock: Clock;
   readonly config: FunctionConfig;
   readonly services: CallServices;
   readonly catalog: RoleCatalog;
@@ -35,6 +38,7 @@ export function onboardingContext(inv: Invocation) {
     setPasswordForExistingUsers: inv.config.SET_PASSWORD_FOR_EXISTING_USERS,
     retentionDays: inv.config.LEAVER_RETENTION_DAYS,
     today: inv.today,
+    clock: inv.clock,
     factAt: inv.factAt,
     definedTags: inv.config.DEFINED_TAGS,
   };

@@ -1,6 +1,6 @@
 import { type BatchReport, MAX_LISTED_FAILURES } from '../core/batch-report';
 import type { ObjectStore } from '../core/ports';
-import type { BatchResult } from '../core/result';
+import type { BatchResult } from '../core/response';
 import { replacedReason, totals, type UploadRecord } from '../core/upload-progress';
 import { toErrorReport } from '../support/errors';
 import type { Invocation } from './invocation';

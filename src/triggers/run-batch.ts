@@ -1,6 +1,6 @@
 import { onboardRows, type RowResult, RowStatus } from '../core/batch';
 import type { BatchReport } from '../core/batch-report';
-import type { BatchResult } from '../core/result';
+import type { BatchResult } from '../core/response';
 import { type Invocation, onboardingContext } from './invocation';
 
 /** Time kept back at the end of a batch to write its reports, its progress and its summary. */
@@ -14,7 +14,7 @@ export function batchOptions(inv: Invocation) {
   const stopAt = stopAtOf(inv);
   return {
     throttle: inv.throttle,
-    canStartAnother: (averageRowMs: number) => Date.now() + Math.max(averageRowMs, 100) * 1.5 < stopAt,
+    canStartAnother: (averageRowMs: number) => inv.clock.now() + Math.max(averageRowMs, 100) * 1.5 < stopAt,
   };
 }
 
@@ -50,7 +50,7 @@ export async function runRows(rows: readonly unknown[], inv: Invocation, eventId
     rows: settled,
     failures: [],
     notStarted,
-    finishedAt: new Date().toISOString(),
+    finishedAt: new Date(inv.clock.now()).toISOString(),
   };
   return { kind: 'batch', status: inv.dryRun ? 'dry-run' : status, correlation, report };
 }

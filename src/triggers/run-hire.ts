@@ -16,7 +16,7 @@ export async function runHire(
   /** The signed webhook timestamp (ISO 8601): the fact's time when the event carries no `occurredAt`. */
   deliveredAt?: string,
 ): Promise<OnboardingResult> {
-  const parsed = parseHrEvent(input);
+  const parsed = parseHrEvent(input, inv.clock.now());
   const own = parsed.kind === 'hire' ? parsed.hire.occurredAt : parsed.leaver.occurredAt;
   const occurredAt = own ?? deliveredAt;
   const event: HrEvent =
@@ -54,6 +54,7 @@ export async function runHire(
   const correlationId = ownEventId ?? eventId;
   const notes = [...(occurredAt ? [] : [UNTIMED_NOTE]), ...(outcome.notes ?? [])];
   return {
+    kind: 'event',
     status: dryRun
       ? Status.DryRun
       : failed
@@ -76,6 +77,6 @@ export async function runHire(
     counts: countOutcomes(outcome.steps),
     errors: [],
     startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+    durationMs: inv.clock.now() - started,
   };
 }

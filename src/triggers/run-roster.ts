@@ -4,7 +4,8 @@ import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-fi
 import { convergeUser } from '../core/onboard';
 import { leaverIdentity } from '../core/plan';
 import type { ObjectStore, StoredObjectInfo } from '../core/ports';
-import { type BatchResult, Outcome } from '../core/result';
+import type { BatchResult } from '../core/response';
+import { Outcome } from '../core/result';
 import {
   approvalObjectName,
   forEachLeaver,

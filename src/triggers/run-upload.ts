@@ -1,7 +1,7 @@
 import { type BatchRow, onboardRows, RowStatus, SharedCache } from '../core/batch';
 import { type BatchReport, MAX_LISTED_FAILURES } from '../core/batch-report';
 import { type FileRow, formatOf, isUnreadable, readHires, type UnreadableRow } from '../core/hires-file';
-import type { BatchResult, NoticeResult } from '../core/result';
+import type { BatchResult, NoticeResult } from '../core/response';
 import { chunkRowsFor, type FailedRow, failedRow, replacedReason, totals, type UploadRecord, uploadKey } from '../core/upload-progress';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import type { Continues } from './envelope';

@@ -48,7 +48,8 @@ export function verifyWebhook(
   header: (name: string) => string | null,
   secret: SecretValue,
   settings: WebhookSettings,
-  now = Date.now(),
+  /** The function's clock, epoch ms. */
+  now: number,
 ): void {
   const timestamp = header(settings.timestampHeader);
   const signature = header(settings.signatureHeader);

@@ -5,7 +5,7 @@ import type { FaultRule } from '../../src/local-oci/faults';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent } from '../../src/local-stack/upload-driver';
-import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
+import { BUNDLE, newHire, outcomes, type Scenario, startInProcessScenario } from './scenario';
 
 /** Writes a report step stands for: the console password set at creation travels in the CreateUser request. */
 const reportedWrites = (steps: readonly { step: string; outcome: string; action: string }[]) =>
@@ -26,7 +26,7 @@ describe.each([
   it('reports a create whose answer was lost, and whose retry found it, as created by this run', async () => {
     // Prepare: OCI does each of these writes once, then the answer never arrives
     const faults: FaultRule[] = lost.map((operation) => ({ operations: [operation], dropAfterWrite: true, count: 1 }));
-    scenario = await startScenario({ ...(identityDomain ? { identityDomain } : {}), faults });
+    scenario = await startInProcessScenario({ ...(identityDomain ? { identityDomain } : {}), faults });
     // Act
     const { result, writes } = await scenario.onboard(newHire());
     // Assess
@@ -50,7 +50,7 @@ describe.each([
   });
 
   it('counts the same IAM writes in the request log as the report shows, for a joiner, a mover and a leaver', async () => {
-    scenario = await startScenario({ ...(identityDomain ? { identityDomain } : {}) });
+    scenario = await startInProcessScenario({ ...(identityDomain ? { identityDomain } : {}) });
     const events = [
       newHire({ eventId: 'joiner' }),
       newHire({ eventId: 'mover', roles: ['developer'], compartment: 'test', email: 'ada@example.org' }),
@@ -223,7 +223,7 @@ describe('a convergence that gives up re-planning after it wrote', () => {
 
   it('answers failed with every write it made, on classic IAM, when the sign-in write is refused (412) on every attempt', async () => {
     // Prepare: hired, then left (every capability off).
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     await scenario.onboard(newHire());
     await scenario.onboard({ type: 'leaver', employeeId: 'E104233', effectiveDate: '2026-01-31' });
     // Act: a rehire whose sign-in write always finds the user changed by someone else.
@@ -250,7 +250,7 @@ describe('text that is not well-formed Unicode, at the edge', () => {
 
   it('refuses an event whose name holds a lone surrogate, and writes nothing', async () => {
     // Prepare: JSON.stringify sends the lone surrogate as the escape "\ud800", as an HR system would.
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     const body = JSON.stringify(newHire({ givenName: 'Ad\ud800a' }));
     expect(body).toContain('\\ud800');
     // Act

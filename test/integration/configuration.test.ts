@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { FakeClock } from '../fake-clock';
 import { demoCatalogJson, fixtureJson, readFixture } from '../helpers';
-import { BUNDLE, newHire } from './scenario';
+import { startInProcess } from '../in-process';
+import { newHire } from './scenario';
 
 describe('configuration, credentials and the role catalog', () => {
   let stack: LocalStack | undefined;
@@ -12,7 +13,7 @@ describe('configuration, credentials and the role catalog', () => {
   });
 
   async function invokeWith(env: Record<string, string>, event: unknown = newHire()) {
-    const fn = await startFunction({ entry: BUNDLE, env });
+    const fn = startInProcess({ env });
     try {
       const response = await fn.invoke(JSON.stringify(event));
       return {
@@ -57,13 +58,18 @@ describe('configuration, credentials and the role catalog', () => {
       "Allow dynamic-group iam-onboarding-fn to read objects in tenancy where target.bucket.name = 'config'",
     ]);
     const { ROLE_CATALOG: _inline, ...env } = stack.functionEnv;
-    const fn = await startFunction({
-      entry: BUNDLE,
+    const clock = new FakeClock(Date.now());
+    const fn = startInProcess({
       env: { ...env, ROLE_CATALOG_BUCKET: 'config', ROLE_CATALOG_OBJECT: 'iam/role-catalog.json', ROLE_CATALOG_TTL_SECONDS: '1' },
+      clock,
     });
     try {
       expect((await fn.invoke(JSON.stringify(newHire()))).json).toMatchObject({ status: 'succeeded' });
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      // Within the TTL the cached catalog serves; past it, the catalog is revalidated.
+      clock.advance(500);
+      expect((await fn.invoke(JSON.stringify(newHire()))).json).toMatchObject({ status: 'succeeded' });
+      expect(stack.oci.requests.counts().GetObject).toEqual({ ok: 1 });
+      clock.advance(600);
       expect((await fn.invoke(JSON.stringify(newHire()))).json).toMatchObject({ status: 'succeeded' });
       expect(stack.oci.requests.counts().GetObject).toEqual({ ok: 2 });
       expect(

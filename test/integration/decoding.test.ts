@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchResult, OnboardingResult } from '../../src/core/result';
+import type { BatchResult } from '../../src/core/response';
+import type { OnboardingResult } from '../../src/core/result';
 import { signWebhook } from '../../src/triggers/webhook';
 import { fixtureJson } from '../helpers';
-import { newHire, type Scenario, startScenario } from './scenario';
+import { newHire, type Scenario, startInProcessScenario, startScenario } from './scenario';
 
 /** Names whose UTF-8 takes 2, 3 and 4 bytes a character. */
 const NAMES = [
@@ -54,7 +55,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
   });
 
   it('writes 2-, 3- and 4-byte names intact when the body arrives in 7-byte chunks that split them', async () => {
-    // Prepare
+    // Prepare: a process of its own, whose FDK reads the body from its socket chunk by chunk.
     scenario = await startScenario();
     const rows = Array.from({ length: 8 }, (_, i) => hireRow(i));
     const body = Buffer.from(JSON.stringify(rows), 'utf8');
@@ -69,7 +70,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
 
   it('rejects a body that is not valid UTF-8 with its byte offset, and calls nothing in OCI', async () => {
     // Prepare: a lone 0xFF inside the given name
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     const text = JSON.stringify(newHire({ givenName: 'Ad@' }));
     const at = Buffer.from(text).indexOf('@');
     const body = Buffer.from(text);
@@ -93,7 +94,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
 
   it('answers a 200 KB array of 100,000 numbers, as a body and as an upload, and keeps serving', async () => {
     // Prepare
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     const zeros = `[${Array(100_000).fill('0').join(',')}]`;
     scenario.stack.oci.state.putObject(scenario.stack.uploadBucket, 'incoming/zeros.json', zeros, 'application/json');
     // Act
@@ -112,7 +113,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
   }, 60_000);
 
   it('answers a 9 MB CSV of rows of the wrong width, and a CSV whose one line is 8 MB (refused unparsed), and keeps serving', async () => {
-    // Prepare
+    // Prepare: a process of its own, under the deployed heap limit (FUNCTION_NODE_ARGS).
     scenario = await startScenario();
     const header = 'employeeId,userName,email,givenName,familyName,roles\n';
     const wrongWidth = header + 'E1,a@example.com,a@example.com,A,B,auditor,extra,extra\n'.repeat(170_000);
@@ -142,7 +143,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
   }, 120_000);
 
   it('refuses an object event whose namespace is .. as INVALID_EVENT, calling nothing in OCI', async () => {
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     const event = objectEvent(scenario, 'incoming/hires.csv');
     event.data.additionalDetails.namespace = '..';
     const { result, calls } = await scenario.onboard(event);
@@ -155,7 +156,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
 
   it('answers a replayed eventId, directly or through a webhook delivery id, as a duplicate that writes nothing', async () => {
     // Prepare
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     const hire = newHire({ eventId: 'hr-replayed-1' });
     // Act
     const first = await scenario.onboard(hire);
@@ -189,7 +190,7 @@ describe('decoding what arrives, through the Fn FDK and the local OCI', () => {
       ['a space inside', (s: string) => `${s.slice(0, 10)} ${s.slice(10)}`],
     ])('answers 401 to a valid signature with %s, and writes nothing', async (_label, spoil) => {
       // Prepare
-      scenario = await startScenario();
+      scenario = await startInProcessScenario();
       const body = JSON.stringify(newHire());
       const timestamp = String(Math.floor(Date.now() / 1000));
       const signature = spoil(signWebhook(scenario.stack.webhookSecret, timestamp, body));

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OnboardingResult } from '../../src/core/result';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { DEMO_CATALOG_PATH, type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { startInProcess } from '../in-process';
 import { sdkClients } from '../local-oci/sdk';
-import { BUNDLE, newHire, outcomes } from './scenario';
+import { newHire, outcomes } from './scenario';
 
 // A tenancy whose landing zone requires a defined tag on every resource (a required tag default on
 // the root compartment): the function's creates fail until its config gives the tag a value. Roles
@@ -37,7 +37,7 @@ const DEFINED_TAGS = JSON.stringify({ Operations: { CostCenter: 'hr-42' } });
 
 async function onboarder(stack: LocalStack) {
   return async (env: Record<string, string>, event = newHire()) => {
-    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...env } });
+    const fn = startInProcess({ env: { ...stack.functionEnv, ...env } });
     try {
       const mark = stack.oci.requests.mark();
       const response = await fn.invoke(JSON.stringify(event));

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OnboardingResult } from '../../src/core/result';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { startLocalStack } from '../../src/local-stack/stack';
 import { scimFilter } from '../../src/oci/domain-directory';
+import { startInProcess } from '../in-process';
 import { scimClient, sdkClients } from '../local-oci/sdk';
-import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
+import { newHire, outcomes, type Scenario, startInProcessScenario, startScenario } from './scenario';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -18,7 +18,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
 
   it('creates the user in the domain with the Vault bootstrap password, groups and memberships by SCIM, policies naming Domain/Group', async () => {
     // Prepare
-    scenario = await startScenario({ identityDomain: 'Employees', bootstrapPassword: 'Bootstrap-Passw0rd-1' });
+    scenario = await startInProcessScenario({ identityDomain: 'Employees', bootstrapPassword: 'Bootstrap-Passw0rd-1' });
     const { oci } = scenario.stack;
     // Act
     const { result, writes } = await scenario.onboard(newHire());
@@ -56,7 +56,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
   });
 
   it('writes nothing on a replay and never resets the password', async () => {
-    scenario = await startScenario({ identityDomain: 'Employees' });
+    scenario = await startInProcessScenario({ identityDomain: 'Employees' });
     await scenario.onboard(newHire());
     const replay = await scenario.onboard(newHire());
     expect(replay.writes).toBe(0);
@@ -66,7 +66,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
   });
 
   it('onboards a user name with +, \' and " in it, and finds it again on a replay', async () => {
-    scenario = await startScenario({ identityDomain: 'Employees' });
+    scenario = await startInProcessScenario({ identityDomain: 'Employees' });
     const tricky = newHire({ userName: `o'brien"+ada@example.com` });
     expect((await scenario.onboard(tricky)).result.status).toBe('succeeded');
     const replay = await scenario.onboard(tricky);
@@ -75,7 +75,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
   });
 
   it('refuses the same name on the classic path, naming the rule, and writes nothing', async () => {
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     const { result, calls } = await scenario.onboard(newHire({ userName: `o'brien@example.com` }));
     expect(result).toMatchObject({
       status: 'rejected',
@@ -87,6 +87,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
 
   it('lets the bootstrap password appear nowhere but in the SCIM password field of the one create request', async () => {
     const canary = 'Canary-Domain-Passw0rd-9d1e';
+    // A process of its own: every byte it writes, the SDK's and Node's included, is searched.
     scenario = await startScenario({ identityDomain: 'Employees', bootstrapPassword: canary, env: { LOG_LEVEL: 'debug' } });
     const bodies: string[] = [];
     for (const event of [newHire(), newHire(), newHire({ dryRun: true }), newHire({ userName: 'second@example.com', employeeId: 'E2' })]) {
@@ -108,7 +109,7 @@ describe('onboarding into an identity domain through the Fn FDK', () => {
 
   it('gives the bootstrap password to an existing user without one only when configured, and sends the welcome e-mail when asked', async () => {
     const seed = async (options: Parameters<typeof startScenario>[0]) => {
-      const s = await startScenario(options);
+      const s = await startInProcessScenario(options);
       const domain = s.stack.oci.state.domain;
       domain?.users.set('pre', {
         id: 'pre',
@@ -153,8 +154,8 @@ describe('the Default domain through both IAM APIs, through the Fn FDK', () => {
     // from the same config less the domain, on the classic path (the default configuration).
     const stack = await startLocalStack({ identityDomain: 'Default', timing: { activationDelayMs: 0 } });
     const { IDENTITY_DOMAIN_URL: _url, IDENTITY_DOMAIN_NAME: _name, ...classicEnv } = stack.functionEnv;
-    const domainFn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });
-    const classicFn = await startFunction({ entry: BUNDLE, env: classicEnv });
+    const domainFn = startInProcess({ env: stack.functionEnv });
+    const classicFn = startInProcess({ env: classicEnv });
     const { identity: classic } = sdkClients(stack.oci);
     const scim = scimClient(stack.oci);
     const tenancy = stack.oci.credentials.tenancyId;

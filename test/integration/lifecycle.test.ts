@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CredentialPath } from '../../src/local-oci/state';
-import { newHire, outcomes, type Scenario, startScenario } from './scenario';
+import { newHire, outcomes, type Scenario, startInProcessScenario } from './scenario';
 
 const EMPLOYEE = 'E104233';
 const USER = 'ada.lovelace+oci@example.com';
@@ -78,7 +78,8 @@ describe.each([
   ['an identity domain', 'Employees'],
 ])('joiners, movers and leavers through the Fn FDK, %s', (_label, identityDomain) => {
   let scenario: Scenario | undefined;
-  const start = (env?: Record<string, string>) => startScenario({ ...(identityDomain ? { identityDomain } : {}), ...(env ? { env } : {}) });
+  const start = (env?: Record<string, string>) =>
+    startInProcessScenario({ ...(identityDomain ? { identityDomain } : {}), ...(env ? { env } : {}) });
   afterEach(async () => {
     await scenario?.stop();
     scenario = undefined;

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchResult, OnboardingResult } from '../../src/core/result';
-import { type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
+import type { BatchResult } from '../../src/core/response';
+import type { OnboardingResult } from '../../src/core/result';
+import { startFunction } from '../../src/local-oci/fn-harness';
 import { objectCreatedEvent } from '../../src/local-stack/upload-driver';
-import { BUNDLE, newHire, outcomes, type Scenario, startScenario } from './scenario';
+import { type FunctionUnderTest, startInProcess } from '../in-process';
+import { BUNDLE, newHire, outcomes, type Scenario, startInProcessScenario, startScenario } from './scenario';
 
 // One person, one identity, whatever order HR speaks in: the employee id finds the account, the newest HR
 // fact wins, and concurrent events for one person end in the newer one's state. Both IAM paths.
@@ -70,8 +72,8 @@ describe.each([
   ['an identity domain', 'Employees'],
 ])('one person, one identity, %s', (_label, identityDomain) => {
   let scenario: Scenario | undefined;
-  let second: RunningFunction | undefined;
-  const start = () => startScenario({ ...(identityDomain ? { identityDomain } : {}) });
+  let second: FunctionUnderTest | undefined;
+  const start = () => startInProcessScenario({ ...(identityDomain ? { identityDomain } : {}) });
   afterEach(async () => {
     await second?.stop();
     await scenario?.stop();
@@ -182,8 +184,8 @@ describe.each([
   });
 
   it('a joiner and its mover delivered concurrently to two containers, 100 times with random delays, always end at the mover', async () => {
-    // Prepare: two function containers against one local OCI, as OCI Functions scales out.
-    scenario = await start();
+    // Prepare: two function containers (processes) against one local OCI, as OCI Functions scales out.
+    scenario = await startScenario({ ...(identityDomain ? { identityDomain } : {}) });
     second = await startFunction({ entry: BUNDLE, env: scenario.stack.functionEnv });
     const fns = [scenario.fn, second];
     const runs = Number(process.env.CONCURRENT_RUNS ?? 100);
@@ -241,7 +243,7 @@ describe.each([
     // events later that day, one hired by an event without a time.
     const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const laterThatDay = `${day}T09:00:00.000Z`;
-    scenario = await startScenario({
+    scenario = await startInProcessScenario({
       ...(identityDomain ? { identityDomain } : {}),
       env: { BREAKER_MAX_USERS: '10', BREAKER_MAX_SHARE: '1' },
     });
@@ -293,7 +295,7 @@ describe.each([
       scenario.fn.invoke(JSON.stringify(joiner)),
       (async () => {
         await new Promise((resolve) => setTimeout(resolve, 400));
-        const other = await startFunction({ entry: BUNDLE, env: scenario?.stack.functionEnv ?? {} });
+        const other = startInProcess({ env: scenario?.stack.functionEnv ?? {} });
         second = other;
         return other.invoke(JSON.stringify(mover));
       })(),

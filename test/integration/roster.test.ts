@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchResult } from '../../src/core/result';
+import type { BatchResult } from '../../src/core/response';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { driveUpload, objectCreatedEvent, type UploadDriverOptions, uploadRecords } from '../../src/local-stack/upload-driver';
 import { BUNDLE, type Scenario, startScenario } from './scenario';

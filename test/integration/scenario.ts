@@ -1,17 +1,22 @@
 import { join } from 'node:path';
 import type { OnboardingResult } from '../../src/core/result';
 import type { FaultRule } from '../../src/local-oci/faults';
-import { type InvokeOptions, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
+import { type InvokeOptions, startFunction } from '../../src/local-oci/fn-harness';
 import type { Timing } from '../../src/local-oci/state';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import type { Clock } from '../../src/support/clock';
 import { fixtureJson } from '../helpers';
+import { type FunctionUnderTest, startInProcess } from '../in-process';
 
 export const BUNDLE = join(__dirname, '..', '..', 'dist', 'func.js');
 
-/** A local OCI plus the bundled function running under the Fn harness. */
+/**
+ * A local OCI plus the function: the bundle in a process of its own under the Fn harness, or the same
+ * handler in this process (`via: 'in-process'`, test/in-process.ts) for all that needs no process.
+ */
 export interface Scenario {
   readonly stack: LocalStack;
-  readonly fn: RunningFunction;
+  readonly fn: FunctionUnderTest;
   /** Invokes with an event (object or raw text); returns the result and what OCI saw meanwhile. */
   onboard(event: unknown, options?: InvokeOptions): Promise<{ status: number; result: OnboardingResult; writes: number; calls: number }>;
   stop(): Promise<void>;
@@ -26,6 +31,10 @@ export async function startScenario(
     catalog?: string;
     identityDomain?: string;
     faultSeed?: number;
+    /** `process` (the default): the bundle through the real FDK over its unix socket. */
+    via?: 'in-process' | 'process';
+    /** The time the function reads (in-process only). */
+    clock?: Clock;
   } = {},
 ): Promise<Scenario> {
   const stack = await startLocalStack({
@@ -37,7 +46,10 @@ export async function startScenario(
     ...(options.faultSeed ? { faultSeed: options.faultSeed } : {}),
     ...(options.env ? { extraEnv: options.env } : {}),
   });
-  const fn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });
+  const fn =
+    options.via === 'in-process'
+      ? startInProcess({ env: stack.functionEnv, ...(options.clock ? { clock: options.clock } : {}) })
+      : await startFunction({ entry: BUNDLE, env: stack.functionEnv });
   return {
     stack,
     fn,
@@ -67,3 +79,7 @@ export const newHire = (overrides: Record<string, unknown> = {}) => {
   return { ...hire, ...overrides };
 };
 export const outcomes = (result: OnboardingResult) => result.steps.map((s) => `${s.step}:${s.target}:${s.outcome}`);
+
+/** The scenario with the function in this process (test/in-process.ts): for all that needs no process of its own. */
+export const startInProcessScenario = (options: Parameters<typeof startScenario>[0] = {}) =>
+  startScenario({ ...options, via: 'in-process' });

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
+import type { BatchResult, NoticeResult } from '../../src/core/response';
+import type { OnboardingResult } from '../../src/core/result';
 import { signWebhook } from '../../src/triggers/webhook';
+import { FakeClock } from '../fake-clock';
 import { fixtureJson, readFixture } from '../helpers';
-import { newHire, type Scenario, startScenario } from './scenario';
+import { newHire, type Scenario, startInProcessScenario, startScenario } from './scenario';
 
 const asBatch = (result: unknown) => result as BatchResult;
 
@@ -38,6 +40,8 @@ function bigCsv(count: number): { text: string; bad: number } {
   return { text: `${lines.join('\r\n')}\r\n`, bad };
 }
 
+// Each trigger once through the real FDK over its socket (`startScenario`): an OCI Events upload, an ONS
+// delivery, an OCI event through ONS, a JSON array, an API Gateway request. The rest runs in-process.
 describe('every trigger, through the Fn FDK and the local OCI', () => {
   let scenario: Scenario | undefined;
   afterEach(async () => {
@@ -80,7 +84,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
   });
 
   it('writes nothing for a re-delivered event or the same file uploaded again, and ignores its own reports', async () => {
-    scenario = await startScenario();
+    scenario = await startInProcessScenario();
     upload(scenario, 'incoming/hires.csv', readFixture('uploads', 'hires.csv'));
     const event = objectEvent(scenario, 'incoming/hires.csv');
     await scenario.onboard(event);
@@ -97,7 +101,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
   });
 
   it('onboards 500 rows from a CSV with deliberately bad rows, ensuring each group and policy once', async () => {
-    scenario = await startScenario({ env: { OCI_MAX_ATTEMPTS: '8' } });
+    scenario = await startInProcessScenario({ env: { OCI_MAX_ATTEMPTS: '8' } });
     const { text, bad } = bigCsv(500);
     upload(scenario, 'incoming/big.csv', text);
     const { result } = await scenario.onboard(objectEvent(scenario, 'incoming/big.csv'), { deadlineMs: 120_000 });
@@ -117,7 +121,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
 
   it('stops starting hires before the deadline, records where it is, and the next delivery completes without repeating work', async () => {
     // Prepare: no FN_FN_ID here, so no continuation: the second delivery is what resumes.
-    scenario = await startScenario({ faults: [{ latencyMs: 30 }], env: { BATCH_CONCURRENCY: '2', PUBLISH_RESERVE_MS: '1000' } });
+    scenario = await startInProcessScenario({ faults: [{ latencyMs: 30 }], env: { BATCH_CONCURRENCY: '2', PUBLISH_RESERVE_MS: '1000' } });
     const { text, bad } = bigCsv(60);
     upload(scenario, 'incoming/slow.csv', text);
     const event = objectEvent(scenario, 'incoming/slow.csv');
@@ -140,7 +144,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
 
   it('resumes a one-line JSON upload cut short by the deadline: every item numbered, each user created once', async () => {
     // Prepare: 60 hires as a compact JSON array on a single line; every 50th has a bad e-mail.
-    scenario = await startScenario({ faults: [{ latencyMs: 30 }], env: { BATCH_CONCURRENCY: '2', PUBLISH_RESERVE_MS: '1000' } });
+    scenario = await startInProcessScenario({ faults: [{ latencyMs: 30 }], env: { BATCH_CONCURRENCY: '2', PUBLISH_RESERVE_MS: '1000' } });
     const hires = Array.from({ length: 60 }, (_, n) => {
       const i = n + 1;
       const email = i % 50 === 0 ? 'not-an-email' : `json${i}@example.com`;
@@ -203,7 +207,13 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
   });
 
   it('slows a throttled batch down instead of failing its rows', async () => {
-    scenario = await startScenario({ faults: [{ status: 429, rate: 0.15 }], faultSeed: 3, env: { OCI_MAX_ATTEMPTS: '8' } });
+    // On a fake clock: each throttled call's Retry-After and backoff pass at once.
+    scenario = await startInProcessScenario({
+      faults: [{ status: 429, rate: 0.15 }],
+      faultSeed: 3,
+      env: { OCI_MAX_ATTEMPTS: '8' },
+      clock: new FakeClock(Date.now()),
+    });
     const { text, bad } = bigCsv(16);
     upload(scenario, 'incoming/throttled.csv', text);
     const { result } = await scenario.onboard(objectEvent(scenario, 'incoming/throttled.csv'), { deadlineMs: 60_000 });
@@ -233,7 +243,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
 
     it("takes the signed timestamp as the fact's time when the event has no occurredAt: an older delivery is stale", async () => {
       // Prepare: a hire signed now, then a mover signed a minute earlier but delivered after it.
-      scenario = await startScenario();
+      scenario = await startInProcessScenario();
       const now = Math.floor(Date.now() / 1000);
       const hire = JSON.stringify(newHire());
       const olderMover = JSON.stringify(newHire({ roles: ['developer'], compartment: 'test' }));
@@ -253,7 +263,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
       ['forged', { secret: 'not-the-secret' }],
       ['stale', { timestamp: Math.floor(Date.now() / 1000) - 3600 }],
     ])('answers 401 to an %s request and writes nothing', async (_label, sign) => {
-      scenario = await startScenario();
+      scenario = await startInProcessScenario();
       const body = JSON.stringify(newHire());
       const mark = scenario.stack.oci.requests.mark();
       const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body, sign) });
@@ -263,8 +273,25 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
       expect(scenario.stack.oci.state.messages(scenario.stack.topicId)).toHaveLength(0);
     });
 
+    it('takes a signature within the tolerance of its own clock and refuses one a second past it', async () => {
+      // Prepare: a function whose clock stands still unless moved; a hire signed at its "now".
+      const clock = new FakeClock(Date.now());
+      scenario = await startInProcessScenario({ clock });
+      const signedAt = Math.floor(clock.now() / 1000);
+      const body = JSON.stringify(newHire());
+      const late = JSON.stringify(newHire({ userName: 'late@example.com', employeeId: 'E-LATE' }));
+      // Act: delivered 300 s after signing (the default tolerance), then another 301 s after.
+      clock.advance(300_000 - (clock.now() - signedAt * 1000));
+      const within = await scenario.fn.invoke(body, { headers: gateway(scenario, body, { timestamp: signedAt }) });
+      clock.advance(1000);
+      const past = await scenario.fn.invoke(late, { headers: gateway(scenario, late, { timestamp: signedAt }) });
+      // Assess
+      expect([within.headers['fn-http-status'], past.headers['fn-http-status']]).toEqual(['200', '401']);
+      expect(past.json).toMatchObject({ status: 'rejected', errors: [{ code: 'UNAUTHENTICATED' }] });
+    });
+
     it('answers 401 to an unsigned request before reading its body, however malformed', async () => {
-      scenario = await startScenario();
+      scenario = await startInProcessScenario();
       for (const body of ['{"employeeId": ', readFixture('events', 'new-hire-invalid.json'), '42']) {
         const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body) });
         expect(response.headers['fn-http-status']).toBe('401');
@@ -274,7 +301,7 @@ describe('every trigger, through the Fn FDK and the local OCI', () => {
     });
 
     it('answers 400 with the reasons to a signed but bad payload', async () => {
-      scenario = await startScenario();
+      scenario = await startInProcessScenario();
       const body = readFixture('events', 'new-hire-invalid.json');
       const response = await scenario.fn.invoke(body, { headers: gateway(scenario, body, {}) });
       expect(response.headers['fn-http-status']).toBe('400');

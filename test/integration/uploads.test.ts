@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchResult, NoticeResult, OnboardingResult } from '../../src/core/result';
+import type { BatchResult, NoticeResult } from '../../src/core/response';
+import type { OnboardingResult } from '../../src/core/result';
 import { MAX_SAMPLED_FAILURES, type UploadRecord, uploadKey } from '../../src/core/upload-progress';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';

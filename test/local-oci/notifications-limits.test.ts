@@ -12,6 +12,7 @@ function resultWithReason(reasonLength: number): OnboardingResult {
     { step: 'policy', target: 'auditors', action: 'create', outcome: 'failed', reason: 'r'.repeat(reasonLength) },
   ];
   return {
+    kind: 'event',
     status: 'failed',
     correlation: { callId: 'CALL1' },
     userName: `${'very-long-name.'.repeat(10)}@example.com`,

@@ -4,6 +4,7 @@ import { callOci, translateOciError } from '../../src/oci/call';
 import { OciCallError } from '../../src/support/errors';
 import { createLogger } from '../../src/support/logger';
 import { WriteWithdrawn, writeChecks } from '../../src/support/write-checks';
+import { FakeClock } from '../fake-clock';
 
 const log = createLogger({ write: () => {} });
 const ociError = (status: number, code: string) =>
@@ -42,8 +43,11 @@ describe('translateOciError', () => {
 });
 
 describe('callOci', () => {
-  it('retries throttling until it succeeds', async () => {
+  it('retries throttling until it succeeds, waiting out each backoff on the clock', async () => {
+    // Prepare: two throttled answers, then one that passes.
+    const clock = new FakeClock();
     let calls = 0;
+    // Act
     const value = await callOci(
       'X',
       async () => {
@@ -51,12 +55,17 @@ describe('callOci', () => {
         if (calls < 3) throw ociError(429, 'TooManyRequests');
         return 'ok';
       },
-      { deadline: Date.now() + 10_000, maxAttempts: 5, log },
+      { deadline: clock.now() + 10_000, maxAttempts: 5, log, clock },
     );
+    // Assess: one wait before each retry, full jitter under 100 ms then 200 ms.
     expect([value, calls]).toEqual(['ok', 3]);
+    expect(clock.sleeps).toHaveLength(2);
+    expect(clock.sleeps[0]).toBeLessThan(100);
+    expect(clock.sleeps[1]).toBeLessThan(200);
   });
 
   it('does not retry a client error', async () => {
+    const clock = new FakeClock();
     let calls = 0;
     const attempt = callOci(
       'X',
@@ -64,23 +73,60 @@ describe('callOci', () => {
         calls += 1;
         throw ociError(400, 'InvalidParameter');
       },
-      { deadline: Date.now() + 10_000, maxAttempts: 5, log },
+      { deadline: clock.now() + 10_000, maxAttempts: 5, log, clock },
     );
     await expect(attempt).rejects.toMatchObject({ status: 400 });
-    expect(calls).toBe(1);
+    expect([calls, clock.sleeps.length]).toEqual([1, 0]);
   });
 
   it('stops at the attempt limit and never starts an attempt past the deadline', async () => {
+    // Prepare: a service that always answers 503.
+    const clock = new FakeClock();
     let calls = 0;
+    const startedAt: number[] = [];
     const failing = async () => {
       calls += 1;
+      startedAt.push(clock.now());
       throw ociError(503, 'ServiceUnavailable');
     };
-    await expect(callOci('X', failing, { deadline: Date.now() + 10_000, maxAttempts: 3, log })).rejects.toMatchObject({ status: 503 });
+    // Act, Assess: the attempt limit ends it first; then a deadline already past allows one attempt only.
+    await expect(callOci('X', failing, { deadline: clock.now() + 10_000, maxAttempts: 3, log, clock })).rejects.toMatchObject({
+      status: 503,
+    });
     expect(calls).toBe(3);
     calls = 0;
-    await expect(callOci('X', failing, { deadline: Date.now() - 1, maxAttempts: 10, log })).rejects.toMatchObject({ status: 503 });
+    await expect(callOci('X', failing, { deadline: clock.now() - 1, maxAttempts: 10, log, clock })).rejects.toMatchObject({ status: 503 });
     expect(calls).toBe(1);
+    // Act: a deadline 30 s away and 1,000 attempts allowed (the SDK's own retrier would take 94 s here).
+    startedAt.length = 0;
+    const deadline = clock.now() + 30_000;
+    await expect(callOci('X', failing, { deadline, maxAttempts: 1000, log, clock })).rejects.toMatchObject({ status: 503 });
+    // Assess: the backoff grew to its 4 s cap, every attempt started before the deadline, none waited past it.
+    expect(startedAt.length).toBeGreaterThan(5);
+    expect(startedAt.every((at) => at < deadline)).toBe(true);
+    expect(clock.now()).toBeLessThan(deadline);
+    expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(4000);
+  });
+
+  it('retries a 404 about what was just written only within four minutes of an IAM write', async () => {
+    // Prepare: an IAM write just now; a read that is not found once, then found.
+    const clock = new FakeClock(Date.now());
+    await callOci('CreateGroup', async () => 'created', { deadline: clock.now() + 10_000, maxAttempts: 3, log, clock });
+    let reads = 0;
+    const notFoundOnce = async () => {
+      reads += 1;
+      if (reads === 1) throw ociError(404, 'NotAuthorizedOrNotFound');
+      return 'found';
+    };
+    // Act, Assess: within the window the 404 is retried.
+    expect(await callOci('GetGroup', notFoundOnce, { deadline: clock.now() + 10_000, maxAttempts: 3, log, clock })).toBe('found');
+    // Act, Assess: five minutes later it is an answer.
+    clock.advance(5 * 60_000);
+    reads = 0;
+    await expect(callOci('GetGroup', notFoundOnce, { deadline: clock.now() + 10_000, maxAttempts: 3, log, clock })).rejects.toMatchObject({
+      status: 404,
+    });
+    expect(reads).toBe(1);
   });
 });
 

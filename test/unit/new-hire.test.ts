@@ -160,4 +160,13 @@ describe('occurredAt', () => {
   ])('refuses %s', (occurredAt, message) => {
     expect(problemsOf({ ...base(), occurredAt })).toEqual([expect.stringMatching(new RegExp(`^occurredAt: .*${message}`))]);
   });
+
+  it('judges the future by the clock it is given, allowing ten minutes of skew', () => {
+    // Prepare: an event stamped 09:30 UTC.
+    const event = { ...base(), occurredAt: '2026-12-01T09:30:00Z' };
+    const at = (time: string) => Date.parse(time);
+    // Act, Assess: at 09:19 it is ahead of the clock by more than the skew; at 09:20 it is within it.
+    expect(() => parseHrEvent(event, at('2026-12-01T09:19:59Z'))).toThrow(ValidationError);
+    expect(() => parseHrEvent(event, at('2026-12-01T09:20:00Z'))).not.toThrow();
+  });
 });

@@ -4,6 +4,7 @@ import { countOutcomes, type OnboardingResult, type StepResult } from '../../src
 
 function result(steps: StepResult[]): OnboardingResult {
   return {
+    kind: 'event',
     status: 'failed',
     correlation: { callId: 'CALL1', eventId: 'EVT1' },
     employeeId: 'E1',

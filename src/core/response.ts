@@ -1,0 +1,30 @@
+import type { BatchReport } from './batch-report';
+import type { OnboardingResult } from './result';
+
+// What the function answers an invocation: one event's result, a batch's, or a notice. Each has a `kind`.
+
+/** The result of a batch (a JSON array, or an uploaded file): its report, and the notification. */
+export interface BatchResult {
+  readonly kind: 'batch';
+  /** `held`: a roster run whose rows are done and whose leavers wait for an approval (see the report's `roster`). */
+  readonly status: 'complete' | 'partial' | 'failed' | 'dry-run' | 'held';
+  readonly correlation: { readonly callId: string; readonly eventId?: string };
+  readonly report: BatchReport;
+  /**
+   * False for an invocation that did part of an upload while others go on: only the invocation
+   * that finishes the upload publishes its summary.
+   */
+  readonly final?: boolean;
+  readonly notification?: OnboardingResult['notification'];
+}
+
+/** A delivery acknowledged without work: an event about something else, or a message already handled. */
+export interface NoticeResult {
+  readonly kind: 'notice';
+  readonly status: 'ignored' | 'duplicate';
+  readonly correlation: { readonly callId: string; readonly eventId?: string };
+  readonly reason: string;
+}
+
+/** Everything the handler may answer. */
+export type HandlerResult = OnboardingResult | BatchResult | NoticeResult;
