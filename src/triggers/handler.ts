@@ -91,7 +91,8 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       const text = deliveryVia(header) === 'api-gateway' ? undefined : decodeBody(bytes);
       config ??= parseConfig(deps.env);
       current = config;
-      const throttle = new BatchThrottle(current.BATCH_CONCURRENCY);
+      // On the identity-domain path many rows share each look-up and Bulk write: many more in flight.
+      const throttle = new BatchThrottle(current.IDENTITY_DOMAIN_URL ? current.DOMAIN_BATCH_CONCURRENCY : current.BATCH_CONCURRENCY);
       const policy: CallPolicy = {
         deadline: deadline - current.PUBLISH_RESERVE_MS,
         maxAttempts: current.OCI_MAX_ATTEMPTS,
