@@ -153,8 +153,12 @@ export function domainDirectory(
     })();
     return writes;
   };
-  const madeByThisCall = (user: DirectoryUser & { createdByCall?: string | undefined }) =>
-    options.callId !== undefined && user.createdByCall === options.callId;
+  /**
+   * Whether this call's own create (its answer lost) made the user: its mark, and the employee it was made
+   * for. One invocation creates many people: another row's user with the same user name is not this one's.
+   */
+  const madeByThisCall = (user: DirectoryUser & { createdByCall?: string | undefined }, employeeId: string) =>
+    options.callId !== undefined && user.createdByCall === options.callId && user.employeeId === employeeId;
   const withCall = (user: models.User) => ({ ...toUser(user), createdByCall: tag(user, CREATED_BY_CALL_TAG) });
   /** Lists users page by page (SCIM startIndex/count). */
   async function listUsers(filter: string | undefined): Promise<models.User[]> {
@@ -270,7 +274,7 @@ export function domainDirectory(
           return found && withCall(found);
         },
         isConflict,
-        madeByThisCall,
+        (found) => madeByThisCall(found, spec.employeeId),
       );
     },
     async updateUser(id, changes, guard) {

@@ -3,6 +3,8 @@ import { type LocalStack, startLocalStack } from '../../src/local-oci/stack';
 import { driveUpload } from '../../src/local-oci/upload-driver';
 import { BUNDLE } from './scenario';
 
+const DOMAIN_WRITES = ['Bulk', 'CreateUser', 'PatchUser', 'PatchGroup', 'CreateGroup'];
+
 /** A CSV of `count` hires, half with two roles; every 50th has a bad e-mail (rejected before any call). */
 function hiresCsv(count: number, prefix = 'b'): { text: string; good: number } {
   const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
@@ -60,4 +62,86 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     expect(byOperation.CreateUser ?? 0).toBeLessThan(good / 5);
     expect(calls.length / good).toBeLessThan(0.5);
   });
+
+  it('writes nothing when the same people arrive again in another file', async () => {
+    // Prepare
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const { text, good } = hiresCsv(120);
+    await driveUpload({ stack, name: 'incoming/first.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    const mark = stack.oci.requests.mark();
+    // Act
+    const again = await driveUpload({ stack, name: 'incoming/again.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    expect(again.status).toBe('complete');
+    expect(again.counts.succeeded).toBe(good);
+    const writes = stack.oci.requests.entries(mark).filter((e) => e.service === 'identitydomains' && DOMAIN_WRITES.includes(e.operation));
+    expect(writes).toEqual([]);
+    expect(domainUsers(stack).size).toBe(good);
+  });
+
+  it('makes no duplicate when a Bulk answer is lost after it was applied and the request is sent again', async () => {
+    // Prepare: the first Bulk request is applied, then its connection closes without an answer.
+    stack = await startLocalStack({
+      identityDomain: 'Employees',
+      domainLimits: 'published',
+      faults: [{ operations: ['Bulk'], dropAfterWrite: true, count: 1 }],
+    });
+    const { text, good } = hiresCsv(150);
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/lost.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    // The lost request was applied (the local OCI logs it answered) and sent again.
+    expect(stack.oci.requests.counts().Bulk?.ok).toBeGreaterThanOrEqual(2);
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 150 - good, failed: 0, unreadable: 0 });
+    const users = domainUsers(stack);
+    expect(users.size).toBe(good);
+    expect([...users.values()].every((n) => n === 1)).toBe(true);
+    expect(members(stack, 'auditors')).toBe(good);
+    // Each row whose user the lost request made says so: the resent create's 409 finds its own call's mark.
+    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/lost.csv.report.csv')?.body.toString('utf8') ?? '';
+    const succeeded = report.split('\n').filter((line) => line.includes(',succeeded,'));
+    expect(succeeded).toHaveLength(good);
+    expect(succeeded.every((line) => line.includes('created user'))).toBe(true);
+  });
+
+  it('reports the one row whose Bulk operation failed, and only that row', async () => {
+    // Prepare: two rows claim one user name for two employees; both are looked up before either is created.
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const { text, good } = hiresCsv(60);
+    const clash = `${text}X1,b7@example.com,b7@example.com,Other,Person,auditor,dev\n`;
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/clash.csv', content: clash, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    // A file with a failed row ends `failed`, its other rows done.
+    expect(run.status).toBe('failed');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 60 - good, failed: 1, unreadable: 0 });
+    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/clash.csv.report.csv')?.body.toString('utf8') ?? '';
+    const failed = report.split('\n').filter((line) => line.includes('failed'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/USER_NAME_CONFLICT/);
+    expect(domainUsers(stack).get('b7@example.com')).toBe(1);
+    expect(stack.oci.requests.counts().Bulk?.ok).toBeGreaterThan(0);
+  });
+
+  it("waits out a Free domain's per-minute window another client has nearly used up, and completes with every row once", async () => {
+    // Prepare: in the last 8 s another client made 145 of the 150 "Others" calls a Free domain allows in a
+    // minute (within 20 a second): the window reopens only some 52 s from now.
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const now = stack.oci.state.clock.now();
+    for (let i = 0; i < 145; i += 1) expect(stack.oci.domainRate.check('ListUsers', now - 8000 + i * 55)).toBeUndefined();
+    const started = Date.now();
+    const { text, good } = hiresCsv(200);
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/window.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 200 - good, failed: 0, unreadable: 0 });
+    expect(stack.oci.domainRate.counts.Others.throttled).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThan(50_000);
+    const users = domainUsers(stack);
+    expect(users.size).toBe(good);
+    expect([...users.values()].every((n) => n === 1)).toBe(true);
+    expect(members(stack, 'auditors')).toBe(good);
+  }, 240_000);
 });
