@@ -1,3 +1,4 @@
+import type { CallKind } from './call';
 import { type ApiGroup, DOMAIN_RATE_LIMITS, type DomainType } from './domain-rate-limits';
 
 /** Timestamps of the calls sent in the last `spanMs`, at most `limit` of them. */
@@ -89,5 +90,75 @@ export class DomainPacer {
     this.#count(group).throttled += 1;
     const until = this.now() + (retryAfterMs ?? 1000);
     this.#heldUntil.set(group, Math.max(this.#heldUntil.get(group) ?? 0, until));
+  }
+}
+
+/** Calls that must have gone through in the last second before a 429 is read as the tenancy's rate. */
+const MIN_RATE_EVIDENCE = 4;
+
+/** One rate: unpaced until OCI throttles, then paced, cut on throttling and grown as calls pass. */
+class Pace {
+  #pace: number | undefined;
+  #next = 0;
+  #lastCut = Number.NEGATIVE_INFINITY;
+  readonly #recent: number[] = [];
+  constructor(private readonly cooldownMs: number) {}
+  get value(): number | undefined {
+    return this.#pace;
+  }
+  async turn(now: number): Promise<void> {
+    if (this.#pace === undefined) return;
+    const at = Math.max(now, this.#next);
+    this.#next = at + 1000 / this.#pace;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+  passed(now: number): void {
+    this.#recent.push(now);
+    while ((this.#recent[0] ?? now) < now - 1000) this.#recent.shift();
+    if (this.#pace !== undefined) this.#pace += 0.5 / this.#pace;
+  }
+  /** Answers whether this throttled answer cut the pace (one cut per cooldown). */
+  throttled(now: number): boolean {
+    if (now - this.#lastCut < this.cooldownMs) return false;
+    this.#lastCut = now;
+    const accepted = this.#recent.filter((t) => t >= now - 1000).length;
+    // Too few calls went through to tell a rate (one hire, a stray 429): Retry-After and the
+    // concurrency cut are the whole answer.
+    if (this.#pace === undefined && accepted < MIN_RATE_EVIDENCE) return true;
+    this.#pace = Math.max(1, (this.#pace ?? accepted) * 0.75);
+    return true;
+  }
+}
+
+/**
+ * Paces calls to classic IAM, whose rate Oracle does not publish, settling near what the tenancy accepts
+ * instead of oscillating. Until OCI first throttles, nothing is paced. A throttled answer (429) sets a pace
+ * for that kind of call (writes, reads) of three quarters of the calls OCI let through in the last second
+ * (what it accepts, not what was tried), and cuts it again by a quarter at most once per `cooldownMs` (the
+ * calls in flight when OCI started throttling all come back throttled: one signal, not many); every call
+ * that goes through adds 0.5/pace to it (half a call a second more, per second), as TCP grows its window.
+ * Failures other than throttling change nothing: an outage of one operation says nothing about the rate.
+ */
+export class ClassicPacer {
+  readonly #paces: Record<CallKind, Pace>;
+
+  constructor(cooldownMs = 1000) {
+    this.#paces = { write: new Pace(cooldownMs), read: new Pace(cooldownMs) };
+  }
+  /** Calls per second of a kind once OCI has throttled it; undefined before. */
+  pace(kind: CallKind): number | undefined {
+    return this.#paces[kind].value;
+  }
+  /** Waits for a call's turn under its pace (at once while unpaced). */
+  turn(kind: CallKind, now = Date.now()): Promise<void> {
+    return this.#paces[kind].turn(now);
+  }
+  /** A call went through. */
+  passed(kind: CallKind, now = Date.now()): void {
+    this.#paces[kind].passed(now);
+  }
+  /** A throttled answer; true when it was read as a new signal (then the batch runs fewer hires at once too). */
+  throttled(kind: CallKind, now = Date.now()): boolean {
+    return this.#paces[kind].throttled(now);
   }
 }

@@ -8,6 +8,7 @@ import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
 import { type BatchResult, countOutcomes, type NoticeResult, type OnboardingResult, Status } from '../core/result';
 import type { CallPolicy } from '../oci/call';
+import { ClassicPacer } from '../oci/pacing';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
@@ -92,14 +93,17 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       config ??= parseConfig(deps.env);
       current = config;
       // On the identity-domain path many rows share each look-up and Bulk write: many more in flight.
+      const pacer = new ClassicPacer();
       const throttle = new BatchThrottle(current.IDENTITY_DOMAIN_URL ? current.DOMAIN_BATCH_CONCURRENCY : current.BATCH_CONCURRENCY);
       const policy: CallPolicy = {
         deadline: deadline - current.PUBLISH_RESERVE_MS,
         maxAttempts: current.OCI_MAX_ATTEMPTS,
         log,
-        onThrottled: (kind) => throttle.throttled(kind),
-        turn: (kind) => throttle.turn(kind),
-        onPassed: (kind) => throttle.passed(kind),
+        onThrottled: (kind) => {
+          if (pacer.throttled(kind)) throttle.throttled();
+        },
+        turn: (kind) => pacer.turn(kind),
+        onPassed: (kind) => pacer.passed(kind),
       };
       const cfg = current;
       const bind = async () => {
