@@ -41,7 +41,7 @@ export function usersFor(query: PersonQuery, users: readonly models.User[]): mod
 export function personReads(list: (filter: string) => Promise<models.User[]>): Coalescer<PersonQuery, models.User[]> {
   return new Coalescer<PersonQuery, models.User[]>({
     windowMs: 5,
-    inFlight: 2,
+    inFlight: 1,
     fits: (batch, next) => batch.length < MAX_PEOPLE_PER_FILTER && filterOf([...batch, next]).length <= MAX_FILTER_CHARS,
     async send(batch) {
       const users = await list(filterOf(batch));
@@ -133,7 +133,7 @@ export function bulkWrites(
 ): Coalescer<BulkWrite, BulkResult> {
   return new Coalescer<BulkWrite, BulkResult>({
     windowMs: 10,
-    inFlight: 2,
+    inFlight: 1,
     fits: (batch, next) =>
       operationsOf([...batch, next]) <= limits.maxOperations &&
       [...batch, next].reduce((sum, w) => sum + sizeOf(w), 0) <= limits.maxPayloadSize - PAYLOAD_SLACK,
