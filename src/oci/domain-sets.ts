@@ -148,7 +148,22 @@ export function bulkWrites(
         ];
       }
       const { body, bulkIdOf } = bulkRequest(batch);
-      const answer = await raw.send<BulkResponseBody>('Bulk', 'POST', '/admin/v1/Bulk', body);
+      let answer: BulkResponseBody;
+      try {
+        answer = await raw.send<BulkResponseBody>('Bulk', 'POST', '/admin/v1/Bulk', body);
+      } catch (error) {
+        // 413: the request was larger than the domain takes after all (nothing was done): each write alone.
+        if (!(error instanceof OciCallError && error.status === 413)) throw error;
+        const answers: Answer<BulkResult>[] = [];
+        for (const write of batch)
+          answers.push(
+            await single(write).then(
+              (value): Answer<BulkResult> => ({ ok: true, value }),
+              (e: unknown) => ({ ok: false, error: e }),
+            ),
+          );
+        return answers;
+      }
       const byBulkId = new Map((answer.Operations ?? []).map((op) => [String(op.bulkId), op]));
       return bulkIdOf.map((bulkId): Answer<BulkResult> => {
         const op = byBulkId.get(bulkId);

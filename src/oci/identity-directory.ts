@@ -117,9 +117,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     callOci('ListUsers', () => allPages((page) => client.listUsers({ compartmentId: tenancyId, page, limit: 1000 })), policy);
   const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   /** User ids by employee id and by user name (lower case), from one listing of the tenancy's users (SNAPSHOT_MS). */
-  let snapshot:
-    | { readonly at: number; readonly byEmployee: Map<string, Set<string>>; readonly byName: Map<string, string> }
-    | undefined;
+  let snapshot: { readonly at: number; readonly byEmployee: Map<string, Set<string>>; readonly byName: Map<string, string> } | undefined;
   const remember = (user: DirectoryUser) => {
     if (!snapshot) return;
     for (const ids of snapshot.byEmployee.values()) ids.delete(user.id);
