@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseRoleCatalogText, type RoleCatalog } from './core/role-catalog';
 import { definedTagsSchema } from './core/tags';
 import { problemsOf } from './core/validation';
+import { DOMAIN_TYPES } from './oci/domain-rate-limits';
 import { ErrorCode, type Problem, ValidationError } from './support/errors';
 
 const ocid = (type: string) => z.string().regex(new RegExp(`^ocid1\\.${type}\\.`), `must be an OCID of type ${type}`);
@@ -29,6 +30,12 @@ const configSchema = z
     IDENTITY_DOMAIN_URL: z.string().url('must be the domain URL, https://idcs-….identity.oraclecloud.com').optional(),
     IDENTITY_DOMAIN_NAME: z.string().min(1).default('Default'),
     DOMAIN_WELCOME_EMAIL: bool.default('false'),
+    /** The identity domain's type: which of Oracle's published API rate limits the function paces itself by. */
+    IDENTITY_DOMAIN_TYPE: z.enum(DOMAIN_TYPES).default('free'),
+    /** SCIM Bulk for the creates and membership adds of a batch (`false`: single calls only). */
+    DOMAIN_BULK: bool.default('true'),
+    /** Rows in flight on the identity-domain path: their look-ups and writes share calls, so many at once. */
+    DOMAIN_BATCH_CONCURRENCY: positiveInt(100),
     SET_PASSWORD_FOR_EXISTING_USERS: bool.default('false'),
     ONBOARDING_BUCKET: z.string().min(1).optional(),
     ONBOARDING_PREFIX: z.string().default(''),

@@ -9,6 +9,7 @@ import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
 import type { BatchResult } from '../core/response';
 import type { OnboardingResult } from '../core/result';
+import { DOMAIN_RATE_LIMITS, DOMAIN_TYPES, type DomainType, isDomainType } from '../local-oci/domain-rate-limits';
 import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload, median, peakRssMb } from '../local-stack/upload-driver';
@@ -46,6 +47,18 @@ const hire = (i: number) => ({
 const IAM_WRITES_PER_SECOND = Number(process.env.BENCH_IAM_WRITES_PER_SECOND ?? 50);
 const IAM_READS_PER_SECOND = Number(process.env.BENCH_IAM_READS_PER_SECOND ?? 100);
 const UPLOAD_DEADLINE_S = Number(process.env.BENCH_DEADLINE_S ?? 60);
+/**
+ * Uploads on the identity-domain path instead of the classic one: a domain of this type with Oracle's
+ * published windows enforced (`free`, `oracle-apps`, `oracle-apps-premium`, `premium`, `external-user`).
+ */
+const DOMAIN_TYPE = process.env.BENCH_DOMAIN_TYPE;
+if (DOMAIN_TYPE !== undefined && !isDomainType(DOMAIN_TYPE)) throw new Error(`BENCH_DOMAIN_TYPE must be one of ${DOMAIN_TYPES.join(', ')}`);
+/** The share of identity-domain calls answered 429 as if another client shared the domain (fault injection). */
+const FOREIGN_THROTTLE = Number(process.env.BENCH_FOREIGN_THROTTLE ?? 0);
+/** What a hire cost per row before calls were shared (3.54 IAM calls on main 099c09b): the per-row ideal's basis. */
+const PER_ROW_CALLS_PER_HIRE = 3.54;
+/** The identity-domain operations a hire makes, for the injected 429s. */
+const DOMAIN_OPERATIONS = ['ListUsers', 'GetUser', 'CreateUser', 'PatchUser', 'ListGroups', 'CreateGroup', 'PatchGroup', 'Bulk'];
 /** IAM writes a hire of the bench's CSV makes (the user, 1.5 memberships on average): an upload's least time is rows × this ÷ rate. */
 const WRITES_PER_HIRE = 2.5;
 /** How far above that least time uploads have finished here (1.04× to 1.07× measured): for the expected durations. */
@@ -272,13 +285,15 @@ async function invocationFigures(sizes: Sizes): Promise<void> {
 async function uploadFigure(rows: number): Promise<void> {
   const stack = await startLocalStack({
     iamRate: { writesPerSecond: IAM_WRITES_PER_SECOND, readsPerSecond: IAM_READS_PER_SECOND, burstSeconds: 1 },
+    ...(DOMAIN_TYPE ? { identityDomain: 'Employees', domainType: DOMAIN_TYPE as DomainType, domainLimits: 'published' as const } : {}),
+    ...(FOREIGN_THROTTLE > 0 ? { faults: [{ operations: DOMAIN_OPERATIONS, status: 429 as const, rate: FOREIGN_THROTTLE }] } : {}),
   });
   const cpuBefore = process.cpuUsage();
   const loadBefore = loadavg()[0] ?? 0;
   const begun = performance.now();
   // A line a minute, so that a long run shows its pace even if it is stopped before the end.
   const progress = setInterval(() => {
-    const done = stack.oci.requests.counts().CreateUser?.ok ?? 0;
+    const done = stack.oci.state.domain?.users.size ?? stack.oci.requests.counts().CreateUser?.ok ?? 0;
     const seconds = (performance.now() - begun) / 1000;
     out(`  … ${seconds.toFixed(0)} s: ${done} users created (${(done / seconds).toFixed(1)} a second), load ${loadavg()[0]?.toFixed(1)}`);
   }, 60_000);
@@ -289,7 +304,7 @@ async function uploadFigure(rows: number): Promise<void> {
     deadlineMs: UPLOAD_DEADLINE_S * 1000,
     entry: bundlePath(),
     maxContainers: 8,
-    env: { OCI_MAX_ATTEMPTS: '8' },
+    env: { OCI_MAX_ATTEMPTS: '8', ...(DOMAIN_TYPE ? { IDENTITY_DOMAIN_TYPE: DOMAIN_TYPE } : {}) },
     timeoutMs: 6 * 60 * 60_000,
   }).finally(() => clearInterval(progress));
   const used = process.cpuUsage(cpuBefore);
@@ -300,15 +315,32 @@ async function uploadFigure(rows: number): Promise<void> {
   const storage = entries.filter((e) => e.service === 'objectstorage').length;
   const writes = iam.filter((e) => e.iamWrite).length;
   const reads = iam.length - writes;
-  const ideal = Math.max(writes / IAM_WRITES_PER_SECOND, reads / IAM_READS_PER_SECOND);
-  const created = stack.oci.requests.counts().CreateUser?.ok ?? 0;
-  const users = new Set([...stack.oci.state.users.values()].map((u) => u.name)).size;
+  const domainCalls = entries.filter((e) => e.service === 'identitydomains' && e.outcome === 'ok');
+  const domainType = DOMAIN_TYPE as DomainType | undefined;
+  // On a domain: the least each API group's windows allow for the calls made in it (a minute's allowance
+  // per minute, or the second's, whichever binds), the slowest group setting it.
+  const windowIdeal = (calls: number, group: 'Others' | 'Bulk') => {
+    if (!domainType || calls === 0) return 0;
+    const limit = DOMAIN_RATE_LIMITS[group][domainType];
+    return Math.max((calls / limit.perMinute) * 60, calls / limit.perSecond);
+  };
+  const bulkCalls = domainCalls.filter((e) => e.operation === 'Bulk').length;
+  const ideal = domainType
+    ? Math.max(windowIdeal(domainCalls.length - bulkCalls, 'Others'), windowIdeal(bulkCalls, 'Bulk'), writes / IAM_WRITES_PER_SECOND)
+    : Math.max(writes / IAM_WRITES_PER_SECOND, reads / IAM_READS_PER_SECOND);
+  const perRowIdeal = windowIdeal(PER_ROW_CALLS_PER_HIRE * rows, 'Others');
+  const created = domainType ? (stack.oci.state.domain?.users.size ?? 0) : (stack.oci.requests.counts().CreateUser?.ok ?? 0);
+  const users = domainType
+    ? new Set([...(stack.oci.state.domain?.users.values() ?? [])].map((u) => u.userName.toLowerCase())).size
+    : new Set([...stack.oci.state.users.values()].map((u) => u.name)).size;
   const cpuTotal = run.functionCpuSeconds + ociCpuSeconds;
   // What the machine could do at best: every CPU second spent, spread over every core.
   const cpuFloor = cpuTotal / availableParallelism();
   const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(7);
   out(
-    `Upload of ${rows} hires (CSV, ${IAM_WRITES_PER_SECOND} IAM writes/s and ${IAM_READS_PER_SECOND} reads/s emulated, ${UPLOAD_DEADLINE_S} s per invocation)`,
+    domainType
+      ? `Upload of ${rows} hires into a ${domainType} identity domain (CSV, published windows enforced${FOREIGN_THROTTLE > 0 ? `, ${FOREIGN_THROTTLE * 100} % of domain calls throttled by another client` : ''}, ${UPLOAD_DEADLINE_S} s per invocation)`
+      : `Upload of ${rows} hires (CSV, ${IAM_WRITES_PER_SECOND} IAM writes/s and ${IAM_READS_PER_SECOND} reads/s emulated, ${UPLOAD_DEADLINE_S} s per invocation)`,
   );
   out(
     `  status                                             ${run.status.padStart(7)}   (${run.counts.succeeded} succeeded, ${run.counts.failed} failed)`,
@@ -335,7 +367,20 @@ async function uploadFigure(rows: number): Promise<void> {
   out(
     `  RSS after a container's first / last call (MB)     ${fmt(run.rssAfterFirstCallMb, 1)} / ${run.rssAfterLastCallMb.toFixed(1)}   (medians; up to ${run.mostCallsPerContainer} calls a container)`,
   );
-  out(`  IAM calls per hire (reads + writes)                ${fmt(iam.length / rows, 2)}`);
+  out(`  IAM calls per hire (reads + writes)                ${fmt((iam.length + domainCalls.length) / rows, 2)}`);
+  if (domainType) {
+    out(`  identity-domain calls per hire / Bulk requests     ${fmt(domainCalls.length / rows, 3)} / ${bulkCalls}`);
+    out(
+      `  the per-row path's ideal (${PER_ROW_CALLS_PER_HIRE} calls a hire) (s)     ${fmt(perRowIdeal, 1)}   (${(perRowIdeal / 3600).toFixed(2)} h)`,
+    );
+    const byOperation = new Map<string, number>();
+    for (const call of domainCalls) byOperation.set(call.operation, (byOperation.get(call.operation) ?? 0) + 1);
+    out(`  identity-domain calls by operation                 ${[...byOperation].map(([op, n]) => `${op} ${n}`).join(', ')}`);
+    const groups = stack.oci.domainRate.counts;
+    out(
+      `  domain calls answered / throttled: Others, Bulk    ${groups.Others.answered} / ${groups.Others.throttled}, ${groups.Bulk.answered} / ${groups.Bulk.throttled}`,
+    );
+  }
   out(
     `  throttled IAM calls (429)                          ${fmt(stack.oci.iamRate.throttled.writes + stack.oci.iamRate.throttled.reads)}`,
   );

@@ -60,87 +60,26 @@ export interface BatchRun {
   readonly notStarted: readonly number[];
 }
 
-/** Calls that must have gone through in the last second before a 429 is read as the tenancy's rate. */
-const MIN_RATE_EVIDENCE = 4;
-
-/** One rate: unpaced until OCI throttles, then paced, cut on throttling and grown as calls pass. */
-class Pace {
-  #pace: number | undefined;
-  #next = 0;
-  #lastCut = Number.NEGATIVE_INFINITY;
-  readonly #recent: number[] = [];
-  constructor(private readonly cooldownMs: number) {}
-  get value(): number | undefined {
-    return this.#pace;
-  }
-  async turn(now: number): Promise<void> {
-    if (this.#pace === undefined) return;
-    const at = Math.max(now, this.#next);
-    this.#next = at + 1000 / this.#pace;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
-  }
-  passed(now: number): void {
-    this.#recent.push(now);
-    while ((this.#recent[0] ?? now) < now - 1000) this.#recent.shift();
-    if (this.#pace !== undefined) this.#pace += 0.5 / this.#pace;
-  }
-  /** Answers whether this throttled answer cut the pace (one cut per cooldown). */
-  throttled(now: number): boolean {
-    if (now - this.#lastCut < this.cooldownMs) return false;
-    this.#lastCut = now;
-    const accepted = this.#recent.filter((t) => t >= now - 1000).length;
-    // Too few calls went through to tell a rate (one hire, a stray 429): Retry-After and the
-    // concurrency cut are the whole answer.
-    if (this.#pace === undefined && accepted < MIN_RATE_EVIDENCE) return true;
-    this.#pace = Math.max(1, (this.#pace ?? accepted) * 0.75);
-    return true;
-  }
-}
-
-/** IAM writes and reads are throttled at different rates: each kind of call has its own pace. */
-export type CallKind = 'write' | 'read';
-
 /**
- * How fast a batch calls OCI, settling near what the tenancy accepts instead of oscillating. Until
- * OCI first throttles, nothing is paced and `limit` hires run at once. A throttled answer (429) sets
- * a pace for that kind of call (writes, reads) of three quarters of the calls OCI let through in the
- * last second (what it accepts, not what was tried), and cuts it again by a quarter at most once per
- * `cooldownMs` (the calls in flight when OCI started throttling all come back throttled: one signal,
- * not many); every call that goes through adds 0.5/pace to it (half a call a second more, per
- * second), as TCP grows its window. Concurrency follows the same signal. Failures other than throttling change
- * nothing: an outage of one operation says nothing about the rate.
+ * How many hires a batch runs at once. Until OCI first throttles, `max`. The pacing of calls (timers)
+ * is the adapters' (src/oci/pacing.ts): when it reads a throttled answer as the tenancy's rate and slows
+ * down, it tells this too (`throttled`), and a quarter fewer hires run at once; every `limit` hires that
+ * complete add one back, up to `max`. Failures other than throttling change nothing.
  */
 export class BatchThrottle {
   #limit: number;
   #successes = 0;
-  readonly #paces: Record<CallKind, Pace>;
-  /** How many times a pace was cut, for the log. */
+  /** How many times the concurrency was cut, for the log. */
   cuts = 0;
 
-  constructor(
-    private readonly max: number,
-    cooldownMs = 1000,
-  ) {
+  constructor(private readonly max: number) {
     this.#limit = max;
-    this.#paces = { write: new Pace(cooldownMs), read: new Pace(cooldownMs) };
   }
   get limit(): number {
     return Math.max(1, Math.floor(this.#limit));
   }
-  /** Calls per second of a kind once OCI has throttled it; undefined before. */
-  pace(kind: CallKind): number | undefined {
-    return this.#paces[kind].value;
-  }
-  /** Waits for a call's turn under its pace (at once while unpaced). */
-  turn(kind: CallKind, now = Date.now()): Promise<void> {
-    return this.#paces[kind].turn(now);
-  }
-  /** A call went through. */
-  passed(kind: CallKind, now = Date.now()): void {
-    this.#paces[kind].passed(now);
-  }
-  throttled(kind: CallKind = 'write', now = Date.now()): void {
-    if (!this.#paces[kind].throttled(now)) return;
+  /** OCI throttled, and the pacing took it as the tenancy's rate: fewer hires at once. */
+  throttled(): void {
     this.cuts += 1;
     this.#limit = Math.max(1, this.#limit * 0.75);
     this.#successes = 0;

@@ -10,8 +10,8 @@ export interface CallPolicy {
   readonly deadline: number;
   readonly maxAttempts: number;
   readonly log: Logger;
-  /** Told of every throttled answer (429), so a batch can slow down. */
-  readonly onThrottled?: (kind: CallKind) => void;
+  /** Told of every throttled answer (429) and its `Retry-After`, so a batch can slow down. */
+  readonly onThrottled?: (kind: CallKind, retryAfterMs: number | undefined) => void;
   /** Waits for an attempt's turn (a batch paces its calls once OCI has throttled it). */
   readonly turn?: (kind: CallKind) => Promise<void>;
   /** Told of every attempt that was not throttled. */
@@ -71,7 +71,7 @@ export function observeRetryAfter<T extends object>(client: T): T {
 export type CallKind = 'write' | 'read';
 /** Operations that change something, by OCI's naming (CreateUser, UpdatePolicy, AddUserToGroup, PutObject, …). */
 export const kindOf = (operation: string): CallKind =>
-  /^(Create|Update|Add|Remove|Delete|Put|Patch|Set|Commit|Upload|Publish|Invoke|Abort)/.test(operation) ? 'write' : 'read';
+  /^(Create|Update|Add|Remove|Delete|Put|Patch|Set|Commit|Upload|Publish|Invoke|Abort|Bulk)/.test(operation) ? 'write' : 'read';
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
@@ -99,6 +99,7 @@ const IAM_WRITES = new Set([
   'PatchUser',
   'PatchGroup',
   'PutUserPasswordChanger',
+  'Bulk',
 ]);
 const CONSISTENCY_WINDOW_MS = 4 * 60_000;
 let lastIamWriteAt = Number.NEGATIVE_INFINITY;
@@ -168,7 +169,7 @@ export async function callOci<T>(
     } catch (raw) {
       if (raw instanceof WriteWithdrawn || raw instanceof WriteCheckFailed) throw raw;
       const error = translateOciError(operation, raw);
-      if (error.status === 429) policy.onThrottled?.(kind);
+      if (error.status === 429) policy.onThrottled?.(kind, scope.retryAfterMs);
       else policy.onPassed?.(kind);
       const retryable = error.retryable || isEventualConsistency(error, clock.now()) || (options.retryAlso?.(error) ?? false);
       const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));

@@ -11,8 +11,14 @@ import {
 } from '../core/ports';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { DefinedTags, FreeformTags } from '../core/tags';
+import type { UserSpec } from '../core/user-spec';
 import { OciCallError } from '../support/errors';
+import type { SecretValue } from '../support/secret';
 import { type CallPolicy, callOci, createOrFind, deleted } from './call';
+import type { Coalescer } from './coalesce';
+import { type BulkResult, type BulkWrite, bulkWrites, LIST_PAGE, operationError, type PersonQuery, personReads } from './domain-sets';
+import type { DomainPacer } from './pacing';
+import { type BulkLimits, type ScimRaw, scimRaw } from './scim-raw';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const USER_EXTENSION = 'urn:ietf:params:scim:schemas:oracle:idcs:extension:user:User';
@@ -30,6 +36,8 @@ const USER_ATTRIBUTES = `ocid,userName,externalId,description,emails,name,active
 export const CREATED_BY_CALL_TAG = 'onboarding-call';
 
 type Tag = { key: string; value: string };
+/** The SDK's models, loaded when first needed (the package loads on first use, off the cold start). */
+const sdk = () => (require('oci-identitydomains') as typeof import('oci-identitydomains')).models;
 const tagsOf = (user: models.User): Tag[] => user.urnIetfParamsScimSchemasOracleIdcsExtensionOciTags?.freeformTags ?? [];
 const tag = (user: models.User, key: string) => tagsOf(user).find((t) => t.key === key)?.value;
 
@@ -109,11 +117,48 @@ const toGroup = (group: models.Group): DirectoryGroup => {
 export function domainDirectory(
   client: IdentityDomainsClient,
   policies: Pick<IdentityDirectory, 'findPolicy' | 'createPolicy' | 'updatePolicy'>,
-  options: { domainName: string; welcomeEmail: boolean; callId?: string },
-  policy: CallPolicy,
+  options: {
+    domainName: string;
+    welcomeEmail: boolean;
+    callId?: string;
+    /** Paces SCIM calls by the domain type's published windows; without it, the invocation's policy paces them. */
+    pacer?: DomainPacer;
+    /** The domain's advertised Bulk limits, read once per container; without it, no Bulk. */
+    bulkLimits?: (raw: ScimRaw) => Promise<BulkLimits | undefined>;
+  },
+  invocationPolicy: CallPolicy,
 ): IdentityDirectory {
-  const madeByThisCall = (user: DirectoryUser & { createdByCall?: string | undefined }) =>
-    options.callId !== undefined && user.createdByCall === options.callId;
+  const { pacer } = options;
+  // SCIM calls follow the domain's windows and each 429's Retry-After, never a cut of the rate.
+  const paced = (group: 'Others' | 'Bulk'): CallPolicy =>
+    pacer
+      ? {
+          deadline: invocationPolicy.deadline,
+          maxAttempts: invocationPolicy.maxAttempts,
+          log: invocationPolicy.log,
+          turn: () => pacer.turn(group),
+          onThrottled: (_kind, retryAfterMs) => pacer.throttled(group, retryAfterMs),
+        }
+      : invocationPolicy;
+  const policy = paced('Others');
+  const raw = scimRaw(client, paced('Bulk'));
+  /** Many concurrent look-ups of people, one filter. */
+  const reads: Coalescer<PersonQuery, models.User[]> = personReads((filter) => listUsers(filter));
+  /** Creates and membership adds as Bulk requests, once the domain has said its limits (undefined: single calls). */
+  let writes: Promise<Coalescer<BulkWrite, BulkResult> | undefined> | undefined;
+  const bulk = () => {
+    writes ??= (async () => {
+      const limits = raw && options.bulkLimits ? await options.bulkLimits(raw).catch(() => undefined) : undefined;
+      return raw && limits ? bulkWrites(raw, limits, single) : undefined;
+    })();
+    return writes;
+  };
+  /**
+   * Whether this call's own create (its answer lost) made the user: its mark, and the employee it was made
+   * for. One invocation creates many people: another row's user with the same user name is not this one's.
+   */
+  const madeByThisCall = (user: DirectoryUser & { createdByCall?: string | undefined }, employeeId: string) =>
+    options.callId !== undefined && user.createdByCall === options.callId && user.employeeId === employeeId;
   const withCall = (user: models.User) => ({ ...toUser(user), createdByCall: tag(user, CREATED_BY_CALL_TAG) });
   /** Lists users page by page (SCIM startIndex/count). */
   async function listUsers(filter: string | undefined): Promise<models.User[]> {
@@ -121,7 +166,7 @@ export function domainDirectory(
     for (let startIndex = 1; ; ) {
       const response = await callOci(
         'ListUsers',
-        () => client.listUsers({ ...(filter ? { filter } : {}), attributes: USER_ATTRIBUTES, startIndex, count: 500 }),
+        () => client.listUsers({ ...(filter ? { filter } : {}), attributes: USER_ATTRIBUTES, startIndex, count: LIST_PAGE }),
         policy,
       );
       const page = response.users.resources ?? [];
@@ -132,6 +177,64 @@ export function domainDirectory(
   }
   // A create answered 409 lost a race with a concurrent delivery: read what is there instead.
   const isConflict = (error: OciCallError) => error.status === 409;
+
+  /** The SCIM user a create sends. */
+  const newUser = (spec: UserSpec, initialPassword: SecretValue | undefined, enabled: boolean): models.User => ({
+    schemas: [USER_SCHEMA, USER_EXTENSION, OCI_TAGS],
+    userName: spec.name,
+    externalId: spec.employeeId,
+    description: spec.description,
+    displayName: `${spec.givenName} ${spec.familyName}`,
+    name: { givenName: spec.givenName, familyName: spec.familyName },
+    emails: [{ value: spec.email, type: 'work' as models.UserEmails.Type, primary: true }],
+    // The only place the bootstrap password is ever written: the SCIM password field of the create.
+    ...(initialPassword ? { password: initialPassword.reveal() } : {}),
+    urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { bypassNotification: !options.welcomeEmail },
+    active: enabled,
+    urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
+      // The same freeform tags the classic path writes (managed-by, employee id, manager,
+      // start date), so that either path finds the other's user of the Default domain converged.
+      freeformTags: [
+        ...Object.entries({ ...spec.freeformTags, [MANAGED_BY_TAG]: MANAGED_BY, [EMPLOYEE_TAG]: spec.employeeId }).map(([key, value]) => ({
+          key,
+          value,
+        })),
+        ...(options.callId ? [{ key: CREATED_BY_CALL_TAG, value: options.callId }] : []),
+      ],
+      // DEFINED_TAGS: a required tag default refuses a create without them.
+      ...(spec.definedTags ? { definedTags: scimDefinedTags(spec.definedTags) } : {}),
+    },
+  });
+  /** A write alone in its window goes as the single call, answered as a Bulk operation would be. */
+  async function single(write: BulkWrite): Promise<BulkResult> {
+    try {
+      if (write.kind === 'create-user') {
+        const user = sdk().User.getDeserializedJsonObj(write.user as unknown as models.User) as models.User;
+        const response = await callOci('CreateUser', () => client.createUser({ attributes: USER_ATTRIBUTES, user }), policy);
+        return { status: 201, response: sdk().User.getJsonObj(response.user) };
+      }
+      await patchMembers(write.groupId, [write.userId]);
+      return { status: 200, response: undefined };
+    } catch (error) {
+      // The single call's refusal is the operation's: the caller treats both alike.
+      if (error instanceof OciCallError && error.status !== undefined && error.status < 500 && error.status !== 429)
+        return { status: error.status, response: { detail: error.message } };
+      throw error;
+    }
+  }
+  const patchMembers = (groupId: string, userIds: readonly string[]) =>
+    callOci(
+      'PatchGroup',
+      () =>
+        client.patchGroup({
+          groupId,
+          patchOp: {
+            schemas: [PATCH_SCHEMA],
+            operations: [{ op: 'add' as models.Operations.Op, path: 'members', value: userIds.map((value) => ({ value, type: 'User' })) }],
+          },
+        }),
+      policy,
+    );
 
   const directory: IdentityDirectory = {
     kind: 'domain',
@@ -150,52 +253,25 @@ export function domainDirectory(
     createUser(spec, initialPassword, createOptions = { enabled: true }) {
       return createOrFind(
         async () => {
-          const response = await callOci(
-            'CreateUser',
-            () =>
-              client.createUser({
-                attributes: USER_ATTRIBUTES,
-                user: {
-                  schemas: [USER_SCHEMA, USER_EXTENSION, OCI_TAGS],
-                  userName: spec.name,
-                  externalId: spec.employeeId,
-                  description: spec.description,
-                  displayName: `${spec.givenName} ${spec.familyName}`,
-                  name: { givenName: spec.givenName, familyName: spec.familyName },
-                  emails: [{ value: spec.email, type: 'work' as models.UserEmails.Type, primary: true }],
-                  // The only place the bootstrap password is ever written: the SCIM password field of this request.
-                  ...(initialPassword ? { password: initialPassword.reveal() } : {}),
-                  urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { bypassNotification: !options.welcomeEmail },
-                  active: createOptions.enabled,
-                  urnIetfParamsScimSchemasOracleIdcsExtensionOciTags: {
-                    // The same freeform tags the classic path writes (managed-by, employee id, manager,
-                    // start date), so that either path finds the other's user of the Default domain converged.
-                    freeformTags: [
-                      ...Object.entries({ ...spec.freeformTags, [MANAGED_BY_TAG]: MANAGED_BY, [EMPLOYEE_TAG]: spec.employeeId }).map(
-                        ([key, value]) => ({ key, value }),
-                      ),
-                      ...(options.callId ? [{ key: CREATED_BY_CALL_TAG, value: options.callId }] : []),
-                    ],
-                    // DEFINED_TAGS: a required tag default refuses a create without them.
-                    ...(spec.definedTags ? { definedTags: scimDefinedTags(spec.definedTags) } : {}),
-                  },
-                },
-              }),
-            policy,
-          );
-          return toUser(response.user);
+          const user = newUser(spec, initialPassword, createOptions.enabled);
+          const coalesced = await bulk();
+          if (!coalesced) {
+            const response = await callOci('CreateUser', () => client.createUser({ attributes: USER_ATTRIBUTES, user }), policy);
+            return toUser(response.user);
+          }
+          const result = await coalesced.push({ kind: 'create-user', user: sdk().User.getJsonObj(user) as Record<string, unknown> });
+          // A 409 is the single call's: createOrFind reads the user back and tells whose create it was.
+          if (result.status >= 300) throw operationError('CreateUser', result);
+          return toUser(sdk().User.getDeserializedJsonObj(result.response as models.User) as models.User);
         },
         async () => {
-          const response = await callOci(
-            'ListUsers',
-            () => client.listUsers({ filter: scimFilter('userName', spec.name), attributes: USER_ATTRIBUTES, count: 2 }),
-            policy,
-          );
-          const found = (response.users.resources ?? []).find((u) => u.userName.toLowerCase() === spec.name.toLowerCase());
+          // Shared with the other look-ups of the moment: a resent Bulk answers 409 for each user it had made.
+          const users = await reads.push({ employeeId: spec.employeeId, userName: spec.name });
+          const found = users.find((u) => u.userName.toLowerCase() === spec.name.toLowerCase());
           return found && withCall(found);
         },
         isConflict,
-        madeByThisCall,
+        (found) => madeByThisCall(found, spec.employeeId),
       );
     },
     async updateUser(id, changes, guard) {
@@ -222,13 +298,9 @@ export function domainDirectory(
       return withVersion(toUser(response.user), response.etag);
     },
     async findPerson(employeeId, userName) {
-      // One query for both: every account with the employee id, and the one holding the user name.
-      const filter = encodeURIComponent(
-        userName === undefined
-          ? `externalId eq ${JSON.stringify(employeeId)}`
-          : `externalId eq ${JSON.stringify(employeeId)} or userName eq ${JSON.stringify(userName)}`,
-      );
-      const users = await listUsers(filter);
+      // One query for both (every account with the employee id, and the one holding the user name),
+      // shared with the other people looked up at the same moment.
+      const users = await reads.push({ employeeId, userName });
       return {
         byEmployeeId: users.filter((u) => u.externalId === employeeId).map(toUser),
         byName: userName === undefined ? undefined : users.map(toUser).find((u) => u.name.toLowerCase() === userName.toLowerCase()),
@@ -405,29 +477,22 @@ export function domainDirectory(
       return deleted(remove[credential.kind]);
     },
     async addUserToGroup(userId, groupId) {
+      const isMember = async () => (await directory.membershipsOfUser(userId)).some((m) => m.groupId === groupId);
+      const coalesced = await bulk();
+      if (coalesced) {
+        const result = await coalesced.push({ kind: 'add-member', groupId, userId });
+        if (result.status < 300) return { added: true };
+        // The group's operation carried other members too: a 409 may be another member's. The membership
+        // itself is the proof; without it, this member alone, as a single call.
+        if (result.status !== 409) throw operationError('PatchGroup', result);
+        if (await isMember()) return { added: false };
+      }
       try {
-        await callOci(
-          'PatchGroup',
-          () =>
-            client.patchGroup({
-              groupId,
-              patchOp: {
-                schemas: [PATCH_SCHEMA],
-                operations: [{ op: 'add' as models.Operations.Op, path: 'members', value: [{ value: userId, type: 'User' }] }],
-              },
-            }),
-          policy,
-        );
+        await patchMembers(groupId, [userId]);
       } catch (error) {
         // A concurrent delivery added the member first: the domain answers 409 duplicateMultivaluedResource,
         // but the SDK keeps only "Conflict" of a SCIM error body, so the membership itself is the proof.
-        if (
-          error instanceof OciCallError &&
-          error.status === 409 &&
-          (await directory.membershipsOfUser(userId)).some((m) => m.groupId === groupId)
-        ) {
-          return { added: false };
-        }
+        if (error instanceof OciCallError && error.status === 409 && (await isMember())) return { added: false };
         throw error;
       }
       return { added: true };

@@ -116,23 +116,27 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   const allUsers = () =>
     callOci('ListUsers', () => allPages((page) => client.listUsers({ compartmentId: tenancyId, page, limit: 1000 })), policy);
   const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  /** User ids by employee id, from one listing of the tenancy's users (SNAPSHOT_MS). */
-  let snapshot: { readonly at: number; readonly byEmployee: Map<string, Set<string>> } | undefined;
+  /** User ids by employee id and by user name (lower case), from one listing of the tenancy's users (SNAPSHOT_MS). */
+  let snapshot: { readonly at: number; readonly byEmployee: Map<string, Set<string>>; readonly byName: Map<string, string> } | undefined;
   const remember = (user: DirectoryUser) => {
     if (!snapshot) return;
     for (const ids of snapshot.byEmployee.values()) ids.delete(user.id);
     if (user.employeeId) snapshot.byEmployee.set(user.employeeId, (snapshot.byEmployee.get(user.employeeId) ?? new Set()).add(user.id));
+    snapshot.byName.set(user.name.toLowerCase(), user.id);
   };
-  async function idsOfEmployee(employeeId: string): Promise<readonly string[]> {
+  async function currentSnapshot() {
     if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_MS) {
       const byEmployee = new Map<string, Set<string>>();
+      const byName = new Map<string, string>();
       for (const u of await allUsers()) {
+        if (!LIVE.has(u.lifecycleState)) continue;
         const id = u.freeformTags?.[EMPLOYEE_TAG];
-        if (id && LIVE.has(u.lifecycleState)) byEmployee.set(id, (byEmployee.get(id) ?? new Set()).add(u.id));
+        if (id) byEmployee.set(id, (byEmployee.get(id) ?? new Set()).add(u.id));
+        byName.set(u.name.toLowerCase(), u.id);
       }
-      snapshot = { at: Date.now(), byEmployee };
+      snapshot = { at: Date.now(), byEmployee, byName };
     }
-    return [...(snapshot.byEmployee.get(employeeId) ?? [])];
+    return snapshot;
   }
   async function getUser(userId: string): Promise<DirectoryUser | undefined> {
     try {
@@ -225,17 +229,18 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       return user;
     },
     async findPerson(employeeId, userName) {
-      const [named, ids] = await Promise.all([
-        userName === undefined ? Promise.resolve(undefined) : directory.findUserByName(userName),
-        idsOfEmployee(employeeId),
-      ]);
+      // The listing that answers the look-up by employee id answers the one by name too: no ListUsers per
+      // row. A user made since it was read by another invocation is not in it; then the create answers 409
+      // and createOrFind reads that user by name (and it is remembered here from then on).
+      const { byEmployee, byName } = await currentSnapshot();
+      const namedId = userName === undefined ? undefined : byName.get(userName.toLowerCase());
       // Every account is read again: the listing may be older than a write of another invocation, and
       // GetUser gives the ETag that the writes name.
-      const fresh = await Promise.all([...new Set([...ids, ...(named ? [named.id] : [])])].map(getUser));
+      const fresh = await Promise.all([...new Set([...(byEmployee.get(employeeId) ?? []), ...(namedId ? [namedId] : [])])].map(getUser));
       const live = fresh.filter((u): u is DirectoryUser => u !== undefined);
       return {
         byEmployeeId: live.filter((u) => u.employeeId === employeeId),
-        byName: named && live.find((u) => u.id === named.id),
+        byName: userName === undefined ? undefined : live.find((u) => sameName(u.name, userName)),
       };
     },
     getUser,

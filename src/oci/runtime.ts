@@ -10,7 +10,9 @@ import { domainDirectory } from './domain-directory';
 import { classicIdentityDirectory } from './identity-directory';
 import { objectStore } from './object-store';
 import { onsNotifier } from './ons-notifier';
+import { DomainPacer } from './pacing';
 import { signedClientParams } from './request-signer';
+import { type BulkLimits, readBulkLimits, type ScimRaw } from './scim-raw';
 import { vaultSecretSource } from './vault-secret';
 
 /** The adapters for one invocation, bound to its call id and deadline. */
@@ -100,6 +102,17 @@ export async function createOciRuntime(
     client.endpoint = domainUrl ?? '';
     return observeRetryAfter(client);
   });
+  // Per container: the domain's windows are counted across the invocations a warm container serves, and
+  // its Bulk limits are read once (RFC 7644 section 4: a client reads them rather than assuming them).
+  const pacer = new DomainPacer(config.IDENTITY_DOMAIN_TYPE);
+  let bulkLimits: Promise<BulkLimits | undefined> | undefined;
+  const bulkLimitsOf = (raw: ScimRaw) => {
+    bulkLimits ??= readBulkLimits(raw).catch((error: unknown) => {
+      bulkLimits = undefined;
+      throw error;
+    });
+    return bulkLimits;
+  };
   const secretRef = config.BOOTSTRAP_SECRET_ID
     ? { secretId: config.BOOTSTRAP_SECRET_ID }
     : config.BOOTSTRAP_SECRET_NAME && config.BOOTSTRAP_VAULT_ID
@@ -139,7 +152,13 @@ export async function createOciRuntime(
         ? domainDirectory(
             domains(),
             classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
-            { domainName: config.IDENTITY_DOMAIN_NAME, welcomeEmail: config.DOMAIN_WELCOME_EMAIL, callId },
+            {
+              domainName: config.IDENTITY_DOMAIN_NAME,
+              welcomeEmail: config.DOMAIN_WELCOME_EMAIL,
+              callId,
+              pacer,
+              ...(config.DOMAIN_BULK ? { bulkLimits: bulkLimitsOf } : {}),
+            },
             policy,
           )
         : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),

@@ -9,6 +9,7 @@ import { notificationBody, notificationTitle } from '../core/report';
 import type { BatchResult, HandlerResult } from '../core/response';
 import { countOutcomes, type OnboardingResult, Status } from '../core/result';
 import type { CallPolicy } from '../oci/call';
+import { ClassicPacer } from '../oci/pacing';
 import type { CallServices, OciRuntime } from '../oci/runtime';
 import { type Clock, systemClock } from '../support/clock';
 import { ErrorCode, type ErrorReport, OnboardingError, toErrorReport } from '../support/errors';
@@ -94,14 +95,18 @@ export function createHandler(deps: HandlerDependencies): (input: unknown, ctx: 
       const text = deliveryVia(header) === 'api-gateway' ? undefined : decodeBody(bytes);
       config ??= parseConfig(deps.env);
       current = config;
-      const throttle = new BatchThrottle(current.BATCH_CONCURRENCY);
+      // On the identity-domain path many rows share each look-up and Bulk write: many more in flight.
+      const pacer = new ClassicPacer();
+      const throttle = new BatchThrottle(current.IDENTITY_DOMAIN_URL ? current.DOMAIN_BATCH_CONCURRENCY : current.BATCH_CONCURRENCY);
       const policy: CallPolicy = {
         deadline: deadline - current.PUBLISH_RESERVE_MS,
         maxAttempts: current.OCI_MAX_ATTEMPTS,
         log,
-        onThrottled: (kind) => throttle.throttled(kind),
-        turn: (kind) => throttle.turn(kind),
-        onPassed: (kind) => throttle.passed(kind),
+        onThrottled: (kind) => {
+          if (pacer.throttled(kind)) throttle.throttled();
+        },
+        turn: (kind) => pacer.turn(kind),
+        onPassed: (kind) => pacer.passed(kind),
         clock,
       };
       const cfg = current;

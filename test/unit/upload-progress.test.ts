@@ -12,6 +12,7 @@ import {
   shouldRetry,
   totals,
 } from '../../src/core/upload-progress';
+import { ClassicPacer } from '../../src/oci/pacing';
 
 describe('upload progress', () => {
   it('keeps settled lines as a few ranges however many rows settle, out of order and across multi-line rows', () => {
@@ -134,19 +135,15 @@ describe('upload progress', () => {
 });
 
 describe('batch concurrency', () => {
-  it('does not pace on a throttled answer when too few calls went through to tell a rate', () => {
-    const throttle = new BatchThrottle(8);
-    throttle.passed('write', 1000);
-    throttle.throttled('write', 1100);
-    expect(throttle.pace('write')).toBeUndefined();
-    expect(throttle.limit).toBe(6);
-  });
-
   it('cuts once for a burst of throttled answers, not once per answer, and grows back one per full window', () => {
     // Prepare
-    const throttle = new BatchThrottle(16, 1000);
+    const pacer = new ClassicPacer(1000);
+    const throttle = new BatchThrottle(16);
+    const throttled = (now: number) => {
+      if (pacer.throttled('write', now)) throttle.throttled();
+    };
     // Act: eight calls in flight come back throttled together.
-    for (let i = 0; i < 8; i += 1) throttle.throttled('write', 10_000 + i);
+    for (let i = 0; i < 8; i += 1) throttled(10_000 + i);
     // Assess
     expect(throttle.limit).toBe(12);
     expect(throttle.cuts).toBe(1);
@@ -154,22 +151,7 @@ describe('batch concurrency', () => {
     expect(throttle.limit).toBe(12);
     throttle.completed();
     expect(throttle.limit).toBe(13);
-    throttle.throttled('write', 11_500);
+    throttled(11_500);
     expect(throttle.limit).toBe(9);
-  });
-
-  it('paces calls at three quarters of what OCI let through when it throttled, then grows by half a call a second per second', async () => {
-    // Prepare: OCI let 20 calls through in the last second.
-    const throttle = new BatchThrottle(8);
-    for (let i = 0; i < 20; i += 1) throttle.passed('write', 50_000 + i * 40);
-    for (let i = 0; i < 50; i += 1) throttle.passed('read', 50_000 + i * 10);
-    expect(throttle.pace('write')).toBeUndefined();
-    // Act
-    throttle.throttled('write', 50_800);
-    // Assess: writes paced, reads not.
-    expect(throttle.pace('write')).toBe(15);
-    expect(throttle.pace('read')).toBeUndefined();
-    for (let i = 0; i < 15; i += 1) throttle.passed('write', 51_000 + i);
-    expect(throttle.pace('write')).toBeCloseTo(15.49, 1);
   });
 });

@@ -1,0 +1,164 @@
+import type { CallKind } from './call';
+import { type ApiGroup, DOMAIN_RATE_LIMITS, type DomainType } from './domain-rate-limits';
+
+/** Timestamps of the calls sent in the last `spanMs`, at most `limit` of them. */
+class Window {
+  readonly #sent: number[] = [];
+  #head = 0;
+  constructor(
+    readonly limit: number,
+    readonly spanMs: number,
+  ) {}
+  /** How long until one more call fits (0: now). */
+  waitMs(now: number): number {
+    while (this.#head < this.#sent.length && (this.#sent[this.#head] ?? 0) <= now - this.spanMs) this.#head += 1;
+    if (this.#head > 1024) {
+      this.#sent.splice(0, this.#head);
+      this.#head = 0;
+    }
+    const inWindow = this.#sent.length - this.#head;
+    if (inWindow < this.limit) return 0;
+    // The call that must leave the window before another fits.
+    const oldest = this.#sent[this.#sent.length - this.limit] ?? now;
+    return oldest + this.spanMs - now;
+  }
+  record(now: number): void {
+    this.#sent.push(now);
+  }
+}
+
+/** Slack over the window's edge: the domain counts a call when it arrives, a little after it leaves here. */
+const EDGE_MS = 25;
+
+/**
+ * Paces calls to an identity domain by what the domain publishes for its type ("API Rate Limits",
+ * docs.oracle.com/en-us/iaas/Content/Identity/sku/api-rate-limiting.htm): per API group, at most so many
+ * calls a second and so many a minute. A call waits for room in both windows of its group; a 429 holds
+ * the whole group until its `Retry-After` has passed (another client of the domain may be using the
+ * windows too), and nothing else: no cut of the rate, since the windows, not a guess, say what the
+ * domain accepts. Shared by the invocations of one container (a warm container keeps counting).
+ */
+export class DomainPacer {
+  readonly #windows = new Map<ApiGroup, readonly Window[]>();
+  readonly #heldUntil = new Map<ApiGroup, number>();
+  /** Calls sent and 429s seen, per group, for the log. */
+  readonly counts = new Map<ApiGroup, { sent: number; throttled: number }>();
+
+  constructor(
+    readonly type: DomainType,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  #windowsOf(group: ApiGroup): readonly Window[] {
+    let windows = this.#windows.get(group);
+    if (!windows) {
+      const limit = DOMAIN_RATE_LIMITS[group][this.type];
+      windows = [new Window(limit.perSecond, 1000), new Window(limit.perMinute, 60_000)];
+      this.#windows.set(group, windows);
+    }
+    return windows;
+  }
+
+  #count(group: ApiGroup) {
+    let count = this.counts.get(group);
+    if (!count) {
+      count = { sent: 0, throttled: 0 };
+      this.counts.set(group, count);
+    }
+    return count;
+  }
+
+  /** Waits until a call of `group` fits both windows and no `Retry-After` holds the group, then counts it. */
+  async turn(group: ApiGroup): Promise<void> {
+    const windows = this.#windowsOf(group);
+    for (;;) {
+      const now = this.now();
+      const held = (this.#heldUntil.get(group) ?? 0) - now;
+      const wait = Math.max(held, ...windows.map((w) => w.waitMs(now)));
+      if (wait <= 0) {
+        for (const window of windows) window.record(now);
+        this.#count(group).sent += 1;
+        return;
+      }
+      await this.sleep(wait + EDGE_MS);
+    }
+  }
+
+  /** The domain answered 429: nobody calls `group` again before its `Retry-After` (1 s when absent). */
+  throttled(group: ApiGroup, retryAfterMs: number | undefined): void {
+    this.#count(group).throttled += 1;
+    const until = this.now() + (retryAfterMs ?? 1000);
+    this.#heldUntil.set(group, Math.max(this.#heldUntil.get(group) ?? 0, until));
+  }
+}
+
+/** Calls that must have gone through in the last second before a 429 is read as the tenancy's rate. */
+const MIN_RATE_EVIDENCE = 4;
+
+/** One rate: unpaced until OCI throttles, then paced, cut on throttling and grown as calls pass. */
+class Pace {
+  #pace: number | undefined;
+  #next = 0;
+  #lastCut = Number.NEGATIVE_INFINITY;
+  readonly #recent: number[] = [];
+  constructor(private readonly cooldownMs: number) {}
+  get value(): number | undefined {
+    return this.#pace;
+  }
+  async turn(now: number): Promise<void> {
+    if (this.#pace === undefined) return;
+    const at = Math.max(now, this.#next);
+    this.#next = at + 1000 / this.#pace;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  }
+  passed(now: number): void {
+    this.#recent.push(now);
+    while ((this.#recent[0] ?? now) < now - 1000) this.#recent.shift();
+    if (this.#pace !== undefined) this.#pace += 0.5 / this.#pace;
+  }
+  /** Answers whether this throttled answer cut the pace (one cut per cooldown). */
+  throttled(now: number): boolean {
+    if (now - this.#lastCut < this.cooldownMs) return false;
+    this.#lastCut = now;
+    const accepted = this.#recent.filter((t) => t >= now - 1000).length;
+    // Too few calls went through to tell a rate (one hire, a stray 429): Retry-After and the
+    // concurrency cut are the whole answer.
+    if (this.#pace === undefined && accepted < MIN_RATE_EVIDENCE) return true;
+    this.#pace = Math.max(1, (this.#pace ?? accepted) * 0.75);
+    return true;
+  }
+}
+
+/**
+ * Paces calls to classic IAM, whose rate Oracle does not publish, settling near what the tenancy accepts
+ * instead of oscillating. Until OCI first throttles, nothing is paced. A throttled answer (429) sets a pace
+ * for that kind of call (writes, reads) of three quarters of the calls OCI let through in the last second
+ * (what it accepts, not what was tried), and cuts it again by a quarter at most once per `cooldownMs` (the
+ * calls in flight when OCI started throttling all come back throttled: one signal, not many); every call
+ * that goes through adds 0.5/pace to it (half a call a second more, per second), as TCP grows its window.
+ * Failures other than throttling change nothing: an outage of one operation says nothing about the rate.
+ */
+export class ClassicPacer {
+  readonly #paces: Record<CallKind, Pace>;
+
+  constructor(cooldownMs = 1000) {
+    this.#paces = { write: new Pace(cooldownMs), read: new Pace(cooldownMs) };
+  }
+  /** Calls per second of a kind once OCI has throttled it; undefined before. */
+  pace(kind: CallKind): number | undefined {
+    return this.#paces[kind].value;
+  }
+  /** Waits for a call's turn under its pace (at once while unpaced). */
+  turn(kind: CallKind, now = Date.now()): Promise<void> {
+    return this.#paces[kind].turn(now);
+  }
+  /** A call went through. */
+  passed(kind: CallKind, now = Date.now()): void {
+    this.#paces[kind].passed(now);
+  }
+  /** A throttled answer; true when it was read as a new signal (then the batch runs fewer hires at once too). */
+  throttled(kind: CallKind, now = Date.now()): boolean {
+    return this.#paces[kind].throttled(now);
+  }
+}

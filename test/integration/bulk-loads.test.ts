@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
+import { driveUpload } from '../../src/local-stack/upload-driver';
+import { BUNDLE } from './scenario';
+
+const DOMAIN_WRITES = ['Bulk', 'CreateUser', 'PatchUser', 'PatchGroup', 'CreateGroup'];
+
+/** A CSV of `count` hires, half with two roles; every 50th has a bad e-mail (rejected before any call). */
+function hiresCsv(count: number, prefix = 'b'): { text: string; good: number } {
+  const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
+  let good = 0;
+  for (let i = 1; i <= count; i += 1) {
+    const bad = i % 50 === 0;
+    if (!bad) good += 1;
+    lines.push(
+      `${prefix.toUpperCase()}${i},${prefix}${i}@example.com,${bad ? 'nope' : `${prefix}${i}@example.com`},Bulk,Hire ${i},${i % 2 ? 'developer;auditor' : 'auditor'},dev`,
+    );
+  }
+  return { text: `${lines.join('\n')}\n`, good };
+}
+
+/** Domain users by user name, and how many of each: a duplicate shows as a count above 1. */
+const domainUsers = (stack: LocalStack) => {
+  const names = new Map<string, number>();
+  for (const user of stack.oci.state.domain?.users.values() ?? []) names.set(user.userName, (names.get(user.userName) ?? 0) + 1);
+  return names;
+};
+const members = (stack: LocalStack, group: string) =>
+  [...(stack.oci.state.domain?.groups.values() ?? [])].find((g) => g.displayName === group)?.members.size ?? 0;
+/** Calls to the identity domain the local OCI answered (not throttled), per operation. */
+const answered = (stack: LocalStack) => stack.oci.requests.entries().filter((e) => e.service === 'identitydomains' && e.outcome === 'ok');
+
+describe('bulk loads into an identity domain, through the Fn FDK and the local OCI', () => {
+  let stack: LocalStack | undefined;
+  afterEach(async () => {
+    await stack?.oci.stop();
+    stack = undefined;
+  });
+
+  it('loads a file on a Free domain in sets: look-ups shared by many people, creates and memberships in Bulk requests, each user once', async () => {
+    // Prepare: 400 rows on a Free domain with its published windows enforced.
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const { text, good } = hiresCsv(400);
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/bulk.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    expect(run.errors).toEqual([]);
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 400 - good, failed: 0, unreadable: 0 });
+    const users = domainUsers(stack);
+    expect(users.size).toBe(good);
+    expect([...users.values()].every((n) => n === 1)).toBe(true);
+    expect(members(stack, 'auditors')).toBe(good);
+    expect(members(stack, 'developers-dev')).toBe([...Array(400).keys()].filter((i) => (i + 1) % 2 === 1 && (i + 1) % 50 !== 0).length);
+    const calls = answered(stack);
+    const byOperation = Object.fromEntries(
+      [...new Set(calls.map((c) => c.operation))].map((op) => [op, calls.filter((c) => c.operation === op).length]),
+    );
+    // Far fewer calls than people: one filter for many, one Bulk for many creates or memberships.
+    expect(byOperation.Bulk).toBeGreaterThan(0);
+    expect(byOperation.ListUsers ?? 0).toBeLessThan(good / 5);
+    expect(byOperation.CreateUser ?? 0).toBeLessThan(good / 5);
+    expect(calls.length / good).toBeLessThan(0.5);
+  });
+
+  it('writes nothing when the same people arrive again in another file', async () => {
+    // Prepare
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const { text, good } = hiresCsv(120);
+    await driveUpload({ stack, name: 'incoming/first.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    const mark = stack.oci.requests.mark();
+    // Act
+    const again = await driveUpload({ stack, name: 'incoming/again.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    expect(again.status).toBe('complete');
+    expect(again.counts.succeeded).toBe(good);
+    const writes = stack.oci.requests.entries(mark).filter((e) => e.service === 'identitydomains' && DOMAIN_WRITES.includes(e.operation));
+    expect(writes).toEqual([]);
+    expect(domainUsers(stack).size).toBe(good);
+  });
+
+  it('makes no duplicate when a Bulk answer is lost after it was applied and the request is sent again', async () => {
+    // Prepare: the first Bulk request is applied, then its connection closes without an answer.
+    stack = await startLocalStack({
+      identityDomain: 'Employees',
+      domainLimits: 'published',
+      faults: [{ operations: ['Bulk'], dropAfterWrite: true, count: 1 }],
+    });
+    const { text, good } = hiresCsv(150);
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/lost.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    // The lost request was applied (the local OCI logs it answered) and sent again.
+    expect(stack.oci.requests.counts().Bulk?.ok).toBeGreaterThanOrEqual(2);
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 150 - good, failed: 0, unreadable: 0 });
+    const users = domainUsers(stack);
+    expect(users.size).toBe(good);
+    expect([...users.values()].every((n) => n === 1)).toBe(true);
+    expect(members(stack, 'auditors')).toBe(good);
+    // Each row whose user the lost request made says so: the resent create's 409 finds its own call's mark.
+    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/lost.csv.report.csv')?.body.toString('utf8') ?? '';
+    const succeeded = report.split('\n').filter((line) => line.includes(',succeeded,'));
+    expect(succeeded).toHaveLength(good);
+    expect(succeeded.every((line) => line.includes('created user'))).toBe(true);
+  });
+
+  it('reports the one row whose Bulk operation failed, and only that row', async () => {
+    // Prepare: two rows claim one user name for two employees; both are looked up before either is created.
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const { text, good } = hiresCsv(60);
+    const clash = `${text}X1,b7@example.com,b7@example.com,Other,Person,auditor,dev\n`;
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/clash.csv', content: clash, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    // A file with a failed row ends `failed`, its other rows done.
+    expect(run.status).toBe('failed');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 60 - good, failed: 1, unreadable: 0 });
+    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/clash.csv.report.csv')?.body.toString('utf8') ?? '';
+    const failed = report.split('\n').filter((line) => line.includes('failed'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/USER_NAME_CONFLICT/);
+    expect(domainUsers(stack).get('b7@example.com')).toBe(1);
+    expect(stack.oci.requests.counts().Bulk?.ok).toBeGreaterThan(0);
+  });
+
+  it("waits out a Free domain's per-minute window another client has nearly used up, and completes with every row once", async () => {
+    // Prepare: in the last 8 s another client made 145 of the 150 "Others" calls a Free domain allows in a
+    // minute (within 20 a second): the window reopens only some 52 s from now.
+    stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
+    const now = stack.oci.state.clock.now();
+    for (let i = 0; i < 145; i += 1) expect(stack.oci.domainRate.check('ListUsers', now - 8000 + i * 55)).toBeUndefined();
+    const started = Date.now();
+    const { text, good } = hiresCsv(200);
+    // Act
+    const run = await driveUpload({ stack, name: 'incoming/window.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    // Assess
+    expect(run.status).toBe('complete');
+    expect(run.counts).toEqual({ succeeded: good, rejected: 200 - good, failed: 0, unreadable: 0 });
+    expect(stack.oci.domainRate.counts.Others.throttled).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThan(50_000);
+    const users = domainUsers(stack);
+    expect(users.size).toBe(good);
+    expect([...users.values()].every((n) => n === 1)).toBe(true);
+    expect(members(stack, 'auditors')).toBe(good);
+  }, 240_000);
+});
