@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_GROUPS, DOMAIN_RATE_LIMITS, DOMAIN_TYPES } from '../../src/local-oci/domain-rate-limits';
 import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
+import { DOMAIN_TYPES as PACED_TYPES, DOMAIN_RATE_LIMITS as PACING_LIMITS } from '../../src/oci/domain-rate-limits';
 import { failure, scimClient } from './sdk';
 import { signedScim } from './signed-scim';
 
@@ -43,6 +44,17 @@ describe("an identity domain's published API rate limits", () => {
     );
     // Assess
     expect(table).toEqual(rows);
+  });
+
+  it('paces the function by the same rows the local OCI enforces (each keeps its own copy of the page)', () => {
+    // Prepare
+    const groups = Object.keys(PACING_LIMITS) as (keyof typeof PACING_LIMITS)[];
+    // Act
+    const enforced = Object.fromEntries(groups.map((group) => [group, DOMAIN_RATE_LIMITS[group]]));
+    // Assess
+    expect(groups).toEqual(['Others', 'Bulk']);
+    expect(PACED_TYPES).toEqual(DOMAIN_TYPES);
+    expect(PACING_LIMITS).toEqual(enforced);
   });
 
   it('answers the 151st call of a minute on a Free domain with 429 and a Retry-After that, waited out, lets the next through', async () => {
