@@ -10,7 +10,6 @@ import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-oci/stack';
 import { driveUpload, median, peakRssMb } from '../local-oci/upload-driver';
 import { clientConfiguration } from '../oci/clients';
-import { finishingFigure } from './bench-finishing';
 import { lookupFigures } from './bench-lookups';
 import { bundlePath, out } from './print';
 
@@ -54,25 +53,7 @@ async function main(): Promise<void> {
     await invocationFigures();
     await localOciFigures();
   }
-  await finishingFigures();
   for (const rows of UPLOAD_ROWS) await uploadFigure(rows);
-}
-
-/** Finishing a settled 100,000-row upload alone: its peak RSS with the deployed flags, and without --expose-gc. */
-async function finishingFigures(): Promise<void> {
-  const withGc = await finishingFigure(100_000, FUNCTION_NODE_ARGS);
-  const without = await finishingFigure(
-    100_000,
-    FUNCTION_NODE_ARGS.filter((flag) => flag !== '--expose-gc'),
-  );
-  out(
-    `Finishing a settled upload of 100,000 rows (${withGc.sources} report sources, ${withGc.reportMb.toFixed(1)} MB of report), warm container`,
-  );
-  out(`  answer, time (s)                                   ${withGc.answer}, ${withGc.seconds.toFixed(1)}`);
-  out(`  peak RSS warm / after finishing (MB)               ${withGc.warmPeakMb.toFixed(1)} / ${withGc.finishedPeakMb.toFixed(1)}   < 128`);
-  out(
-    `  the same without --expose-gc (MB)                  ${without.warmPeakMb.toFixed(1)} / ${without.finishedPeakMb.toFixed(1)}   (${without.answer}, ${without.seconds.toFixed(1)} s)`,
-  );
 }
 
 /** The local OCI must not slow down as it fills, or a large upload measures the emulator, not the rate. */

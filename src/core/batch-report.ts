@@ -3,7 +3,7 @@ import type { RowResult } from './batch';
 import { MAX_MESSAGE_BYTES } from './report';
 import type { StepResult } from './result';
 import { type LeaverResult, MAX_LISTED_LEAVERS, type RosterSummary } from './roster';
-import type { FailedRow, UploadCounts } from './upload-progress';
+import type { FailedRow, UploadCounts } from './upload-run';
 import { rowWrites } from './writes';
 
 /** Where a batch came from, for its reports and its summary. */

@@ -30,6 +30,8 @@ export interface DeploymentPolicyInput {
     readonly uploads?: CompartmentRef;
     /** Where STATE_BUCKET is. */
     readonly state?: CompartmentRef;
+    /** Where QUEUE_ID is; the function's compartment when not given. */
+    readonly queue?: CompartmentRef;
   };
   /** The catalog, when known: its policy names pin the policy writes when POLICY_NAME_PREFIX is not set. */
   readonly catalog?: RoleCatalog;
@@ -218,6 +220,12 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
     );
   }
 
+  if (config.QUEUE_ID) {
+    add(
+      `use queues in ${location(compartments.queue ?? need(compartments.function, 'function'))} where target.queue.id = ${quote(config.QUEUE_ID)}`,
+      "the upload engine's work: PutMessages, GetMessages, DeleteMessage, UpdateMessage, GetStats, ListChannels on this queue only",
+    );
+  }
   add(
     `read fn-function in ${location(need(compartments.function, 'function'))} where request.operation = 'GetFunction'`,
     "GetFunction, once per container: the function's own invoke endpoint, where continuations are sent",
