@@ -3,7 +3,7 @@ import { isUnreadable } from '../core/hires-file';
 import type { TakenMessage, Versioned } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/result';
 import { rosterProgress } from '../core/roster';
-import { errorName, headerName, partName, summaryName } from '../core/run-objects';
+import { channelOf, errorName, headerName, partName, summaryName } from '../core/run-objects';
 import {
   type ChunkSummary,
   type FailedRow,
@@ -46,10 +46,17 @@ export async function finishRun(
   // A roster's leaver phase, once every row is settled; cut short by the deadline, the message goes back for the next worker.
   const rostered = ctx.roster ? await rosterPhase({ run: ctx.roster, inv, store, rowsOf: ctx.rowsOf }) : undefined;
   if (rostered?.kind === 'unfinished') {
-    await ctx.queue.release(message.receipt, 0);
+    // Leavers were done: a fresh finish message takes this one's place (its deliveries count from 1
+    // again; the leavers done write nothing next time). None done: this one goes back, and counts.
+    const { counts: leavers } = rostered.summary;
+    if (leavers.notStarted < leavers.leavers) {
+      await ctx.queue.put(channelOf(runId), [JSON.stringify({ kind: 'finish', run: runId, round: record.round })]);
+      await ctx.queue.delete(message.receipt);
+    } else await ctx.queue.release(message.receipt, 0);
     await inv.services.continuations?.start(workBody(runId)).catch((error: unknown) => {
       inv.log.warn('no successor started; the sweep will start one', { error: toErrorReport(error) });
     });
+    inv.log.info('leaver phase handed on', { run: runId, notStarted: leavers.notStarted, of: leavers.leavers });
     return partialAnswer(ctx, record, { ...settled, roster: rostered.summary });
   }
   const leaversFailed = (rostered?.summary.counts.failed ?? 0) > 0;

@@ -93,13 +93,16 @@ export async function workRun(ctx: RunContext): Promise<BatchResult | NoticeResu
   return partialAnswer(ctx, record, { counts: { ...counts, notStarted: 0 }, failures: mine.flatMap((s) => s.failures) });
 }
 
-/** Starts one more worker when the channel has visible work this one leaves behind. */
+/**
+ * Starts one more worker when the channel has visible work this one leaves behind. A channel found
+ * empty is settled first (the last chunk may have been this worker's): its finish message is work.
+ */
 async function successor(ctx: RunContext, why: string): Promise<void> {
   const continuations = ctx.inv.services.continuations;
-  if (!continuations) return;
   try {
-    const stats = await ctx.queue.stats(channelOf(ctx.runId));
-    if (stats.visible === 0) return;
+    let stats = await ctx.queue.stats(channelOf(ctx.runId));
+    if (stats.visible === 0 && stats.inFlight === 0 && (await settle(ctx)) === 'finish put') stats = { ...stats, visible: 1 };
+    if (stats.visible === 0 || !continuations) return;
     await continuations.start(workBody(ctx.runId));
     ctx.inv.log.info('worker started', { why, visible: stats.visible });
   } catch (error) {
