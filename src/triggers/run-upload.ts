@@ -3,7 +3,7 @@ import { type BatchReport, MAX_LISTED_FAILURES } from '../core/batch-report';
 import { type FileRow, formatOf, isUnreadable, readHires, type UnreadableRow } from '../core/hires-file';
 import type { ObjectStore } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/result';
-import { channelOf, recordName, runIdOf } from '../core/run-objects';
+import { channelOf, recordName, reportNames, runIdOf } from '../core/run-objects';
 import { chunkRowsFor, type FailedRow, failedRow, type RunRecord, RunStatus, uploadKey } from '../core/upload-run';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
@@ -60,7 +60,7 @@ export async function runUpload(
   const format = formatOf(object.name, info.contentType);
   if (!format) return { kind: 'notice', status: 'ignored', correlation, reason: `${object.name} is not .csv, .json, .ndjson or .jsonl` };
   const source = { bucket: object.bucket, object: object.name, md5: info.md5 };
-  const reportObjects = { json: `${object.name}.report.json`, csv: `${object.name}.report.csv` };
+  const reportObjects = reportNames(object.name);
   // A roster run has a day, which is "today" for its rows and part of its key.
   const roster = rosterRunOf(object, info, inv, event);
   const rowsOf = () =>

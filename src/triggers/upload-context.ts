@@ -2,7 +2,7 @@ import type { BatchReport } from '../core/batch-report';
 import { type FileRow, formatOf, readHires, type UnreadableRow } from '../core/hires-file';
 import type { ObjectStore, Versioned, WorkQueue } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/result';
-import { recordName } from '../core/run-objects';
+import { recordName, reportNames } from '../core/run-objects';
 import type { RunRecord } from '../core/upload-run';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import type { Invocation } from './invocation';
@@ -90,7 +90,7 @@ export async function openRun(
     roster,
     rowsOf: () => readHires(format, readPinned(), { maxBytes: inv.config.MAX_UPLOAD_BYTES }),
     correlation,
-    reportObjects: { json: `${object}.report.json`, csv: `${object}.report.csv` },
+    reportObjects: reportNames(object),
     readRecord: () => readRunRecord(store, stateBucket, record.id),
     writeRecord: (next, etag) =>
       store.writeIf(stateBucket, recordName(record.id), JSON.stringify(next), 'application/json', { ifMatch: etag }),

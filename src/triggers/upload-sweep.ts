@@ -25,8 +25,15 @@ const correlationOf = (inv: Invocation) => ({ callId: inv.callId });
 export async function runWork(runId: string, inv: Invocation): Promise<BatchResult | NoticeResult> {
   const correlation = correlationOf(inv);
   queueOf(inv);
-  const stateBucket = inv.config.STATE_BUCKET;
-  if (!stateBucket) return { kind: 'notice', status: 'ignored', correlation, reason: 'workers need STATE_BUCKET, where run records are' };
+  // Run records are in STATE_BUCKET, or beside the uploads without one.
+  const stateBucket = inv.config.STATE_BUCKET ?? inv.config.ONBOARDING_BUCKET;
+  if (!stateBucket)
+    return {
+      kind: 'notice',
+      status: 'ignored',
+      correlation,
+      reason: 'workers need STATE_BUCKET or ONBOARDING_BUCKET, where run records are',
+    };
   const found = await readRunRecord(inv.services.objectsIn(), stateBucket, runId);
   if (!found) return { kind: 'notice', status: 'ignored', correlation, reason: `run ${runId} has no record` };
   const opened = await openRun(inv, found.value, correlation);
@@ -52,9 +59,14 @@ export async function runWork(runId: string, inv: Invocation): Promise<BatchResu
 export async function sweep(inv: Invocation): Promise<NoticeResult | BatchResult> {
   const correlation = correlationOf(inv);
   const queue = queueOf(inv);
-  const stateBucket = inv.config.STATE_BUCKET;
+  const stateBucket = inv.config.STATE_BUCKET ?? inv.config.ONBOARDING_BUCKET;
   if (!stateBucket)
-    return { kind: 'notice', status: 'ignored', correlation, reason: 'the sweep needs STATE_BUCKET, where run records are' };
+    return {
+      kind: 'notice',
+      status: 'ignored',
+      correlation,
+      reason: 'the sweep needs STATE_BUCKET or ONBOARDING_BUCKET, where run records are',
+    };
   const store = inv.services.objectsIn();
   const now = Date.now();
   const listed = await store.list(stateBucket, RUNS_PREFIX);
