@@ -35,6 +35,10 @@ export const partName = (runId: string, round: number, chunk: number, from: numb
 export const summaryName = (runId: string, round: number, chunk: number, from: number) =>
   `${RUNS_PREFIX}${runId}/chunks/${pad(round)}-${pad(chunk)}-${pad7(from)}.json`;
 
+/** The IAM writes each row of a piece made, in this round and the rounds before (by line): a later round's lines name them too. */
+export const writesName = (runId: string, round: number, chunk: number, from: number) =>
+  `${RUNS_PREFIX}${runId}/writes/${pad(round)}-${pad(chunk)}-${pad7(from)}.json`;
+
 /** Why a chunk's last delivery failed (overwritten by each failed delivery of any of its pieces). */
 export const errorName = (runId: string, round: number, chunk: number) => `${RUNS_PREFIX}${runId}/errors/${pad(round)}-${pad(chunk)}.json`;
 

@@ -129,6 +129,8 @@ export interface ChunkSummary {
   readonly shared: readonly StepResult[];
   /** Bytes of the chunk's report part (the report joins parts without looking each one up). */
   readonly partBytes: number;
+  /** Its rows' IAM writes are in the piece's writes object (run-objects.ts `writesName`). */
+  readonly wrote?: boolean;
   /** The chunk went to the dead-letter queue: its rows are failed with this reason. */
   readonly deadLettered?: string;
 }
@@ -136,6 +138,19 @@ export interface ChunkSummary {
 /** A chunk message's content. */
 export const chunkMessage = (run: string, round: number, chunk: number, from?: number) =>
   JSON.stringify({ kind: 'chunk', run, round, chunk, ...(from !== undefined ? { from } : {}) });
+
+/** The IAM writes of a row in earlier rounds, and the user they found or made. */
+export interface EarlierWrites {
+  readonly writes: readonly string[];
+  readonly userId?: string;
+}
+
+/** A row result with what its attempts in earlier rounds wrote: its report line names every write of the run. */
+export function withEarlierWrites(row: RowResult, earlier: EarlierWrites | undefined): RowResult {
+  if (!earlier || earlier.writes.length === 0) return row;
+  const userId = row.userId ?? earlier.userId;
+  return { ...row, ...(userId ? { userId } : {}), earlierWrites: [...earlier.writes, ...(row.earlierWrites ?? [])] };
+}
 
 /** Failed rows a chunk summary lists. */
 export const MAX_SAMPLED_FAILURES = 10;

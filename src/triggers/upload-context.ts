@@ -22,6 +22,8 @@ export interface RunContext {
   readonly rowsOf: () => AsyncIterable<FileRow | UnreadableRow>;
   readonly correlation: BatchReport['correlation'];
   readonly reportObjects: { readonly json: string; readonly csv: string };
+  /** Bookkeeping that went wrong in this invocation (a worker not started): said beside the outcome, which stands. */
+  readonly warnings: string[];
   /** The run's record as stored now (read again: another invocation may have changed it). */
   readRecord(): Promise<Versioned<RunRecord> | undefined>;
   /** Writes the record if it is still `etag`; the new ETag, or undefined when another invocation changed it first. */
@@ -91,6 +93,7 @@ export async function openRun(
     rowsOf: () => readHires(format, readPinned(), { maxBytes: inv.config.MAX_UPLOAD_BYTES }),
     correlation,
     reportObjects: reportNames(object),
+    warnings: [],
     readRecord: () => readRunRecord(store, stateBucket, record.id),
     writeRecord: (next, etag) =>
       store.writeIf(stateBucket, recordName(record.id), JSON.stringify(next), 'application/json', { ifMatch: etag }),
@@ -111,6 +114,7 @@ export function partialAnswer(ctx: RunContext, record: RunRecord, report: Partia
     notStarted: [],
     reportObjects: ctx.reportObjects,
     finishedAt: new Date().toISOString(),
+    ...(ctx.warnings.length ? { warnings: [...ctx.warnings] } : {}),
     ...report,
   };
   return { kind: 'batch', status: 'partial', correlation: ctx.correlation, report: full, final: false };

@@ -41,7 +41,7 @@ export async function finishRun(
   const failures = summaries.flatMap((s) => s.failures).slice(0, MAX_LISTED_FAILURES);
   const shared = mergeShared(summaries);
   const settled = { source: record.source, correlation: ctx.correlation, counts: { ...counts, notStarted: 0 }, shared, failures };
-  const warnings: string[] = [];
+  const warnings = ctx.warnings;
 
   // A roster's leaver phase, once every row is settled; cut short by the deadline, the message goes back for the next worker.
   const rostered = ctx.roster ? await rosterPhase({ run: ctx.roster, inv, store, rowsOf: ctx.rowsOf }) : undefined;

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../core/ports';
-import { summaryName } from '../core/run-objects';
-import type { ChunkSummary, RunRecord } from '../core/upload-run';
+import { summaryName, writesName } from '../core/run-objects';
+import type { ChunkSummary, EarlierWrites, RunRecord } from '../core/upload-run';
 
 /** The done pieces of one chunk in one round, in row order; `missingFrom`: the first row of the piece not done (none: all done). */
 export interface ChunkPieces {
@@ -40,4 +40,25 @@ export async function allPieces(store: ObjectStore, bucket: string, record: RunR
     out.push(...(await Promise.all(chunks.map((chunk) => latestPieces(store, bucket, record, chunk)))));
   }
   return out;
+}
+
+/** What each row of a chunk wrote in the rounds before this one (the last round that worked it holds them all), by line. */
+export async function earlierWrites(
+  store: ObjectStore,
+  bucket: string,
+  record: RunRecord,
+  chunk: number,
+): Promise<Map<number, EarlierWrites>> {
+  const found = new Map<number, EarlierWrites>();
+  for (let round = record.round - 1; round >= 1; round -= 1) {
+    const pieces = await piecesIn(store, bucket, record, chunk, round);
+    if (pieces.summaries.length === 0) continue;
+    for (const piece of pieces.summaries) {
+      if (!piece.wrote) continue;
+      const rows = await store.readJson<Record<string, EarlierWrites>>(bucket, writesName(record.id, round, chunk, piece.from));
+      for (const [line, wrote] of Object.entries(rows ?? {})) found.set(Number(line), wrote);
+    }
+    return found;
+  }
+  return found;
 }

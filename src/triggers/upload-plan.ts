@@ -33,7 +33,9 @@ export async function startWorkers(ctx: RunContext, count: number, why: string):
       await continuations.start(workBody(ctx.runId));
       started += 1;
     } catch (error) {
-      ctx.inv.log.warn('a worker could not be started; the sweep starts one for visible work', { why, error: toErrorReport(error) });
+      const warning = `a worker could not be started (${toErrorReport(error).message}); the schedule's sweep starts one for visible work`;
+      ctx.inv.log.warn('bookkeeping', { why, warning });
+      if (!ctx.warnings.includes(warning)) ctx.warnings.push(warning);
       break;
     }
   }

@@ -3,11 +3,12 @@ import { reportCsvLine } from '../core/batch-report';
 import { isUnreadable } from '../core/hires-file';
 import type { TakenMessage } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/result';
-import { channelOf, errorName, partName, summaryName } from '../core/run-objects';
+import { channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
 import {
   type ChunkSummary,
   chunkMessage,
   decodeWorkMessage,
+  type EarlierWrites,
   type FailedRow,
   failedRow,
   MAX_SAMPLED_FAILURES,
@@ -15,13 +16,16 @@ import {
   RunStatus,
   totals,
   type UploadCounts,
+  withEarlierWrites,
 } from '../core/upload-run';
+import { rowWrites } from '../core/writes';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { workBody } from './engine-body';
 import { onboardingContext } from './invocation';
 import { batchOptions, stopAtOf } from './run-batch';
 import { notice, partialAnswer, type RunContext } from './upload-context';
 import { endReplaced, finishRun } from './upload-finish';
+import { allPieces, earlierWrites } from './upload-pieces';
 
 /** Seconds a taken message stays hidden beyond the worker's own deadline (the platform ends it there). */
 const VISIBILITY_MARGIN_S = 1;
@@ -29,6 +33,8 @@ const VISIBILITY_MARGIN_S = 1;
 const RETRY_AFTER_S = 1;
 /** Longest wait for a message while another worker holds one (a long poll; the queue answers as soon as one is there). */
 const WAIT_S = 5;
+/** Runs of at most this many chunks answer their counts so far when a worker ends (one read per chunk). */
+const SUMMARISED_CHUNKS = 64;
 /** Working time a worker needs to take one more message. */
 const MIN_TAKE_MS = 1000;
 
@@ -89,8 +95,13 @@ export async function workRun(ctx: RunContext): Promise<BatchResult | NoticeResu
       'duplicate',
       `this run ended failed (call ${record.callId}, ${record.finishedAt ?? 'time unknown'}); a delivery of the event retries its failed rows`,
     );
-  const counts = totals(mine);
-  return partialAnswer(ctx, record, { counts: { ...counts, notStarted: 0 }, failures: mine.flatMap((s) => s.failures) });
+  // The run so far, when reading every chunk's summary is cheap; else what this invocation did.
+  const settled =
+    record.chunks <= SUMMARISED_CHUNKS ? (await allPieces(ctx.store, ctx.stateBucket, record)).flatMap((p) => p.summaries) : mine;
+  const counts = totals(settled);
+  const done = counts.succeeded + counts.rejected + counts.unreadable + counts.failed;
+  const notStarted = record.chunks <= SUMMARISED_CHUNKS ? Math.max(0, record.rows - done) : 0;
+  return partialAnswer(ctx, record, { counts: { ...counts, notStarted }, failures: settled.flatMap((s) => s.failures).slice(0, 50) });
 }
 
 /**
@@ -107,7 +118,9 @@ async function successor(ctx: RunContext, why: string): Promise<void> {
     ctx.inv.log.info('worker started', { why, visible: stats.visible });
   } catch (error) {
     // The schedule's sweep starts a worker for visible work within minutes.
-    ctx.inv.log.warn('no successor started; the sweep will start one', { error: toErrorReport(error) });
+    const warning = `no successor was started (${toErrorReport(error).message}); the schedule's sweep starts one for visible work`;
+    ctx.inv.log.warn('bookkeeping', { warning });
+    if (!ctx.warnings.includes(warning)) ctx.warnings.push(warning);
   }
 }
 
@@ -240,10 +253,16 @@ async function runChunk(
       yield row;
     }
   }
+  // A later round: each line names the writes its row made in the rounds before too.
+  const earlier = record.round > 1 ? await earlierWrites(store, stateBucket, record, chunk) : new Map<number, EarlierWrites>();
+  const wrote: Record<string, EarlierWrites> = {};
   const run = await onboardRows(rows(), onboardingContext(inv), {
     ...batchOptions(inv),
     shared,
-    onSettled: (row) => {
+    onSettled: (settled) => {
+      const row = withEarlierWrites(settled, earlier.get(settled.line));
+      const writes = rowWrites(row);
+      if (writes.length > 0) wrote[row.line] = { writes, ...(row.userId ? { userId: row.userId } : {}) };
       lines.push({ line: row.line, text: reportCsvLine(row) });
       if (row.status === RowStatus.Failed) {
         counts.failed += 1;
@@ -267,11 +286,14 @@ async function runChunk(
     .map((l) => l.text)
     .join('');
   await store.write(stateBucket, partName(runId, record.round, chunk, from), part, 'text/csv; charset=utf-8');
+  const hasWrites = Object.keys(wrote).length > 0;
+  if (hasWrites) await store.write(stateBucket, writesName(runId, record.round, chunk, from), JSON.stringify(wrote), 'application/json');
   const summary: ChunkSummary = {
     chunk,
     round: record.round,
     from,
     ...(next !== undefined && next < end ? { next } : {}),
+    ...(hasWrites ? { wrote: true } : {}),
     counts,
     failures,
     shared: shared.steps(),
