@@ -44,6 +44,12 @@ const configSchema = z
     MAX_UPLOAD_BYTES: positiveInt(10 * 1024 * 1024),
     UPLOAD_INVOCATIONS: positiveInt(4),
     UPLOAD_CHUNK_ROWS: positiveInt(500),
+    /** The OCI Queue that holds the work of upload runs, and its messages endpoint (`Queue.messagesEndpoint`). */
+    QUEUE_ID: ocid('queue').optional(),
+    QUEUE_ENDPOINT: z
+      .string()
+      .url("must be the queue's messages endpoint, https://cell-….queue.messaging.<region>.oci.oraclecloud.com")
+      .optional(),
     WEBHOOK_SECRET_ID: ocid('vaultsecret').optional(),
     WEBHOOK_SIGNATURE_HEADER: z.string().min(1).default('X-Hr-Signature'),
     WEBHOOK_TIMESTAMP_HEADER: z.string().min(1).default('X-Hr-Timestamp'),
@@ -93,6 +99,9 @@ const configSchema = z
         path: ['ROLE_CATALOG_OBJECT'],
         message: 'ROLE_CATALOG_BUCKET and ROLE_CATALOG_OBJECT go together',
       });
+    }
+    if (!!c.QUEUE_ID !== !!c.QUEUE_ENDPOINT) {
+      ctx.addIssue({ code: 'custom', path: ['QUEUE_ID'], message: 'QUEUE_ID and QUEUE_ENDPOINT go together' });
     }
     if (c.IDENTITY_DOMAIN_URL && !c.BOOTSTRAP_SECRET_ID && !c.BOOTSTRAP_SECRET_NAME) {
       ctx.addIssue({

@@ -1,6 +1,7 @@
 // `npm run bench`: the headline figures of the function on the local OCI in a few minutes (cold start,
-// first onboarding, peak RSS, warm onboarding, a batch, the local OCI's lookups, finishing, an upload at an
-// emulated IAM rate); the long sizes are named options, each with its expected duration.
+// first onboarding, peak RSS, warm onboarding, a batch, the local OCI's lookups, uploads on the classic
+// path at an emulated IAM rate and into a Free identity domain under Oracle's published windows); the long
+// sizes and the other domain types are named options, each with its expected duration.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -9,13 +10,12 @@ import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
 import type { BatchResult } from '../core/response';
 import type { OnboardingResult } from '../core/result';
-import { DOMAIN_RATE_LIMITS, DOMAIN_TYPES, type DomainType, isDomainType } from '../local-oci/domain-rate-limits';
+import { DOMAIN_RATE_LIMITS, DOMAIN_TYPES, type DomainType } from '../local-oci/domain-rate-limits';
 import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload, median, peakRssMb } from '../local-stack/upload-driver';
 import { clientConfiguration } from '../oci/clients';
 import { CommonExit, defineCommand, runCommand } from './args';
-import { finishingFigure } from './bench-finishing';
 import { lookupFigures } from './bench-lookups';
 import { bundlePath, out } from './print';
 
@@ -47,12 +47,6 @@ const hire = (i: number) => ({
 const IAM_WRITES_PER_SECOND = Number(process.env.BENCH_IAM_WRITES_PER_SECOND ?? 50);
 const IAM_READS_PER_SECOND = Number(process.env.BENCH_IAM_READS_PER_SECOND ?? 100);
 const UPLOAD_DEADLINE_S = Number(process.env.BENCH_DEADLINE_S ?? 60);
-/**
- * Uploads on the identity-domain path instead of the classic one: a domain of this type with Oracle's
- * published windows enforced (`free`, `oracle-apps`, `oracle-apps-premium`, `premium`, `external-user`).
- */
-const DOMAIN_TYPE = process.env.BENCH_DOMAIN_TYPE;
-if (DOMAIN_TYPE !== undefined && !isDomainType(DOMAIN_TYPE)) throw new Error(`BENCH_DOMAIN_TYPE must be one of ${DOMAIN_TYPES.join(', ')}`);
 /** The share of identity-domain calls answered 429 as if another client shared the domain (fault injection). */
 const FOREIGN_THROTTLE = Number(process.env.BENCH_FOREIGN_THROTTLE ?? 0);
 /** What a hire cost per row before calls were shared (3.54 IAM calls on main 099c09b): the per-row ideal's basis. */
@@ -65,7 +59,16 @@ const WRITES_PER_HIRE = 2.5;
 const UPLOAD_OVERHEAD = 1.1;
 
 const minutes = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`);
-const expectedUploadSeconds = (rows: number) => (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10;
+/** Where an upload goes: classic IAM at the emulated rate, or an identity domain of a type under its published windows. */
+type UploadPath = 'classic' | DomainType;
+const UPLOAD_PATHS = ['classic', ...DOMAIN_TYPES] as const;
+/**
+ * Seconds a hire of the bench's CSV costs on a domain: Bulk requests (200 a minute on every type) bind at about
+ * 0.07 a hire, 10,000 hires taking about 240 s on a Free domain (docs/performance.md).
+ */
+const DOMAIN_SECONDS_PER_HIRE = 0.025;
+const expectedUploadSeconds = (rows: number, path: UploadPath = 'classic') =>
+  path === 'classic' ? (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10 : rows * DOMAIN_SECONDS_PER_HIRE + 20;
 /** The batch and the approach it replaces, measured at 1,000 hires: ~32 s and ~222 s (README "Performance"). */
 const expectedBatchSeconds = (rows: number) => (rows * (32 + 222)) / 1000 + 5;
 
@@ -74,14 +77,14 @@ interface Sizes {
   readonly batchRows: number;
   readonly blog: boolean;
   readonly lookupUsers: number;
-  readonly finishingRows: number;
   readonly uploadRows: readonly number[];
+  readonly uploadPaths: readonly UploadPath[];
   readonly invocations: boolean;
 }
 
 /** What a run with no options measures, and each long size's option. */
-const QUICK = { batchRows: 200, lookupUsers: 10_000, finishingRows: 10_000, uploadRows: 1_000 } as const;
-const LONG = { batchRows: 1_000, lookupUsers: 100_000, finishingRows: 100_000 } as const;
+const QUICK = { batchRows: 200, lookupUsers: 10_000, uploadRows: 1_000, uploadPaths: ['classic', 'free'] } as const;
+const LONG = { batchRows: 1_000, lookupUsers: 100_000, uploadPaths: ['classic', 'free', 'premium'] } as const;
 
 const spec = defineCommand({
   name: 'bench',
@@ -89,9 +92,10 @@ const spec = defineCommand({
   summary: [
     'Measures the function on the local OCI. With no options it prints the headline figures in a few minutes:',
     `cold and warm invocations, a batch of ${QUICK.batchRows} hires (and the approach it replaces), the local OCI's`,
-    `lookups at 1,000 and ${QUICK.lookupUsers.toLocaleString('en')} users, finishing a ${QUICK.finishingRows.toLocaleString('en')}-row upload, and an upload of`,
-    `${QUICK.uploadRows.toLocaleString('en')} hires at the emulated IAM rate (about ${minutes(expectedUploadSeconds(QUICK.uploadRows))}). The long sizes are options, each with`,
-    'its expected duration on a 2-core machine; the run prints what it will do, and how long, first.',
+    `lookups at 1,000 and ${QUICK.lookupUsers.toLocaleString('en')} users, and an upload of ${QUICK.uploadRows.toLocaleString('en')} hires on the classic path at the`,
+    `emulated IAM rate (about ${minutes(expectedUploadSeconds(QUICK.uploadRows))}) and into a Free identity domain under its published windows (about`,
+    `${minutes(expectedUploadSeconds(QUICK.uploadRows, 'free'))}). The long sizes are options, each with its expected duration on a 2-core machine;`,
+    'the run prints what it will do, and how long, first.',
   ].join('\n'),
   options: {
     'batch-1k': {
@@ -99,20 +103,20 @@ const spec = defineCommand({
       description: `the batch and the replaced approach at 1,000 hires, 40 ms per call (about ${minutes(expectedBatchSeconds(LONG.batchRows))})`,
     },
     'lookups-100k': { type: 'boolean', description: "the local OCI's lookups with 100,000 users held (about 1 min)" },
-    'finishing-100k': {
-      type: 'boolean',
-      description: 'finishing a settled 100,000-row upload, with and without --expose-gc (about 2 min)',
-    },
     'upload-10k': {
       type: 'boolean',
-      description: `an upload of 10,000 hires at the emulated rate (about ${minutes(expectedUploadSeconds(10_000))})`,
+      description: `uploads of 10,000 hires on each path (classic about ${minutes(expectedUploadSeconds(10_000))}, a domain about ${minutes(expectedUploadSeconds(10_000, 'free'))})`,
     },
     'upload-100k': {
       type: 'boolean',
-      description: `an upload of 100,000 hires at the emulated rate (about ${minutes(expectedUploadSeconds(100_000))})`,
+      description: `uploads of 100,000 hires on each path (classic about ${minutes(expectedUploadSeconds(100_000))}, a domain about ${minutes(expectedUploadSeconds(100_000, 'free'))})`,
     },
-    long: { type: 'boolean', description: 'every long size above' },
-    'only-uploads': { type: 'boolean', description: 'the uploads alone (and finishing), nothing else' },
+    paths: {
+      type: 'string',
+      description: `where uploads go, comma-separated: ${UPLOAD_PATHS.join(', ')} (${QUICK.uploadPaths.join(',')}; ${LONG.uploadPaths.join(',')} with --long)`,
+    },
+    long: { type: 'boolean', description: 'every long size above, on the classic path and on Free and Premium domains' },
+    'only-uploads': { type: 'boolean', description: 'the uploads alone, nothing else' },
   },
   notes: [
     [
@@ -129,7 +133,7 @@ const spec = defineCommand({
 function sizesOf(values: {
   readonly 'batch-1k'?: boolean;
   readonly 'lookups-100k'?: boolean;
-  readonly 'finishing-100k'?: boolean;
+  readonly paths?: string;
   readonly 'upload-10k'?: boolean;
   readonly 'upload-100k'?: boolean;
   readonly long?: boolean;
@@ -137,6 +141,9 @@ function sizesOf(values: {
 }): Sizes {
   const all = values.long === true;
   const uploads = [...(all || values['upload-10k'] ? [10_000] : []), ...(all || values['upload-100k'] ? [100_000] : [])];
+  const paths = values.paths?.split(',').map((p) => p.trim());
+  const unknown = paths?.filter((p) => !(UPLOAD_PATHS as readonly string[]).includes(p)) ?? [];
+  if (unknown.length > 0) throw new Error(`--paths: ${unknown.join(', ')} is not one of ${UPLOAD_PATHS.join(', ')}`);
   const fromEnv = process.env.BENCH_UPLOAD_ROWS?.split(',')
     .map(Number)
     .filter((n) => n > 0);
@@ -144,8 +151,8 @@ function sizesOf(values: {
     batchRows: Number(process.env.BENCH_BATCH_ROWS ?? (all || values['batch-1k'] ? LONG.batchRows : QUICK.batchRows)),
     blog: process.env.BENCH_SKIP_BLOG !== '1',
     lookupUsers: all || values['lookups-100k'] ? LONG.lookupUsers : QUICK.lookupUsers,
-    finishingRows: all || values['finishing-100k'] ? LONG.finishingRows : QUICK.finishingRows,
     uploadRows: fromEnv ?? (uploads.length > 0 ? uploads : [QUICK.uploadRows]),
+    uploadPaths: (paths as UploadPath[] | undefined) ?? (all ? LONG.uploadPaths : QUICK.uploadPaths),
     invocations: values['only-uploads'] !== true && process.env.BENCH_ONLY_UPLOADS !== '1',
   };
 }
@@ -161,11 +168,9 @@ function plan(sizes: Sizes): string[] {
     ]);
     parts.push([`local OCI lookups at 1,000 and ${sizes.lookupUsers.toLocaleString('en')} users`, sizes.lookupUsers >= 100_000 ? 60 : 10]);
   }
-  parts.push([
-    `finishing a settled ${sizes.finishingRows.toLocaleString('en')}-row upload, twice`,
-    sizes.finishingRows >= 100_000 ? 120 : 20,
-  ]);
-  for (const rows of sizes.uploadRows) parts.push([`upload of ${rows.toLocaleString('en')} hires`, expectedUploadSeconds(rows)]);
+  for (const rows of sizes.uploadRows)
+    for (const path of sizes.uploadPaths)
+      parts.push([`upload of ${rows.toLocaleString('en')} hires, ${pathName(path)}`, expectedUploadSeconds(rows, path)]);
   const total = parts.reduce((sum, [, seconds]) => sum + seconds, 0);
   return [
     `npm run bench: expected about ${minutes(total)} on a 2-core machine (longer under load); --help lists the long sizes`,
@@ -181,27 +186,11 @@ runCommand(spec, async ({ values }) => {
     await invocationFigures(sizes);
     await localOciFigures(sizes.lookupUsers);
   }
-  await finishingFigures(sizes.finishingRows);
-  for (const rows of sizes.uploadRows) await uploadFigure(rows);
+  for (const rows of sizes.uploadRows) for (const path of sizes.uploadPaths) await uploadFigure(rows, path);
   return CommonExit.Ok;
 });
 
-/** Finishing a settled upload alone: its peak RSS with the deployed flags, and without --expose-gc. */
-async function finishingFigures(rows: number): Promise<void> {
-  const withGc = await finishingFigure(rows, FUNCTION_NODE_ARGS);
-  const without = await finishingFigure(
-    rows,
-    FUNCTION_NODE_ARGS.filter((flag) => flag !== '--expose-gc'),
-  );
-  out(
-    `Finishing a settled upload of ${rows.toLocaleString('en')} rows (${withGc.sources} report sources, ${withGc.reportMb.toFixed(1)} MB of report), warm container`,
-  );
-  out(`  answer, time (s)                                   ${withGc.answer}, ${withGc.seconds.toFixed(1)}`);
-  out(`  peak RSS warm / after finishing (MB)               ${withGc.warmPeakMb.toFixed(1)} / ${withGc.finishedPeakMb.toFixed(1)}   < 128`);
-  out(
-    `  the same without --expose-gc (MB)                  ${without.warmPeakMb.toFixed(1)} / ${without.finishedPeakMb.toFixed(1)}   (${without.answer}, ${without.seconds.toFixed(1)} s)`,
-  );
-}
+const pathName = (path: UploadPath) => (path === 'classic' ? 'classic IAM' : `${path} identity domain`);
 
 /** The local OCI must not slow down as it fills, or a large upload measures the emulator, not the rate. */
 async function localOciFigures(largeUsers: number): Promise<void> {
@@ -282,10 +271,11 @@ async function invocationFigures(sizes: Sizes): Promise<void> {
  * An upload through the real function, on a pool of containers, with the tenancy's IAM rate
  * emulated: the time it takes against the least the rate allows (IAM calls ÷ rate).
  */
-async function uploadFigure(rows: number): Promise<void> {
+async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
+  const domainType = path === 'classic' ? undefined : path;
   const stack = await startLocalStack({
     iamRate: { writesPerSecond: IAM_WRITES_PER_SECOND, readsPerSecond: IAM_READS_PER_SECOND, burstSeconds: 1 },
-    ...(DOMAIN_TYPE ? { identityDomain: 'Employees', domainType: DOMAIN_TYPE as DomainType, domainLimits: 'published' as const } : {}),
+    ...(domainType ? { identityDomain: 'Employees', domainType, domainLimits: 'published' as const } : {}),
     ...(FOREIGN_THROTTLE > 0 ? { faults: [{ operations: DOMAIN_OPERATIONS, status: 429 as const, rate: FOREIGN_THROTTLE }] } : {}),
   });
   const cpuBefore = process.cpuUsage();
@@ -304,7 +294,7 @@ async function uploadFigure(rows: number): Promise<void> {
     deadlineMs: UPLOAD_DEADLINE_S * 1000,
     entry: bundlePath(),
     maxContainers: 8,
-    env: { OCI_MAX_ATTEMPTS: '8', ...(DOMAIN_TYPE ? { IDENTITY_DOMAIN_TYPE: DOMAIN_TYPE } : {}) },
+    env: { OCI_MAX_ATTEMPTS: '8', ...(domainType ? { IDENTITY_DOMAIN_TYPE: domainType } : {}) },
     timeoutMs: 6 * 60 * 60_000,
   }).finally(() => clearInterval(progress));
   const used = process.cpuUsage(cpuBefore);
@@ -316,7 +306,6 @@ async function uploadFigure(rows: number): Promise<void> {
   const writes = iam.filter((e) => e.iamWrite).length;
   const reads = iam.length - writes;
   const domainCalls = entries.filter((e) => e.service === 'identitydomains' && e.outcome === 'ok');
-  const domainType = DOMAIN_TYPE as DomainType | undefined;
   // On a domain: the least each API group's windows allow for the calls made in it (a minute's allowance
   // per minute, or the second's, whichever binds), the slowest group setting it.
   const windowIdeal = (calls: number, group: 'Others' | 'Bulk') => {

@@ -3,15 +3,8 @@ import type { RowResult } from './batch';
 import { MAX_MESSAGE_BYTES } from './report';
 import type { StepResult } from './result';
 import { type LeaverResult, MAX_LISTED_LEAVERS, type RosterSummary } from './roster';
-import type { FailedRow, UploadCounts } from './upload-progress';
+import type { BatchSource, FailedRow, UploadCounts } from './upload-run';
 import { rowWrites } from './writes';
-
-/** Where a batch came from, for its reports and its summary. */
-export interface BatchSource {
-  readonly bucket: string;
-  readonly object: string;
-  readonly md5: string;
-}
 
 /**
  * The report of a batch, bounded whatever its size: counts, the shared steps, the first failures,

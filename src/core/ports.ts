@@ -215,6 +215,8 @@ export interface ObjectStore {
     contentType: string,
   ): Promise<void>;
   delete(bucket: string, name: string): Promise<void>;
+  /** Names under `prefix` with when each was last written, in name order (every page). */
+  list(bucket: string, prefix: string): Promise<readonly { readonly name: string; readonly modified: number }[]>;
 }
 export type WriteCondition = { readonly ifNoneMatch: '*' } | { readonly ifMatch: string };
 export interface Versioned<T> {
@@ -222,7 +224,36 @@ export interface Versioned<T> {
   readonly etag: string;
 }
 
-/** Starts another invocation of this function, in the background (a continuation of a long upload). */
+/** Starts another invocation of this function, in the background (a worker of an upload's run). */
 export interface Continuations {
   start(body: string): Promise<void>;
+}
+
+/** A message taken from the queue: hidden from other consumers until its visibility ends, unless deleted. */
+export interface TakenMessage {
+  readonly content: string;
+  readonly receipt: string;
+  /** 1 for its first delivery. */
+  readonly deliveryCount: number;
+}
+
+/** Visible (waiting) and in-flight (taken, not deleted) messages of one channel; dead-lettered ones apart. */
+export interface ChannelStats {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly deadLettered: number;
+}
+
+/** The function's OCI Queue: the work of upload runs, one channel per run. */
+export interface WorkQueue {
+  /** Puts messages on a channel (in batches the queue accepts). */
+  put(channel: string, contents: readonly string[]): Promise<void>;
+  /** Takes at most one message of the channel, hidden for `visibilitySeconds`; waits up to `waitSeconds` for one. */
+  take(channel: string, options: { readonly visibilitySeconds: number; readonly waitSeconds: number }): Promise<TakenMessage | undefined>;
+  delete(receipt: string): Promise<void>;
+  /** Makes a taken message visible again after `seconds` (0: at once). */
+  release(receipt: string, seconds: number): Promise<void>;
+  stats(channel: string): Promise<ChannelStats>;
+  /** Channels that hold a message. */
+  channels(): Promise<readonly string[]>;
 }

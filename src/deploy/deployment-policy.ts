@@ -230,7 +230,7 @@ export function deploymentPolicy(input: DeploymentPolicyInput): DeploymentPolicy
   }
 
   // "Queue Policies" names target.queue.id: the queue is pinned by its OCID, the calls by their permissions.
-  const queueId = input.queue?.id ?? (config as FunctionConfig & { readonly QUEUE_ID?: string }).QUEUE_ID;
+  const queueId = input.queue?.id ?? config.QUEUE_ID;
   if (queueId) {
     add(
       `use queues in ${location(compartments.queue ?? need(compartments.function, 'function'))} where ${all(`target.queue.id = ${quote(queueId)}`, anyOf('request.permission', QUEUE_CALLS))}`,

@@ -2,6 +2,8 @@
 export interface FaultRule {
   /** Operation names (e.g. `CreatePolicy`); all operations when absent. */
   readonly operations?: readonly string[];
+  /** Only requests whose path (URL-decoded, e.g. `/n/ns/b/bucket/o/name`) this matches; all paths when absent. */
+  readonly path?: RegExp;
   /** Added before the request is handled, whatever the outcome (with `count`: only the first so many). */
   readonly latencyMs?: number;
   /** Answer with this status instead of handling the request (412: another writer changed the resource first). */
@@ -57,11 +59,11 @@ export class Faults {
     this.#rules = [];
   }
 
-  latencyFor(operation: string): number {
+  latencyFor(operation: string, path = ''): number {
     let sum = 0;
     for (const entry of this.#rules) {
       const { rule } = entry;
-      if (!matches(rule, operation) || !rule.latencyMs) continue;
+      if (!matches(rule, operation, path) || !rule.latencyMs) continue;
       // A rule that only delays counts its firings here; one that also fails counts them in decide().
       const delayOnly = rule.status === undefined && !rule.drop && !rule.dropAfterWrite;
       if (rule.count !== undefined && delayOnly) {
@@ -73,10 +75,10 @@ export class Faults {
     return sum;
   }
 
-  decide(operation: string): FaultDecision {
+  decide(operation: string, path = ''): FaultDecision {
     for (const entry of this.#rules) {
       const { rule } = entry;
-      if (!matches(rule, operation) || (rule.status === undefined && !rule.drop && !rule.dropAfterWrite)) continue;
+      if (!matches(rule, operation, path) || (rule.status === undefined && !rule.drop && !rule.dropAfterWrite)) continue;
       if (rule.count !== undefined && entry.fired >= rule.count) continue;
       if (this.#random() >= (rule.rate ?? 1)) continue;
       entry.fired += 1;
@@ -87,6 +89,6 @@ export class Faults {
   }
 }
 
-function matches(rule: FaultRule, operation: string): boolean {
-  return rule.operations === undefined || rule.operations.includes(operation);
+function matches(rule: FaultRule, operation: string, path: string): boolean {
+  return (rule.operations === undefined || rule.operations.includes(operation)) && (rule.path === undefined || rule.path.test(path));
 }

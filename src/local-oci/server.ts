@@ -253,7 +253,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
 
     if (method === 'GET' && path === STATE_PATH && published !== undefined) return send(res, 200, published, {});
 
-    const latency = faults.latencyFor(operation);
+    const latency = faults.latencyFor(operation, safeDecode(path));
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
     let principal: ReturnType<typeof verifyRequestSignature>;
@@ -285,7 +285,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       return send(res, 401, { code: 'NotAuthenticated', message: 'The user of this key no longer exists' }, {});
     }
 
-    const fault = faults.decide(operation);
+    const fault = faults.decide(operation, safeDecode(path));
     if (fault.kind === 'drop') {
       log(0, 'dropped');
       req.socket.destroy();
@@ -557,4 +557,13 @@ async function stopServer(server: Server, sockets: Set<Socket>, dir: string): Pr
   for (const socket of sockets) socket.destroy();
   await closed;
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A request path with its escapes decoded, for fault rules; as sent when it does not decode. */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }

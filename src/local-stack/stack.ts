@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { type FunctionConfig, parseConfig } from '../config';
 import { deploymentPolicy } from '../deploy/deployment-policy';
 import { type FunctionGrant, seedFunctionGrant } from '../local-oci/authz/seed';
+import { makeOcid } from '../local-oci/ocid';
+import { queuesOf } from '../local-oci/queue-state';
 import { type LocalOci, type LocalOciOptions, startLocalOci } from '../local-oci/server';
 import { seedFunctionApp } from '../local-oci/services/functions-management';
 
@@ -14,6 +16,8 @@ export interface LocalStack {
   /** The bucket uploads of hires go to, and the one markers are kept in. */
   readonly uploadBucket: string;
   readonly stateBucket: string;
+  /** The queue upload runs put their work on (QUEUE_ID), in the function's compartment. */
+  readonly queueId: string;
   /** The HMAC secret HR webhooks are signed with. */
   readonly webhookSecret: string;
   /** The function's config as Fn would give it, resource-principal variables included. */
@@ -88,8 +92,27 @@ export async function startLocalStack(
   oci.state.buckets.set(stateBucket, new Map());
   const webhookSecret = options.webhookSecret ?? 'local-webhook-secret-0123456789';
   const webhook = oci.state.addSecret({ name: 'hr-webhook-hmac', vaultId: 'ocid1.vault.oc1..localvault', content: webhookSecret });
+  const functionsCompartment = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? oci.state.tenancy.id;
+  // The upload queue as `npm run setup` makes it: a dead-letter queue after 3 deliveries.
+  const region = oci.credentials.resourcePrincipalEnv.OCI_RESOURCE_PRINCIPAL_REGION ?? oci.defaultRegion;
+  const queueId = makeOcid('queue', region);
+  queuesOf(oci.state).addQueue({
+    id: queueId,
+    compartmentId: functionsCompartment,
+    displayName: 'iam-onboarding-uploads',
+    retentionInSeconds: 24 * 60 * 60,
+    visibilityInSeconds: 30,
+    timeoutInSeconds: 30,
+    deadLetterQueueDeliveryCount: 3,
+    channelConsumptionLimit: 100,
+    freeformTags: {},
+    definedTags: {},
+    timeCreated: new Date(oci.state.clock.now()),
+  });
   const functionEnv = {
     ...oci.credentials.resourcePrincipalEnv,
+    QUEUE_ID: queueId,
+    QUEUE_ENDPOINT: oci.endpointFor(region),
     OCI_ENDPOINT_TEMPLATE: oci.endpointTemplate,
     ONS_TOPIC_ID: topic.id,
     BOOTSTRAP_SECRET_ID: secret.id,
@@ -100,7 +123,6 @@ export async function startLocalStack(
     ...(oci.domainUrl && oci.state.domain ? { IDENTITY_DOMAIN_URL: oci.domainUrl, IDENTITY_DOMAIN_NAME: oci.state.domain.name } : {}),
     ...options.extraEnv,
   };
-  const functionsCompartment = [...oci.state.compartments.values()].find((c) => c.name === 'functions')?.id ?? oci.state.tenancy.id;
   oci.state.resourceCompartments.set(functionIdOf(oci.credentials.files.rpst), functionsCompartment);
   // The function as `fn deploy` made it, so that GetFunction tells it its own invoke endpoint.
   seedFunctionApp(oci.state, { compartmentId: functionsCompartment, functionId: oci.functionId, region: oci.homeRegion });
@@ -122,6 +144,7 @@ export async function startLocalStack(
     secretId: secret.id,
     uploadBucket,
     stateBucket,
+    queueId,
     webhookSecret,
     functionEnv,
     functionGrant,

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BatchResult, NoticeResult } from '../core/response';
-import type { UploadRecord } from '../core/upload-progress';
+import { runOfRecordName } from '../core/run-objects';
+import type { RunRecord } from '../core/upload-run';
 import { FunctionDiedError, type RunningFunction, startFunction } from '../local-oci/fn-harness';
 import type { FunctionCall } from '../local-oci/services/functions-invoke';
+import { SWEEP_BODY } from '../triggers/engine-body';
 import type { LocalStack } from './stack';
 
 /** What one upload came to, across every invocation it took. */
@@ -70,7 +72,13 @@ export interface UploadDriverOptions {
    * the one that has been running its call the longest, with a call id the one running that call. A
    * process that dies holding a chunk or finishing, as an out-of-memory kill or a host failure ends it.
    */
-  readonly killWhen?: () => boolean | { readonly callId: string };
+  readonly killWhen?: () => boolean | 'all' | { readonly callId: string };
+  /**
+   * Plays the Resource Scheduler schedule: every `everyMs` while a call or none is in flight, a direct
+   * invoke with the sweep body, until the run's record is over (complete, failed or held). Without it
+   * the drive ends when no call has been in flight for `settleMs`.
+   */
+  readonly sweepEveryMs?: number;
 }
 
 /** Peak resident set of a live process, from /proc (Linux), in MB. */
@@ -100,12 +108,14 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** The upload records in the stack's state bucket, as stored. */
-export function uploadRecords(stack: LocalStack): UploadRecord[] {
+/** The run records in the stack's state bucket, as stored. */
+export function uploadRecords(stack: LocalStack): RunRecord[] {
   return [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])]
-    .filter(([name]) => name.endsWith('/upload.json'))
-    .map(([, object]) => JSON.parse(object.body.toString('utf8')) as UploadRecord);
+    .filter(([name]) => runOfRecordName(name) !== undefined)
+    .map(([, object]) => JSON.parse(object.body.toString('utf8')) as RunRecord);
 }
+
+const OVER = new Set(['complete', 'failed', 'held']);
 
 /** The OCI Events envelope for an object written to the stack's upload bucket. */
 export function objectCreatedEvent(stack: LocalStack, name: string): Record<string, unknown> {
@@ -240,16 +250,28 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     const settleMs = options.settleMs ?? 300;
     const giveUp = Date.now() + (options.timeoutMs ?? 30 * 60_000);
     let quietSince = Date.now();
+    let lastSweep = Date.now();
     while (Date.now() < giveUp) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const kill = killed ? false : options.killWhen?.();
       if (kill) {
         const [oldest] = busy.keys();
-        const victim = kill === true ? oldest : [...busy].find(([, callId]) => callId === kill.callId)?.[0];
-        if (victim?.pid) {
-          killed = true;
-          process.kill(victim.pid, 'SIGKILL');
+        const victims =
+          kill === 'all' ? [...busy.keys()] : [kill === true ? oldest : [...busy].find(([, callId]) => callId === kill.callId)?.[0]];
+        for (const victim of victims)
+          if (victim?.pid) {
+            killed = true;
+            process.kill(victim.pid, 'SIGKILL');
+          }
+      }
+      if (options.sweepEveryMs !== undefined) {
+        const record = uploadRecords(stack).find((r) => r.source.object === options.name);
+        if (record && OVER.has(record.status) && inFlight === 0) break;
+        if (Date.now() - lastSweep >= options.sweepEveryMs) {
+          lastSweep = Date.now();
+          void call(SWEEP_BODY);
         }
+        continue;
       }
       if (inFlight > 0) quietSince = Date.now();
       else if (Date.now() - quietSince >= settleMs) break;

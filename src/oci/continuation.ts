@@ -3,12 +3,12 @@ import type { Continuations } from '../core/ports';
 import { type CallPolicy, callOci } from './call';
 
 /**
- * Continuations through the Functions invoke API: the function invokes itself with
+ * Workers of an upload run started through the Functions invoke API: the function invokes itself with
  * `fn-invoke-type: detached` (answered 202 at once; the call runs in the background, up to an hour)
- * and the same Events envelope it was given. The invoke endpoint is the function's own
+ * and a body naming the run (engine-body.ts). The invoke endpoint is the function's own
  * (`Function.invokeEndpoint`, read once with GetFunction) unless the endpoint template says where
- * OCI is (the local OCI). A retried invoke may start two continuations: harmless, since chunks are
- * claimed with conditional writes.
+ * OCI is (the local OCI). A retried invoke may start two workers: harmless, since a worker only does
+ * what it takes from the run's queue channel.
  */
 export function functionContinuations(
   invokeClient: () => Promise<FunctionsInvokeClient>,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ObjectStorageClient } from 'oci-objectstorage';
 import type { ObjectStore, WriteCondition } from '../core/ports';
-import { SOURCE_CHANGED_MESSAGE } from '../core/upload-progress';
+import { SOURCE_CHANGED_MESSAGE } from '../core/upload-run';
 import { ErrorCode, OciCallError, OnboardingError } from '../support/errors';
 import { releaseBuffers } from '../support/release-buffers';
 import { type CallPolicy, callOci } from './call';
@@ -139,6 +139,22 @@ export function objectStore(client: ObjectStorageClient, namespaceOf: () => Prom
           }),
         policy,
       );
+    },
+    async list(bucket, prefix) {
+      const namespaceName = await namespaceOf();
+      const found: { name: string; modified: number }[] = [];
+      let start: string | undefined;
+      do {
+        const response = await callOci(
+          'ListObjects',
+          () => client.listObjects({ namespaceName, bucketName: bucket, prefix, fields: 'name,timeModified', ...(start ? { start } : {}) }),
+          policy,
+        );
+        for (const o of response.listObjects.objects)
+          found.push({ name: o.name, modified: o.timeModified ? new Date(o.timeModified).getTime() : 0 });
+        start = response.listObjects.nextStartWith || undefined;
+      } while (start);
+      return found;
     },
     async delete(bucket, name) {
       const namespaceName = await namespaceOf();

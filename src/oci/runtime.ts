@@ -1,6 +1,6 @@
 import { IdentityClient } from 'oci-identity';
 import type { FunctionConfig } from '../config';
-import type { CatalogSource, Continuations, IdentityDirectory, Notifier, ObjectStore, SecretSource } from '../core/ports';
+import type { CatalogSource, Continuations, IdentityDirectory, Notifier, ObjectStore, SecretSource, WorkQueue } from '../core/ports';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import { type CallPolicy, callOci, observeRetryAfter } from './call';
 import { objectStorageCatalogSource } from './catalog-source';
@@ -14,6 +14,7 @@ import { DomainPacer } from './pacing';
 import { signedClientParams } from './request-signer';
 import { type BulkLimits, readBulkLimits, type ScimRaw } from './scim-raw';
 import { vaultSecretSource } from './vault-secret';
+import { workQueue } from './work-queue';
 
 /** The adapters for one invocation, bound to its call id and deadline. */
 export interface CallServices {
@@ -30,8 +31,10 @@ export interface CallServices {
    * password); undefined when none is configured. The classic path never reads it.
    */
   readonly bootstrapSecret: SecretSource | undefined;
-  /** Starts the next invocation of a long upload; undefined outside OCI Functions (no `FN_FN_ID`). */
+  /** Starts a worker of an upload's run; undefined outside OCI Functions (no `FN_FN_ID`). */
   readonly continuations: Continuations | undefined;
+  /** The queue of upload work (QUEUE_ID on QUEUE_ENDPOINT); undefined when not configured. */
+  readonly queue: WorkQueue | undefined;
 }
 
 /** Everything the handler needs from OCI, built once per container and reused while warm. */
@@ -123,6 +126,19 @@ export async function createOciRuntime(
   const webhookFor = webhookSecretId
     ? lazy(() => vaultSecretSource(secrets(), { secretId: webhookSecretId }, config.BOOTSTRAP_SECRET_TTL_SECONDS * 1000))
     : undefined;
+  const queueId = config.QUEUE_ID;
+  const queueEndpoint = config.QUEUE_ENDPOINT;
+  const queueClient =
+    queueId && queueEndpoint
+      ? lazy(() => {
+          const client = observeRetryAfter(
+            new (require('oci-queue') as typeof import('oci-queue')).QueueClient(provider, clientConfiguration),
+          );
+          // The messages endpoint is the queue's own (Queue.messagesEndpoint), not the region's.
+          client.endpoint = queueEndpoint.replace(/\/+$/, '');
+          return client;
+        })
+      : undefined;
   let ownNamespace: Promise<string> | undefined;
   // OCI Functions gives every container its function's OCID (FN_FN_ID); continuations invoke it.
   const functionId = env.FN_FN_ID;
@@ -167,6 +183,7 @@ export async function createOciRuntime(
       bootstrapSecret: secretFor?.()(policy),
       webhookSecret: webhookFor?.()(policy),
       continuations: functionId ? functionContinuations(() => invokeClientFor(policy), functionId, policy) : undefined,
+      queue: queueClient && queueId ? workQueue(queueClient(), queueId, policy) : undefined,
       objectsIn: (namespace) =>
         objectStore(
           objects(),

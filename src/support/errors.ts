@@ -18,6 +18,8 @@ export const ErrorCode = {
   PublishFailed: 'PUBLISH_FAILED',
   Internal: 'INTERNAL',
   SourceChanged: 'SOURCE_CHANGED',
+  /** A chunk of an upload failed on every delivery and went to the queue's dead-letter queue: its rows are failed. */
+  ChunkDeadLettered: 'CHUNK_DEAD_LETTERED',
   /** Two or more users carry the event's employee id: none is picked; a person must merge them. */
   DuplicateEmployee: 'DUPLICATE_EMPLOYEE',
   /** A rehire under a new user name where the directory cannot rename (classic IAM user names are immutable). */

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { jsonDepth } from '../core/files/json-item';
 import { DEFAULT_FILE_LIMITS } from '../core/hires-file';
 import { ErrorCode, type Problem, ValidationError } from '../support/errors';
+import { type EngineRequest, engineRequestOf } from './engine-body';
 
 /** OCI Events sends CloudEvents 0.1; these two event types mean "an object was written". */
 const OBJECT_WRITTEN = new Set(['com.oraclecloud.objectstorage.createobject', 'com.oraclecloud.objectstorage.updateobject']);
@@ -22,9 +22,9 @@ export type Payload =
       readonly bucket: string;
       readonly name: string;
       readonly eventType: string;
-      /** The content (MD5) of the run this call continues: only ever from a direct invoke (a continuation). */
-      readonly continues?: Continues;
     }
+  /** The upload engine's own bodies (engine-body.ts), only ever from a direct invoke. */
+  | { readonly kind: 'engine'; readonly request: EngineRequest }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 export interface Delivery {
@@ -37,33 +37,6 @@ export interface Delivery {
   /** The OCI event id or ONS message id, for correlation. */
   readonly eventId: string | undefined;
   readonly payload: Payload;
-}
-
-/**
- * What a continuation names of its run: the content's MD5 (base64, 24 characters; a multipart MD5
- * has a `-<parts>` suffix). An ETag sent by earlier versions is accepted and not used.
- */
-const ContinuesSchema = z
-  .object({ md5: z.string().min(1).max(64), etag: z.string().max(128).optional() })
-  .strict()
-  .transform(({ md5 }) => ({ md5 }));
-export type Continues = z.output<typeof ContinuesSchema>;
-
-/**
- * `continues` of an object event, honoured on a direct invoke only: the function's detached calls to
- * itself. An ONS or API Gateway delivery never carries one of ours, so there it is not read. (OCI Events
- * invokes a function directly too, but builds its body from the event alone: it has no `continues`.)
- */
-function continuesOf(json: unknown, via: Delivery['via']): Continues | undefined {
-  if (via !== 'direct' || typeof json !== 'object' || json === null || !('continues' in json)) return undefined;
-  const parsed = ContinuesSchema.safeParse((json as { continues: unknown }).continues);
-  if (!parsed.success)
-    throw new ValidationError(
-      ErrorCode.InvalidEvent,
-      'The continuation is not valid',
-      parsed.error.issues.map((issue) => ({ path: ['continues', ...issue.path].join('.'), message: issue.message })),
-    );
-  return parsed.data;
 }
 
 /** Where uploads are watched: the bucket and the name prefix the Events rule is for. */
@@ -210,10 +183,12 @@ export function decodeDelivery(
       { path: options.deliveryIdHeader ?? '(header)', message: 'expected 1 to 200 printable ASCII characters' },
     ]);
   const json = parseBody(body);
+  // The engine's bodies are the function's own detached calls and the schedule's: never read from ONS or API Gateway.
+  const engine = via === 'direct' ? engineRequestOf(json) : undefined;
+  if (engine) return { via, dedupKey: undefined, eventId: undefined, payload: { kind: 'engine', request: engine } };
   const decoded = decodeJson(json, watch);
   const { eventId, hrEventId } = decoded;
-  const continues = decoded.payload.kind === 'object' ? continuesOf(json, via) : undefined;
-  const payload: Payload = continues && decoded.payload.kind === 'object' ? { ...decoded.payload, continues } : decoded.payload;
+  const payload = decoded.payload;
   const dedupKey = messageId
     ? `ons:${messageId}`
     : deliveryId

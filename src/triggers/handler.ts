@@ -21,6 +21,7 @@ import { claimMarker, finishMarker } from './markers';
 import { runRows } from './run-batch';
 import { runHire } from './run-hire';
 import { runUpload } from './run-upload';
+import { runWork, sweep } from './upload-sweep';
 import { verifyWebhook } from './webhook';
 
 /** Codes that mean "the request is wrong": the result is `rejected`, nothing is written or published. */
@@ -213,6 +214,7 @@ async function route(delivery: Delivery, inv: Invocation, started: number, body:
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
   if (payload.kind === 'ignored') return { kind: 'notice', status: 'ignored', correlation, reason: payload.reason };
   if (payload.kind === 'object') return runUpload(payload, inv, eventId, body);
+  if (payload.kind === 'engine') return payload.request.kind === 'work' ? runWork(payload.request.run, inv) : sweep(inv);
 
   const stateBucket = inv.config.STATE_BUCKET;
   const markers = dedupKey && stateBucket && !inv.dryRun ? inv.services.objectsIn() : undefined;

@@ -19,10 +19,9 @@ import {
   readRoster,
   rosterDay,
   rosterDifference,
-  rosterProgress,
   rosterRunId,
 } from '../core/roster';
-import type { UploadRecord } from '../core/upload-progress';
+import type { RunRecord } from '../core/upload-run';
 import { toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions } from './run-batch';
@@ -72,6 +71,19 @@ export function rosterRunOf(
   };
 }
 
+/** The roster run a run record is, or undefined for a run of a plain upload. */
+export function rosterRunFromRecord(record: RunRecord, inv: Pick<Invocation, 'config'>): RosterRun | undefined {
+  const run = record.rosterRun;
+  if (!run) return undefined;
+  return {
+    runId: run.runId,
+    day: run.day,
+    key: record.key,
+    object: record.source.object,
+    approval: inv.config.STATE_BUCKET ? { bucket: inv.config.STATE_BUCKET, name: approvalObjectName(run.runId) } : undefined,
+  };
+}
+
 /** The event body as JSON (a leading BOM dropped, as the envelope decoder does); undefined when it is not an object. */
 function eventObject(event: string): Record<string, unknown> | undefined {
   try {
@@ -83,23 +95,6 @@ function eventObject(event: string): Record<string, unknown> | undefined {
 }
 
 const eventTimeOf = (event: string): unknown => eventObject(event)?.eventTime;
-
-/**
- * The body a continuation of this upload is started with. For a roster run whose event does not itself
- * give the run's day (no `eventTime`, as from a manual invoke, or one in the future), the run's day goes
- * in as `eventTime` (its midnight, UTC): otherwise a continuation after midnight would take the clock's
- * new day, land on a new key and process the file again as a new run. The continuation's `eventTime`
- * is read like any other (rosterDay: a time, never after the clock), so it is no new trust.
- */
-export function continuationEvent(event: string, run: RosterRun | undefined): string {
-  if (!run) return event;
-  const body = eventObject(event);
-  if (!body) return event;
-  // An event time on the run's day gives that day to every later invocation (it is past by then).
-  const own = typeof body.eventTime === 'string' ? Date.parse(body.eventTime) : Number.NaN;
-  if (Number.isFinite(own) && new Date(own).toISOString().slice(0, 10) === run.day) return event;
-  return JSON.stringify({ ...body, eventTime: `${run.day}T00:00:00.000Z` });
-}
 
 /** When a roster's facts were true: the start of its day (UTC), for every row without a time of its own and every leaver. */
 export const rosterFactAt = (day: string) => `${day}T00:00:00.000Z`;
@@ -133,7 +128,7 @@ export interface RosterPhaseContext {
 export type RosterOutcome = { readonly kind: 'done' | 'held' | 'unfinished'; readonly summary: RosterSummary };
 
 /**
- * The leaver phase, run once by the invocation that settles the upload's last chunk: streams the roster
+ * The leaver phase, run by the run's finish job (upload-finish.ts) once every chunk is settled: streams the roster
  * again for its employee ids, lists the managed users, and decides with the breaker. Not held: each leaver
  * goes through the leaver plan (effective the run's day), a few at once, while the deadline allows.
  * Held: nothing is touched. A dry run plans the first MAX_LISTED_LEAVERS leavers and writes nothing.
@@ -255,7 +250,7 @@ function heldLeaver(leaver: RosterLeaver, reason: string): LeaverResult {
  */
 export async function stillHeld(
   run: RosterRun,
-  record: UploadRecord,
+  record: RunRecord,
   store: ObjectStore,
   report: Omit<BatchReport, 'status' | 'counts' | 'shared' | 'failures' | 'notStarted' | 'finishedAt'>,
   options: { readonly decidesAgain: boolean },
@@ -300,33 +295,4 @@ export async function stillHeld(
     // Told once, when the run was held: a re-delivery without an approval is answered, not announced.
     final: false,
   };
-}
-
-/**
- * The deadline came in the middle of the leaver phase: the upload's record goes back to `running` with
- * the phase's progress, and the next invocation (a continuation, or a re-delivery) does the phase again.
- * Leavers are idempotent: those already done are seen as left today and write nothing.
- */
-export async function rosterHandOff(args: {
-  readonly outcome: RosterOutcome;
-  readonly store: ObjectStore;
-  readonly bucket: string;
-  readonly name: string;
-  readonly record: UploadRecord;
-  readonly etag: string;
-  readonly startContinuation: (why: string) => Promise<void>;
-  readonly report: Omit<BatchReport, 'status' | 'roster'>;
-  readonly warn: (warning: string) => void;
-}): Promise<BatchResult> {
-  const { finalizer: _f, ...rest } = args.record;
-  const record: UploadRecord = { ...rest, status: 'running', roster: rosterProgress(args.outcome.summary, 'leavers') };
-  try {
-    const written = await args.store.writeIf(args.bucket, args.name, JSON.stringify(record), 'application/json', { ifMatch: args.etag });
-    if (!written) args.warn("the roster phase's progress was changed by another invocation meanwhile");
-  } catch (error) {
-    args.warn(`the roster phase's progress could not be written (${toErrorReport(error).message}); a re-delivery resumes it`);
-  }
-  await args.startContinuation('roster deadline');
-  const report: BatchReport = { ...args.report, status: 'running', roster: args.outcome.summary };
-  return { kind: 'batch', status: 'partial', correlation: report.correlation, report, final: false };
 }

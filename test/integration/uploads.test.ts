@@ -2,11 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, NoticeResult } from '../../src/core/response';
 import type { OnboardingResult } from '../../src/core/result';
-import { MAX_SAMPLED_FAILURES, type UploadRecord, uploadKey } from '../../src/core/upload-progress';
+import { recordName, runIdOf } from '../../src/core/run-objects';
+import { MAX_SAMPLED_FAILURES, type RunRecord, uploadKey } from '../../src/core/upload-run';
 import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-stack/upload-driver';
-import { progressDir } from '../../src/triggers/upload-chunks';
+import { workBody } from '../../src/triggers/engine-body';
 import { BUNDLE, newHire } from './scenario';
 
 /** A CSV of `count` hires; every 25th has a bad e-mail (rejected). */
@@ -36,7 +37,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   });
 
   it('finishes a file that needs several invocations by itself, through detached self-invocations, each user once', async () => {
-    // Prepare: 50 rows, 5 chunks, 2 invocations at once, 4 s per invocation, 25 ms per OCI call.
+    // Prepare: 50 rows, 5 chunks, 2 invocations at once, 8 s per invocation, 25 ms per OCI call.
     stack = await startLocalStack({ faults: [{ latencyMs: 25 }] });
     const { text, good } = hiresCsv(50);
     // Act
@@ -44,7 +45,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       stack,
       name: 'incoming/many.csv',
       content: text,
-      deadlineMs: 4000,
+      deadlineMs: 8000,
       entry: BUNDLE,
       env: { ...SHORT, UPLOAD_INVOCATIONS: '2' },
     });
@@ -84,14 +85,14 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   }, 120_000);
 
   it('resumes a chunk whose process was killed mid-way: every user exactly once, no settled row redone', async () => {
-    // Prepare: no continuations (no FN_FN_ID): the re-delivery resumes.
+    // Prepare: no workers started (no FN_FN_ID): the re-delivery works the run.
     stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
     const { text, good } = hiresCsv(60, 'k');
     stack.oci.state.putObject(stack.uploadBucket, 'incoming/killed.csv', text, 'text/csv');
     const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/killed.csv'));
     const env = { ...stack.functionEnv, ...SHORT, UPLOAD_CHUNK_ROWS: '100' };
     const first = await startFunction({ entry: BUNDLE, env });
-    const deadlineMs = 5000;
+    const deadlineMs = 15_000;
     const started = Date.now();
     let answered = false;
     const call = first.invoke(event, { deadlineMs }).then(
@@ -100,13 +101,13 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       },
       (error: unknown) => error,
     );
-    // Act: kill the process once some users exist and a checkpoint may or may not have happened.
-    while ((stack.oci.requests.counts().CreateUser?.ok ?? 0) < 10 && !answered) await sleep(5);
+    // Act: kill the process once some users exist, in the middle of its chunk.
+    while ((stack.oci.requests.counts().CreateUser?.ok ?? 0) < 5 && !answered) await sleep(5);
     expect(answered).toBe(false);
     process.kill(first.pid as number, 'SIGKILL');
     await call;
     await first.stop();
-    // The dead invocation's lease ends with its deadline (OCI would have ended it there).
+    // The dead invocation's message stays hidden until its deadline (OCI would have ended it there), then comes back.
     await sleep(Math.max(0, started + deadlineMs + 100 - Date.now()));
     const second = await startFunction({ entry: BUNDLE, env });
     const response = await second.invoke(event, { deadlineMs: 30_000 });
@@ -119,7 +120,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(memberships).toHaveLength(good);
   }, 60_000);
 
-  it('takes over the chunk of an invocation killed while holding it: the upload finishes by itself, each user once', async () => {
+  it('takes the chunk of an invocation killed while holding it again once its visibility ends: the upload finishes by itself, each user once', async () => {
     // Prepare: 40 rows, 4 chunks, 2 invocations at once, 5 s each; nobody delivers the event again.
     stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
     const { text, good } = hiresCsv(40, 'x');
@@ -133,8 +134,9 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       entry: BUNDLE,
       env: { ...SHORT, UPLOAD_INVOCATIONS: '2' },
       killWhen: () => created() >= 8,
+      sweepEveryMs: 2000,
     });
-    // Assess: the dead invocation's chunk was taken over when its lease ended; nothing stranded, nothing twice.
+    // Assess: the dead invocation's message came back when its visibility ended, and a worker took it; nothing stranded, nothing twice.
     expect(run.errors).toEqual([expect.stringMatching(/died during the call/)]);
     expect(run.status).toBe('complete');
     expect(run.counts).toEqual({ succeeded: good, rejected: 40 - good, failed: 0, unreadable: 0 });
@@ -169,14 +171,16 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(JSON.stringify(messages[0])).toContain('Stopped: the file was replaced while it was processed; ');
   }, 60_000);
 
-  it('ends the run of a replaced file when a continuation of it arrives: failed, with the reason, the new rows not read as its own', async () => {
-    // Prepare: a run of the file counted by a first invocation, which settled none of its rows (its
-    // record as that invocation writes it: an invocation with no working time is refused now).
+  it('ends the run of a replaced file when a worker of it arrives: failed, with the reason, the new rows not read as its own', async () => {
+    // Prepare: a run of the file planned by a first invocation, which settled none of its rows.
     stack = await startLocalStack();
     const name = 'incoming/continued.csv';
     const v1 = stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'c').text, 'text/csv');
-    const counted: UploadRecord = {
-      key: uploadKey(stack.uploadBucket, name, v1.md5),
+    const key = uploadKey(stack.uploadBucket, name, v1.md5);
+    const planned: RunRecord = {
+      id: runIdOf(key),
+      key,
+      namespace: stack.oci.state.namespace,
       source: { bucket: stack.uploadBucket, object: name, md5: v1.md5 },
       status: 'running',
       rows: 12,
@@ -186,12 +190,11 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       startedAt: new Date().toISOString(),
       callId: 'FIRST',
     };
-    stack.oci.state.putObject(stack.stateBucket, `${progressDir(counted.key)}/upload.json`, JSON.stringify(counted), 'application/json');
-    const event = objectCreatedEvent(stack, name);
+    stack.oci.state.putObject(stack.stateBucket, recordName(planned.id), JSON.stringify(planned), 'application/json');
     const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...SHORT } });
-    // Act: the file is replaced, then the continuation of the first run arrives (naming the version it continues).
+    // Act: the file is replaced, then a worker of the first run arrives.
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'y').text, 'text/csv');
-    const response = await fn.invoke(JSON.stringify({ ...event, continues: { md5: v1.md5 } }), { deadlineMs: 10_000 });
+    const response = await fn.invoke(workBody(planned.id), { deadlineMs: 10_000 });
     await fn.stop();
     // Assess: the old run ended failed with the reason and one summary; nothing of either file onboarded here.
     const reason =
@@ -229,110 +232,6 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(local.oci.state.messages(local.topicId)).toHaveLength(1);
     expect(JSON.stringify(local.oci.state.messages(local.topicId)[0])).toContain('complete');
   }, 60_000);
-
-  it('finishes joining a report that does not fit one invocation in the next one: every line once, one summary', async () => {
-    // Prepare: 48 rows in 16 chunks (17 report sources with the header), one invocation at a time, 4 s
-    // each. Every GetObject takes 25 ms, so joining takes five rounds of reads, 125 ms at least: the
-    // watcher, looking every 20 ms, sees finishing start well before it could end. Then every GetObject takes 700 ms (a slow
-    // Object Storage): the parts cannot all be read before the deadline. Once the finisher has handed
-    // on, GETs are quick again.
-    const local = await startLocalStack({ faults: [{ operations: ['GetObject'], latencyMs: 25 }] });
-    stack = local;
-    const { text, good } = hiresCsv(48, 'f');
-    let phase: 'working' | 'slow' | 'handed on' = 'working';
-    const watch = setInterval(() => {
-      const [record] = uploadRecords(local);
-      if (phase === 'working' && record?.status === 'finalizing' && record.finalizer) {
-        local.oci.faults.set([{ operations: ['GetObject'], latencyMs: 700 }]);
-        phase = 'slow';
-      } else if (phase === 'slow' && !record?.finalizer) {
-        local.oci.faults.clear();
-        phase = 'handed on';
-      }
-    }, 20);
-    // Act
-    const run = await driveUpload({
-      stack,
-      name: 'incoming/finish.csv',
-      content: text,
-      deadlineMs: 4000,
-      entry: BUNDLE,
-      env: { ...SHORT, UPLOAD_CHUNK_ROWS: '3', UPLOAD_INVOCATIONS: '1' },
-    }).finally(() => clearInterval(watch));
-    // Assess: finishing was handed on once at least, and resumed where it stopped.
-    expect(run.errors).toEqual([]);
-    expect(phase).toBe('handed on');
-    expect(run.status).toBe('complete');
-    expect(run.counts).toEqual({ succeeded: good, rejected: 48 - good, failed: 0, unreadable: 0 });
-    const [record] = uploadRecords(stack);
-    expect(record?.status).toBe('complete');
-    expect(record?.joined?.claim).toBeGreaterThanOrEqual(2);
-    // Segments written by different finishers, each recorded once.
-    const claims = new Set(record?.joined?.segments.map((s) => s.name.split('/').at(-1)?.split('-')[1]));
-    expect(claims.size).toBeGreaterThanOrEqual(2);
-    // The report: the header, then every line of the file exactly once.
-    const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/finish.csv.report.csv')?.body.toString('utf8') ?? '';
-    const lines = csv.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('line,status,employeeId,userName,userId,writes,detail');
-    expect(
-      lines
-        .slice(1)
-        .map((l) => Number(l.split(',')[0]))
-        .sort((a, b) => a - b),
-    ).toEqual(Array.from({ length: 48 }, (_, i) => i + 2));
-    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
-    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
-  }, 30_000);
-
-  it('finishes by itself when the finisher is killed mid-join and nobody else is running: its follower takes over', async () => {
-    // Prepare: 132 rows in chunks of 3, so 45 report sources (a long finish, which starts a follower), and
-    // one invocation at a time; each GET slowed to 300 ms once finishing is claimed, so that the kill
-    // lands mid-join.
-    stack = await startLocalStack();
-    const local = stack;
-    const { text, good } = hiresCsv(132, 'z');
-    let finisher: string | undefined;
-    let seenAt = 0;
-    let invokesBeforeClaim = 0;
-    const invokes = () => local.oci.requests.counts().InvokeFunction?.ok ?? 0;
-    const killWhen = () => {
-      const [record] = uploadRecords(local);
-      if (!finisher && record?.status !== 'finalizing') invokesBeforeClaim = invokes();
-      if (!finisher && record?.status === 'finalizing' && record.finalizer && (record.joined?.segments.length ?? 0) === 0) {
-        finisher = record.finalizer.callId;
-        seenAt = Date.now();
-        local.oci.faults.set([{ operations: ['GetObject'], latencyMs: 300 }]);
-      }
-      // Killed once the follower it starts as it claims has reached the platform, or 1 s into its join
-      // (long before it would hand on: its invocation has 20 s): without a follower, nobody goes on.
-      if (!finisher || (invokes() <= invokesBeforeClaim && Date.now() - seenAt < 1000)) return false;
-      local.oci.faults.clear();
-      return { callId: finisher };
-    };
-    // Act: the finisher's process is killed (SIGKILL) early in its join; nothing delivers the event again.
-    const run = await driveUpload({
-      stack,
-      name: 'incoming/finisher.csv',
-      content: text,
-      deadlineMs: 20_000,
-      entry: BUNDLE,
-      env: { ...SHORT, UPLOAD_CHUNK_ROWS: '3', UPLOAD_INVOCATIONS: '1' },
-      killWhen,
-    });
-    // Assess: the finisher died; another claim finished the upload once, with every line of the report once.
-    expect(finisher).toBeDefined();
-    expect(run.errors).toEqual([expect.stringMatching(/died during the call/)]);
-    expect(run.status).toBe('complete');
-    expect(run.counts).toEqual({ succeeded: good, rejected: 132 - good, failed: 0, unreadable: 0 });
-    const [record] = uploadRecords(stack);
-    expect(record?.status).toBe('complete');
-    expect(record?.joined?.claim).toBeGreaterThanOrEqual(2);
-    const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/finisher.csv.report.csv')?.body.toString('utf8') ?? '';
-    const lines = csv.split('\r\n').filter(Boolean).slice(1);
-    expect(lines.map((l) => Number(l.split(',')[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: 132 }, (_, i) => i + 2));
-    expect(stack.oci.requests.counts().CreateUser).toEqual({ ok: good });
-    expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
-  }, 90_000);
 
   it('refuses an upload when the timeout leaves no working time, instead of chaining continuations that settle nothing', async () => {
     // Prepare: a 5 s timeout, all of it kept back (3 s to publish, 2 s for the report)
@@ -377,27 +276,25 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     expect(first.counts).toMatchObject({ succeeded: 0, failed: good });
     const report = (first.final as BatchResult).report;
     expect(report.failures[0]).toMatchObject({ retryable: true, error: { step: 'membership', target: 'auditors' } });
-    // The chunk record stays small: a count and a sample; every failed row is in the report, joined from the chunk's own object.
+    // The chunk's summary stays small: a count and a sample; every failed row is a line of the report, from the chunk's part.
     const state = stack.oci.state.buckets.get(stack.stateBucket) ?? new Map();
-    const [chunk] = [...state.entries()].filter(([name]) => /\/chunk-\d+\.json$/.test(name)).map(([, o]) => JSON.parse(o.body.toString()));
-    expect(chunk).toMatchObject({ failedRows: good, retryPending: false });
+    const [chunk] = [...state.entries()]
+      .filter(([name]) => /\/chunks\/[\d-]+\.json$/.test(name))
+      .map(([, o]) => JSON.parse(o.body.toString()));
+    expect(chunk).toMatchObject({ counts: { failed: good } });
     expect(chunk.failures).toHaveLength(MAX_SAMPLED_FAILURES);
-    expect(chunk.failed).toBeUndefined();
     const csv = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/outage.csv.report.csv')?.body.toString('utf8') ?? '';
     expect(csv.split('\r\n').filter((line) => /^\d+,failed,/.test(line))).toHaveLength(good);
-    // Act: the outage ends; a continuation of the run arrives late (a follower, say), then the event is delivered again.
+    // Act: the outage ends; a worker of the run arrives late (started by the sweep, say), then the event is delivered again.
     stack.oci.faults.clear();
-    const created = objectCreatedEvent(stack, 'incoming/outage.csv');
-    const event = JSON.stringify(created);
+    const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv'));
     const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...env } });
     const mark = stack.oci.requests.mark();
-    const late = await fn.invoke(JSON.stringify({ ...created, continues: { md5: uploadRecords(stack)[0]?.source.md5 } }), {
-      deadlineMs: 20_000,
-    });
+    const late = await fn.invoke(workBody(uploadRecords(stack)[0]?.id ?? ''), { deadlineMs: 20_000 });
     const lateWrites = stack.oci.requests.entries(mark).filter((e) => e.iamWrite || e.operation === 'PutObject');
     const second = await fn.invoke(event, { deadlineMs: 20_000 });
     await fn.stop();
-    // Assess: the continuation ended without a new round (nothing written, nothing published)
+    // Assess: the worker ended without a new round (nothing written, nothing published)
     expect(late.json).toMatchObject({
       kind: 'notice',
       status: 'duplicate',

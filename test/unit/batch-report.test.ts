@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { RowResult } from '../../src/core/batch';
 import { type BatchReport, batchSummary, failedCsvLine, reportCsv } from '../../src/core/batch-report';
 import { MAX_MESSAGE_BYTES } from '../../src/core/report';
-import { type FailedRow, replacedReason } from '../../src/core/upload-progress';
+import { type FailedRow, replacedReason } from '../../src/core/upload-run';
 
 const source = { bucket: 'hr-uploads', object: 'incoming/x.csv', md5: 'abc' };
 const failure = (line: number): FailedRow => ({
   line,
   userName: `user${line}@example.com`,
   retryable: true,
-  attempts: 1,
   error: { code: 'OCI_REQUEST_FAILED', message: `CreateUser failed: 500 ${'x'.repeat(200)}`, step: 'user', target: `user${line}` },
 });
 const report = (failures: FailedRow[]): BatchReport => ({

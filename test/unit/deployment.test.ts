@@ -139,6 +139,7 @@ describe('the bundle (built by the global setup, as npm run build builds it)', (
       'oci-identitydomains',
       'oci-objectstorage',
       'oci-ons',
+      'oci-queue',
       'oci-secrets',
     ]);
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies['oci-sdk']).toBeUndefined();

@@ -32,6 +32,7 @@ export function memoryStore(hooks: { afterWrite?: (name: string, body: string) =
       hooks.afterWrite?.(name, body);
     },
     delete: unused,
+    list: unused,
     async *readBytes(_bucket, name) {
       const found = objects.get(name);
       if (!found || failRead.has(name)) throw new Error(`${name} cannot be read`);

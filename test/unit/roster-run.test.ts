@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config';
 import { batchSummary } from '../../src/core/batch-report';
 import type { ObjectStore } from '../../src/core/ports';
-import type { UploadRecord } from '../../src/core/upload-progress';
-import { APPROVAL_NEEDS_STATE_BUCKET, continuationEvent, rosterRunOf, stillHeld } from '../../src/triggers/run-roster';
+import type { RunRecord } from '../../src/core/upload-run';
+import { APPROVAL_NEEDS_STATE_BUCKET, rosterRunFromRecord, rosterRunOf, stillHeld } from '../../src/triggers/run-roster';
 import { demoCatalogJson } from '../helpers';
 
 /** Only what a held run reads: JSON objects by bucket and name. Anything else is a test failure. */
@@ -20,6 +20,7 @@ function objectsIn(objects: Record<string, unknown>): { store: ObjectStore; read
     writeIf: unexpected,
     compose: unexpected,
     delete: unexpected,
+    list: unexpected,
     readJson: async <T>(bucket: string, name: string) => {
       reads.push(`${bucket}/${name}`);
       return objects[`${bucket}/${name}`] as T | undefined;
@@ -43,8 +44,11 @@ const event = (eventTime?: string) =>
     data: { resourceName: upload.name, additionalDetails: { bucketName: upload.bucket, namespace: 'axaxnpcrorw5' } },
   });
 
-function heldRecord(runId: string, day: string): UploadRecord {
+function heldRecord(runId: string, day: string): RunRecord {
   return {
+    id: '0123456789abcdef0123456789abcdef01234567',
+    namespace: 'axaxnpcrorw5',
+    rosterRun: { runId, day },
     key: `roster:${upload.bucket}/${upload.name}#${info.md5}@${day}`,
     source: { bucket: upload.bucket, object: upload.name, md5: info.md5 },
     status: 'held',
@@ -126,39 +130,19 @@ describe('approving a held roster run', () => {
 });
 
 describe('the day of a roster run', () => {
-  it("keeps a manual invoke's day in a continuation that starts after midnight", () => {
-    // Prepare: invoked by hand (no eventTime) just before midnight; the continuation runs just after
+  it('is kept in the run record: every worker of the run gets the same run, whatever the clock says by then', () => {
+    // Prepare: invoked by hand (no eventTime) just before midnight; a worker of the run starts just after
     const inv = { config: configWith({ STATE_BUCKET: 'onboarding-state' }) };
-    const manual = event();
-    const first = rosterRunOf(upload, info, inv, manual, Date.parse('2026-12-01T23:59:40Z'));
+    const first = rosterRunOf(upload, info, inv, event(), Date.parse('2026-12-01T23:59:40Z'));
     if (!first) throw new Error('a roster upload is a roster run');
+    const record = heldRecord(first.runId, first.day);
     // Act
-    const body = continuationEvent(manual, first);
-    const continued = rosterRunOf(upload, info, inv, body, Date.parse('2026-12-02T00:00:20Z'));
-    const withoutTheDay = rosterRunOf(upload, info, inv, manual, Date.parse('2026-12-02T00:00:20Z'));
-    // Assess: the same run (id, day, key); the original body would have been a new run
+    const worker = rosterRunFromRecord(record, inv);
+    const redelivered = rosterRunOf(upload, info, inv, event(), Date.parse('2026-12-02T00:00:20Z'));
+    // Assess: the worker's run is the planner's (id, day, key, approval); a new delivery after midnight is a new run
     expect(first.day).toBe('2026-12-01');
-    expect(continued).toEqual(first);
-    expect(withoutTheDay?.runId).not.toBe(first.runId);
-    expect(JSON.parse(body)).toEqual({ ...JSON.parse(manual), eventTime: '2026-12-01T00:00:00.000Z' });
-  });
-
-  it("passes an event that carries its own time on, unchanged; a time in the future is replaced by the run's day", () => {
-    // Prepare
-    const inv = { config: configWith({}) };
-    const timed = event('2026-12-01T23:59:30Z');
-    const future = event('2031-01-01T00:00:00Z');
-    const now = Date.parse('2026-12-01T23:59:40Z');
-    const run = rosterRunOf(upload, info, inv, timed, now);
-    const clockRun = rosterRunOf(upload, info, inv, future, now);
-    if (!run || !clockRun) throw new Error('a roster upload is a roster run');
-    // Act
-    const next = continuationEvent(future, clockRun);
-    // Assess
-    expect(continuationEvent(timed, run)).toBe(timed);
-    expect(continuationEvent(timed, undefined)).toBe(timed);
-    expect(clockRun.day).toBe('2026-12-01');
-    expect(JSON.parse(next).eventTime).toBe('2026-12-01T00:00:00.000Z');
-    expect(rosterRunOf(upload, info, inv, next, Date.parse('2026-12-02T00:00:20Z'))?.runId).toBe(clockRun.runId);
+    expect(worker).toEqual(first);
+    expect(redelivered?.runId).not.toBe(first.runId);
+    expect(rosterRunFromRecord({ ...record, rosterRun: undefined }, inv)).toBeUndefined();
   });
 });

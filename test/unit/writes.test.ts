@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepResult } from '../../src/core/result';
-import type { FailedRow } from '../../src/core/upload-progress';
-import { rowWrites, writesOf } from '../../src/core/writes';
-import { mergeShared, withEarlierAttempts } from '../../src/triggers/run-chunk';
+import { mergeShared } from '../../src/core/upload-run';
+import { writesOf } from '../../src/core/writes';
 
 const user = (outcome: StepResult['outcome'], action: StepResult['action'] = 'create'): StepResult => ({
   step: 'user',
@@ -50,31 +49,6 @@ describe('the writes a row stands for', () => {
     // Assess
     expect(atCreation).toEqual(['created user ada@example.com with its console password']);
     expect(onExisting).toEqual(['created console-password ada@example.com']);
-  });
-
-  it('keeps the writes of earlier attempts, in this invocation and in earlier ones, ahead of the last attempt', () => {
-    // Prepare: a first invocation created the user; this one's first try added a membership; its last try found both.
-    const row = {
-      line: 4,
-      status: 'succeeded' as const,
-      steps: [user('unchanged', 'none'), { step: 'membership', target: 'auditors', action: 'add', outcome: 'added' } as const],
-      earlierWrites: ['added membership developers'],
-      errors: [],
-    };
-    const earlier: FailedRow = {
-      line: 4,
-      userId: 'ocid1.user.oc1..a',
-      writes: ['created user ada@example.com'],
-      retryable: true,
-      attempts: 1,
-      error: { code: 'OCI_REQUEST_FAILED', message: 'AddUserToGroup failed: 503' },
-    };
-    // Act
-    const merged = withEarlierAttempts(row, earlier);
-    // Assess
-    expect(merged.userId).toBe('ocid1.user.oc1..a');
-    expect(rowWrites(merged)).toEqual(['created user ada@example.com', 'added membership developers', 'added membership auditors']);
-    expect(withEarlierAttempts(row, undefined)).toBe(row);
   });
 });
 

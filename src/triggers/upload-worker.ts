@@ -1,0 +1,307 @@
+import { type BatchRow, onboardRows, RowStatus, SharedCache } from '../core/batch';
+import { reportCsvLine } from '../core/batch-report';
+import { isUnreadable } from '../core/hires-file';
+import type { TakenMessage } from '../core/ports';
+import type { BatchResult, NoticeResult } from '../core/response';
+import { channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
+import {
+  type ChunkSummary,
+  chunkMessage,
+  decodeWorkMessage,
+  type EarlierWrites,
+  type FailedRow,
+  failedRow,
+  MAX_SAMPLED_FAILURES,
+  type RunRecord,
+  RunStatus,
+  totals,
+  type UploadCounts,
+  withEarlierWrites,
+} from '../core/upload-run';
+import { rowWrites } from '../core/writes';
+import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
+import { workBody } from './engine-body';
+import { onboardingContext } from './invocation';
+import { batchOptions, stopAtOf } from './run-batch';
+import { notice, partialAnswer, type RunContext } from './upload-context';
+import { endReplaced, finishRun } from './upload-finish';
+import { allPieces, earlierWrites } from './upload-pieces';
+
+/** Seconds a taken message stays hidden beyond the worker's own deadline (the platform ends it there). */
+const VISIBILITY_MARGIN_S = 1;
+/** Seconds before a chunk whose delivery failed is taken again. */
+const RETRY_AFTER_S = 1;
+/** Longest wait for a message while another worker holds one (a long poll; the queue answers as soon as one is there). */
+const WAIT_S = 5;
+/** Runs of at most this many chunks answer their counts so far when a worker ends (one read per chunk). */
+const SUMMARISED_CHUNKS = 64;
+/** Working time a worker needs to take one more message. */
+const MIN_TAKE_MS = 1000;
+
+/**
+ * A worker of one run: takes the run's messages from its channel one at a time, each hidden for as
+ * long as this invocation may live, does the job (a chunk of rows, or the finish), and deletes the
+ * message. Who owns a chunk at any moment is whoever holds its message's receipt: a worker that dies
+ * loses nothing, since the message comes back when its visibility ends. When the channel holds no
+ * visible and no in-flight message, the run is settled: one worker (a conditional write of the run
+ * record, running → finishing) puts the `finish` message. Before it ends, a worker that leaves
+ * visible work behind starts one successor.
+ */
+export async function workRun(ctx: RunContext): Promise<BatchResult | NoticeResult> {
+  const { inv, queue } = ctx;
+  const channel = channelOf(ctx.runId);
+  const stopAt = stopAtOf(inv);
+  const shared = new SharedCache(onboardingContext(inv));
+  const mine: ChunkSummary[] = [];
+  let answer: BatchResult | NoticeResult | undefined;
+  let wait = 0;
+  try {
+    while (!answer && stopAt - Date.now() > MIN_TAKE_MS) {
+      const message = await queue.take(channel, {
+        visibilitySeconds: (inv.deadline - Date.now()) / 1000 + VISIBILITY_MARGIN_S,
+        waitSeconds: Math.min(wait, (stopAt - Date.now()) / 1000 - 1),
+      });
+      if (message) {
+        wait = 0;
+        answer = await handle(ctx, message, shared, mine);
+        continue;
+      }
+      const stats = await queue.stats(channel);
+      if (stats.visible > 0) continue;
+      if (stats.inFlight > 0) {
+        // Another worker holds a message: wait for it to be deleted (then the run may be settled), or to come back.
+        wait = WAIT_S;
+        continue;
+      }
+      const settled = await settle(ctx);
+      if (settled === 'ended') break;
+      wait = settled === 'finish put' ? 0 : WAIT_S;
+    }
+  } catch (error) {
+    // The messages this worker held come back by themselves; visible work gets a successor now.
+    inv.log.error('worker stopped by an error', { run: ctx.runId, error: toErrorReport(error) });
+    await successor(ctx, 'error');
+    return notice(ctx, 'ignored', `the worker stopped: ${toErrorReport(error).message}; its work comes back on the queue`);
+  }
+  if (answer) return answer;
+  await successor(ctx, 'deadline');
+  const record = (await ctx.readRecord())?.value;
+  if (!record) return notice(ctx, 'ignored', 'the run has no record');
+  if (record.status === RunStatus.Complete || record.status === RunStatus.Held)
+    return notice(ctx, 'duplicate', `this run is ${record.status} (call ${record.callId})`);
+  if (record.status === RunStatus.Failed)
+    return notice(
+      ctx,
+      'duplicate',
+      `this run ended failed (call ${record.callId}, ${record.finishedAt ?? 'time unknown'}); a delivery of the event retries its failed rows`,
+    );
+  // The run so far, when reading every chunk's summary is cheap; else what this invocation did.
+  const settled =
+    record.chunks <= SUMMARISED_CHUNKS ? (await allPieces(ctx.store, ctx.stateBucket, record)).flatMap((p) => p.summaries) : mine;
+  const counts = totals(settled);
+  const done = counts.succeeded + counts.rejected + counts.unreadable + counts.failed;
+  const notStarted = record.chunks <= SUMMARISED_CHUNKS ? Math.max(0, record.rows - done) : 0;
+  return partialAnswer(ctx, record, { counts: { ...counts, notStarted }, failures: settled.flatMap((s) => s.failures).slice(0, 50) });
+}
+
+/**
+ * Starts one more worker when the channel has visible work this one leaves behind. A channel found
+ * empty is settled first (the last chunk may have been this worker's): its finish message is work.
+ */
+async function successor(ctx: RunContext, why: string): Promise<void> {
+  const continuations = ctx.inv.services.continuations;
+  try {
+    let stats = await ctx.queue.stats(channelOf(ctx.runId));
+    if (stats.visible === 0 && stats.inFlight === 0 && (await settle(ctx)) === 'finish put') stats = { ...stats, visible: 1 };
+    if (stats.visible === 0 || !continuations) return;
+    await continuations.start(workBody(ctx.runId));
+    ctx.inv.log.info('worker started', { why, visible: stats.visible });
+  } catch (error) {
+    // The schedule's sweep starts a worker for visible work within minutes.
+    const warning = `no successor was started (${toErrorReport(error).message}); the schedule's sweep starts one for visible work`;
+    ctx.inv.log.warn('bookkeeping', { warning });
+    if (!ctx.warnings.includes(warning)) ctx.warnings.push(warning);
+  }
+}
+
+/**
+ * The channel is empty: the run is settled, or was never running. `running`: one invocation wins the
+ * conditional write to `finishing` and puts the `finish` message. `finishing`: another put it (or is
+ * about to): wait for it. Anything else: nothing to do here.
+ */
+async function settle(ctx: RunContext): Promise<'finish put' | 'waiting' | 'ended'> {
+  const current = await ctx.readRecord();
+  if (!current) return 'ended';
+  const { value, etag } = current;
+  if (value.status === RunStatus.Finishing) return 'waiting';
+  if (value.status !== RunStatus.Running) return 'ended';
+  const claimed = await ctx.writeRecord({ ...value, status: RunStatus.Finishing, callId: ctx.inv.callId }, etag);
+  if (!claimed) return 'waiting';
+  await ctx.queue.put(channelOf(ctx.runId), [JSON.stringify({ kind: 'finish', run: ctx.runId, round: value.round })]);
+  ctx.inv.log.info('run settled; finish put', { run: ctx.runId });
+  return 'finish put';
+}
+
+/** Does one message's job; a final answer ends the worker (the run was finished or ended by it). */
+async function handle(
+  ctx: RunContext,
+  message: TakenMessage,
+  shared: SharedCache,
+  mine: ChunkSummary[],
+): Promise<BatchResult | NoticeResult | undefined> {
+  const work = decodeWorkMessage(message.content);
+  const current = await ctx.readRecord();
+  // A stray message, or one of an earlier round or of a run that ended: nothing to do, ever.
+  const over =
+    !work ||
+    work.run !== ctx.runId ||
+    !current ||
+    work.round !== current.value.round ||
+    current.value.status === RunStatus.Complete ||
+    current.value.status === RunStatus.Failed ||
+    current.value.status === RunStatus.Held;
+  if (over) {
+    if (!work) ctx.inv.log.warn('a message that is no work of this engine was deleted', { run: ctx.runId });
+    await ctx.queue.delete(message.receipt);
+    return undefined;
+  }
+  if (work.kind === 'finish') {
+    if (current.value.status !== RunStatus.Finishing) {
+      await ctx.queue.delete(message.receipt);
+      return undefined;
+    }
+    return finishRun(ctx, current, message);
+  }
+  try {
+    const summary = await runChunk(ctx, current.value, work, message, shared);
+    if (summary) mine.push(summary);
+    return undefined;
+  } catch (error) {
+    if (error instanceof OnboardingError && error.code === ErrorCode.SourceChanged) {
+      // The file holds other content now: its rows are no longer the ones counted. The run ends.
+      const ended = await endReplaced(ctx);
+      await ctx.queue.delete(message.receipt).catch(() => undefined);
+      return ended ?? notice(ctx, 'ignored', error.message);
+    }
+    // A failed delivery: why, for the report if it is the last one, and the message back soon.
+    const reason = toErrorReport(error).message;
+    ctx.inv.log.warn('chunk failed', { chunk: work.chunk, deliveries: message.deliveryCount, reason });
+    await recordFailure(ctx, current.value.round, work.chunk, message, reason);
+    await ctx.queue.release(message.receipt, RETRY_AFTER_S).catch(() => undefined);
+    return undefined;
+  }
+}
+
+async function recordFailure(ctx: RunContext, round: number, chunk: number, message: TakenMessage, reason: string): Promise<void> {
+  const body = JSON.stringify({ chunk, round, deliveries: message.deliveryCount, reason, at: new Date().toISOString() });
+  await ctx.store.write(ctx.stateBucket, errorName(ctx.runId, round, chunk), body, 'application/json').catch(() => undefined);
+}
+
+/**
+ * One piece of a chunk (rows `from` to the chunk's end): its rows onboarded as they stream, their
+ * report lines written as the piece's part, then its summary (that it exists means the piece is done),
+ * then the message deleted. A redo (the message came back after its worker died) finds every step
+ * done and writes nothing new to IAM; a piece whose summary exists is not redone at all. When the
+ * worker's deadline comes first, the rows settled so far are a done piece whose summary names the
+ * next, and a message for the rest of the chunk takes this one's place: nothing settled is lost.
+ */
+async function runChunk(
+  ctx: RunContext,
+  record: RunRecord,
+  work: { chunk: number; from?: number },
+  message: TakenMessage,
+  shared: SharedCache,
+): Promise<ChunkSummary | undefined> {
+  const { inv, store, stateBucket, runId } = ctx;
+  const { chunk } = work;
+  const from = work.from ?? chunk * record.chunkRows;
+  const summaryAt = summaryName(runId, record.round, chunk, from);
+  const done = await store.readJson<ChunkSummary>(stateBucket, summaryAt);
+  if (done) {
+    // Done, and its worker died before it deleted the message: the rest of a cut piece goes back on
+    // the queue if it is not done either (it may have been put already; a piece put twice is done once).
+    if (
+      done.next !== undefined &&
+      message.deliveryCount > 1 &&
+      !(await store.readJson(stateBucket, summaryName(runId, record.round, chunk, done.next)))
+    )
+      await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, done.next)]);
+    await ctx.queue.delete(message.receipt);
+    return undefined;
+  }
+  const end = Math.min(record.rows, (chunk + 1) * record.chunkRows);
+  const lines: { line: number; text: string }[] = [];
+  const counts: { -readonly [K in keyof UploadCounts]: number } = { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 };
+  const failures: FailedRow[] = [];
+  /** Each row's place in the file, by its line, for the rows handed to the batch. */
+  const places = new Map<number, number>();
+  let pulled = from;
+  async function* rows(): AsyncGenerator<BatchRow> {
+    let index = -1;
+    for await (const row of ctx.rowsOf()) {
+      index += 1;
+      if (index < from) continue;
+      if (index >= end) break;
+      pulled = index + 1;
+      if (isUnreadable(row)) {
+        counts.unreadable += 1;
+        const error = { code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems };
+        lines.push({ line: row.line, text: reportCsvLine({ line: row.line, status: RowStatus.Rejected, steps: [], errors: [error] }) });
+        continue;
+      }
+      places.set(row.line, index);
+      yield row;
+    }
+  }
+  // A later round: each line names the writes its row made in the rounds before too.
+  const earlier = record.round > 1 ? await earlierWrites(store, stateBucket, record, chunk) : new Map<number, EarlierWrites>();
+  const wrote: Record<string, EarlierWrites> = {};
+  const run = await onboardRows(rows(), onboardingContext(inv), {
+    ...batchOptions(inv),
+    shared,
+    onSettled: (settled) => {
+      const row = withEarlierWrites(settled, earlier.get(settled.line));
+      const writes = rowWrites(row);
+      if (writes.length > 0) wrote[row.line] = { writes, ...(row.userId ? { userId: row.userId } : {}) };
+      lines.push({ line: row.line, text: reportCsvLine(row) });
+      if (row.status === RowStatus.Failed) {
+        counts.failed += 1;
+        if (failures.length < MAX_SAMPLED_FAILURES) failures.push(failedRow(row));
+      } else if (row.status === RowStatus.Rejected) counts.rejected += 1;
+      else counts.succeeded += 1;
+    },
+  });
+  // Cut by the deadline: every row before the first one not started is settled (started rows all end).
+  const firstNotStarted = Math.min(...run.notStarted.map((line) => places.get(line) ?? pulled));
+  const next = run.stopped ? Math.min(firstNotStarted, pulled) : undefined;
+  if (next !== undefined && next <= from) {
+    // Nothing settled: the message goes back at once and counts as a delivery (a chunk that never moves ends in the DLQ).
+    const reason = 'no row of the chunk settled within an invocation';
+    await recordFailure(ctx, record.round, chunk, message, reason);
+    await ctx.queue.release(message.receipt, 0);
+    return undefined;
+  }
+  const part = lines
+    .sort((a, b) => a.line - b.line)
+    .map((l) => l.text)
+    .join('');
+  await store.write(stateBucket, partName(runId, record.round, chunk, from), part, 'text/csv; charset=utf-8');
+  const hasWrites = Object.keys(wrote).length > 0;
+  if (hasWrites) await store.write(stateBucket, writesName(runId, record.round, chunk, from), JSON.stringify(wrote), 'application/json');
+  const summary: ChunkSummary = {
+    chunk,
+    round: record.round,
+    from,
+    ...(next !== undefined && next < end ? { next } : {}),
+    ...(hasWrites ? { wrote: true } : {}),
+    counts,
+    failures,
+    shared: shared.steps(),
+    partBytes: Buffer.byteLength(part, 'utf8'),
+  };
+  await store.write(stateBucket, summaryAt, JSON.stringify(summary), 'application/json');
+  if (summary.next !== undefined) await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, summary.next)]);
+  await ctx.queue.delete(message.receipt);
+  inv.log.info('chunk', { chunk, from, next: summary.next, counts });
+  return summary;
+}
