@@ -69,7 +69,7 @@ const UPLOAD_PATHS = ['classic', ...DOMAIN_TYPES] as const;
 const DOMAIN_SECONDS_PER_HIRE = 0.025;
 const expectedUploadSeconds = (rows: number, path: UploadPath = 'classic') =>
   path === 'classic' ? (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10 : rows * DOMAIN_SECONDS_PER_HIRE + 20;
-/** The batch and the approach it replaces, measured at 1,000 hires: ~32 s and ~222 s (README "Performance"). */
+/** The batch and the approach it replaces, measured at 1,000 hires: ~32 s and ~222 s (docs/performance.md). */
 const expectedBatchSeconds = (rows: number) => (rows * (32 + 222)) / 1000 + 5;
 
 /** The sizes a run measures: the quick ones unless named options ask for the long ones. */

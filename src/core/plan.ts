@@ -232,10 +232,10 @@ export const policyKey = (compartmentId: string, name: string) => `${compartment
  * the function's output.
  */
 export const CLASSIC_CONSOLE_PASSWORD_REASON =
-  'not created: classic IAM only generates a one-time password and returns it to the caller alone (README: Console passwords)';
+  'not created: classic IAM only generates a one-time password and returns it to the caller alone (docs/lifecycle-and-rosters.md: Console passwords)';
 /** Oracle's Identity Domains API marks passwordState mustChange read-only: no per-user "change at first sign-in". */
 export const BOOTSTRAP_PASSWORD_NOTE =
-  'the bootstrap password from Vault; the API cannot require a change at first sign-in (README: Console passwords)';
+  'the bootstrap password from Vault; the API cannot require a change at first sign-in (docs/lifecycle-and-rosters.md: Console passwords)';
 
 /** What the look-ups found of the groups and policies the hires' roles need. */
 export interface ObservedShared {

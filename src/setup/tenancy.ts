@@ -89,7 +89,7 @@ export async function findFunction(
   if (!app) {
     throw new OnboardingError(
       ErrorCode.InvalidConfig,
-      `No application "${input.application}" in compartment ${input.compartmentId}: create it and deploy the function first (README "Deploying to OCI")`,
+      `No application "${input.application}" in compartment ${input.compartmentId}: create it and deploy the function first (docs/deploying.md)`,
     );
   }
   const fns = await callOci(
