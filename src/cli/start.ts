@@ -66,7 +66,9 @@ const scenes: readonly Scene[] = [
     check: (run) => succeeded(run) ?? (run.iamWrites > 0 ? undefined : 'nothing was written'),
     explain: (run, { stack, classic }) => {
       if (classic)
-        return ['  Classic IAM: no console password is set (OCI would only generate a one-time password); see docs/lifecycle-and-rosters.md, "Console passwords".'];
+        return [
+          '  Classic IAM: no console password is set (OCI would only generate a one-time password); see docs/lifecycle-and-rosters.md, "Console passwords".',
+        ];
       const userName = 'userName' in run.result ? run.result.userName : undefined;
       const user = [...(stack.oci.state.domain?.users.values() ?? [])].find((u) => u.userName === userName);
       if (!user) return ['  (no user in the domain)'];
