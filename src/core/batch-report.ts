@@ -55,7 +55,10 @@ function detail(row: RowResult): string {
   const problems = row.errors.flatMap((e: ErrorReport) =>
     e.problems?.length ? e.problems.map((p) => `${p.path}: ${p.message}`) : [e.message],
   );
-  const failed = row.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.step} ${s.target}: ${s.reason ?? ''}`);
+  // A failed step says its code before its reason, as a failed row's line always has (failedCsvLine).
+  const failed = row.steps
+    .filter((s) => s.outcome === 'failed')
+    .map((s) => `${s.step} ${s.target}: ${s.error?.code ? `${s.error.code} ` : ''}${s.reason ?? ''}`);
   return [...problems, ...failed, ...rowWrites(row)].join('; ');
 }
 

@@ -75,10 +75,16 @@ export class Faults {
     return sum;
   }
 
-  decide(operation: string, path = ''): FaultDecision {
+  /**
+   * The fault for one request, or none. `statusOnly`: an operation inside a SCIM Bulk request, which can
+   * be answered a status of its own but has no connection of its own to drop (its request's rules, under
+   * the operation `Bulk`, do that): rules that drop are passed over, and do not count a firing.
+   */
+  decide(operation: string, path = '', options: { statusOnly?: boolean } = {}): FaultDecision {
     for (const entry of this.#rules) {
       const { rule } = entry;
       if (!matches(rule, operation, path) || (rule.status === undefined && !rule.drop && !rule.dropAfterWrite)) continue;
+      if (options.statusOnly && (rule.drop || rule.dropAfterWrite)) continue;
       if (rule.count !== undefined && entry.fired >= rule.count) continue;
       if (this.#random() >= (rule.rate ?? 1)) continue;
       entry.fired += 1;

@@ -44,6 +44,8 @@ export interface ApiResponse {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** IAM changes the call made, for the request log, when not one (a group patch adding several members). */
+  readonly writes?: number;
 }
 
 export interface Route {

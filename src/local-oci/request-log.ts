@@ -1,5 +1,19 @@
 export type Outcome = 'ok' | 'error' | 'fault' | 'dropped' | 'unauthenticated' | 'throttled' | 'denied';
 
+/** One operation of a SCIM Bulk request, as the local OCI ran it inside that request. */
+export interface LoggedOperation {
+  readonly operation: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly outcome: Outcome;
+  readonly iamWrite: boolean;
+  /** IAM changes it made when not one: a group patch adding or removing several members makes one per member. */
+  readonly writes?: number;
+  /** The operation's data as text (up to 64 KB). */
+  readonly body: string;
+}
+
 export interface LoggedRequest {
   readonly service: string;
   readonly operation: string;
@@ -16,9 +30,33 @@ export interface LoggedRequest {
   readonly answerLost?: boolean;
   /** A retried create answered from its `opc-retry-token`: the first answer again, nothing written. */
   readonly replayed?: boolean;
+  /** IAM changes it made when not one: a group patch adding or removing several members makes one per member. */
+  readonly writes?: number;
+  /** A SCIM Bulk request: the operations it ran, in order (one call for the rate, many for what it writes). */
+  readonly operations?: readonly LoggedOperation[];
+  /** Set on what `iamWrites()` derives from an operation of a Bulk request: the request that carried it. */
+  readonly within?: 'Bulk';
 }
 
-/** Every request the local OCI answered, for tests and benchmarks to count. */
+/** The request as it counts per operation: itself, and each operation a Bulk request ran, under its own name. */
+const unfold = (entry: LoggedRequest): LoggedRequest[] => [
+  entry,
+  ...(entry.operations ?? []).map(
+    (op): LoggedRequest => ({
+      ...entry,
+      ...op,
+      writes: op.writes,
+      operations: undefined,
+      within: 'Bulk',
+    }),
+  ),
+];
+
+/**
+ * Every request the local OCI answered, for tests and benchmarks to count. An entry is one HTTP request
+ * (a call, as the rate counts it); a SCIM Bulk request carries the operations it ran, which `counts()`
+ * and `iamWrites()` count under their own operation names.
+ */
 export class RequestLog {
   readonly #entries: LoggedRequest[] = [];
 
@@ -36,10 +74,13 @@ export class RequestLog {
     return this.#entries.length;
   }
 
-  /** Counts per operation and outcome, e.g. `{ CreateUser: { ok: 1 } }`. */
+  /**
+   * Counts per operation and outcome, e.g. `{ CreateUser: { ok: 1 } }`: every call, and every operation
+   * a Bulk request ran under its own name (a PatchGroup inside a Bulk request is a PatchGroup too).
+   */
   counts(from = 0): Record<string, Partial<Record<Outcome, number>>> {
     const counts: Record<string, Partial<Record<Outcome, number>>> = {};
-    for (const entry of this.entries(from)) {
+    for (const entry of this.entries(from).flatMap(unfold)) {
       const perOutcome = counts[entry.operation] ?? {};
       perOutcome[entry.outcome] = (perOutcome[entry.outcome] ?? 0) + 1;
       counts[entry.operation] = perOutcome;
@@ -47,8 +88,17 @@ export class RequestLog {
     return counts;
   }
 
-  /** Successful IAM writes since `from`: what "a replay writes nothing" is checked against. */
+  /**
+   * The IAM writes since `from`, one entry per change OCI made: what "a replay writes nothing" and "the
+   * reports name every write" are checked against. A Bulk request is no write of its own: each of its
+   * operations that was applied is (`within: 'Bulk'`). A call that changed several things (a group patch
+   * adding three members) is as many entries. A create answered from its retry token wrote nothing.
+   */
   iamWrites(from = 0): readonly LoggedRequest[] {
-    return this.entries(from).filter((entry) => entry.iamWrite && entry.outcome === 'ok' && !entry.replayed);
+    const applied = (e: LoggedRequest) => e.iamWrite && e.outcome === 'ok' && !e.replayed;
+    return this.entries(from)
+      .filter(applied)
+      .flatMap((entry) => (entry.operations ? unfold(entry).slice(1).filter(applied) : [entry]))
+      .flatMap((entry) => Array.from({ length: entry.writes ?? 1 }, () => entry));
   }
 }

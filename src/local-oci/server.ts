@@ -13,7 +13,7 @@ import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route, scimError } from './http';
 import { makeOcid, makeRequestId } from './ocid';
 import { DomainRate, IamRate, type IamRateLimits } from './rate-limit';
-import { RequestLog } from './request-log';
+import { type LoggedOperation, RequestLog } from './request-log';
 import { runDueSchedules } from './schedule-runner';
 import { type ScheduleRun, type ScheduleState, schedulesOf } from './schedule-state';
 import { bucketRoutes } from './services/buckets';
@@ -235,10 +235,15 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     const operation = route?.operation ?? `${method} ${path}`;
     let answerLost = false;
     let replayed = false;
+    let writes: number | undefined;
+    /** A Bulk request's operations as they ran (dispatch adds them): logged with the request. */
+    let operations: LoggedOperation[] | undefined;
     const log = (status: number, outcome: Parameters<RequestLog['add']>[0]['outcome']) =>
       requests.add({
         ...(answerLost ? { answerLost } : {}),
         ...(replayed ? { replayed } : {}),
+        ...(writes !== undefined ? { writes } : {}),
+        ...(operations ? { operations } : {}),
         service: route?.service ?? 'unknown',
         operation,
         method,
@@ -361,8 +366,13 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       }
     }
 
+    if (route.operation === 'Bulk') {
+      operations = [];
+      bulkOperations.set(request, operations);
+    }
     try {
       const response = await execute(route, request);
+      writes = response.writes;
       if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
       log(response.status, response.status < 400 ? 'ok' : 'error');
       if (answerLost) {
@@ -420,26 +430,47 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     return response;
   }
 
+  /** The operations each Bulk request being answered has run so far, by its request. */
+  const bulkOperations = new WeakMap<ApiRequest, LoggedOperation[]>();
+
   /**
    * One operation of a SCIM Bulk request, run as a single call is once authenticated and let through
    * the rate: the same route, authorization, eventual consistency and handler (so uniqueness, tags and
-   * If-Match behave alike). It is neither throttled nor logged on its own: the Bulk request is the call.
+   * If-Match behave alike), and the status faults of its own operation (a `PatchGroup` rule answers a
+   * group PATCH in a Bulk request as it answers the single call). It is not throttled on its own: the
+   * Bulk request is the call. The log keeps it with its request: an applied write is an IAM write.
    */
   async function dispatch(call: BulkCall): Promise<ApiResponse> {
     const [path = '/', search = ''] = call.path.split(/\?(.*)/s);
     const route = routes.find((r) => r.method === call.method && r.pattern.test(path));
-    if (!route || route.service !== 'identitydomains' || route.operation === 'Bulk') {
-      return { status: 404, body: scimError(404, `No such operation in a bulk request: ${call.method} ${path}`).body };
-    }
     const body = Buffer.from(call.body === undefined ? '' : JSON.stringify(call.body));
+    const logged = (response: ApiResponse, outcome: LoggedOperation['outcome']): ApiResponse => {
+      bulkOperations.get(call.within)?.push({
+        operation: route?.operation ?? `${call.method} ${path}`,
+        method: call.method,
+        path,
+        status: response.status,
+        outcome,
+        iamWrite: route?.iamWrite ?? false,
+        ...(response.writes !== undefined ? { writes: response.writes } : {}),
+        body: body.subarray(0, 65536).toString('utf8'),
+      });
+      return response;
+    };
+    if (!route || route.service !== 'identitydomains' || route.operation === 'Bulk') {
+      return logged({ status: 404, body: scimError(404, `No such operation in a bulk request: ${call.method} ${path}`).body }, 'error');
+    }
     const headers: IncomingHttpHeaders = { 'content-type': 'application/json', ...call.headers };
     const request = apiRequest(route, { method: call.method, path, search, headers, body, region: call.region, principal: call.principal });
-    if (!authz.authorize(route, request, call.principal).allowed) return notAuthorized(route, request);
+    const fault = faults.decide(route.operation, safeDecode(path), { statusOnly: true });
+    if (fault.kind === 'status') return logged({ status: fault.status, body: scimError(fault.status, 'Injected fault').body }, 'fault');
+    if (!authz.authorize(route, request, call.principal).allowed) return logged(notAuthorized(route, request), 'denied');
     try {
-      return await execute(route, request);
+      const response = await execute(route, request);
+      return logged(response, response.status < 400 ? 'ok' : 'error');
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      return { status: error.status, body: error.body ?? { code: error.code, message: error.message } };
+      return logged({ status: error.status, body: error.body ?? { code: error.code, message: error.message } }, 'error');
     }
   }
 

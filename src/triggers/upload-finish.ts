@@ -18,7 +18,7 @@ import { ErrorCode, toErrorReport } from '../support/errors';
 import { workBody } from './engine-body';
 import { rosterPhase } from './run-roster';
 import { notice, partialAnswer, type RunContext } from './upload-context';
-import { allPieces } from './upload-pieces';
+import { allPieces, earlierSharedWrites } from './upload-pieces';
 
 /**
  * The run's finish, a job on its queue like any chunk: the one invocation holding the `finish`
@@ -39,7 +39,8 @@ export async function finishRun(
   const summaries = await chunkSummaries(ctx, record);
   const counts = totals(summaries);
   const failures = summaries.flatMap((s) => s.failures).slice(0, MAX_LISTED_FAILURES);
-  const shared = mergeShared(summaries);
+  // The writes of earlier rounds first: this round found their groups and policies done.
+  const shared = mergeShared([{ shared: await earlierSharedWrites(store, stateBucket, record) }, ...summaries]);
   const settled = { source: record.source, correlation: ctx.correlation, counts: { ...counts, notStarted: 0 }, shared, failures };
   const warnings = ctx.warnings;
 

@@ -1,6 +1,8 @@
 import type { ObjectStore } from '../core/ports';
+import type { StepResult } from '../core/result';
 import { summaryName, writesName } from '../core/run-objects';
 import type { ChunkSummary, EarlierWrites, RunRecord } from '../core/upload-run';
+import { isWritten } from '../core/writes';
 
 /** The done pieces of one chunk in one round, in row order; `missingFrom`: the first row of the piece not done (none: all done). */
 export interface ChunkPieces {
@@ -61,4 +63,20 @@ export async function earlierWrites(
     return found;
   }
   return found;
+}
+
+/**
+ * The group and policy writes of the rounds before this one, for every chunk: a later round finds them
+ * done (unchanged) and says nothing of them, yet they are writes of this upload, and its report names
+ * them. (A chunk a round did not work has no summary of that round: one read finds it.)
+ */
+export async function earlierSharedWrites(store: ObjectStore, bucket: string, record: RunRecord, readAhead = 8): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  for (let round = 1; round < record.round; round += 1)
+    for (let i = 0; i < record.chunks; i += readAhead) {
+      const chunks = Array.from({ length: Math.min(readAhead, record.chunks - i) }, (_, k) => i + k);
+      const pieces = await Promise.all(chunks.map((chunk) => piecesIn(store, bucket, record, chunk, round)));
+      for (const piece of pieces) for (const summary of piece.summaries) steps.push(...summary.shared.filter(isWritten));
+    }
+  return steps;
 }

@@ -1,6 +1,6 @@
 import { type BatchRow, onboardRows, RowStatus, SharedCache } from '../core/batch';
 import { reportCsvLine } from '../core/batch-report';
-import { isUnreadable } from '../core/hires-file';
+import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
 import type { TakenMessage } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
@@ -235,13 +235,21 @@ async function runChunk(
   const failures: FailedRow[] = [];
   /** Each row's place in the file, by its line, for the rows handed to the batch. */
   const places = new Map<number, number>();
+  // The piece's rows are read before any is onboarded: a GET held open half read while the rows take
+  // their time is cut under it once its connection has been idle long enough (the server has sent the
+  // rest), and the whole delivery failed with rows already written. A chunk is small (chunkRowsFor).
+  const piece: (FileRow | UnreadableRow)[] = [];
+  let index = -1;
+  for await (const row of ctx.rowsOf()) {
+    index += 1;
+    if (index < from) continue;
+    if (index >= end) break;
+    piece.push(row);
+  }
   let pulled = from;
   async function* rows(): AsyncGenerator<BatchRow> {
-    let index = -1;
-    for await (const row of ctx.rowsOf()) {
-      index += 1;
-      if (index < from) continue;
-      if (index >= end) break;
+    for (const [offset, row] of piece.entries()) {
+      const index = from + offset;
       pulled = index + 1;
       if (isUnreadable(row)) {
         counts.unreadable += 1;

@@ -37,9 +37,12 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
   });
 
   it('finishes a file that needs several invocations by itself, through detached self-invocations, each user once', async () => {
-    // Prepare: 50 rows, 5 chunks, 2 invocations at once, 8 s per invocation, 25 ms per OCI call.
-    stack = await startLocalStack({ faults: [{ latencyMs: 25 }] });
-    const { text, good } = hiresCsv(50);
+    // Prepare: 150 rows, 15 chunks, 2 invocations at once, 8 s per invocation, 25 ms per OCI call and
+    // 200 ms more for each user and membership write. A row writes its user, then its membership: 4 rows
+    // at once, an invocation starts rows for 5.7 s (8 s less the reserves) and settles at most about 60,
+    // so the 144 good rows are more than the 2 first invocations can do: a worker must start another.
+    stack = await startLocalStack({ faults: [{ operations: ['CreateUser', 'AddUserToGroup'], latencyMs: 200 }, { latencyMs: 25 }] });
+    const { text, good } = hiresCsv(150);
     // Act
     const run = await driveUpload({
       stack,
@@ -52,7 +55,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     // Assess
     expect(run.errors).toEqual([]);
     expect(run.status).toBe('complete');
-    expect(run.counts).toEqual({ succeeded: good, rejected: 50 - good, failed: 0, unreadable: 0 });
+    expect(run.counts).toEqual({ succeeded: good, rejected: 150 - good, failed: 0, unreadable: 0 });
     expect(run.invocations).toBeGreaterThanOrEqual(3);
     expect(stack.oci.requests.counts().InvokeFunction?.ok).toBe(run.invocations - 1);
     expect(usersNamed(stack, 'u')).toHaveLength(good);
@@ -67,7 +70,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
           .filter(Boolean)
           .map((l) => l.split(',')[0]),
       ).size,
-    ).toBe(51);
+    ).toBe(151);
     // The report parts were joined with the sizes their chunk records keep: no HEAD per part.
     const partHeads = stack.oci.requests
       .entries()

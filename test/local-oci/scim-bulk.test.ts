@@ -227,4 +227,77 @@ describe('SCIM Bulk and ServiceProviderConfigs in the local identity domain (RFC
         .map((e) => e.answerLost ?? false),
     ).toEqual([true, false]);
   });
+
+  it('logs each operation with its request: one call, and an IAM write for each change it applied, a member each', async () => {
+    // Prepare
+    oci = await startLocalOci({ identityDomain: 'Employees', domainLimits: 'published' });
+    await bulk([createUser('x', 'taken@example.com')]);
+    const mark = oci.requests.mark();
+    // Act: two users created, one refused (409), then a group and a PATCH adding both new members.
+    await bulk([
+      createUser('a', 'one@example.com'),
+      createUser('b', 'taken@example.com'),
+      createUser('c', 'two@example.com'),
+      { method: 'POST', path: '/Groups', bulkId: 'g', data: { schemas: [GROUP], displayName: 'Logged' } },
+      {
+        method: 'PATCH',
+        path: '/Groups/bulkId:g',
+        data: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: 'bulkId:a' }, { value: 'bulkId:c' }] }],
+        },
+      },
+    ]);
+    // Assess: one call, five operations under their own names; the refused create wrote nothing.
+    expect(oci.requests.entries(mark).map((e) => [e.operation, e.operations?.length])).toEqual([['Bulk', 5]]);
+    expect(oci.requests.counts(mark)).toEqual({
+      Bulk: { ok: 1 },
+      CreateUser: { ok: 2, error: 1 },
+      CreateGroup: { ok: 1 },
+      PatchGroup: { ok: 1 },
+    });
+    expect(oci.requests.iamWrites(mark).map((e) => `${e.operation} ${e.within}`)).toEqual([
+      'CreateUser Bulk',
+      'CreateUser Bulk',
+      'CreateGroup Bulk',
+      'PatchGroup Bulk',
+      'PatchGroup Bulk',
+    ]);
+  });
+
+  it("answers an operation the status a fault of its own operation names, and applies the others; drops stay the request's", async () => {
+    // Prepare: every group PATCH fails 503; a create's lost answer would be the whole request's, so it does not fire inside one.
+    oci = await startLocalOci({
+      identityDomain: 'Employees',
+      domainLimits: 'published',
+      faults: [
+        { operations: ['PatchGroup'], status: 503 },
+        { operations: ['CreateUser'], dropAfterWrite: true, count: 1 },
+      ],
+    });
+    const created = await bulk([
+      createUser('a', 'one@example.com'),
+      { method: 'POST', path: '/Groups', bulkId: 'g', data: { schemas: [GROUP], displayName: 'Faulted' } },
+    ]);
+    const [userId, groupId] = created.body.Operations.map((o) => o.response?.id ?? '');
+    const mark = oci.requests.mark();
+    // Act
+    const answer = await bulk([
+      createUser('b', 'two@example.com'),
+      {
+        method: 'PATCH',
+        path: `/Groups/${groupId}`,
+        data: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }],
+        },
+      },
+    ]);
+    // Assess
+    expect(created.body.Operations.map((o) => o.status)).toEqual(['201', '201']);
+    expect(answer.body.Operations.map((o) => o.status)).toEqual(['201', '503']);
+    expect(oci.state.domain?.groups.get(groupId ?? '')?.members.size).toBe(0);
+    expect(oci.requests.counts(mark)).toEqual({ Bulk: { ok: 1 }, CreateUser: { ok: 1 }, PatchGroup: { fault: 1 } });
+    expect(oci.requests.iamWrites(mark).map((e) => e.operation)).toEqual(['CreateUser']);
+  });
 });

@@ -519,14 +519,19 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
             }
           }
         }
+        let changed = Object.keys(change).length > 0 ? 1 : 0;
         for (const memberId of removed) {
           // A member who left loses the classic API's OCID of that membership (adding it again makes a new one).
-          if (target.members.delete(memberId)) domain.membershipOcids.delete(`${target.id} ${memberId}`);
+          if (target.members.delete(memberId)) {
+            domain.membershipOcids.delete(`${target.id} ${memberId}`);
+            changed += 1;
+          }
         }
         for (const memberId of added) target.members.add(memberId);
         Object.assign(target, change);
         bumpVersion(target);
-        return groupAnswer(200, target, request);
+        // One write a membership: a patch adding three members wrote three (and any patch is at least one).
+        return { ...groupAnswer(200, target, request), writes: Math.max(1, changed + added.size) };
       },
       true,
     ),

@@ -23,6 +23,8 @@ export interface BulkCall {
   readonly headers: Record<string, string>;
   readonly principal: Principal;
   readonly region: string;
+  /** The Bulk request that carries it: the request log keeps its operations with it. */
+  readonly within: ApiRequest;
 }
 
 interface BulkOperation {
@@ -39,7 +41,9 @@ interface BulkOperation {
  * `dispatch`, the server's path for a single call, so uniqueness (409 per operation), authorization,
  * tags, If-Match (`version`) and eventual consistency are those of the single calls. The Bulk request is
  * one call for the rate ("Bulk" group) and for faults (operation `Bulk`): a dropped answer after the
- * write leaves every operation applied.
+ * write leaves every operation applied. Each operation also meets the status faults of its own
+ * operation (a `PatchGroup` rule answers a group PATCH inside the request), and the request log keeps
+ * each operation it ran with the request: each applied write is an IAM write.
  */
 export function scimBulkRoutes(options: { dispatch(call: BulkCall): Promise<ApiResponse> }): Route[] {
   const config: Route['handle'] = () => ({ status: 200, body: serviceProviderConfig() });
@@ -165,6 +169,7 @@ async function runOne(
     headers: typeof operation.version === 'string' ? { 'if-match': operation.version } : {},
     principal: context.request.principal,
     region: context.request.region,
+    within: context.request,
   });
   if (response.status >= 400) return { ...echo, status: String(response.status), response: response.body };
   const resource = response.body as { id?: unknown; meta?: { version?: unknown } } | undefined;
