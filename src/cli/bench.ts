@@ -62,6 +62,7 @@ const minutes = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)} s` 
 /** Where an upload goes: classic IAM at the emulated rate, or an identity domain of a type under its published windows. */
 type UploadPath = 'classic' | DomainType;
 const UPLOAD_PATHS = ['classic', ...DOMAIN_TYPES] as const;
+const pathName = (path: UploadPath) => (path === 'classic' ? 'classic IAM' : `${path} identity domain`);
 /**
  * Seconds a hire of the bench's CSV costs on a domain: Bulk requests (200 a minute on every type) bind at about
  * 0.07 a hire, 10,000 hires taking about 240 s on a Free domain (docs/performance.md).
@@ -189,8 +190,6 @@ runCommand(spec, async ({ values }) => {
   for (const rows of sizes.uploadRows) for (const path of sizes.uploadPaths) await uploadFigure(rows, path);
   return CommonExit.Ok;
 });
-
-const pathName = (path: UploadPath) => (path === 'classic' ? 'classic IAM' : `${path} identity domain`);
 
 /** The local OCI must not slow down as it fills, or a large upload measures the emulator, not the rate. */
 async function localOciFigures(largeUsers: number): Promise<void> {
