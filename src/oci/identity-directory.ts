@@ -124,19 +124,34 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     if (user.employeeId) snapshot.byEmployee.set(user.employeeId, (snapshot.byEmployee.get(user.employeeId) ?? new Set()).add(user.id));
     snapshot.byName.set(user.name.toLowerCase(), user.id);
   };
-  async function currentSnapshot() {
-    if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_MS) {
-      const byEmployee = new Map<string, Set<string>>();
-      const byName = new Map<string, string>();
-      for (const u of await allUsers()) {
+  /** The listing in progress: rows that look up at once share it instead of each listing every user. */
+  let loading: Promise<NonNullable<typeof snapshot>> | undefined;
+  async function readSnapshot(): Promise<NonNullable<typeof snapshot>> {
+    const byEmployee = new Map<string, Set<string>>();
+    const byName = new Map<string, string>();
+    // Page by page into the two maps: only ids and names are kept, never a page of users longer than it
+    // takes to read it (a listing of 10,000 users held whole, once per row in flight, took an invocation
+    // past 180 MB).
+    let page: string | undefined;
+    do {
+      const response = await callOci('ListUsers', () => client.listUsers({ compartmentId: tenancyId, page, limit: 1000 }), policy);
+      for (const u of response.items) {
         if (!LIVE.has(u.lifecycleState)) continue;
         const id = u.freeformTags?.[EMPLOYEE_TAG];
         if (id) byEmployee.set(id, (byEmployee.get(id) ?? new Set()).add(u.id));
         byName.set(u.name.toLowerCase(), u.id);
       }
-      snapshot = { at: Date.now(), byEmployee, byName };
-    }
+      page = response.opcNextPage;
+    } while (page);
+    snapshot = { at: Date.now(), byEmployee, byName };
     return snapshot;
+  }
+  async function currentSnapshot() {
+    if (snapshot && Date.now() - snapshot.at <= SNAPSHOT_MS) return snapshot;
+    loading ??= readSnapshot().finally(() => {
+      loading = undefined;
+    });
+    return loading;
   }
   async function getUser(userId: string): Promise<DirectoryUser | undefined> {
     try {
