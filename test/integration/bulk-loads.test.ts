@@ -144,4 +144,42 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     expect([...users.values()].every((n) => n === 1)).toBe(true);
     expect(members(stack, 'auditors')).toBe(good);
   }, 240_000);
+  it('sends the bootstrap password only inside the Bulk creates: no report, state object, answer, error log or ONS message holds it', async () => {
+    // Prepare: a canary password, and the function logging at debug.
+    const canary = 'Canary-Bulk-Passw0rd-7f3a';
+    stack = await startLocalStack({ identityDomain: 'Employees', bootstrapPassword: canary });
+    const { text, good } = hiresCsv(300, 'k');
+    // Act
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/canary.csv',
+      content: text,
+      deadlineMs: 30_000,
+      entry: BUNDLE,
+      env: { LOG_LEVEL: 'debug' },
+    });
+    // Assess: the upload went through Bulk, and every surface a person or another service reads is free of it.
+    expect(run.status).toBe('complete');
+    expect(run.counts.succeeded).toBe(good);
+    const carrying = new Set(
+      stack.oci.requests
+        .entries()
+        .filter((e) => e.body.includes(canary))
+        .map((e) => e.operation),
+    );
+    expect([...carrying]).toEqual(['Bulk']);
+    const objects = [...stack.oci.state.buckets.values()].flatMap((bucket) =>
+      [...bucket].filter(([name]) => name !== 'incoming/canary.csv').map(([, o]) => o.body.toString('utf8')),
+    );
+    expect(objects.length).toBeGreaterThan(2);
+    const surfaces = [
+      JSON.stringify(run.answers),
+      ...run.functionErrors,
+      ...run.finishingLog,
+      ...run.errors,
+      ...objects,
+      JSON.stringify(stack.oci.state.messages(stack.topicId)),
+    ];
+    expect(surfaces.filter((s) => s.includes(canary))).toEqual([]);
+  }, 120_000);
 });
