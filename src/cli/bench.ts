@@ -295,6 +295,8 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
     maxContainers: 8,
     env: { OCI_MAX_ATTEMPTS: '8', ...(domainType ? { IDENTITY_DOMAIN_TYPE: domainType } : {}) },
     timeoutMs: 6 * 60 * 60_000,
+    // BENCH_LOG=<file>: every invocation's log lines, to read where a run spent its time or stopped.
+    ...(process.env.BENCH_LOG ? { logFile: `${process.env.BENCH_LOG}.${domainType ?? 'classic'}-${rows}.log` } : {}),
   }).finally(() => clearInterval(progress));
   const used = process.cpuUsage(cpuBefore);
   // This process is the local OCI (and the driver, which does little): its CPU is what serving OCI cost.
@@ -373,6 +375,9 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
     `  throttled IAM calls (429)                          ${fmt(stack.oci.iamRate.throttled.writes + stack.oci.iamRate.throttled.reads)}`,
   );
   out(`  duplicate users                                    ${fmt(created - users)}   0`);
+  const failed = run.final?.kind === 'batch' ? run.final.report.failures : [];
+  for (const f of failed.slice(0, 5))
+    out(`  failed row: line ${f.line} ${f.userName ?? f.employeeId ?? ''}: ${f.error.code} ${f.error.message.slice(0, 300)}`);
   if (run.functionErrors.length > 0)
     out(`  invocations that failed: ${run.functionErrors.length}, e.g. ${run.functionErrors[0]?.slice(0, 300)}`);
   if (run.errors.length > 0) out(`  invocations with no answer: ${run.errors.length}, e.g. ${run.errors[0]?.slice(0, 800)}`);

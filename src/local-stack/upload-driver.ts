@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { runOfRecordName } from '../core/run-objects';
 import type { RunRecord } from '../core/upload-run';
@@ -79,6 +79,8 @@ export interface UploadDriverOptions {
    * the drive ends when no call has been in flight for `settleMs`.
    */
   readonly sweepEveryMs?: number;
+  /** Writes every container's log lines (stdout and stderr, in time order) to this file when the drive ends. */
+  readonly logFile?: string;
 }
 
 /** Peak resident set of a live process, from /proc (Linux), in MB. */
@@ -236,6 +238,13 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     }
   };
 
+  /** Every container's lines so far, in time order, to `logFile`: rewritten every 10 s, to read a run that stalls. */
+  const writeLog = () => {
+    if (!options.logFile) return;
+    const lines = all.flatMap((fn, index) => [...fn.stdout, ...fn.stderr].map((line) => `${timeOf(line)} c${index + 1} ${line}`));
+    writeFileSync(options.logFile, `${lines.sort().join('\n')}\n`);
+  };
+  const logging = setInterval(writeLog, options.logFile ? 10_000 : 2 ** 30);
   const previous = stack.oci.functions.invoker;
   stack.oci.functions.invoker = async (invocation: FunctionCall) => {
     if (invocation.detached) {
@@ -287,6 +296,8 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       functionErrors.push(...[...fn.stdout, ...fn.stderr].filter((line) => line.includes('"level":"error"')));
       finishingLog.push(...fn.stdout.filter((line) => /finish|joining|"why":"/.test(line)));
     }
+    clearInterval(logging);
+    writeLog();
     await Promise.all(all.map((fn) => fn.stop()));
   }
   const final = answers.find((a): a is BatchResult => a?.kind === 'batch' && a.final !== false) ?? answers.at(-1);
