@@ -1,6 +1,10 @@
 // `npm run invoke -- [options] <event.json | ->`: like `fn invoke`. The bundled function runs under
 // the Fn harness against a fresh local OCI, a running one (`--local-oci`), or the OCI config in the
 // environment (`--no-local`), and the command exits with a code per result status (exit-status.ts).
+// `--upload <file>` follows an upload to its end instead, on classic IAM or, with `--domain-type`, into
+// an identity domain of that type under its published API rate limits.
+
+import { DOMAIN_TYPES, type DomainType, isDomainType } from '../local-oci/domain-rate-limits';
 import type { InvokeResult, RunningFunction } from '../local-oci/fn-harness';
 import { startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';
@@ -12,7 +16,10 @@ import { uploadCommand } from './upload-command';
 
 const spec = defineCommand({
   name: 'invoke',
-  usage: 'npm run invoke -- [options] <event.json | ->\n       npm run invoke -- --upload <file> [--deadline <seconds>]',
+  usage: [
+    'npm run invoke -- [options] <event.json | ->',
+    `       npm run invoke -- --upload <file> [--deadline <seconds>] [--domain-type ${DOMAIN_TYPES.join('|')}]`,
+  ].join('\n'),
   summary: [
     'Sends one event (a hire, a batch, an OCI event…) to the bundled function, as the Fn agent does, and prints',
     'the response. By default against a fresh local OCI with an identity domain; --local-oci uses a running one,',
@@ -31,9 +38,21 @@ const spec = defineCommand({
       description: 'upload a file of hires to the onboarding bucket, deliver the Events envelope, follow every continuation',
     },
     deadline: { type: 'string', value: 'SECONDS', description: "each invocation's deadline with --upload (default: func.yaml's timeout)" },
+    'domain-type': {
+      type: 'string',
+      value: 'TYPE',
+      description: `with --upload: into an identity domain of this type, its published API rate limits enforced (${DOMAIN_TYPES.join(', ')})`,
+    },
   },
   positionals: { min: 0, max: 1, label: 'the event file (or - for standard input)' },
-  notes: [INVOKE_EXIT_CODES],
+  notes: [
+    [
+      'With --upload and no --domain-type the upload goes to classic IAM. With --domain-type the function is told the',
+      "type (IDENTITY_DOMAIN_TYPE) and paces itself by the type's windows; after the upload line, stderr says per API",
+      'group how many calls the local OCI answered and how many it throttled (429).',
+    ].join('\n'),
+    INVOKE_EXIT_CODES,
+  ],
 });
 
 type Args = ParsedCommandLine<typeof spec.options>;
@@ -97,12 +116,23 @@ function modeFor(args: Args): Mode {
   return sendEvent(args);
 }
 
+/** `--domain-type`, checked: one of the types whose published limits the local OCI knows, and only with --upload. */
+function domainTypeOf({ values }: Args): DomainType | undefined {
+  const type = values['domain-type'];
+  if (type === undefined) return undefined;
+  if (values.upload === undefined) throw new UsageError('--domain-type goes with --upload');
+  if (values.classic) throw new UsageError('--classic excludes --domain-type');
+  if (!isDomainType(type)) throw new UsageError(`--domain-type must be one of ${DOMAIN_TYPES.join(', ')}, not "${type}"`);
+  return type;
+}
+
 runCommand(spec, async (args) => {
   const { upload, deadline } = args.values;
+  const domainType = domainTypeOf(args);
   if (upload !== undefined) {
     const seconds = deadline === undefined ? undefined : Number(deadline);
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--deadline takes a number of seconds, not "${deadline}"`);
-    return uploadCommand(upload, seconds);
+    return uploadCommand(upload, { ...(seconds === undefined ? {} : { deadlineSeconds: seconds }), ...(domainType ? { domainType } : {}) });
   }
   const mode = modeFor(args);
   const target = await targetFor(args);

@@ -1,6 +1,9 @@
-// `npm run invoke -- --upload <file> [--deadline <seconds>]`: an upload followed to its end on the local OCI.
+// `npm run invoke -- --upload <file> [--deadline <seconds>] [--domain-type <type>]`: an upload followed to
+// its end on the local OCI, on classic IAM or into an identity domain of a type, under its published limits.
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { DomainType } from '../local-oci/domain-rate-limits';
+import type { GroupCounts } from '../local-oci/rate-limit';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload } from '../local-stack/upload-driver';
 import { bundlePath, out, userPath } from './print';
@@ -11,22 +14,43 @@ export function funcYamlTimeout(): number {
   return Number(/^timeout:\s*(\d+)/m.exec(text)?.[1] ?? 30);
 }
 
+export interface UploadCommandOptions {
+  /** Each invocation's deadline (default: func.yaml's timeout). */
+  readonly deadlineSeconds?: number;
+  /**
+   * An identity domain of this type, enforcing its published API rate limits, and the function told the
+   * type (IDENTITY_DOMAIN_TYPE) so that it paces itself by the same windows. Without it: classic IAM.
+   */
+  readonly domainType?: DomainType;
+}
+
+/**
+ * The stderr line after an upload into a domain: per API group the local OCI counts, the calls it
+ * answered and the calls it throttled (429), e.g. `local OCI, free domain: Others 312 answered / 0 throttled, …`.
+ */
+export function domainCountsLine(type: DomainType, counts: GroupCounts): string {
+  const groups = Object.entries(counts).map(([group, c]) => `${group} ${c.answered} answered / ${c.throttled} throttled`);
+  return `local OCI, ${type} domain: ${groups.join(', ')}`;
+}
+
 /**
  * Puts the file into the local OCI's onboarding bucket, delivers the OCI Events envelope, follows every
  * continuation as OCI would, and prints one line. Exit code 0 only when the upload completed.
  */
-export async function uploadCommand(file: string, deadlineSeconds: number | undefined): Promise<number> {
+export async function uploadCommand(file: string, options: UploadCommandOptions = {}): Promise<number> {
   const content = readFileSync(userPath(file));
   const name = `incoming/${basename(file)}`;
-  const stack = await startLocalStack();
+  const { domainType } = options;
+  const stack = await startLocalStack(domainType ? { identityDomain: 'Employees', domainType, domainLimits: 'published' } : {});
   try {
     const run = await driveUpload({
       stack,
       name,
       content,
       contentType: name.endsWith('.csv') ? 'text/csv' : 'application/json',
-      deadlineMs: (deadlineSeconds ?? funcYamlTimeout()) * 1000,
+      deadlineMs: (options.deadlineSeconds ?? funcYamlTimeout()) * 1000,
       entry: bundlePath(),
+      ...(domainType ? { env: { IDENTITY_DOMAIN_TYPE: domainType } } : {}),
     });
     const c = run.counts;
     // An upload refused as a whole (too large, a timeout too short) answers errors, not counts: say why first.
@@ -36,6 +60,7 @@ export async function uploadCommand(file: string, deadlineSeconds: number | unde
       `upload ${name}: ${run.status}, ${c.succeeded} succeeded, ${c.failed} failed, ${c.rejected + c.unreadable} rejected, ${run.invocations} invocations, ${run.seconds.toFixed(1)} s`,
     );
     for (const error of run.errors) console.error(error);
+    if (domainType) console.error(domainCountsLine(domainType, stack.oci.domainRate.counts));
     return run.status === 'complete' ? 0 : 1;
   } finally {
     await stack.oci.stop();

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_GROUPS, DOMAIN_TYPES } from '../../src/local-oci/domain-rate-limits';
 import { type Finished, firstLine, run, spawnCommand } from './run';
 
 const EVENT = 'examples/new-hire.json';
@@ -48,5 +52,62 @@ describe('invoke exit codes, against a running local-oci', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/^invoke: no local OCI answers at http:\/\/127\.0\.0\.1:9/);
+  });
+});
+
+// invoke --upload --domain-type: the upload on a fresh local OCI whose identity domain is of that type,
+// its published limits enforced, and on stderr what the local OCI answered and throttled per API group.
+describe('invoke --upload --domain-type', () => {
+  let folder: string;
+  let csv: string;
+  const ROWS = 30;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'invoke-domain-'));
+    csv = join(folder, 'hires.csv');
+    const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
+    for (let i = 1; i <= ROWS; i += 1)
+      lines.push(`D${i},domain${i}@example.com,domain${i}@example.com,Domain,Hire ${i},${i % 2 ? 'developer;auditor' : 'auditor'},dev`);
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('completes every row into a Free domain and counts, per API group, the calls answered and throttled', async () => {
+    // Prepare: a CSV of 30 hires (above). Act:
+    const end = await run('invoke', ['--upload', csv, '--domain-type', 'free']);
+    // Assess: the usual upload line, alone on stdout, and the counts line on stderr.
+    expect(end.code).toBe(0);
+    expect(end.stdout.trim().split('\n')).toHaveLength(1);
+    expect(end.stdout).toMatch(
+      new RegExp(`^upload incoming/hires\\.csv: complete, ${ROWS} succeeded, 0 failed, 0 rejected, \\d+ invocations, [\\d.]+ s\\n$`),
+    );
+    const line = end.stderr.split('\n').find((l) => l.startsWith('local OCI, free domain: '));
+    expect(line, end.stderr).toBeDefined();
+    const counts = Object.fromEntries(
+      [...(line ?? '').matchAll(/([A-Za-z][A-Za-z ]*?) (\d+) answered \/ (\d+) throttled/g)].map((m) => [
+        m[1],
+        { answered: Number(m[2]), throttled: Number(m[3]) },
+      ]),
+    );
+    expect(Object.keys(counts).sort()).toEqual([...API_GROUPS].sort());
+    // Users and groups are looked up in Others and created in Bulk; nothing signs in, so the other groups stay at 0.
+    expect(counts.Others?.answered).toBeGreaterThan(0);
+    expect(counts.Bulk?.answered).toBeGreaterThan(0);
+    for (const group of ['AuthN', 'BasicAuthN', 'Token Mgmt']) expect(counts[group]).toEqual({ answered: 0, throttled: 0 });
+    // 30 hires fit well inside Free's windows (150 Others and 200 Bulk calls a minute) when the function paces itself.
+    expect((counts.Others?.answered ?? 0) + (counts.Bulk?.answered ?? 0)).toBeLessThan(150);
+    expect(end.leftovers).toEqual([]);
+  });
+
+  it('exits 2 with the valid types for a bad --domain-type, and for one without --upload or with --classic', async () => {
+    const [bad, withoutUpload, classic] = await Promise.all([
+      run('invoke', ['--upload', csv, '--domain-type', 'enterprise']),
+      run('invoke', ['--domain-type', 'free', EVENT]),
+      run('invoke', ['--upload', csv, '--domain-type', 'free', '--classic']),
+    ]);
+    expect([bad.code, bad.stdout]).toEqual([2, '']);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain(`--domain-type must be one of ${DOMAIN_TYPES.join(', ')}, not "enterprise"`);
+    expect([withoutUpload.code, withoutUpload.stderr.trim()]).toEqual([2, 'invoke: --domain-type goes with --upload; see --help']);
+    expect([classic.code, classic.stderr.trim()]).toEqual([2, 'invoke: --classic excludes --domain-type; see --help']);
   });
 });
