@@ -31,6 +31,9 @@ const attempts = new AsyncLocalStorage<AttemptScope>();
 /** Retry-After is capped: a longer wait is better spent by the next invocation. */
 const MAX_RETRY_AFTER_MS = 30_000;
 
+/** Throttled answers (429) a call waits out before they count as failed attempts. */
+const MAX_THROTTLED_TRIES = 32;
+
 /** Reads `Retry-After` (RFC 9110 section 10.2.3): seconds, or an HTTP date. */
 export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -154,6 +157,11 @@ export async function callOci<T>(
 ): Promise<T> {
   const kind = kindOf(operation);
   const clock = clockOf(policy);
+  // A throttled answer is the service pacing us, not a failure: it waits what `Retry-After` says and does
+  // not use up an attempt, up to MAX_THROTTLED_TRIES of them (the deadline bounds the wait anyway). When
+  // 429s counted as attempts, workers of one upload sharing a domain's windows lost eight turns in a row
+  // and failed whole Bulk requests' rows with 429 while the windows reopened every few seconds.
+  let throttledTries = 0;
   for (let attempt = 1; ; attempt += 1) {
     const scope: AttemptScope = {};
     try {
@@ -172,11 +180,16 @@ export async function callOci<T>(
       if (error.status === 429) policy.onThrottled?.(kind, scope.retryAfterMs);
       else policy.onPassed?.(kind);
       const retryable = error.retryable || isEventualConsistency(error, clock.now()) || (options.retryAlso?.(error) ?? false);
-      const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
+      const backoff = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1 + throttledTries));
       // A throttled call waits at least what OCI asked for, plus a little jitter so that the calls it
       // throttled together do not come back together.
       const delay = scope.retryAfterMs !== undefined ? scope.retryAfterMs + Math.random() * BASE_DELAY_MS : backoff;
-      if (!retryable || attempt >= policy.maxAttempts || clock.now() + delay >= policy.deadline) {
+      const throttled = error.status === 429 && throttledTries < MAX_THROTTLED_TRIES;
+      if (throttled) {
+        throttledTries += 1;
+        attempt -= 1;
+      }
+      if (!retryable || (!throttled && attempt >= policy.maxAttempts) || clock.now() + delay >= policy.deadline) {
         policy.log.warn('oci call failed', {
           operation,
           attempt,

@@ -64,6 +64,55 @@ describe('callOci', () => {
     expect(clock.sleeps[1]).toBeLessThan(200);
   });
 
+  it('waits out more throttled answers than it has attempts, since throttling is pacing, while other failures still end at the last attempt', async () => {
+    // Prepare: a service that throttles twelve times, then answers; another that fails with 503 every time.
+    const clock = new FakeClock();
+    let throttledCalls = 0;
+    let failingCalls = 0;
+    // Act
+    const value = await callOci(
+      'X',
+      async () => {
+        throttledCalls += 1;
+        if (throttledCalls <= 12) throw ociError(429, 'TooManyRequests');
+        return 'ok';
+      },
+      { deadline: clock.now() + 3_600_000, maxAttempts: 3, log, clock },
+    );
+    const failing = callOci(
+      'X',
+      async () => {
+        failingCalls += 1;
+        throw ociError(503, 'ServiceUnavailable');
+      },
+      { deadline: clock.now() + 3_600_000, maxAttempts: 3, log, clock },
+    );
+    // Assess
+    expect([value, throttledCalls]).toEqual(['ok', 13]);
+    await expect(failing).rejects.toMatchObject({ status: 503 });
+    expect(failingCalls).toBe(3);
+  });
+
+  it('gives up on throttled answers that would outlast the deadline', async () => {
+    // Prepare: a service that always throttles, and a deadline 5 s away.
+    const clock = new FakeClock();
+    const started = clock.now();
+    let calls = 0;
+    // Act
+    const attempt = callOci(
+      'X',
+      async () => {
+        calls += 1;
+        throw ociError(429, 'TooManyRequests');
+      },
+      { deadline: clock.now() + 5_000, maxAttempts: 3, log, clock },
+    );
+    // Assess: it stopped before the deadline, after more tries than attempts.
+    await expect(attempt).rejects.toMatchObject({ status: 429 });
+    expect(clock.now()).toBeLessThan(started + 5_000);
+    expect(calls).toBeGreaterThan(3);
+  });
+
   it('does not retry a client error', async () => {
     const clock = new FakeClock();
     let calls = 0;
