@@ -1,4 +1,4 @@
-import { type ErrorReport, OnboardingError, type Problem, toErrorReport } from '../support/errors';
+import { type ErrorReport, OnboardingError, OUT_OF_TIME, type Problem, toErrorReport } from '../support/errors';
 import { parseNewHire } from './new-hire';
 import { desiredFor, ensureShared, type GroupsOutcome, type OnboardingContext, onboardUser, type SharedPhase } from './onboard';
 import { policyKey } from './plan';
@@ -49,6 +49,12 @@ export interface BatchOptions {
   readonly onSettled: (row: RowResult) => void | Promise<void>;
   /** Shared groups and policies already ensured by this invocation (kept across chunks). */
   readonly shared?: SharedCache;
+  /**
+   * True where another invocation goes on with the rows this one leaves (an upload's next piece): a row
+   * cut by the deadline after it wrote is left to it, with its writes in `cut`. Otherwise such a row
+   * settles failed (passing), naming its writes, since nothing else will report them.
+   */
+  readonly resumable?: boolean;
 }
 
 export interface BatchRun {
@@ -58,7 +64,16 @@ export interface BatchRun {
   readonly stopped: boolean;
   /** Rows pulled from the source but not started (the deadline came); the rest of the source was not read. */
   readonly notStarted: readonly number[];
+  /**
+   * Rows among `notStarted` that were started but cut by the deadline after they wrote: what they wrote,
+   * by line, for the report line of the try that finishes them.
+   */
+  readonly cut: ReadonlyMap<number, { readonly writes: readonly string[]; readonly userId?: string }>;
 }
+
+/** Whether a row failed only because its invocation ran out of time for a call (nothing was sent). */
+const isOutOfTime = (row: Pick<RowResult, 'steps' | 'errors'>) =>
+  [...row.steps.map((s) => s.error), ...row.errors].some((e) => e?.ociCode === OUT_OF_TIME) && isRetryable(row);
 
 /**
  * How many hires a batch runs at once. Until OCI first throttles, `max`. The pacing of calls (timers)
@@ -115,7 +130,10 @@ const rejected = (line: number, input: unknown, problems: readonly Problem[], er
 /** An error that may pass on a second try: throttling, a server error, no answer. */
 export function isTransient(error: ErrorReport | undefined): boolean {
   if (!error) return false;
-  return error.status === undefined ? error.ociCode === 'NetworkError' : error.status === 429 || error.status >= 500;
+  // No answer, or a call refused before it was sent because the invocation ran out of time: both may pass.
+  return error.status === undefined
+    ? error.ociCode === 'NetworkError' || error.ociCode === OUT_OF_TIME
+    : error.status === 429 || error.status >= 500;
 }
 
 /** Whether a failed row may succeed later: every failure passing, or a step skipped for a shared step that failed. */
@@ -234,6 +252,9 @@ export async function onboardRows(
   const retryQueue: Attempt[] = [];
   const retried = new Set<number>();
   const notStarted: number[] = [];
+  const cut = new Map<number, { writes: readonly string[]; userId?: string }>();
+  /** A row was cut by the deadline: start no other. */
+  let outOfTime = false;
   let finished = 0;
   let totalMs = 0;
   let exhausted = false;
@@ -271,7 +292,19 @@ export async function onboardRows(
     }
     totalMs += Date.now() - started;
     finished += 1;
-    if (result.status === RowStatus.Failed && isRetryable(result)) {
+    if (result.status === RowStatus.Failed && isOutOfTime(result)) {
+      // Cut by the deadline: not settled here. The next invocation does the row again (the converge plan
+      // finds what this try wrote), and its report line names what this try wrote.
+      outOfTime = true;
+      const writes = [...(item.earlierWrites ?? []), ...writesOf(result.steps)];
+      const userId = result.userId ?? item.userId;
+      if (writes.length === 0 || options.resumable) {
+        notStarted.push(item.line);
+        if (writes.length > 0) cut.set(item.line, { writes, ...(userId ? { userId } : {}) });
+        return;
+      }
+      result = { ...result, retryable: true };
+    } else if (result.status === RowStatus.Failed && isRetryable(result)) {
       if (!retried.has(item.line) && retryQueue.length < 1000) {
         // Passing failure: once more at the end of this run. Throttling already slowed the batch in callOci.
         // What this try wrote stays on the row's report line, whatever the next try finds.
@@ -311,7 +344,7 @@ export async function onboardRows(
 
   for (;;) {
     while (running.size >= options.throttle.limit) await Promise.race(running);
-    if (!options.canStartAnother(finished > 0 ? totalMs / finished : 0)) {
+    if (outOfTime || !options.canStartAnother(finished > 0 ? totalMs / finished : 0)) {
       stopped = true;
       break;
     }
@@ -325,15 +358,22 @@ export async function onboardRows(
     running.add(task);
   }
   await Promise.all(running);
+  // A row cut by the deadline while others were still being started stops the batch like the deadline does.
+  if (outOfTime) stopped = true;
   if (stopped) {
-    // A row waiting for its second try that already wrote settles failed (passing), naming its writes; one
-    // that wrote nothing is simply not started.
+    // A row waiting for its second try that wrote nothing is not started; one that wrote is left to the
+    // next invocation where there is one (`resumable`), else settles failed (passing), naming its writes.
     for (const queued of retryQueue.splice(0)) {
-      if (queued.failed && queued.earlierWrites?.length) await settle({ ...queued.failed, retryable: true });
-      else notStarted.push(queued.line);
+      const wrote = queued.earlierWrites?.length ?? 0;
+      if (wrote > 0 && queued.failed && !options.resumable) await settle({ ...queued.failed, retryable: true });
+      else {
+        notStarted.push(queued.line);
+        if (wrote > 0)
+          cut.set(queued.line, { writes: queued.earlierWrites ?? [], ...(queued.userId ? { userId: queued.userId } : {}) });
+      }
     }
     if (!exhausted) await iterator.return?.();
   }
   await shared.settled();
-  return { shared: shared.steps(), stopped, notStarted: notStarted.sort((a, b) => a - b) };
+  return { shared: shared.steps(), stopped, notStarted: notStarted.sort((a, b) => a - b), cut };
 }

@@ -86,6 +86,8 @@ const ChunkMessageSchema = z
     round: z.number().int().positive(),
     chunk: z.number().int().nonnegative(),
     from: z.number().int().nonnegative().optional(),
+    /** The piece before this one (its `from`): its summary says which rows of this piece it settled already. */
+    after: z.number().int().nonnegative().optional(),
   })
   .strict();
 const FinishMessageSchema = z
@@ -128,6 +130,13 @@ export interface ChunkSummary {
   readonly from: number;
   /** The piece was cut by its worker's deadline: the rest of the chunk is the piece starting at this row. */
   readonly next?: number;
+  /**
+   * Rows at or after `next` (counted from 0 in file order) that this piece settled, because rows in
+   * flight end in any order: the next piece skips them.
+   */
+  readonly skip?: readonly number[];
+  /** Rows at or after `next` that wrote before the deadline cut them, by line: the next piece's lines name those writes. */
+  readonly carry?: Readonly<Record<string, EarlierWrites>>;
   readonly counts: UploadCounts;
   /** The first few failed rows (every one is a line of the part). */
   readonly failures: readonly FailedRow[];
@@ -142,8 +151,16 @@ export interface ChunkSummary {
 }
 
 /** A chunk message's content. */
-export const chunkMessage = (run: string, round: number, chunk: number, from?: number) =>
-  JSON.stringify({ kind: 'chunk', run, round, chunk, ...(from !== undefined ? { from } : {}) });
+export const chunkMessage = (run: string, round: number, chunk: number, from?: number, after?: number) =>
+  JSON.stringify({ kind: 'chunk', run, round, chunk, ...(from !== undefined ? { from } : {}), ...(after !== undefined ? { after } : {}) });
+
+/** Two accounts of a row's writes, the older first. */
+export function joinWrites(older: EarlierWrites | undefined, newer: EarlierWrites | undefined): EarlierWrites | undefined {
+  if (!older) return newer;
+  if (!newer) return older;
+  const userId = newer.userId ?? older.userId;
+  return { writes: [...older.writes, ...newer.writes], ...(userId ? { userId } : {}) };
+}
 
 /** The IAM writes of a row in earlier rounds, and the user they found or made. */
 export interface EarlierWrites {

@@ -16,8 +16,8 @@ import { OciCallError } from '../support/errors';
 import type { SecretValue } from '../support/secret';
 import { type CallPolicy, callOci, createOrFind, deleted } from './call';
 import type { Coalescer } from './coalesce';
+import type { ApiGroup } from './domain-rate-limits';
 import { type BulkResult, type BulkWrite, bulkWrites, LIST_PAGE, operationError, type PersonQuery, personReads } from './domain-sets';
-import type { DomainPacer } from './pacing';
 import { type BulkLimits, type ScimRaw, scimRaw } from './scim-raw';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -121,8 +121,11 @@ export function domainDirectory(
     domainName: string;
     welcomeEmail: boolean;
     callId?: string;
-    /** Paces SCIM calls by the domain type's published windows; without it, the invocation's policy paces them. */
-    pacer?: DomainPacer;
+    /** Paces SCIM calls by the domain type's published windows (a DomainPacer); without it, the invocation's policy paces them. */
+    pacer?: {
+      turn(group: ApiGroup): Promise<void>;
+      throttled(group: ApiGroup, retryAfterMs: number | undefined): void;
+    };
     /** The domain's advertised Bulk limits, read once per container; without it, no Bulk. */
     bulkLimits?: (raw: ScimRaw) => Promise<BulkLimits | undefined>;
   },

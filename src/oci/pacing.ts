@@ -1,7 +1,15 @@
+import { OciCallError, OUT_OF_TIME } from '../support/errors';
 import type { CallKind } from './call';
 import { type ApiGroup, DOMAIN_RATE_LIMITS, type DomainType } from './domain-rate-limits';
 
-/** Timestamps of the calls sent in the last `spanMs`, at most `limit` of them. */
+/** Slack over the window's edge: the domain counts a call when it arrives, a little after it leaves here. */
+const EDGE_MS = 25;
+/**
+ * Timestamps of the calls sent in the last `spanMs`, at most `limit` of them, spaced at least
+ * `spanMs / limit` apart. Spaced, a minute's allowance is never spent in its first seconds, leaving the
+ * calls behind it to wait most of a minute: no call waits much more than one gap, so the rows a worker has
+ * in flight when its time is nearly up still finish before its deadline.
+ */
 class Window {
   readonly #sent: number[] = [];
   #head = 0;
@@ -17,18 +25,28 @@ class Window {
       this.#head = 0;
     }
     const inWindow = this.#sent.length - this.#head;
-    if (inWindow < this.limit) return 0;
+    const last = this.#sent.at(-1);
+    const spaced = last === undefined ? 0 : last + this.spanMs / this.limit - now;
+    if (inWindow < this.limit) return Math.max(0, spaced);
     // The call that must leave the window before another fits.
     const oldest = this.#sent[this.#sent.length - this.limit] ?? now;
-    return oldest + this.spanMs - now;
+    return Math.max(spaced, oldest + this.spanMs - now + EDGE_MS);
   }
   record(now: number): void {
     this.#sent.push(now);
   }
 }
 
-/** Slack over the window's edge: the domain counts a call when it arrives, a little after it leaves here. */
-const EDGE_MS = 25;
+/**
+ * One invocation's share of a window: `limit` calls per `spanMs` times `share`, rounded down to whole
+ * calls over the same span, so that pacers that do not see each other stay within the window together
+ * however their calls fall (a quarter of 5 a second is 1 a second: four pacers, 4 in any second). Below
+ * one call, one call over a longer span: then only the domain's 429s keep the sum in bounds.
+ */
+export function sharedWindow(limit: number, spanMs: number, share: number): { limit: number; spanMs: number } {
+  const calls = limit * share;
+  return calls >= 1 ? { limit: Math.floor(calls), spanMs } : { limit: 1, spanMs: Math.ceil(spanMs / calls) };
+}
 
 /**
  * Paces calls to an identity domain by what the domain publishes for its type ("API Rate Limits",
@@ -37,25 +55,38 @@ const EDGE_MS = 25;
  * the whole group until its `Retry-After` has passed (another client of the domain may be using the
  * windows too), and nothing else: no cut of the rate, since the windows, not a guess, say what the
  * domain accepts. Shared by the invocations of one container (a warm container keeps counting).
+ *
+ * The windows are the domain's, not a container's: when n workers of an upload run at once, each in its
+ * own container with its own pacer, each keeps to 1/n of them (`turn`'s share). At full windows,
+ * four workers sent four times what the domain takes, and its 429s starved some of them until their
+ * calls ran out of attempts (a 3,000-row upload into a Free domain failed 100 rows that way).
  */
 export class DomainPacer {
-  readonly #windows = new Map<ApiGroup, readonly Window[]>();
+  /** Per group and share: calls of different shares (one call at a time in a container) count apart. */
+  readonly #windows = new Map<string, readonly Window[]>();
   readonly #heldUntil = new Map<ApiGroup, number>();
   /** Calls sent and 429s seen, per group, for the log. */
   readonly counts = new Map<ApiGroup, { sent: number; throttled: number }>();
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(
     readonly type: DomainType,
-    private readonly now: () => number = Date.now,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  ) {}
+    options: { readonly now?: () => number; readonly sleep?: (ms: number) => Promise<void> } = {},
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
-  #windowsOf(group: ApiGroup): readonly Window[] {
-    let windows = this.#windows.get(group);
+  #windowsOf(group: ApiGroup, share: number): readonly Window[] {
+    const key = `${group}/${share}`;
+    let windows = this.#windows.get(key);
     if (!windows) {
       const limit = DOMAIN_RATE_LIMITS[group][this.type];
-      windows = [new Window(limit.perSecond, 1000), new Window(limit.perMinute, 60_000)];
-      this.#windows.set(group, windows);
+      windows = [sharedWindow(limit.perSecond, 1000, share), sharedWindow(limit.perMinute, 60_000, share)].map(
+        (w) => new Window(w.limit, w.spanMs),
+      );
+      this.#windows.set(key, windows);
     }
     return windows;
   }
@@ -69,26 +100,40 @@ export class DomainPacer {
     return count;
   }
 
-  /** Waits until a call of `group` fits both windows and no `Retry-After` holds the group, then counts it. */
-  async turn(group: ApiGroup): Promise<void> {
-    const windows = this.#windowsOf(group);
+  /**
+   * Waits until a call of `group` fits both windows and no `Retry-After` holds the group, then counts it.
+   * `share`: the part of the windows this invocation may use (1 / the workers of an upload running at once).
+   */
+  async turn(group: ApiGroup, share = 1, deadline = Number.POSITIVE_INFINITY): Promise<void> {
+    const windows = this.#windowsOf(group, Math.min(1, Math.max(Number.EPSILON, share)));
     for (;;) {
-      const now = this.now();
+      const now = this.#now();
       const held = (this.#heldUntil.get(group) ?? 0) - now;
-      const wait = Math.max(held, ...windows.map((w) => w.waitMs(now)));
+      const wait = Math.max(held > 0 ? held + EDGE_MS : 0, ...windows.map((w) => w.waitMs(now)));
+      // A turn after the deadline would keep the invocation past it (OCI Functions ends it there, its
+      // queue message's visibility with it): the call fails now, before anything is sent.
+      if (now + wait >= deadline)
+        throw new OciCallError({
+          operation: `${group} call`,
+          status: undefined,
+          ociCode: OUT_OF_TIME,
+          message: `the domain's windows have no room for it before the invocation's deadline (${Math.ceil(wait / 1000)} s away)`,
+          opcRequestId: undefined,
+          retryable: false,
+        });
       if (wait <= 0) {
         for (const window of windows) window.record(now);
         this.#count(group).sent += 1;
         return;
       }
-      await this.sleep(wait + EDGE_MS);
+      await this.#sleep(wait);
     }
   }
 
   /** The domain answered 429: nobody calls `group` again before its `Retry-After` (1 s when absent). */
   throttled(group: ApiGroup, retryAfterMs: number | undefined): void {
     this.#count(group).throttled += 1;
-    const until = this.now() + (retryAfterMs ?? 1000);
+    const until = this.#now() + (retryAfterMs ?? 1000);
     this.#heldUntil.set(group, Math.max(this.#heldUntil.get(group) ?? 0, until));
   }
 }

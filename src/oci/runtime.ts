@@ -7,6 +7,7 @@ import { objectStorageCatalogSource } from './catalog-source';
 import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
 import { functionContinuations, invokeEndpointOf } from './continuation';
 import { domainDirectory } from './domain-directory';
+import type { ApiGroup } from './domain-rate-limits';
 import { classicIdentityDirectory } from './identity-directory';
 import { objectStore } from './object-store';
 import { onsNotifier } from './ons-notifier';
@@ -35,6 +36,12 @@ export interface CallServices {
   readonly continuations: Continuations | undefined;
   /** The queue of upload work (QUEUE_ID on QUEUE_ENDPOINT); undefined when not configured. */
   readonly queue: WorkQueue | undefined;
+  /**
+   * Says this invocation is one of `workers` running at once against the same identity domain (the
+   * workers of an upload, each in a container of its own): from now on it keeps to that share of the
+   * domain's published windows, so that together they keep to the whole.
+   */
+  shareDomainWindows(workers: number): void;
 }
 
 /** Everything the handler needs from OCI, built once per container and reused while warm. */
@@ -163,44 +170,54 @@ export async function createOciRuntime(
     tenancyId: auth.tenancyId,
     homeRegion,
     authKind: auth.kind,
-    forCall: (callId, policy) => ({
-      directory: domainUrl
-        ? domainDirectory(
-            domains(),
-            classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
-            {
-              domainName: config.IDENTITY_DOMAIN_NAME,
-              welcomeEmail: config.DOMAIN_WELCOME_EMAIL,
-              callId,
-              pacer,
-              ...(config.DOMAIN_BULK ? { bulkLimits: bulkLimitsOf } : {}),
+    forCall: (callId, policy) => {
+      let share = 1;
+      const pacing = {
+        turn: (group: ApiGroup) => pacer.turn(group, share, policy.deadline),
+        throttled: (group: ApiGroup, retryAfterMs: number | undefined) => pacer.throttled(group, retryAfterMs),
+      };
+      return {
+        shareDomainWindows: (workers: number) => {
+          share = 1 / Math.max(1, Math.floor(workers));
+        },
+        directory: domainUrl
+          ? domainDirectory(
+              domains(),
+              classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+              {
+                domainName: config.IDENTITY_DOMAIN_NAME,
+                welcomeEmail: config.DOMAIN_WELCOME_EMAIL,
+                callId,
+                pacer: pacing,
+                ...(config.DOMAIN_BULK ? { bulkLimits: bulkLimitsOf } : {}),
+              },
+              policy,
+            )
+          : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
+        notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
+        catalog: catalogFor?.(policy),
+        bootstrapSecret: secretFor?.()(policy),
+        webhookSecret: webhookFor?.()(policy),
+        continuations: functionId ? functionContinuations(() => invokeClientFor(policy), functionId, policy) : undefined,
+        queue: queueClient && queueId ? workQueue(queueClient(), queueId, policy) : undefined,
+        objectsIn: (namespace) =>
+          objectStore(
+            objects(),
+            () => {
+              if (namespace) return Promise.resolve(namespace);
+              // A failed look-up is not kept: the next call tries again.
+              ownNamespace ??= callOci('GetNamespace', () => objects().getNamespace({}), policy).then(
+                (r) => r.value,
+                (error: unknown) => {
+                  ownNamespace = undefined;
+                  throw error;
+                },
+              );
+              return ownNamespace;
             },
             policy,
-          )
-        : classicIdentityDirectory(homeIdentity, auth.tenancyId, callId, policy),
-      notifier: onsNotifier(ons(), config.ONS_TOPIC_ID, policy),
-      catalog: catalogFor?.(policy),
-      bootstrapSecret: secretFor?.()(policy),
-      webhookSecret: webhookFor?.()(policy),
-      continuations: functionId ? functionContinuations(() => invokeClientFor(policy), functionId, policy) : undefined,
-      queue: queueClient && queueId ? workQueue(queueClient(), queueId, policy) : undefined,
-      objectsIn: (namespace) =>
-        objectStore(
-          objects(),
-          () => {
-            if (namespace) return Promise.resolve(namespace);
-            // A failed look-up is not kept: the next call tries again.
-            ownNamespace ??= callOci('GetNamespace', () => objects().getNamespace({}), policy).then(
-              (r) => r.value,
-              (error: unknown) => {
-                ownNamespace = undefined;
-                throw error;
-              },
-            );
-            return ownNamespace;
-          },
-          policy,
-        ),
-    }),
+          ),
+      };
+    },
   };
 }

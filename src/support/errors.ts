@@ -27,6 +27,12 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * The OCI code of a call refused before it was sent because its turn under a rate limit would come after
+ * the invocation's deadline: nothing was written, and the call may succeed in a later invocation.
+ */
+export const OUT_OF_TIME = 'OutOfTime';
+
 /** One problem with one field of the input, e.g. `{ path: 'roles.0', message: 'unknown role' }`. */
 export interface Problem {
   readonly path: string;

@@ -11,6 +11,7 @@ import {
   type EarlierWrites,
   type FailedRow,
   failedRow,
+  joinWrites,
   MAX_SAMPLED_FAILURES,
   type RunRecord,
   RunStatus,
@@ -172,6 +173,10 @@ async function handle(
     }
     return finishRun(ctx, current, message);
   }
+  // Up to this many workers of the run take chunks at once, each in its own container: on an identity
+  // domain each keeps to its share of the domain's windows.
+  const workers = Math.min(ctx.inv.config.UPLOAD_INVOCATIONS, current.value.redo?.length ?? current.value.chunks);
+  ctx.inv.services.shareDomainWindows(workers);
   try {
     const summary = await runChunk(ctx, current.value, work, message, shared);
     if (summary) mine.push(summary);
@@ -208,7 +213,7 @@ async function recordFailure(ctx: RunContext, round: number, chunk: number, mess
 async function runChunk(
   ctx: RunContext,
   record: RunRecord,
-  work: { chunk: number; from?: number },
+  work: { chunk: number; from?: number; after?: number },
   message: TakenMessage,
   shared: SharedCache,
 ): Promise<ChunkSummary | undefined> {
@@ -225,11 +230,20 @@ async function runChunk(
       message.deliveryCount > 1 &&
       !(await store.readJson(stateBucket, summaryName(runId, record.round, chunk, done.next)))
     )
-      await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, done.next)]);
+      await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, done.next, done.from)]);
     await ctx.queue.delete(message.receipt);
     return undefined;
   }
   const end = Math.min(record.rows, (chunk + 1) * record.chunkRows);
+  // The piece before, cut by its deadline, settled some rows of this one already and may carry writes.
+  const before =
+    work.after === undefined
+      ? undefined
+      : await store.readJson<ChunkSummary>(stateBucket, summaryName(runId, record.round, chunk, work.after));
+  const skip = new Set(before?.skip ?? []);
+  const carried = new Map(Object.entries(before?.carry ?? {}).map(([line, w]) => [Number(line), w]));
+  /** Rows of this piece settled here, by their place in the file. */
+  const settledAt = new Set<number>();
   const lines: { line: number; text: string }[] = [];
   const counts: { -readonly [K in keyof UploadCounts]: number } = { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 };
   const failures: FailedRow[] = [];
@@ -242,16 +256,19 @@ async function runChunk(
   let index = -1;
   for await (const row of ctx.rowsOf()) {
     index += 1;
-    if (index < from) continue;
+    if (index < from || skip.has(index)) continue;
     if (index >= end) break;
     piece.push(row);
   }
   let pulled = from;
   async function* rows(): AsyncGenerator<BatchRow> {
-    for (const [offset, row] of piece.entries()) {
-      const index = from + offset;
+    let index = from - 1;
+    for (const row of piece) {
+      index += 1;
+      while (skip.has(index)) index += 1;
       pulled = index + 1;
       if (isUnreadable(row)) {
+        settledAt.add(index);
         counts.unreadable += 1;
         const error = { code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems };
         lines.push({ line: row.line, text: reportCsvLine({ line: row.line, status: RowStatus.Rejected, steps: [], errors: [error] }) });
@@ -267,8 +284,11 @@ async function runChunk(
   const run = await onboardRows(rows(), onboardingContext(inv), {
     ...batchOptions(inv),
     shared,
+    resumable: true,
     onSettled: (settled) => {
-      const row = withEarlierWrites(settled, earlier.get(settled.line));
+      const place = places.get(settled.line);
+      if (place !== undefined) settledAt.add(place);
+      const row = withEarlierWrites(settled, joinWrites(earlier.get(settled.line), carried.get(settled.line)));
       const writes = rowWrites(row);
       if (writes.length > 0) wrote[row.line] = { writes, ...(row.userId ? { userId: row.userId } : {}) };
       lines.push({ line: row.line, text: reportCsvLine(row) });
@@ -296,11 +316,21 @@ async function runChunk(
   await store.write(stateBucket, partName(runId, record.round, chunk, from), part, 'text/csv; charset=utf-8');
   const hasWrites = Object.keys(wrote).length > 0;
   if (hasWrites) await store.write(stateBucket, writesName(runId, record.round, chunk, from), JSON.stringify(wrote), 'application/json');
+  // Cut: what the next piece must not do again, and the writes of rows it does again.
+  const skipNext = next === undefined ? [] : [...settledAt, ...skip].filter((i) => i >= next).sort((a, b) => a - b);
+  const carry: Record<string, EarlierWrites> = {};
+  for (const line of run.notStarted) {
+    const writes = joinWrites(carried.get(line), run.cut.get(line));
+    if (writes) carry[line] = writes;
+  }
+  for (const [line, writes] of carried) if (!(line in carry) && !places.has(line)) carry[line] = writes;
   const summary: ChunkSummary = {
     chunk,
     round: record.round,
     from,
     ...(next !== undefined && next < end ? { next } : {}),
+    ...(skipNext.length > 0 ? { skip: skipNext } : {}),
+    ...(Object.keys(carry).length > 0 ? { carry } : {}),
     ...(hasWrites ? { wrote: true } : {}),
     counts,
     failures,
@@ -308,7 +338,7 @@ async function runChunk(
     partBytes: Buffer.byteLength(part, 'utf8'),
   };
   await store.write(stateBucket, summaryAt, JSON.stringify(summary), 'application/json');
-  if (summary.next !== undefined) await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, summary.next)]);
+  if (summary.next !== undefined) await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, summary.next, from)]);
   await ctx.queue.delete(message.receipt);
   inv.log.info('chunk', { chunk, from, next: summary.next, counts });
   return summary;

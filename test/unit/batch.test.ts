@@ -15,6 +15,9 @@ describe('a failed row', () => {
     expect(isRetryable({ steps: [step(429)], errors: [] })).toBe(true);
     expect(isRetryable({ steps: [step(503)], errors: [] })).toBe(true);
     expect(isRetryable({ steps: [step(400)], errors: [] })).toBe(false);
+    // A call refused before it was sent because the invocation's time ran out under a domain's windows.
+    const outOfTime = { ...step(0), error: { code: 'OCI_REQUEST_FAILED' as const, message: 'Bulk call failed', ociCode: 'OutOfTime' } };
+    expect(isRetryable({ steps: [outOfTime], errors: [] })).toBe(true);
     expect(
       isRetryable({
         steps: [

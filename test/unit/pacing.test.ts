@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClassicPacer, DomainPacer } from '../../src/oci/pacing';
+import { ClassicPacer, DomainPacer, sharedWindow } from '../../src/oci/pacing';
 
 describe('classic IAM pacing (no published rate: learned from the answers)', () => {
   it('does not pace on a throttled answer when too few calls went through to tell a rate', () => {
@@ -32,18 +32,17 @@ describe('classic IAM pacing (no published rate: learned from the answers)', () 
 /** A pacer on a clock the test moves: `sleep` moves it on instead of waiting. */
 function pacedClock(type: ConstructorParameters<typeof DomainPacer>[0]) {
   let now = 1_000_000;
-  const pacer = new DomainPacer(
-    type,
-    () => now,
-    async (ms) => {
+  const pacer = new DomainPacer(type, {
+    now: () => now,
+    sleep: async (ms) => {
       now += ms;
     },
-  );
+  });
   return { pacer, now: () => now };
 }
 
 describe("identity-domain pacing (Oracle's published windows)", () => {
-  it("lets a Free domain's 150 'Others' calls a minute through at up to 20 a second, then waits for the minute to pass", async () => {
+  it("spaces a Free domain's 150 'Others' calls a minute evenly, so that none waits more than one gap", async () => {
     // Prepare
     const { pacer, now } = pacedClock('free');
     const start = now();
@@ -53,27 +52,42 @@ describe("identity-domain pacing (Oracle's published windows)", () => {
       await pacer.turn('Others');
       times.push(now() - start);
     }
-    // Assess: never more than 20 in any second, never more than 150 in any minute.
+    // Assess: never more than 20 in any second, never more than 150 in any minute, 400 ms apart.
     for (const t of times) {
       expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(20);
       expect(times.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(150);
     }
-    expect(times[149]).toBeLessThan(8_000);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(400);
+    expect(Math.max(...gaps)).toBeLessThan(450);
     expect(times[150]).toBeGreaterThanOrEqual(60_000);
     expect(pacer.counts.get('Others')?.sent).toBe(160);
   });
 
   it("keeps the Bulk group's windows apart from the 'Others' group's", async () => {
-    // Prepare
+    // Prepare: a Premium domain, Bulk at 5 a second and 200 a minute (one per 300 ms), Others at 90 a second.
     const { pacer, now } = pacedClock('premium');
-    const start = now();
-    // Act
-    for (let i = 0; i < 5; i += 1) await pacer.turn('Bulk');
-    for (let i = 0; i < 90; i += 1) await pacer.turn('Others');
     await pacer.turn('Bulk');
-    // Assess: five Bulk calls a second on every type; the 'Others' calls did not wait for them.
-    expect(now() - start).toBeGreaterThanOrEqual(1000);
-    expect(now() - start).toBeLessThan(1100);
+    const start = now();
+    // Act: 20 Others calls, then a Bulk call.
+    for (let i = 0; i < 20; i += 1) await pacer.turn('Others');
+    const othersDone = now();
+    await pacer.turn('Bulk');
+    // Assess: the Others calls did not wait for Bulk's gap, and Bulk waited only for its own.
+    expect(othersDone - start).toBeLessThan(300);
+    expect(now() - start).toBeGreaterThanOrEqual(300);
+    expect(now() - start).toBeLessThan(350);
+  });
+
+  it("refuses a call whose turn would come after the invocation's deadline, before sending it", async () => {
+    // Prepare: a Free domain's Bulk group (one call per 300 ms); the deadline 100 ms away.
+    const { pacer, now } = pacedClock('free');
+    await pacer.turn('Bulk');
+    // Act
+    const late = pacer.turn('Bulk', 1, now() + 100);
+    // Assess
+    await expect(late).rejects.toMatchObject({ ociCode: 'OutOfTime', retryable: false });
+    expect(pacer.counts.get('Bulk')?.sent).toBe(1);
   });
 
   it('holds a group for what a 429 says, and does not slow down afterwards', async () => {
@@ -90,5 +104,40 @@ describe("identity-domain pacing (Oracle's published windows)", () => {
     expect(after - held).toBeGreaterThanOrEqual(3000);
     expect(now() - after).toBeLessThan(1100);
     expect(pacer.counts.get('Others')).toEqual({ sent: 82, throttled: 1 });
+  });
+
+  it("keeps four workers' pacers together within a Free domain's windows when each takes a quarter of them", async () => {
+    // Prepare: four containers of one upload, each with its own pacer, on one clock.
+    let now = 1_000_000;
+    const start = now;
+    const times: number[] = [];
+    const pacers = Array.from(
+      { length: 4 },
+      () =>
+        new DomainPacer('free', {
+          now: () => now,
+          sleep: async (ms) => {
+            now += ms;
+          },
+        }),
+    );
+    // Act: the four take turns, each as fast as its pacer lets it, until 400 Bulk calls have gone.
+    for (let i = 0; i < 400; i += 1) {
+      const pacer = pacers[i % 4] as DomainPacer;
+      await pacer.turn('Bulk', 1 / 4);
+      times.push(now - start);
+    }
+    // Assess: the domain's Bulk windows (5 a second, 200 a minute) hold for the four together.
+    for (const t of times) {
+      expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(5);
+      expect(times.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(200);
+    }
+  });
+
+  it('shares a window as whole calls over the same span, and one call over a longer span below one', () => {
+    expect(sharedWindow(5, 1000, 1 / 4)).toEqual({ limit: 1, spanMs: 1000 });
+    expect(sharedWindow(150, 60_000, 1 / 4)).toEqual({ limit: 37, spanMs: 60_000 });
+    expect(sharedWindow(20, 1000, 1)).toEqual({ limit: 20, spanMs: 1000 });
+    expect(sharedWindow(5, 1000, 1 / 8)).toEqual({ limit: 1, spanMs: 1600 });
   });
 });
