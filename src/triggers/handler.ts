@@ -7,7 +7,8 @@ import { parseHrEvent } from '../core/new-hire';
 import type { CatalogSource } from '../core/ports';
 import { notificationBody, notificationTitle } from '../core/report';
 import type { BatchResult, HandlerResult } from '../core/response';
-import { countOutcomes, type OnboardingResult, Status } from '../core/result';
+import { countOutcomes, type OnboardingResult } from '../core/result';
+import { isUnfinished, Status } from '../core/status';
 import type { CallPolicy } from '../oci/call';
 import { ClassicPacer } from '../oci/pacing';
 import type { CallServices, OciRuntime } from '../oci/runtime';
@@ -51,7 +52,8 @@ export interface HandlerDependencies {
 
 /** The HTTP status an API Gateway caller gets for a result. */
 function httpStatus(result: HandlerResult): number {
-  if (result.kind === 'batch') return result.status === 'partial' ? 202 : result.status === 'failed' ? 502 : 200;
+  if (result.kind === 'batch')
+    return result.status === Status.Partial || isUnfinished(result.status) ? 202 : result.status === Status.Failed ? 502 : 200;
   if (result.kind === 'notice') return 200;
   if (result.status === Status.Rejected) return result.errors[0]?.code === ErrorCode.Unauthenticated ? 401 : 400;
   return result.status === Status.Failed ? 502 : 200;
