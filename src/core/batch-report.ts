@@ -78,7 +78,7 @@ export function failedCsvLine(row: FailedRow): string {
   const writes = row.writes ?? [];
   return csvLine([
     String(row.line),
-    'failed',
+    Status.Failed,
     row.employeeId,
     row.userName,
     row.userId,

@@ -3,7 +3,19 @@
  * a leaver of a roster, an upload's run record, a batch's report and answer, a notice, a dedup
  * marker, and the ONS message made of them) is one of these words, and each word means the one thing
  * said here at every level it appears: the response, the run record, the report and the ONS message
- * of one piece of work say the same word. A level says a subset of it (the types below).
+ * of one piece of work say the same word. A level says a subset of it (the types below), in its one
+ * result type:
+ *
+ * | level | type | status |
+ * | --- | --- | --- |
+ * | one HR event | `OnboardingResult` (result.ts) | `HireStatus` |
+ * | a row of a batch | `RowResult` (batch.ts), its CSV report line | `RowStatus` |
+ * | a leaver of a roster | `LeaverResult` (roster.ts) | `LeaverStatus` |
+ * | an upload's run | `RunRecord` (upload-run.ts) | `RunStatus` |
+ * | a batch | `BatchReport` (batch-report.ts), its ONS summary | `BatchStatus` |
+ * | a batch's answer | `BatchResult` (response.ts) | `BatchAnswerStatus` |
+ * | work not done | `NoticeResult` (response.ts) | `NoticeStatus` |
+ * | a delivery's dedup marker | `Marker` (triggers/markers.ts) | `MarkerStatus` |
  */
 export const Status = {
   /** Every step was done, or found done: the identity is as the HR fact says. (A hire, a row.) */
