@@ -7,7 +7,10 @@ export const InvokeExit = {
   ...CommonExit,
   /** The event, or at least one row of a batch, was refused: nothing was written for it. */
   Rejected: 3,
-  /** The batch stopped before the deadline, or a roster's leavers wait for approval; sending it again does the rest. */
+  /**
+   * The batch stopped at its deadline (sending it again does the rest), an upload's work goes on in other
+   * invocations, or a roster's leavers wait for approval.
+   */
   Partial: 4,
   /** Acknowledged without work: an event about something else, or one already handled. */
   NothingDone: 5,
@@ -34,6 +37,9 @@ export function exitCodeFor(httpStatus: number, response: unknown): number {
     case 'rejected':
       return InvokeExit.Rejected;
     case 'partial':
+    case 'planning':
+    case 'running':
+    case 'finishing':
     case 'held':
       return InvokeExit.Partial;
     case 'ignored':
@@ -52,6 +58,6 @@ export const INVOKE_EXIT_CODES = [
   '  1  failed (OCI or the function failed, or a batch row failed), or no result came back',
   '  2  bad argument or unreadable file: nothing was sent',
   '  3  rejected: the event, or a row of a complete batch, was refused (nothing written for it)',
-  '  4  partial: the batch stopped at the deadline; send it again to do the rest; held: a roster waits for approval',
+  '  4  partial: the batch stopped at the deadline; send it again to do the rest; planning, running, finishing: an upload goes on in other invocations; held: a roster waits for approval',
   '  5  ignored, duplicate or stale (older than the last HR fact applied): nothing done by this call',
 ].join('\n');

@@ -3,6 +3,7 @@ import type { RowResult } from './batch';
 import { MAX_MESSAGE_BYTES } from './report';
 import type { StepResult } from './result';
 import { type LeaverResult, MAX_LISTED_LEAVERS, type RosterSummary } from './roster';
+import { type BatchStatus, Status } from './status';
 import type { BatchSource, FailedRow, UploadCounts } from './upload-run';
 import { rowWrites } from './writes';
 
@@ -14,10 +15,11 @@ import { rowWrites } from './writes';
 export interface BatchReport {
   readonly source: BatchSource;
   /**
-   * `running`: other invocations are still at it; its last one publishes the summary. `held`: a roster
-   * whose rows are done and whose leavers wait for an administrator's approval.
+   * What status.ts says of a batch: `planning`, `running` or `finishing` (an upload's run record's word:
+   * other invocations are still at it, and its last one publishes the summary), `held`, `complete`,
+   * `partial` or `failed`.
    */
-  readonly status: 'complete' | 'partial' | 'failed' | 'running' | 'held';
+  readonly status: BatchStatus;
   /** Why the run ended before every row was done (an upload whose file was replaced meanwhile). */
   readonly stopped?: string;
   readonly correlation: { readonly callId: string; readonly eventId?: string };
@@ -76,7 +78,7 @@ export function failedCsvLine(row: FailedRow): string {
   const writes = row.writes ?? [];
   return csvLine([
     String(row.line),
-    'failed',
+    Status.Failed,
     row.employeeId,
     row.userName,
     row.userId,
@@ -159,7 +161,7 @@ export function batchSummary(report: BatchReport): { title: string; body: string
   ].filter(Boolean);
   const failures = [
     ...(report.rows ?? [])
-      .filter((r) => r.status === 'failed' || r.status === 'rejected')
+      .filter((r) => r.status === Status.Failed || r.status === Status.Rejected)
       .map((r) => `  line ${r.line} ${r.status} ${r.userName ?? r.employeeId ?? ''}: ${detail(r)}`),
     ...report.failures.map((f) => `  line ${f.line} failed ${f.userName ?? f.employeeId ?? ''}: ${f.error.code} ${f.error.message}`),
   ];

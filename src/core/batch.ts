@@ -4,6 +4,7 @@ import { desiredFor, ensureShared, type GroupsOutcome, type OnboardingContext, o
 import { policyKey } from './plan';
 import { Outcome, type StepResult } from './result';
 import type { DesiredState } from './role-catalog';
+import { type RowStatus, Status } from './status';
 import { isWritten, writesOf } from './writes';
 
 /** One hire of a batch, not yet validated, with where it came from (a line of a file, an index of an array). */
@@ -11,16 +12,6 @@ export interface BatchRow {
   readonly line: number;
   readonly input: unknown;
 }
-
-export const RowStatus = {
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Rejected: 'rejected',
-  DryRun: 'dry-run',
-  /** Older than the last HR fact applied to the person: nothing written. */
-  Stale: 'stale',
-} as const;
-export type RowStatus = (typeof RowStatus)[keyof typeof RowStatus];
 
 /** What happened to one row. */
 export interface RowResult {
@@ -121,7 +112,7 @@ const named = (input: unknown) => {
 
 const rejected = (line: number, input: unknown, problems: readonly Problem[], error: ErrorReport): RowResult => ({
   line,
-  status: RowStatus.Rejected,
+  status: Status.Rejected,
   ...named(input),
   steps: [],
   errors: [{ ...error, ...(problems.length > 0 ? { problems } : {}) }],
@@ -285,14 +276,14 @@ export async function onboardRows(
         typeof occurredAt !== 'string' && context.factAt !== undefined,
       );
       const failed = steps.some((s) => s.outcome === Outcome.Failed || (s.outcome === Outcome.Skipped && s.reason?.startsWith('skipped:')));
-      const status = context.dryRun ? RowStatus.DryRun : failed ? RowStatus.Failed : stale ? RowStatus.Stale : RowStatus.Succeeded;
+      const status = context.dryRun ? Status.DryRun : failed ? Status.Failed : stale ? Status.Stale : Status.Succeeded;
       result = { ...identity, status, ...(userId ? { userId } : {}), steps, errors: [] };
     } catch (error) {
-      result = { ...identity, status: RowStatus.Failed, steps: [], errors: [toErrorReport(error)] };
+      result = { ...identity, status: Status.Failed, steps: [], errors: [toErrorReport(error)] };
     }
     totalMs += Date.now() - started;
     finished += 1;
-    if (result.status === RowStatus.Failed && isOutOfTime(result)) {
+    if (result.status === Status.Failed && isOutOfTime(result)) {
       // Cut by the deadline: not settled here. The next invocation does the row again (the converge plan
       // finds what this try wrote), and its report line names what this try wrote.
       outOfTime = true;
@@ -304,7 +295,7 @@ export async function onboardRows(
         return;
       }
       result = { ...result, retryable: true };
-    } else if (result.status === RowStatus.Failed && isRetryable(result)) {
+    } else if (result.status === Status.Failed && isRetryable(result)) {
       if (!retried.has(item.line) && retryQueue.length < 1000) {
         // Passing failure: once more at the end of this run. Throttling already slowed the batch in callOci.
         // What this try wrote stays on the row's report line, whatever the next try finds.
@@ -319,7 +310,7 @@ export async function onboardRows(
       }
       result = { ...result, retryable: true };
     }
-    if (result.status !== RowStatus.Failed) options.throttle.completed();
+    if (result.status !== Status.Failed) options.throttle.completed();
     await settle(result);
   };
 

@@ -1,4 +1,5 @@
 import type { ErrorReport } from '../support/errors';
+import type { HireStatus } from './status';
 
 export const StepKind = {
   User: 'user',
@@ -44,25 +45,13 @@ export interface StepResult {
   readonly error?: ErrorReport;
 }
 
-export const Status = {
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Rejected: 'rejected',
-  DryRun: 'dry-run',
-  /** Older than the last HR fact applied to the identity: nothing written; the steps say what it would have changed. */
-  Stale: 'stale',
-  /** A leaver whose effective date is still to come: nothing written yet (`scheduledFor` says when). */
-  Scheduled: 'scheduled',
-} as const;
-export type Status = (typeof Status)[keyof typeof Status];
-
 /**
  * The result of one HR event (a hire, a mover or a leaver), or of a delivery refused or failed before it
  * was routed: the response, the ONS message and the result log line of that invocation.
  */
 export interface OnboardingResult {
   readonly kind: 'event';
-  readonly status: Status;
+  readonly status: HireStatus;
   readonly correlation: { readonly callId: string; readonly eventId?: string };
   readonly employeeId?: string;
   readonly userName?: string;

@@ -4,6 +4,7 @@ import type { BreakerDecision } from './breaker';
 import { addDays } from './plan';
 import type { DirectoryUser } from './ports';
 import type { StepResult } from './result';
+import { type LeaverStatus, Status } from './status';
 
 /** At most this many leavers are listed with their steps in a result, a report or a message; the counts cover all. */
 export const MAX_LISTED_LEAVERS = 50;
@@ -17,7 +18,7 @@ export interface LeaverResult {
   readonly userName: string;
   readonly userId: string;
   /** `left`: something was taken away now; `unchanged`: nothing left to take; `held`: the breaker held the run. */
-  readonly status: 'left' | 'unchanged' | 'failed' | 'held' | 'dry-run';
+  readonly status: LeaverStatus;
   readonly steps: readonly StepResult[];
 }
 
@@ -165,9 +166,9 @@ export function rosterDay(eventTime: unknown, now: number): string {
 
 /** What a leaver's steps add up to. */
 export function leaverStatus(steps: readonly StepResult[]): LeaverResult['status'] {
-  if (steps.some((s) => s.outcome === 'failed')) return 'failed';
-  if (steps.some((s) => s.outcome === 'removed' || s.outcome === 'updated')) return 'left';
-  return 'unchanged';
+  if (steps.some((s) => s.outcome === 'failed')) return Status.Failed;
+  if (steps.some((s) => s.outcome === 'removed' || s.outcome === 'updated')) return Status.Left;
+  return Status.Unchanged;
 }
 
 /** Counts every leaver and keeps a bounded list, failures first. */
@@ -179,13 +180,13 @@ export class LeaverTally {
     this.#counts.alreadyLeft = alreadyLeft;
   }
   add(result: LeaverResult): void {
-    const key = result.status === 'dry-run' ? 'dryRun' : result.status;
+    const key = result.status === Status.DryRun ? 'dryRun' : result.status;
     this.#counts[key] += 1;
     if (this.#listed.length < MAX_LISTED_LEAVERS) this.#listed.push(result);
-    else if (result.status === 'failed') {
+    else if (result.status === Status.Failed) {
       // A failure displaces the last listed success: whoever reads the summary needs the failures.
       let i = this.#listed.length - 1;
-      while (i >= 0 && this.#listed[i]?.status === 'failed') i -= 1;
+      while (i >= 0 && this.#listed[i]?.status === Status.Failed) i -= 1;
       if (i >= 0) this.#listed[i] = result;
     }
   }
@@ -196,7 +197,7 @@ export class LeaverTally {
     return { ...this.#counts };
   }
   get listed(): LeaverResult[] {
-    const rank = (r: LeaverResult) => (r.status === 'failed' ? 0 : 1);
+    const rank = (r: LeaverResult) => (r.status === Status.Failed ? 0 : 1);
     return [...this.#listed].sort((a, b) => rank(a) - rank(b) || a.employeeId.localeCompare(b.employeeId));
   }
 }

@@ -3,6 +3,7 @@ import { ErrorCode, type ErrorReport } from '../support/errors';
 import type { RowResult } from './batch';
 import type { StepResult } from './result';
 import type { RosterProgress } from './roster';
+import type { RunStatus } from './status';
 import { isWritten, rowWrites } from './writes';
 
 /**
@@ -10,23 +11,6 @@ import { isWritten, rowWrites } from './writes';
  * run, then changed only with `if-match`), the messages its work is made of, and what a done chunk
  * leaves behind. Object names are in run-objects.ts; the engine itself in src/triggers/upload-*.ts.
  */
-
-/**
- * The statuses of a run, from its record to the response and the ONS message. `planning`: the record
- * exists and the chunk messages are being put; `running`: workers take chunks; `finishing`: every
- * chunk is settled and one `finish` message is on the channel; `held`: a roster whose leavers wait for
- * an approval; `complete` and `failed` are final for a round (a delivery of the event after `failed`
- * starts the next round).
- */
-export const RunStatus = {
-  Planning: 'planning',
-  Running: 'running',
-  Finishing: 'finishing',
-  Held: 'held',
-  Complete: 'complete',
-  Failed: 'failed',
-} as const;
-export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
 /** Where a batch came from, for its reports and its summary. */
 export interface BatchSource {
@@ -50,6 +34,11 @@ export interface RunRecord {
   readonly namespace: string;
   readonly source: BatchSource;
   readonly contentType?: string;
+  /**
+   * `planning`: the record exists and the chunk messages are being put; `running`: workers take chunks;
+   * `finishing`: every chunk is settled and one `finish` message is on the channel; `held`, `complete`
+   * and `failed` end a round (a delivery of the event after `failed` starts the next). See status.ts.
+   */
   readonly status: RunStatus;
   /** Rows in the file (readable or not), and how they are cut into chunks (by their order in the file). */
   readonly rows: number;

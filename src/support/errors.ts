@@ -94,6 +94,30 @@ export class OciCallError extends OnboardingError {
   }
 }
 
+/** Codes that mean "the request is wrong" (or not authenticated): answered `rejected`, nothing written or published. */
+const CALLER_CODES = new Set<ErrorCode>([
+  ErrorCode.InvalidEvent,
+  ErrorCode.UnknownRole,
+  ErrorCode.CompartmentNotAllowed,
+  ErrorCode.UnsupportedTrigger,
+  ErrorCode.Unauthenticated,
+]);
+
+/**
+ * Anything thrown, as an error of this hierarchy: itself when it is one; anything else (a bug, a
+ * library's error) as INTERNAL, not exposed, keeping the original as its `cause` for the log.
+ */
+export function asOnboardingError(error: unknown): OnboardingError {
+  if (error instanceof OnboardingError) return error;
+  return new OnboardingError(ErrorCode.Internal, error instanceof Error ? error.message : String(error).slice(0, 200), {
+    exposed: false,
+    cause: error,
+  });
+}
+
+/** Whether an error is the caller's own (an invalid or unauthenticated request) rather than a failure of OCI or the function. */
+export const isCallerError = (error: OnboardingError): boolean => CALLER_CODES.has(error.code);
+
 /** The shape of an error in a result, a response or a notification. Never holds a stack or a secret. */
 export interface ErrorReport {
   readonly code: ErrorCode;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../core/ports';
+import { type MarkerStatus, Status } from '../core/status';
 import { toErrorReport } from '../support/errors';
 
 /**
@@ -10,12 +11,16 @@ import { toErrorReport } from '../support/errors';
  */
 export interface Marker {
   readonly key: string;
-  readonly status: 'in-progress' | 'complete' | 'failed';
+  /** `running` while a delivery is handled (`in-progress` before the one vocabulary; still read as such). */
+  readonly status: MarkerStatus | typeof LEGACY_RUNNING;
   readonly at: string;
   readonly callId: string;
   /** While in progress: when the handling invocation's deadline passes (epoch ms); then another may take over. */
   readonly until?: number;
 }
+
+/** What a marker being handled said before status.ts: read as `running`, never written. */
+const LEGACY_RUNNING = 'in-progress';
 
 export const markerName = (key: string) => `.onboarding/markers/${createHash('sha256').update(key).digest('hex')}.json`;
 
@@ -26,7 +31,7 @@ export type Claim =
 
 /** Claims a delivery: created if new, taken over if its earlier handler failed or died. */
 export async function claimMarker(store: ObjectStore, bucket: string, key: string, callId: string, until: number): Promise<Claim> {
-  const marker: Marker = { key, status: 'in-progress', at: new Date().toISOString(), callId, until };
+  const marker: Marker = { key, status: Status.Running, at: new Date().toISOString(), callId, until };
   const body = JSON.stringify(marker);
   try {
     const created = await store.writeIf(bucket, markerName(key), body, 'application/json', { ifNoneMatch: '*' });
@@ -34,9 +39,10 @@ export async function claimMarker(store: ObjectStore, bucket: string, key: strin
     const seen = await store.readVersioned<Marker>(bucket, markerName(key));
     if (!seen) return claimMarker(store, bucket, key, callId, until);
     if (seen.value.callId === callId) return { kind: 'claimed', etag: seen.etag };
-    if (seen.value.status === 'complete')
+    if (seen.value.status === Status.Complete)
       return { kind: 'duplicate', reason: `already handled by call ${seen.value.callId} at ${seen.value.at}` };
-    if (seen.value.status === 'in-progress' && (seen.value.until ?? 0) > Date.now())
+    const running = seen.value.status === Status.Running || seen.value.status === LEGACY_RUNNING;
+    if (running && (seen.value.until ?? 0) > Date.now())
       return { kind: 'duplicate', reason: `being handled by call ${seen.value.callId} since ${seen.value.at}` };
     const taken = await store.writeIf(bucket, markerName(key), body, 'application/json', { ifMatch: seen.etag });
     return taken ? { kind: 'claimed', etag: taken } : { kind: 'duplicate', reason: 'another delivery took it over a moment ago' };
@@ -52,7 +58,7 @@ export async function finishMarker(
   key: string,
   claim: Claim,
   callId: string,
-  status: 'complete' | 'failed',
+  status: typeof Status.Complete | typeof Status.Failed,
 ): Promise<string | undefined> {
   const marker: Marker = { key, status, at: new Date().toISOString(), callId };
   try {

@@ -1,6 +1,7 @@
-import { onboardRows, type RowResult, RowStatus } from '../core/batch';
+import { onboardRows, type RowResult } from '../core/batch';
 import type { BatchReport } from '../core/batch-report';
 import type { BatchResult } from '../core/response';
+import { Status } from '../core/status';
 import { type Invocation, onboardingContext } from './invocation';
 
 /** Time kept back at the end of a batch to write its reports, its progress and its summary. */
@@ -30,8 +31,8 @@ export async function runRows(rows: readonly unknown[], inv: Invocation, eventId
   const done = new Set(settled.map((r) => r.line));
   const notStarted = rows.map((_, i) => i + 1).filter((line) => !done.has(line));
   const count = (status: RowResult['status']) => settled.filter((r) => r.status === status).length;
-  const failed = count(RowStatus.Failed);
-  const status: 'complete' | 'partial' | 'failed' = notStarted.length > 0 ? 'partial' : failed > 0 ? 'failed' : 'complete';
+  const failed = count(Status.Failed);
+  const status = notStarted.length > 0 ? Status.Partial : failed > 0 ? Status.Failed : Status.Complete;
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
   const report: BatchReport = {
     source: { bucket: '(request)', object: '(request body)', md5: '' },
@@ -39,12 +40,12 @@ export async function runRows(rows: readonly unknown[], inv: Invocation, eventId
     correlation,
     counts: {
       // A stale row is done (nothing was left to do); its line says `stale`.
-      succeeded: count(RowStatus.Succeeded) + count(RowStatus.Stale),
+      succeeded: count(Status.Succeeded) + count(Status.Stale),
       failed,
-      rejected: count(RowStatus.Rejected),
+      rejected: count(Status.Rejected),
       unreadable: 0,
       notStarted: notStarted.length,
-      ...(inv.dryRun ? { 'dry-run': count(RowStatus.DryRun) } : {}),
+      ...(inv.dryRun ? { 'dry-run': count(Status.DryRun) } : {}),
     },
     shared: run.shared,
     rows: settled,
@@ -52,5 +53,5 @@ export async function runRows(rows: readonly unknown[], inv: Invocation, eventId
     notStarted,
     finishedAt: new Date(inv.clock.now()).toISOString(),
   };
-  return { kind: 'batch', status: inv.dryRun ? 'dry-run' : status, correlation, report };
+  return { kind: 'batch', status: inv.dryRun ? Status.DryRun : status, correlation, report };
 }

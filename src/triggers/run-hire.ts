@@ -1,6 +1,7 @@
 import { type HrEvent, parseHrEvent } from '../core/new-hire';
 import { offboardEmployee, onboardNewHire } from '../core/onboard';
-import { countOutcomes, type OnboardingResult, Status } from '../core/result';
+import { countOutcomes, type OnboardingResult } from '../core/result';
+import { Status } from '../core/status';
 import { type Invocation, onboardingContext } from './invocation';
 
 /** What a result says of an event that carries no time: nothing can tell it from a late delivery. */

@@ -21,6 +21,7 @@ import {
   rosterDifference,
   rosterRunId,
 } from '../core/roster';
+import { Status } from '../core/status';
 import type { RunRecord } from '../core/upload-run';
 import { toErrorReport } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
@@ -195,7 +196,7 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
     });
     try {
       const { steps } = await convergeUser(identity, undefined, context);
-      const status = inv.dryRun ? 'dry-run' : leaverStatus(steps);
+      const status = inv.dryRun ? Status.DryRun : leaverStatus(steps);
       tally.add({ ...who(leaver), status, steps });
       // Every leaver is in the log; the result lists a bounded number.
       inv.log.info('roster leaver', {
@@ -208,7 +209,7 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
       const report = toErrorReport(error);
       tally.add({
         ...who(leaver),
-        status: 'failed',
+        status: Status.Failed,
         steps: [
           { step: 'user', target: leaver.user.name, action: 'update', outcome: Outcome.Failed, reason: report.message, error: report },
         ],
@@ -237,7 +238,7 @@ const who = (leaver: RosterLeaver) => ({ employeeId: leaver.employeeId, userName
 function heldLeaver(leaver: RosterLeaver, reason: string): LeaverResult {
   return {
     ...who(leaver),
-    status: 'held',
+    status: Status.Held,
     steps: [{ step: 'sign-in', target: leaver.user.name, action: 'update', changes: ['disable'], outcome: Outcome.Held, reason }],
   };
 }
@@ -280,11 +281,11 @@ export async function stillHeld(
   const counts = record.counts ?? { succeeded: 0, failed: 0, rejected: 0, unreadable: 0 };
   return {
     kind: 'batch',
-    status: 'held',
+    status: Status.Held,
     correlation: report.correlation,
     report: {
       ...report,
-      status: 'held',
+      status: Status.Held,
       counts: { ...counts, notStarted: 0 },
       shared: [],
       failures: [],

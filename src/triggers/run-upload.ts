@@ -1,10 +1,11 @@
-import { type BatchRow, onboardRows, RowStatus } from '../core/batch';
+import { type BatchRow, onboardRows } from '../core/batch';
 import { type BatchReport, MAX_LISTED_FAILURES } from '../core/batch-report';
 import { type FileRow, formatOf, isUnreadable, readHires, type UnreadableRow } from '../core/hires-file';
 import type { ObjectStore } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { channelOf, recordName, reportNames, runIdOf } from '../core/run-objects';
-import { chunkRowsFor, type FailedRow, failedRow, type RunRecord, RunStatus, uploadKey } from '../core/upload-run';
+import { Status } from '../core/status';
+import { chunkRowsFor, type FailedRow, failedRow, type RunRecord, uploadKey } from '../core/upload-run';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import { type Invocation, onboardingContext } from './invocation';
 import { batchOptions, REPORT_RESERVE_MS } from './run-batch';
@@ -40,7 +41,7 @@ export async function runUpload(
   const store = inv.services.objectsIn(object.namespace);
   const correlation = { callId: inv.callId, ...(eventId ? { eventId } : {}) };
   const info = await store.head(object.bucket, object.name);
-  if (!info) return { kind: 'notice', status: 'ignored', correlation, reason: `${object.name} no longer exists` };
+  if (!info) return { kind: 'notice', status: Status.Ignored, correlation, reason: `${object.name} no longer exists` };
   if (info.size > inv.config.MAX_UPLOAD_BYTES) {
     throw new OnboardingError(
       ErrorCode.InvalidEvent,
@@ -58,7 +59,8 @@ export async function runUpload(
     );
   }
   const format = formatOf(object.name, info.contentType);
-  if (!format) return { kind: 'notice', status: 'ignored', correlation, reason: `${object.name} is not .csv, .json, .ndjson or .jsonl` };
+  if (!format)
+    return { kind: 'notice', status: Status.Ignored, correlation, reason: `${object.name} is not .csv, .json, .ndjson or .jsonl` };
   const source = { bucket: object.bucket, object: object.name, md5: info.md5 };
   const reportObjects = reportNames(object.name);
   // A roster run has a day, which is "today" for its rows and part of its key.
@@ -89,7 +91,7 @@ export async function runUpload(
       namespace: object.namespace,
       source,
       ...(info.contentType ? { contentType: info.contentType } : {}),
-      status: RunStatus.Planning,
+      status: Status.Planning,
       rows,
       chunkRows,
       chunks: Math.max(1, Math.ceil(rows / chunkRows)),
@@ -108,31 +110,32 @@ export async function runUpload(
   if (!found) throw new OnboardingError(ErrorCode.Internal, 'The run record vanished', { exposed: false });
   const opened = await openRun(inv, found.value, correlation);
   const ctx = opened.ctx;
-  if (opened.kind !== 'open') return notice(ctx, 'ignored', `${object.name} changed while it was looked at; its new event starts its run`);
+  if (opened.kind !== 'open')
+    return notice(ctx, Status.Ignored, `${object.name} changed while it was looked at; its new event starts its run`);
   const record = found.value;
 
-  if (record.status === RunStatus.Complete)
+  if (record.status === Status.Complete)
     return notice(
       ctx,
-      'duplicate',
+      Status.Duplicate,
       `this file (same name and content) was processed by call ${record.callId}, finished at ${record.finishedAt}`,
     );
-  if (record.status === RunStatus.Held && roster) {
+  if (record.status === Status.Held && roster) {
     // Delivered again without an approval: held, writing nothing. With one: the finish is a job again, once.
     const waiting = await stillHeld(roster, record, store, { source, correlation, reportObjects }, { decidesAgain: true });
     if (waiting) return waiting;
-    const approved = await ctx.writeRecord({ ...record, status: RunStatus.Finishing, callId: inv.callId }, found.etag);
-    if (!approved) return notice(ctx, 'duplicate', 'another delivery took the approval up a moment ago');
+    const approved = await ctx.writeRecord({ ...record, status: Status.Finishing, callId: inv.callId }, found.etag);
+    if (!approved) return notice(ctx, Status.Duplicate, 'another delivery took the approval up a moment ago');
     await ctx.queue.put(channelOf(runId), [JSON.stringify({ kind: 'finish', run: runId, round: record.round })]);
     return workRun(ctx);
   }
-  if (record.status === RunStatus.Failed) {
+  if (record.status === Status.Failed) {
     // A delivery after a failed run retries the chunks with failed rows: a new round.
     const redo = await chunksToRedo(store, stateBucket, record);
     const { finishedAt: _f, counts: _c, stopped: _s, roster: _r, ...rest } = record;
     const next: RunRecord = {
       ...rest,
-      status: RunStatus.Planning,
+      status: Status.Planning,
       round: record.round + 1,
       redo,
       callId: inv.callId,
@@ -142,7 +145,7 @@ export async function runUpload(
     if (!etag) return workRun(ctx);
     found = { value: next, etag };
     plan = true;
-  } else if (record.status === RunStatus.Planning && (record.planningUntil ?? 0) < Date.now()) {
+  } else if (record.status === Status.Planning && (record.planningUntil ?? 0) < Date.now()) {
     // Its planner died before the work was on the queue: this delivery plans again.
     const next: RunRecord = { ...record, callId: inv.callId, planningUntil: inv.deadline };
     const etag = await ctx.writeRecord(next, found.etag);
@@ -182,9 +185,9 @@ async function dryRun(
   const run = await onboardRows(rows(), onboardingContext(inv), {
     ...batchOptions(inv),
     onSettled: (row) => {
-      if (row.status === RowStatus.DryRun) counts['dry-run'] += 1;
-      else if (row.status === RowStatus.Rejected) counts.rejected += 1;
-      else if (row.status === RowStatus.Failed) {
+      if (row.status === Status.DryRun) counts['dry-run'] += 1;
+      else if (row.status === Status.Rejected) counts.rejected += 1;
+      else if (row.status === Status.Failed) {
         counts.failed += 1;
         if (failures.length < MAX_LISTED_FAILURES) failures.push(failedRow(row));
       }
@@ -192,7 +195,7 @@ async function dryRun(
   });
   const report: BatchReport = {
     source,
-    status: run.stopped ? 'partial' : 'complete',
+    status: run.stopped ? Status.Partial : counts.failed > 0 ? Status.Failed : Status.Complete,
     correlation,
     counts: { ...counts, notStarted: 0 },
     shared: run.shared,
@@ -200,5 +203,5 @@ async function dryRun(
     notStarted: [],
     finishedAt: new Date().toISOString(),
   };
-  return { kind: 'batch', status: 'dry-run', correlation, report };
+  return { kind: 'batch', status: Status.DryRun, correlation, report };
 }

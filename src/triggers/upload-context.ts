@@ -3,6 +3,7 @@ import { type FileRow, formatOf, readHires, type UnreadableRow } from '../core/h
 import type { ObjectStore, Versioned, WorkQueue } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { recordName, reportNames } from '../core/run-objects';
+import { isUnfinished, Status } from '../core/status';
 import type { RunRecord } from '../core/upload-run';
 import { ErrorCode, OnboardingError } from '../support/errors';
 import type { Invocation } from './invocation';
@@ -102,11 +103,15 @@ export async function openRun(
   return { kind: info.md5 === md5 ? 'open' : 'replaced', ctx };
 }
 
-/** An answer of a job that did part of a run while others go on: published by nobody. */
+/**
+ * An answer of a job that did part of a run while others go on: published by nobody. It and its report
+ * say the run record's word (`planning`, `running` or `finishing`), as the record does.
+ */
 export function partialAnswer(ctx: RunContext, record: RunRecord, report: Partial<BatchReport> = {}): BatchResult {
+  const status = isUnfinished(record.status) ? record.status : Status.Running;
   const full: BatchReport = {
     source: record.source,
-    status: 'running',
+    status,
     correlation: ctx.correlation,
     counts: { succeeded: 0, failed: 0, rejected: 0, unreadable: 0, notStarted: 0 },
     shared: [],
@@ -117,7 +122,7 @@ export function partialAnswer(ctx: RunContext, record: RunRecord, report: Partia
     ...(ctx.warnings.length ? { warnings: [...ctx.warnings] } : {}),
     ...report,
   };
-  return { kind: 'batch', status: 'partial', correlation: ctx.correlation, report: full, final: false };
+  return { kind: 'batch', status, correlation: ctx.correlation, report: full, final: false };
 }
 
 export const notice = (ctx: Pick<RunContext, 'correlation'>, status: NoticeResult['status'], reason: string): NoticeResult => ({

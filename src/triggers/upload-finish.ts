@@ -4,13 +4,13 @@ import type { TakenMessage, Versioned } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { rosterProgress } from '../core/roster';
 import { channelOf, errorName, headerName, partName, summaryName } from '../core/run-objects';
+import { Status } from '../core/status';
 import {
   type ChunkSummary,
   type FailedRow,
   MAX_SAMPLED_FAILURES,
   mergeShared,
   type RunRecord,
-  RunStatus,
   replacedReason,
   totals,
 } from '../core/upload-run';
@@ -61,7 +61,7 @@ export async function finishRun(
     return partialAnswer(ctx, record, { ...settled, roster: rostered.summary });
   }
   const leaversFailed = (rostered?.summary.counts.failed ?? 0) > 0;
-  const status: BatchReport['status'] = counts.failed > 0 || leaversFailed ? 'failed' : rostered?.kind === 'held' ? 'held' : 'complete';
+  const status = counts.failed > 0 || leaversFailed ? Status.Failed : rostered?.kind === 'held' ? Status.Held : Status.Complete;
   const report: BatchReport = {
     ...settled,
     status,
@@ -88,7 +88,7 @@ export async function finishRun(
   }
   const done: RunRecord = {
     ...record,
-    status: status === 'complete' || status === 'held' ? status : RunStatus.Failed,
+    status,
     finishedAt: report.finishedAt,
     counts,
     callId: inv.callId,
@@ -99,12 +99,12 @@ export async function finishRun(
     inv.log.warn('the finish message could not be deleted; its next holder finds the run finished', { error: toErrorReport(error) });
   });
   // Refused: another finisher marked the record meanwhile; its summary is the one published.
-  if (!marked) return notice(ctx, 'duplicate', 'another invocation finished this run');
+  if (!marked) return notice(ctx, Status.Duplicate, 'another invocation finished this run');
   inv.log.info('run finished', { run: runId, status, counts });
   const final = { ...report, ...(warnings.length ? { warnings } : {}) };
   return {
     kind: 'batch',
-    status: done.status === RunStatus.Failed ? 'failed' : status === 'held' ? 'held' : 'complete',
+    status: done.status,
     correlation: ctx.correlation,
     report: final,
     final: true,
@@ -178,18 +178,18 @@ export async function endReplaced(ctx: RunContext): Promise<BatchResult | undefi
     const current = await ctx.readRecord();
     if (!current) return undefined;
     const { value } = current;
-    if (value.status === RunStatus.Complete || value.status === RunStatus.Failed || value.status === RunStatus.Held) return undefined;
+    if (value.status === Status.Complete || value.status === Status.Failed || value.status === Status.Held) return undefined;
     const found = (await allPieces(ctx.store, ctx.stateBucket, value)).flatMap((p) => p.summaries);
     const counts = totals(found);
     const notStarted = value.rows - counts.succeeded - counts.rejected - counts.unreadable - counts.failed;
     const reason = replacedReason(notStarted);
     const finishedAt = new Date().toISOString();
-    const ended: RunRecord = { ...value, status: RunStatus.Failed, stopped: reason, finishedAt, counts, callId: ctx.inv.callId };
+    const ended: RunRecord = { ...value, status: Status.Failed, stopped: reason, finishedAt, counts, callId: ctx.inv.callId };
     if (!(await ctx.writeRecord(ended, current.etag))) return undefined;
     ctx.inv.log.warn('upload stopped', { object: value.source.object, reason });
     const report: BatchReport = {
       source: value.source,
-      status: 'failed',
+      status: Status.Failed,
       stopped: reason,
       correlation: ctx.correlation,
       counts: { ...counts, notStarted },
@@ -198,7 +198,7 @@ export async function endReplaced(ctx: RunContext): Promise<BatchResult | undefi
       notStarted: [],
       finishedAt,
     };
-    return { kind: 'batch', status: 'failed', correlation: ctx.correlation, report, final: true };
+    return { kind: 'batch', status: Status.Failed, correlation: ctx.correlation, report, final: true };
   } catch (error) {
     ctx.inv.log.warn('bookkeeping', { warning: `the stopped run's record could not be ended: ${toErrorReport(error).message}` });
     return undefined;

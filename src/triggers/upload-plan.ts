@@ -1,6 +1,7 @@
 import type { Versioned } from '../core/ports';
 import { channelOf } from '../core/run-objects';
-import { chunkMessage, type RunRecord, RunStatus } from '../core/upload-run';
+import { Status } from '../core/status';
+import { chunkMessage, type RunRecord } from '../core/upload-run';
 import { toErrorReport } from '../support/errors';
 import { workBody } from './engine-body';
 import type { RunContext } from './upload-context';
@@ -16,7 +17,7 @@ export async function putWork(ctx: RunContext, planned: Versioned<RunRecord>): P
   const chunks = record.redo ?? Array.from({ length: record.chunks }, (_, c) => c);
   const messages = chunks.map((chunk) => chunkMessage(ctx.runId, record.round, chunk));
   await ctx.queue.put(channelOf(ctx.runId), messages);
-  const running: RunRecord = { ...record, status: RunStatus.Running };
+  const running: RunRecord = { ...record, status: Status.Running };
   const { planningUntil: _p, ...next } = running;
   const etag = await ctx.writeRecord(next, planned.etag);
   ctx.inv.log.info('run planned', { run: ctx.runId, round: record.round, chunks: chunks.length, rows: record.rows });

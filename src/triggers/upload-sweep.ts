@@ -1,6 +1,6 @@
 import type { BatchResult, NoticeResult } from '../core/response';
 import { channelOf, RUNS_PREFIX, runOfChannel, runOfRecordName } from '../core/run-objects';
-import { RunStatus } from '../core/upload-run';
+import { Status } from '../core/status';
 import { toErrorReport } from '../support/errors';
 import type { Invocation } from './invocation';
 import { openRun, queueOf, readRunRecord } from './upload-context';
@@ -30,19 +30,19 @@ export async function runWork(runId: string, inv: Invocation): Promise<BatchResu
   if (!stateBucket)
     return {
       kind: 'notice',
-      status: 'ignored',
+      status: Status.Ignored,
       correlation,
       reason: 'workers need STATE_BUCKET or ONBOARDING_BUCKET, where run records are',
     };
   const found = await readRunRecord(inv.services.objectsIn(), stateBucket, runId);
-  if (!found) return { kind: 'notice', status: 'ignored', correlation, reason: `run ${runId} has no record` };
+  if (!found) return { kind: 'notice', status: Status.Ignored, correlation, reason: `run ${runId} has no record` };
   const opened = await openRun(inv, found.value, correlation);
   if (opened.kind !== 'open') {
     const ended = await endReplaced(opened.ctx);
-    return ended ?? { kind: 'notice', status: 'ignored', correlation, reason: `the file of run ${runId} was replaced or deleted` };
+    return ended ?? { kind: 'notice', status: Status.Ignored, correlation, reason: `the file of run ${runId} was replaced or deleted` };
   }
   const { ctx } = opened;
-  if (found.value.status === RunStatus.Planning && (found.value.planningUntil ?? 0) < Date.now()) {
+  if (found.value.status === Status.Planning && (found.value.planningUntil ?? 0) < Date.now()) {
     const etag = await ctx.writeRecord({ ...found.value, callId: inv.callId, planningUntil: inv.deadline }, found.etag);
     if (etag) await planAndStart(ctx, { value: { ...found.value, callId: inv.callId, planningUntil: inv.deadline }, etag });
   }
@@ -63,7 +63,7 @@ export async function sweep(inv: Invocation): Promise<NoticeResult | BatchResult
   if (!stateBucket)
     return {
       kind: 'notice',
-      status: 'ignored',
+      status: Status.Ignored,
       correlation,
       reason: 'the sweep needs STATE_BUCKET or ONBOARDING_BUCKET, where run records are',
     };
@@ -83,12 +83,12 @@ export async function sweep(inv: Invocation): Promise<NoticeResult | BatchResult
       const found = await readRunRecord(store, stateBucket, runId);
       if (!found) continue;
       const { status } = found.value;
-      if (status === RunStatus.Complete || status === RunStatus.Failed || status === RunStatus.Held) continue;
+      if (status === Status.Complete || status === Status.Failed || status === Status.Held) continue;
       const stats = await queue.stats(channelOf(runId));
       const empty = stats.visible === 0 && stats.inFlight === 0;
-      let needsWorker = stats.visible > 0 || (status === RunStatus.Running && empty);
-      if (status === RunStatus.Planning && (found.value.planningUntil ?? 0) < now) needsWorker = true;
-      if (status === RunStatus.Finishing && empty && now - (modified.get(runId) ?? now) > LOST_FINISH_MS) {
+      let needsWorker = stats.visible > 0 || (status === Status.Running && empty);
+      if (status === Status.Planning && (found.value.planningUntil ?? 0) < now) needsWorker = true;
+      if (status === Status.Finishing && empty && now - (modified.get(runId) ?? now) > LOST_FINISH_MS) {
         await queue.put(channelOf(runId), [JSON.stringify({ kind: 'finish', run: runId, round: found.value.round })]);
         needsWorker = true;
       }
@@ -106,7 +106,7 @@ export async function sweep(inv: Invocation): Promise<NoticeResult | BatchResult
   if (inline) return runWork(inline, inv);
   return {
     kind: 'notice',
-    status: 'ignored',
+    status: Status.Ignored,
     correlation,
     reason: `sweep: ${runs.length} run(s) looked at, ${started.length} worker(s) started`,
   };

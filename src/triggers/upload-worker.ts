@@ -1,9 +1,10 @@
-import { type BatchRow, onboardRows, RowStatus, SharedCache } from '../core/batch';
+import { type BatchRow, onboardRows, SharedCache } from '../core/batch';
 import { reportCsvLine } from '../core/batch-report';
 import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
 import type { TakenMessage } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
+import { Status } from '../core/status';
 import {
   type ChunkSummary,
   chunkMessage,
@@ -14,7 +15,6 @@ import {
   joinWrites,
   MAX_SAMPLED_FAILURES,
   type RunRecord,
-  RunStatus,
   totals,
   type UploadCounts,
   withEarlierWrites,
@@ -82,18 +82,18 @@ export async function workRun(ctx: RunContext): Promise<BatchResult | NoticeResu
     // The messages this worker held come back by themselves; visible work gets a successor now.
     inv.log.error('worker stopped by an error', { run: ctx.runId, error: toErrorReport(error) });
     await successor(ctx, 'error');
-    return notice(ctx, 'ignored', `the worker stopped: ${toErrorReport(error).message}; its work comes back on the queue`);
+    return notice(ctx, Status.Ignored, `the worker stopped: ${toErrorReport(error).message}; its work comes back on the queue`);
   }
   if (answer) return answer;
   await successor(ctx, 'deadline');
   const record = (await ctx.readRecord())?.value;
-  if (!record) return notice(ctx, 'ignored', 'the run has no record');
-  if (record.status === RunStatus.Complete || record.status === RunStatus.Held)
-    return notice(ctx, 'duplicate', `this run is ${record.status} (call ${record.callId})`);
-  if (record.status === RunStatus.Failed)
+  if (!record) return notice(ctx, Status.Ignored, 'the run has no record');
+  if (record.status === Status.Complete || record.status === Status.Held)
+    return notice(ctx, Status.Duplicate, `this run is ${record.status} (call ${record.callId})`);
+  if (record.status === Status.Failed)
     return notice(
       ctx,
-      'duplicate',
+      Status.Duplicate,
       `this run ended failed (call ${record.callId}, ${record.finishedAt ?? 'time unknown'}); a delivery of the event retries its failed rows`,
     );
   // The run so far, when reading every chunk's summary is cheap; else what this invocation did.
@@ -134,9 +134,9 @@ async function settle(ctx: RunContext): Promise<'finish put' | 'waiting' | 'ende
   const current = await ctx.readRecord();
   if (!current) return 'ended';
   const { value, etag } = current;
-  if (value.status === RunStatus.Finishing) return 'waiting';
-  if (value.status !== RunStatus.Running) return 'ended';
-  const claimed = await ctx.writeRecord({ ...value, status: RunStatus.Finishing, callId: ctx.inv.callId }, etag);
+  if (value.status === Status.Finishing) return 'waiting';
+  if (value.status !== Status.Running) return 'ended';
+  const claimed = await ctx.writeRecord({ ...value, status: Status.Finishing, callId: ctx.inv.callId }, etag);
   if (!claimed) return 'waiting';
   await ctx.queue.put(channelOf(ctx.runId), [JSON.stringify({ kind: 'finish', run: ctx.runId, round: value.round })]);
   ctx.inv.log.info('run settled; finish put', { run: ctx.runId });
@@ -158,16 +158,16 @@ async function handle(
     work.run !== ctx.runId ||
     !current ||
     work.round !== current.value.round ||
-    current.value.status === RunStatus.Complete ||
-    current.value.status === RunStatus.Failed ||
-    current.value.status === RunStatus.Held;
+    current.value.status === Status.Complete ||
+    current.value.status === Status.Failed ||
+    current.value.status === Status.Held;
   if (over) {
     if (!work) ctx.inv.log.warn('a message that is no work of this engine was deleted', { run: ctx.runId });
     await ctx.queue.delete(message.receipt);
     return undefined;
   }
   if (work.kind === 'finish') {
-    if (current.value.status !== RunStatus.Finishing) {
+    if (current.value.status !== Status.Finishing) {
       await ctx.queue.delete(message.receipt);
       return undefined;
     }
@@ -186,7 +186,7 @@ async function handle(
       // The file holds other content now: its rows are no longer the ones counted. The run ends.
       const ended = await endReplaced(ctx);
       await ctx.queue.delete(message.receipt).catch(() => undefined);
-      return ended ?? notice(ctx, 'ignored', error.message);
+      return ended ?? notice(ctx, Status.Ignored, error.message);
     }
     // A failed delivery: why, for the report if it is the last one, and the message back soon.
     const reason = toErrorReport(error).message;
@@ -271,7 +271,7 @@ async function runChunk(
         settledAt.add(index);
         counts.unreadable += 1;
         const error = { code: ErrorCode.UnreadableRow, message: 'The row could not be read', problems: row.problems };
-        lines.push({ line: row.line, text: reportCsvLine({ line: row.line, status: RowStatus.Rejected, steps: [], errors: [error] }) });
+        lines.push({ line: row.line, text: reportCsvLine({ line: row.line, status: Status.Rejected, steps: [], errors: [error] }) });
         continue;
       }
       places.set(row.line, index);
@@ -292,10 +292,10 @@ async function runChunk(
       const writes = rowWrites(row);
       if (writes.length > 0) wrote[row.line] = { writes, ...(row.userId ? { userId: row.userId } : {}) };
       lines.push({ line: row.line, text: reportCsvLine(row) });
-      if (row.status === RowStatus.Failed) {
+      if (row.status === Status.Failed) {
         counts.failed += 1;
         if (failures.length < MAX_SAMPLED_FAILURES) failures.push(failedRow(row));
-      } else if (row.status === RowStatus.Rejected) counts.rejected += 1;
+      } else if (row.status === Status.Rejected) counts.rejected += 1;
       else counts.succeeded += 1;
     },
   });

@@ -18,6 +18,7 @@ describe('invoke exit codes per result status', () => {
     expect(exitCodeFor(200, batch('complete', { succeeded: 2, rejected: 0, failed: 0, unreadable: 1 }))).toBe(3);
     expect(exitCodeFor(200, batch('partial', { succeeded: 2, notStarted: 5 }))).toBe(4);
     expect(exitCodeFor(200, batch('held', { succeeded: 2 }))).toBe(4);
+    expect(exitCodeFor(200, batch('running', { succeeded: 2 }))).toBe(4);
     expect(exitCodeFor(200, { kind: 'notice', status: 'ignored' })).toBe(5);
     expect(exitCodeFor(200, { kind: 'notice', status: 'duplicate' })).toBe(5);
   });
