@@ -35,7 +35,7 @@ const configSchema = z
     /** SCIM Bulk for the creates and membership adds of a batch (`false`: single calls only). */
     DOMAIN_BULK: bool.default('true'),
     /** Rows in flight on the identity-domain path: their look-ups and writes share calls, so many at once. */
-    DOMAIN_BATCH_CONCURRENCY: positiveInt(100),
+    DOMAIN_BATCH_CONCURRENCY: positiveInt(300),
     SET_PASSWORD_FOR_EXISTING_USERS: bool.default('false'),
     ONBOARDING_BUCKET: z.string().min(1).optional(),
     ONBOARDING_PREFIX: z.string().default(''),

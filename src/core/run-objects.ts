@@ -39,6 +39,13 @@ export const summaryName = (runId: string, round: number, chunk: number, from: n
 export const writesName = (runId: string, round: number, chunk: number, from: number) =>
   `${RUNS_PREFIX}${runId}/writes/${pad(round)}-${pad(chunk)}-${pad7(from)}.json`;
 
+/**
+ * The writes of a piece's rows, by line, left by an invocation that ran out of time before the piece's
+ * first row settled (the piece is done again from its start): the redo's lines name them.
+ */
+export const carriedName = (runId: string, round: number, chunk: number, from: number) =>
+  `${RUNS_PREFIX}${runId}/carried/${pad(round)}-${pad(chunk)}-${pad7(from)}.json`;
+
 /** Why a chunk's last delivery failed (overwritten by each failed delivery of any of its pieces). */
 export const errorName = (runId: string, round: number, chunk: number) => `${RUNS_PREFIX}${runId}/errors/${pad(round)}-${pad(chunk)}.json`;
 

@@ -146,7 +146,13 @@ export function domainDirectory(
   const policy = paced('Others');
   const raw = scimRaw(client, paced('Bulk'));
   /** Many concurrent look-ups of people, one filter. */
-  const reads: Coalescer<PersonQuery, models.User[]> = personReads((filter) => listUsers(filter));
+  const reads: Coalescer<PersonQuery, models.User[]> = personReads((filter) => listUsers(filter, true));
+  /**
+   * The direct groups of users a set read found, by SCIM id, each kept for the first `membershipsOfUser`
+   * of the user after it: a person the plan finds existing (a redo, a mover) costs no `GetUser` of their
+   * own, which on a Free domain's 150 calls a minute was the slowest part of a chunk done again.
+   */
+  const groupsSeen = new Map<string, models.User['groups']>();
   /** Creates and membership adds as Bulk requests, once the domain has said its limits (undefined: single calls). */
   let writes: Promise<Coalescer<BulkWrite, BulkResult> | undefined> | undefined;
   const bulk = () => {
@@ -164,15 +170,17 @@ export function domainDirectory(
     options.callId !== undefined && user.createdByCall === options.callId && user.employeeId === employeeId;
   const withCall = (user: models.User) => ({ ...toUser(user), createdByCall: tag(user, CREATED_BY_CALL_TAG) });
   /** Lists users page by page (SCIM startIndex/count). */
-  async function listUsers(filter: string | undefined): Promise<models.User[]> {
+  async function listUsers(filter: string | undefined, withGroups = false): Promise<models.User[]> {
     const users: models.User[] = [];
+    const attributes = withGroups ? `${USER_ATTRIBUTES},groups` : USER_ATTRIBUTES;
     for (let startIndex = 1; ; ) {
       const response = await callOci(
         'ListUsers',
-        () => client.listUsers({ ...(filter ? { filter } : {}), attributes: USER_ATTRIBUTES, startIndex, count: LIST_PAGE }),
+        () => client.listUsers({ ...(filter ? { filter } : {}), attributes, startIndex, count: LIST_PAGE }),
         policy,
       );
       const page = response.users.resources ?? [];
+      if (withGroups) for (const user of page) if (user.id) groupsSeen.set(user.id, user.groups ?? []);
       users.push(...page);
       startIndex += page.length;
       if (page.length === 0 || startIndex > (response.users.totalResults ?? 0)) return users;
@@ -416,9 +424,11 @@ export function domainDirectory(
       return deleted(() => callOci('DeleteUser', () => client.deleteUser({ userId }), policy));
     },
     async membershipsOfUser(userId) {
-      const response = await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy);
+      const seen = groupsSeen.get(userId);
+      groupsSeen.delete(userId);
+      const groups = seen ?? (await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy)).user.groups;
       // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed.
-      return (response.user.groups ?? [])
+      return (groups ?? [])
         .filter((g) => g.type === undefined || String(g.type).toLowerCase() === 'direct')
         .map((g) => ({ groupId: g.value, groupName: g.display, membershipId: g.value }));
     },

@@ -3,7 +3,7 @@ import { reportCsvLine } from '../core/batch-report';
 import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
 import type { TakenMessage } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
-import { channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
+import { carriedName, channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
 import { Status } from '../core/status';
 import {
   type ChunkSummary,
@@ -36,8 +36,8 @@ const RETRY_AFTER_S = 1;
 const WAIT_S = 5;
 /** Runs of at most this many chunks answer their counts so far when a worker ends (one read per chunk). */
 const SUMMARISED_CHUNKS = 64;
-/** Working time a worker needs to take one more message. */
-const MIN_TAKE_MS = 1000;
+/** Working time a worker needs to take one more message: less, and it took a piece only to be cut at its first row. */
+const MIN_TAKE_MS = 5000;
 
 /**
  * A worker of one run: takes the run's messages from its channel one at a time, each hidden for as
@@ -173,10 +173,11 @@ async function handle(
     }
     return finishRun(ctx, current, message);
   }
-  // Up to this many workers of the run take chunks at once, each in its own container: on an identity
-  // domain each keeps to its share of the domain's windows.
-  const workers = Math.min(ctx.inv.config.UPLOAD_INVOCATIONS, current.value.redo?.length ?? current.value.chunks);
-  ctx.inv.services.shareDomainWindows(workers);
+  // The run's workers at work now, each in its own container, at most one per piece held or waiting (this
+  // one's included): on an identity domain each keeps to its share of the domain's windows. Counted per
+  // piece, so that the last pieces of a run go at the whole rate, not at a quarter of it.
+  const stats = await ctx.queue.stats(channelOf(ctx.runId));
+  ctx.inv.services.shareDomainWindows(Math.min(ctx.inv.config.UPLOAD_INVOCATIONS, Math.max(1, stats.visible + stats.inFlight)));
   try {
     const summary = await runChunk(ctx, current.value, work, message, shared);
     if (summary) mine.push(summary);
@@ -242,6 +243,11 @@ async function runChunk(
       : await store.readJson<ChunkSummary>(stateBucket, summaryName(runId, record.round, chunk, work.after));
   const skip = new Set(before?.skip ?? []);
   const carried = new Map(Object.entries(before?.carry ?? {}).map(([line, w]) => [Number(line), w]));
+  // An earlier try of this very piece that settled nothing left what its rows wrote (it includes the above).
+  const tried = await store.readJson<Record<string, EarlierWrites>>(stateBucket, carriedName(runId, record.round, chunk, from));
+  for (const [line, writes] of Object.entries(tried ?? {})) carried.set(Number(line), writes);
+  /** This round's writes of each settled row (its own, and what earlier tries of the round carried). */
+  const roundWrites = new Map<number, EarlierWrites>();
   /** Rows of this piece settled here, by their place in the file. */
   const settledAt = new Set<number>();
   const lines: { line: number; text: string }[] = [];
@@ -288,6 +294,12 @@ async function runChunk(
     onSettled: (settled) => {
       const place = places.get(settled.line);
       if (place !== undefined) settledAt.add(place);
+      const own = rowWrites(settled);
+      const round = joinWrites(
+        carried.get(settled.line),
+        own.length > 0 ? { writes: own, ...(settled.userId ? { userId: settled.userId } : {}) } : undefined,
+      );
+      if (round) roundWrites.set(settled.line, round);
       const row = withEarlierWrites(settled, joinWrites(earlier.get(settled.line), carried.get(settled.line)));
       const writes = rowWrites(row);
       if (writes.length > 0) wrote[row.line] = { writes, ...(row.userId ? { userId: row.userId } : {}) };
@@ -302,8 +314,20 @@ async function runChunk(
   // Cut by the deadline: every row before the first one not started is settled (started rows all end).
   const firstNotStarted = Math.min(...run.notStarted.map((line) => places.get(line) ?? pulled));
   const next = run.stopped ? Math.min(firstNotStarted, pulled) : undefined;
+  // Cut: what the next piece must not do again, and the writes of rows it does again.
+  const skipNext = next === undefined ? [] : [...settledAt, ...skip].filter((i) => i >= next).sort((a, b) => a - b);
+  const carry: Record<string, EarlierWrites> = {};
+  for (const line of run.notStarted) {
+    const writes = joinWrites(carried.get(line), run.cut.get(line));
+    if (writes) carry[line] = writes;
+  }
+  for (const [line, writes] of carried) if (!(line in carry) && !places.has(line)) carry[line] = writes;
   if (next !== undefined && next <= from) {
     // Nothing settled: the message goes back at once and counts as a delivery (a chunk that never moves ends in the DLQ).
+    // What its rows wrote (settled or not) stays for the redo's lines.
+    const written = { ...carry, ...Object.fromEntries(roundWrites) };
+    if (Object.keys(written).length > 0)
+      await store.write(stateBucket, carriedName(runId, record.round, chunk, from), JSON.stringify(written), 'application/json');
     const reason = 'no row of the chunk settled within an invocation';
     await recordFailure(ctx, record.round, chunk, message, reason);
     await ctx.queue.release(message.receipt, 0);
@@ -316,14 +340,6 @@ async function runChunk(
   await store.write(stateBucket, partName(runId, record.round, chunk, from), part, 'text/csv; charset=utf-8');
   const hasWrites = Object.keys(wrote).length > 0;
   if (hasWrites) await store.write(stateBucket, writesName(runId, record.round, chunk, from), JSON.stringify(wrote), 'application/json');
-  // Cut: what the next piece must not do again, and the writes of rows it does again.
-  const skipNext = next === undefined ? [] : [...settledAt, ...skip].filter((i) => i >= next).sort((a, b) => a - b);
-  const carry: Record<string, EarlierWrites> = {};
-  for (const line of run.notStarted) {
-    const writes = joinWrites(carried.get(line), run.cut.get(line));
-    if (writes) carry[line] = writes;
-  }
-  for (const [line, writes] of carried) if (!(line in carry) && !places.has(line)) carry[line] = writes;
   const summary: ChunkSummary = {
     chunk,
     round: record.round,
