@@ -9,13 +9,17 @@ import { ApiError, type ApiRequest } from './http';
 export class EventualConsistency {
   private readonly hiddenUntil = new Map<string, number>();
 
-  constructor(private readonly delayMs: () => number) {}
+  /** `now`: the local OCI's clock (a test stops and moves it). */
+  constructor(
+    private readonly delayMs: () => number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Hides what a successful create returned (its `id`, and `ocid` for SCIM) for the configured while. */
   noteCreated(body: unknown): void {
     const delay = this.delayMs();
     if (delay <= 0 || typeof body !== 'object' || body === null) return;
-    const until = Date.now() + delay;
+    const until = this.now() + delay;
     for (const key of ['id', 'ocid']) {
       const value = (body as Record<string, unknown>)[key];
       if (typeof value === 'string') this.hiddenUntil.set(value, until);
@@ -25,7 +29,7 @@ export class EventualConsistency {
   /** The error OCI would answer while something the request names is not yet visible. */
   check(request: ApiRequest): ApiError | undefined {
     if (this.hiddenUntil.size === 0) return undefined;
-    const now = Date.now();
+    const now = this.now();
     for (const [id, until] of this.hiddenUntil) if (until <= now) this.hiddenUntil.delete(id);
     const hidden = (value: string) => this.hiddenUntil.has(value);
     if (request.params.some((param) => hidden(decodeURIComponent(param)))) {

@@ -185,7 +185,10 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
   let published: unknown;
   const authz = new Authorizer(state, credentials.adminUserId);
-  const consistency = new EventualConsistency(() => state.timing.consistencyDelayMs);
+  const consistency = new EventualConsistency(
+    () => state.timing.consistencyDelayMs,
+    () => state.clock.now(),
+  );
 
   const schedules = schedulesOf(state);
   const runSchedules = () =>

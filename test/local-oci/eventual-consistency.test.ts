@@ -1,5 +1,5 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { classicIdentityDirectory } from '../../src/oci/identity-directory';
 import { createLogger } from '../../src/support/logger';
 import { failure, sdkClients } from './sdk';
@@ -15,14 +15,16 @@ describe('eventual consistency after IAM writes', () => {
   const details = (name: string) => ({ compartmentId: sdk.tenancyId, name, description: 'd' });
 
   it('hides a new resource for a while: 404 NotAuthorizedOrNotFound by OCID, 400 RelatedResourceNotAuthorizedOrNotFound in a body', async () => {
-    // Prepare
+    // Prepare: the local OCI's clock stopped, so that a loaded machine's slow calls stay inside the while.
+    oci.state.clock.freeze();
     const { user } = await sdk.identity.createUser({ createUserDetails: details('ec.user@example.com') });
     const { group } = await sdk.identity.createGroup({ createGroupDetails: details('ec-group') });
     // Act
     const get = await failure(sdk.identity.getUser({ userId: user.id }));
     const add = await failure(sdk.identity.addUserToGroup({ addUserToGroupDetails: { userId: user.id, groupId: group.id } }));
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    oci.state.clock.advance(450);
     const later = await sdk.identity.getUser({ userId: user.id });
+    oci.state.clock.resume();
     // Assess
     expect(get).toMatchObject({ statusCode: 404, serviceCode: 'NotAuthorizedOrNotFound' });
     expect(add).toMatchObject({ statusCode: 400, serviceCode: 'RelatedResourceNotAuthorizedOrNotFound' });
