@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { DOMAIN_RATE_LIMITS, DOMAIN_TYPES, type DomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
+import { FUNCTION_NODE_ARGS, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
 import type { BatchResult } from '../core/response';
 import type { OnboardingResult } from '../core/result';
-import { DOMAIN_RATE_LIMITS, DOMAIN_TYPES, type DomainType } from '../local-oci/domain-rate-limits';
-import { FUNCTION_NODE_ARGS, startFunction } from '../local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload, median, peakRssMb } from '../local-stack/upload-driver';
 import { clientConfiguration } from '../oci/clients';
@@ -65,9 +65,9 @@ const UPLOAD_PATHS = ['classic', ...DOMAIN_TYPES] as const;
 const pathName = (path: UploadPath) => (path === 'classic' ? 'classic IAM' : `${path} identity domain`);
 /**
  * Seconds a hire of the bench's CSV costs on a domain: Bulk requests (200 a minute on every type) bind at about
- * 0.07 a hire, 10,000 hires taking about 240 s on a Free domain (docs/performance.md).
+ * 0.04 a hire, 10,000 hires taking about 150 s on a Free domain (docs/performance.md).
  */
-const DOMAIN_SECONDS_PER_HIRE = 0.025;
+const DOMAIN_SECONDS_PER_HIRE = 0.015;
 const expectedUploadSeconds = (rows: number, path: UploadPath = 'classic') =>
   path === 'classic' ? (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10 : rows * DOMAIN_SECONDS_PER_HIRE + 20;
 /** The batch and the approach it replaces, measured at 1,000 hires: ~32 s and ~222 s (docs/performance.md). */
