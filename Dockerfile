@@ -4,6 +4,8 @@
 FROM fnproject/node:22-dev AS build
 WORKDIR /function
 COPY package.json package-lock.json ./
+# The local OCI is a workspace of the repository: npm ci needs its package.json (not its code) to link it.
+COPY src/local-oci/package.json ./src/local-oci/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json func.ts ./
 COPY types ./types

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFunction } from '../src/local-oci/fn-harness';
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { startLocalStack } from '../src/local-stack/stack';
 import { buildBundle } from './build';
 

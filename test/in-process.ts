@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
-import { FunctionDiedError, type InvokeOptions, type InvokeResult, type RunningFunction } from '../src/local-oci/fn-harness';
+import { FunctionDiedError, type InvokeOptions, type InvokeResult, type RunningFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { type Clock, systemClock } from '../src/support/clock';
 import { wireFunction } from '../src/triggers/wiring';
 import { FnContext, fdkHeaders } from './fn-context';

@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FUNCTION_NODE_ARGS, type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import type { BatchResult } from '../../src/core/response';
 import type { OnboardingResult } from '../../src/core/result';
-import { FUNCTION_NODE_ARGS, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, peakRssMb, rssMb } from '../../src/local-stack/upload-driver';
 

@@ -2,11 +2,11 @@
 // hire makes, with a directory of 1,000 and of 10,000 (or, with --lookups-100k, 100,000) users (memberships spread over 50 groups):
 // classic IAM without domains, the classic API over the Default domain, and SCIM. A large upload's
 // pace must be set by the emulated IAM rate, not by the local OCI slowing down as it fills.
-import { callRoute, type Route } from '../local-oci/http';
-import { identityRoutes } from '../local-oci/services/identity';
-import { identityDomainRoutes } from '../local-oci/services/identity-domains';
-import type { DomainState } from '../local-oci/state';
-import { TenancyState } from '../local-oci/state';
+import { callRoute, type Route } from '@oci-iam-onboarding/local-oci/http';
+import { identityRoutes } from '@oci-iam-onboarding/local-oci/services/identity';
+import { identityDomainRoutes } from '@oci-iam-onboarding/local-oci/services/identity-domains';
+import type { DomainState } from '@oci-iam-onboarding/local-oci/state';
+import { TenancyState } from '@oci-iam-onboarding/local-oci/state';
 
 const GROUPS = 50;
 const timing = { activationDelayMs: 0, groupVisibilityDelayMs: 0, consistencyDelayMs: 0 };

@@ -4,9 +4,9 @@
 // `--upload <file>` follows an upload to its end instead, on classic IAM or, with `--domain-type`, into
 // an identity domain of that type under its published API rate limits.
 
-import { DOMAIN_TYPES, type DomainType, isDomainType } from '../local-oci/domain-rate-limits';
-import type { InvokeResult, RunningFunction } from '../local-oci/fn-harness';
-import { startFunction } from '../local-oci/fn-harness';
+import { DOMAIN_TYPES, type DomainType, isDomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
+import type { InvokeResult, RunningFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { startLocalStack } from '../local-stack/stack';
 import { defineCommand, onShutdown, type ParsedCommandLine, readArgumentFile, runCommand, UsageError } from './args';
 import { exitCodeFor, INVOKE_EXIT_CODES } from './exit-status';

@@ -3,8 +3,8 @@
 // removed with them) and served at STATE_PATH, so `invoke --local-oci` takes either.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATE_PATH } from '@oci-iam-onboarding/local-oci/server';
 import { z } from 'zod';
-import { STATE_PATH } from '../local-oci/server';
 import { UsageError, userPath } from './args';
 
 const stateSchema = z.object({

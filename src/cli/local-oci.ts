@@ -1,8 +1,8 @@
 // `npm run local-oci -- [--port N] [--domain NAME [--domain-type TYPE] | --classic]`: the local OCI on its own, seeded for
 // the function, until interrupted. Other commands find it by its URL or its state file. `--explain`
 // prints each call a policy refused, with a statement that would have allowed it.
-import { explainDenial } from '../local-oci/authz/explain';
-import { DOMAIN_TYPES, isDomainType } from '../local-oci/domain-rate-limits';
+import { explainDenial } from '@oci-iam-onboarding/local-oci/authz/explain';
+import { DOMAIN_TYPES, isDomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
 import { startLocalStack } from '../local-stack/stack';
 import { defineCommand, integerArg, onShutdown, runCommand, UsageError } from './args';
 import { writeStateFile } from './local-oci-state';

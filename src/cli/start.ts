@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import type { HandlerResult } from '../core/response';
-import { type RunningFunction, startFunction } from '../local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../local-stack/stack';
 import { defineCommand, onShutdown, runCommand } from './args';
 import { bundlePath, out, printSteps } from './print';

@@ -2,8 +2,8 @@
 // its end on the local OCI, on classic IAM or into an identity domain of a type, under its published limits.
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { DomainType } from '../local-oci/domain-rate-limits';
-import type { GroupCounts } from '../local-oci/rate-limit';
+import type { DomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
+import type { GroupCounts } from '@oci-iam-onboarding/local-oci/rate-limit';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload } from '../local-stack/upload-driver';
 import { bundlePath, out, userPath } from './print';

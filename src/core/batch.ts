@@ -359,8 +359,7 @@ export async function onboardRows(
       if (wrote > 0 && queued.failed && !options.resumable) await settle({ ...queued.failed, retryable: true });
       else {
         notStarted.push(queued.line);
-        if (wrote > 0)
-          cut.set(queued.line, { writes: queued.earlierWrites ?? [], ...(queued.userId ? { userId: queued.userId } : {}) });
+        if (wrote > 0) cut.set(queued.line, { writes: queued.earlierWrites ?? [], ...(queued.userId ? { userId: queued.userId } : {}) });
       }
     }
     if (!exhausted) await iterator.return?.();

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type FunctionGrant, seedFunctionGrant } from '@oci-iam-onboarding/local-oci/authz/seed';
+import { makeOcid } from '@oci-iam-onboarding/local-oci/ocid';
+import { queuesOf } from '@oci-iam-onboarding/local-oci/queue-state';
+import { type LocalOci, type LocalOciOptions, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import { seedFunctionApp } from '@oci-iam-onboarding/local-oci/services/functions-management';
 import { type FunctionConfig, parseConfig } from '../config';
 import { deploymentPolicy } from '../deploy/deployment-policy';
-import { type FunctionGrant, seedFunctionGrant } from '../local-oci/authz/seed';
-import { makeOcid } from '../local-oci/ocid';
-import { queuesOf } from '../local-oci/queue-state';
-import { type LocalOci, type LocalOciOptions, startLocalOci } from '../local-oci/server';
-import { seedFunctionApp } from '../local-oci/services/functions-management';
 
 /** A local OCI seeded for the function: compartments, a Vault secret, an ONS topic, a role catalog. */
 export interface LocalStack {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { FunctionDiedError, type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import type { FunctionCall } from '@oci-iam-onboarding/local-oci/services/functions-invoke';
 import type { BatchResult, NoticeResult } from '../core/response';
 import { runOfRecordName } from '../core/run-objects';
 import type { RunRecord } from '../core/upload-run';
-import { FunctionDiedError, type RunningFunction, startFunction } from '../local-oci/fn-harness';
-import type { FunctionCall } from '../local-oci/services/functions-invoke';
 import { SWEEP_BODY } from '../triggers/engine-body';
 import type { LocalStack } from './stack';
 

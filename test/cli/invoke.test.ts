@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { API_GROUPS, DOMAIN_TYPES } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_GROUPS, DOMAIN_TYPES } from '../../src/local-oci/domain-rate-limits';
 import { type Finished, firstLine, run, spawnCommand } from './run';
 
 const EVENT = 'examples/new-hire.json';

@@ -1,8 +1,8 @@
+import type { FaultRule } from '@oci-iam-onboarding/local-oci/faults';
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../src/core/batch-report';
-import type { FaultRule } from '../../src/local-oci/faults';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent } from '../../src/local-stack/upload-driver';
 import { BUNDLE, newHire, outcomes, type Scenario, startInProcessScenario } from './scenario';

@@ -1,5 +1,5 @@
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { describe, expect, it } from 'vitest';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { FnContext, fdkHeaders } from '../fn-context';
 import { fixturePath } from '../helpers';
 

@@ -1,5 +1,5 @@
+import type { CredentialPath } from '@oci-iam-onboarding/local-oci/state';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CredentialPath } from '../../src/local-oci/state';
 import { newHire, outcomes, type Scenario, startInProcessScenario } from './scenario';
 
 const EMPLOYEE = 'E104233';

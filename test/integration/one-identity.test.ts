@@ -1,7 +1,7 @@
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/response';
 import type { OnboardingResult } from '../../src/core/result';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { objectCreatedEvent } from '../../src/local-stack/upload-driver';
 import { type FunctionUnderTest, startInProcess } from '../in-process';
 import { BUNDLE, newHire, outcomes, type Scenario, startInProcessScenario, startScenario } from './scenario';

@@ -1,10 +1,10 @@
+import { permissionsFor } from '@oci-iam-onboarding/local-oci/authz/operations';
+import { type PolicyVerb, permissionsGranted } from '@oci-iam-onboarding/local-oci/authz/permissions';
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import type { CredentialPath } from '@oci-iam-onboarding/local-oci/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../src/core/policy/ast';
 import { parseStatement } from '../../src/core/policy/parser';
-import { permissionsFor } from '../../src/local-oci/authz/operations';
-import { type PolicyVerb, permissionsGranted } from '../../src/local-oci/authz/permissions';
-import { startFunction } from '../../src/local-oci/fn-harness';
-import type { CredentialPath } from '../../src/local-oci/state';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload } from '../../src/local-stack/upload-driver';
 import { signWebhook } from '../../src/triggers/webhook';

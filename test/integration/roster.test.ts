@@ -1,6 +1,6 @@
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/response';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { driveUpload, objectCreatedEvent, type UploadDriverOptions, uploadRecords } from '../../src/local-stack/upload-driver';
 import { BUNDLE, type Scenario, startScenario } from './scenario';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
+import type { FaultRule } from '@oci-iam-onboarding/local-oci/faults';
+import { type InvokeOptions, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import type { Timing } from '@oci-iam-onboarding/local-oci/state';
 import type { OnboardingResult } from '../../src/core/result';
-import type { FaultRule } from '../../src/local-oci/faults';
-import { type InvokeOptions, startFunction } from '../../src/local-oci/fn-harness';
-import type { Timing } from '../../src/local-oci/state';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import type { Clock } from '../../src/support/clock';
 import { fixtureJson } from '../helpers';

@@ -1,7 +1,7 @@
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import { queuesOf } from '@oci-iam-onboarding/local-oci/queue-state';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/response';
-import { startFunction } from '../../src/local-oci/fn-harness';
-import { queuesOf } from '../../src/local-oci/queue-state';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-stack/upload-driver';
 import { BUNDLE } from './scenario';

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult, NoticeResult } from '../../src/core/response';
 import type { OnboardingResult } from '../../src/core/result';
 import { recordName, runIdOf } from '../../src/core/run-objects';
 import { MAX_SAMPLED_FAILURES, type RunRecord, uploadKey } from '../../src/core/upload-run';
-import { startFunction } from '../../src/local-oci/fn-harness';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-stack/upload-driver';
 import { workBody } from '../../src/triggers/engine-body';

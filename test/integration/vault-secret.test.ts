@@ -1,5 +1,5 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { vaultSecretSource } from '../../src/oci/vault-secret';
 import { createLogger } from '../../src/support/logger';
 import { sdkClients } from '../local-oci/sdk';

@@ -1,9 +1,9 @@
+import { seedFunctionGrant } from '@oci-iam-onboarding/local-oci/authz/seed';
+import { makeOcid } from '@oci-iam-onboarding/local-oci/ocid';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
 import { IdentityDomainsClient, type models } from 'oci-identitydomains';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
-import { makeOcid } from '../../src/local-oci/ocid';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { clientConfiguration } from '../../src/oci/clients';
 import { failure, sdkClients } from './sdk';
 

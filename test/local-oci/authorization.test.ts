@@ -1,11 +1,11 @@
+import { Authorizer } from '@oci-iam-onboarding/local-oci/authz/authorizer';
+import { explainDenial } from '@oci-iam-onboarding/local-oci/authz/explain';
+import { permissionsFor } from '@oci-iam-onboarding/local-oci/authz/operations';
+import { seedFunctionGrant } from '@oci-iam-onboarding/local-oci/authz/seed';
+import type { ApiRequest, Route } from '@oci-iam-onboarding/local-oci/http';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Authorizer } from '../../src/local-oci/authz/authorizer';
-import { explainDenial } from '../../src/local-oci/authz/explain';
-import { permissionsFor } from '../../src/local-oci/authz/operations';
-import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
-import type { ApiRequest, Route } from '../../src/local-oci/http';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { objectStorageCatalogSource } from '../../src/oci/catalog-source';
 import { OciCallError } from '../../src/support/errors';
 import { createLogger } from '../../src/support/logger';

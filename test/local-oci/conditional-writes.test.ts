@@ -1,7 +1,7 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { configFileProvider, failure, scimClient, sdkClients } from './sdk';
 
 // Writes conditional on what was read: the classic API's `if-match` with the resource's ETag, SCIM's

@@ -1,9 +1,9 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import { seedFunctionApp } from '@oci-iam-onboarding/local-oci/services/functions-management';
 import { EventsClient } from 'oci-events';
 import { FunctionsManagementClient } from 'oci-functions';
 import { LoggingManagementClient } from 'oci-logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 import { clientConfiguration } from '../../src/oci/clients';
 import { configFileProvider, failure, sdkClients } from './sdk';
 

@@ -1,7 +1,7 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../../src/core/role-catalog';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { domainDirectory, scimFilter } from '../../src/oci/domain-directory';
 import { createLogger } from '../../src/support/logger';
 import { failure, scimClient, sdkClients } from './sdk';

@@ -1,7 +1,7 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import type { IdentityDomainsClient } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityDirectory } from '../../src/core/ports';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { domainDirectory } from '../../src/oci/domain-directory';
 import { createLogger } from '../../src/support/logger';
 import { failure, scimClient } from './sdk';

@@ -1,6 +1,6 @@
+import { API_GROUPS, DOMAIN_RATE_LIMITS, DOMAIN_TYPES } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_GROUPS, DOMAIN_RATE_LIMITS, DOMAIN_TYPES } from '../../src/local-oci/domain-rate-limits';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { DOMAIN_TYPES as PACED_TYPES, DOMAIN_RATE_LIMITS as PACING_LIMITS } from '../../src/oci/domain-rate-limits';
 import { failure, scimClient } from './sdk';
 import { signedScim } from './signed-scim';

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FunctionDiedError, type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionDiedError, type RunningFunction, startFunction } from '../../src/local-oci/fn-harness';
 import { fixturePath } from '../helpers';
 
 describe('Fn harness', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { scimFilter } from '../../src/oci/domain-directory';
 import { failure, scimClient, sdkClients } from './sdk';
 

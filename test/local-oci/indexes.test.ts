@@ -1,9 +1,9 @@
+import { callRoute, type Route } from '@oci-iam-onboarding/local-oci/http';
+import { IndexedMap } from '@oci-iam-onboarding/local-oci/indexed-map';
+import { identityRoutes } from '@oci-iam-onboarding/local-oci/services/identity';
+import { identityDomainRoutes } from '@oci-iam-onboarding/local-oci/services/identity-domains';
+import { type DomainState, TenancyState } from '@oci-iam-onboarding/local-oci/state';
 import { describe, expect, it } from 'vitest';
-import { callRoute, type Route } from '../../src/local-oci/http';
-import { IndexedMap } from '../../src/local-oci/indexed-map';
-import { identityRoutes } from '../../src/local-oci/services/identity';
-import { identityDomainRoutes } from '../../src/local-oci/services/identity-domains';
-import { type DomainState, TenancyState } from '../../src/local-oci/state';
 
 // The local OCI answers lookups from indexes kept in its Maps; these checks follow the indexes through
 // create, delete and membership removal, calling the handlers directly (no HTTP: this is about state).

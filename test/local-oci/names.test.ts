@@ -1,5 +1,5 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { classicIdentityDirectory } from '../../src/oci/identity-directory';
 import { createLogger } from '../../src/support/logger';
 import { failure, sdkClients } from './sdk';

@@ -1,7 +1,7 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationBody, notificationTitle } from '../../src/core/report';
 import { countOutcomes, type OnboardingResult, type StepResult } from '../../src/core/result';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { failure, sdkClients } from './sdk';
 
 const KB64 = 64 * 1024;

@@ -1,6 +1,6 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { FunctionsInvokeClient } from 'oci-functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { callOci, observeRetryAfter, retryAfterMs } from '../../src/oci/call';
 import { clientConfiguration } from '../../src/oci/clients';
 import { createLogger } from '../../src/support/logger';

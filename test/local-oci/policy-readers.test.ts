@@ -1,5 +1,5 @@
+import { readStatement } from '@oci-iam-onboarding/local-oci/authz/policy-language';
 import { describe, expect, it } from 'vitest';
-import { readStatement } from '../../src/local-oci/authz/policy-language';
 import { readFixture } from '../helpers';
 import { canonical, disagreements, functionParser, localOciReader, type Reading } from './policy-readers';
 

@@ -1,5 +1,5 @@
+import { readStatement } from '@oci-iam-onboarding/local-oci/authz/policy-language';
 import { parseStatement } from '../../src/core/policy/parser';
-import { readStatement } from '../../src/local-oci/authz/policy-language';
 
 // The function's policy parser (src/core/policy) and the local OCI's own reader
 // (src/local-oci/authz/policy-language.ts) are written apart, so that a parser bug in one cannot hide

@@ -1,8 +1,8 @@
+import { parseMatchingRule, ruleMatches } from '@oci-iam-onboarding/local-oci/authz/matching-rule';
+import { permissionsFor } from '@oci-iam-onboarding/local-oci/authz/operations';
+import { type Caller, type CompartmentTree, decide, type PolicyStatement } from '@oci-iam-onboarding/local-oci/authz/policy-engine';
+import { readStatement } from '@oci-iam-onboarding/local-oci/authz/policy-language';
 import { describe, expect, it } from 'vitest';
-import { parseMatchingRule, ruleMatches } from '../../src/local-oci/authz/matching-rule';
-import { permissionsFor } from '../../src/local-oci/authz/operations';
-import { type Caller, type CompartmentTree, decide, type PolicyStatement } from '../../src/local-oci/authz/policy-engine';
-import { readStatement } from '../../src/local-oci/authz/policy-language';
 import { disagreements, functionParser, localOciReader } from './policy-readers';
 
 // The policy engine against Oracle's pages, row by row: each row is one fact a page states, with the

@@ -1,9 +1,9 @@
+import { seedFunctionGrant } from '@oci-iam-onboarding/local-oci/authz/seed';
+import { queuesOf } from '@oci-iam-onboarding/local-oci/queue-state';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
 import { QueueAdminClient, QueueClient } from 'oci-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
-import { queuesOf } from '../../src/local-oci/queue-state';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { clientConfiguration } from '../../src/oci/clients';
 import { configFileProvider, failure } from './sdk';
 

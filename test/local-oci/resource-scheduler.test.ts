@@ -1,8 +1,8 @@
+import { seedFunctionGrant } from '@oci-iam-onboarding/local-oci/authz/seed';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import type { FunctionCall } from '@oci-iam-onboarding/local-oci/services/functions-invoke';
 import { ScheduleClient } from 'oci-resourcescheduler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import type { FunctionCall } from '../../src/local-oci/services/functions-invoke';
 import { clientConfiguration } from '../../src/oci/clients';
 import { configFileProvider, failure } from './sdk';
 

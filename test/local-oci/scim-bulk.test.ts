@@ -1,7 +1,7 @@
+import { makeOcid } from '@oci-iam-onboarding/local-oci/ocid';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import { BULK_LIMITS } from '@oci-iam-onboarding/local-oci/services/scim-bulk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeOcid } from '../../src/local-oci/ocid';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { BULK_LIMITS } from '../../src/local-oci/services/scim-bulk';
 import { scimClient } from './sdk';
 import { signedScim } from './signed-scim';
 

@@ -1,6 +1,6 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { failure, scimClient } from './sdk';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -1,8 +1,8 @@
+import { userCandidates } from '@oci-iam-onboarding/local-oci/scim-lookup';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import type { DomainState } from '@oci-iam-onboarding/local-oci/state';
 import type { IdentityDomainsClient, models } from 'oci-identitydomains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userCandidates } from '../../src/local-oci/scim-lookup';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import type { DomainState } from '../../src/local-oci/state';
 import { failure, scimClient } from './sdk';
 
 // What an HR-driven client needs of SCIM users besides versions: a person found by employee id or user

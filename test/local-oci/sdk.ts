@@ -1,10 +1,10 @@
+import type { LocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
 import { IdentityDomainsClient } from 'oci-identitydomains';
 import { ObjectStorageClient } from 'oci-objectstorage';
 import { NotificationControlPlaneClient, NotificationDataPlaneClient } from 'oci-ons';
 import { SecretsClient } from 'oci-secrets';
-import type { LocalOci } from '../../src/local-oci/server';
 import { clientConfiguration } from '../../src/oci/clients';
 
 /** Real SDK clients pointed at the local OCI, authenticated with its config-file profile. */

@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seedFunctionGrant } from '@oci-iam-onboarding/local-oci/authz/seed';
+import { fingerprintOf } from '@oci-iam-onboarding/local-oci/credentials';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedFunctionGrant } from '../../src/local-oci/authz/seed';
-import { fingerprintOf } from '../../src/local-oci/credentials';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { failure, sdkClients } from './sdk';
 
 /** Signs a request with the SDK's own signer, then lets the test change it before sending. */

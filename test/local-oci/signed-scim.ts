@@ -1,5 +1,5 @@
+import type { LocalOci } from '@oci-iam-onboarding/local-oci/server';
 import * as common from 'oci-common';
-import type { LocalOci } from '../../src/local-oci/server';
 
 /**
  * A SCIM call oci-identitydomains 2.139.1 has no operation for (Bulk, ServiceProviderConfigs), signed

@@ -36,6 +36,27 @@ describe('the local OCI stands on its own', () => {
     expect(outside).toEqual([]);
   });
 
+  it('is a package of its own: everything outside it imports it by its name, never by a relative path', () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(join(LOCAL_OCI, 'package.json'), 'utf8')) as { name: string };
+    const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces?: string[] };
+    const outsideFiles = ['src', 'test', 'scripts']
+      .flatMap((dir) => sources(join(ROOT, dir)))
+      .filter((f) => !f.startsWith(`${LOCAL_OCI}/`));
+    // Act
+    const relativeIn = outsideFiles.flatMap((file) =>
+      relativeImports(file)
+        .filter((target) => target === LOCAL_OCI || target.startsWith(`${LOCAL_OCI}/`))
+        .map((target) => `${relative(ROOT, file)} -> ${relative(ROOT, target)}`),
+    );
+    const byName = outsideFiles.filter((file) => readFileSync(file, 'utf8').includes(`'${manifest.name}/`));
+    // Assess
+    expect(manifest.name).toBe('@oci-iam-onboarding/local-oci');
+    expect(root.workspaces).toContain('src/local-oci');
+    expect(relativeIn).toEqual([]);
+    expect(byName.length).toBeGreaterThan(40);
+  });
+
   it('would see an import from outside (the check reads real import lines)', () => {
     // Prepare: a line as the authorizer once had it
     const file = join(LOCAL_OCI, 'authz', 'authorizer.ts');

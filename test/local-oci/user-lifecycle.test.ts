@@ -1,5 +1,5 @@
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
 import { failure, sdkClients } from './sdk';
 
 describe('local OCI: what classic IAM offers to disable a user and take its access away', () => {

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BucketSettings } from '@oci-iam-onboarding/local-oci/control-plane-state';
+import { makeOcid } from '@oci-iam-onboarding/local-oci/ocid';
+import { startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import { seedFunctionApp } from '@oci-iam-onboarding/local-oci/services/functions-management';
 import { describe, expect, it } from 'vitest';
 import { deployerPolicy } from '../../src/deploy/deployer-policy';
-import type { BucketSettings } from '../../src/local-oci/control-plane-state';
-import { makeOcid } from '../../src/local-oci/ocid';
-import { startLocalOci } from '../../src/local-oci/server';
-import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 import { parseSetupInput } from '../../src/setup/desired';
 import { runSetup } from '../../src/setup/run';
 

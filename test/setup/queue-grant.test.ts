@@ -1,10 +1,10 @@
+import { permissionsFor } from '@oci-iam-onboarding/local-oci/authz/operations';
+import { type Caller, type CompartmentTree, decide } from '@oci-iam-onboarding/local-oci/authz/policy-engine';
+import { readStatement } from '@oci-iam-onboarding/local-oci/authz/policy-language';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config';
 import { checkStatement } from '../../src/core/policy/lint';
 import { deploymentPolicy } from '../../src/deploy/deployment-policy';
-import { permissionsFor } from '../../src/local-oci/authz/operations';
-import { type Caller, type CompartmentTree, decide } from '../../src/local-oci/authz/policy-engine';
-import { readStatement } from '../../src/local-oci/authz/policy-language';
 import { schedulePolicyStatements } from '../../src/setup/desired';
 
 // The queue statement the deployment policy generates and the schedule's policy set-up writes, judged

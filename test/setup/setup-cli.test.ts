@@ -3,9 +3,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import { seedFunctionApp } from '@oci-iam-onboarding/local-oci/services/functions-management';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 
 // `npm run setup` as an administrator runs it: a file, a profile, a dry run, then --apply, then nothing to do.
 

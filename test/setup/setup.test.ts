@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { queuesOf } from '@oci-iam-onboarding/local-oci/queue-state';
+import { type LocalOci, startLocalOci } from '@oci-iam-onboarding/local-oci/server';
+import type { FunctionCall } from '@oci-iam-onboarding/local-oci/services/functions-invoke';
+import { seedFunctionApp } from '@oci-iam-onboarding/local-oci/services/functions-management';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config';
 import { checkStatement } from '../../src/core/policy/lint';
 import { parseRoleCatalogText } from '../../src/core/role-catalog';
 import { deploymentPolicy } from '../../src/deploy/deployment-policy';
-import { queuesOf } from '../../src/local-oci/queue-state';
-import { type LocalOci, startLocalOci } from '../../src/local-oci/server';
-import type { FunctionCall } from '../../src/local-oci/services/functions-invoke';
-import { seedFunctionApp } from '../../src/local-oci/services/functions-management';
 import { runSetup, type SetupOptions } from '../../src/setup/run';
 
 // `npm run setup` against the local OCI, through the real SDK clients signed with the

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FUNCTION_NODE_ARGS, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import type { Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledPackages } from '../../scripts/build';
-import { FUNCTION_NODE_ARGS, startFunction } from '../../src/local-oci/fn-harness';
 
 const root = join(__dirname, '..', '..');
 const entryScript = join(root, 'scripts', 'fn-entry.sh');

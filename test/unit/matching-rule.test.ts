@@ -1,5 +1,5 @@
+import { MatchingRuleError, parseMatchingRule, ruleMatches } from '@oci-iam-onboarding/local-oci/authz/matching-rule';
 import { describe, expect, it } from 'vitest';
-import { MatchingRuleError, parseMatchingRule, ruleMatches } from '../../src/local-oci/authz/matching-rule';
 
 const fn = {
   type: 'fnfunc',
