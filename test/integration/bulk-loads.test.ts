@@ -153,7 +153,7 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
   it('sends the bootstrap password only inside the Bulk creates: no report, state object, answer, error log or ONS message holds it', async () => {
     // Prepare: a canary password, and the function logging at debug.
     const canary = 'Canary-Bulk-Passw0rd-7f3a';
-    stack = await startLocalStack({ identityDomain: 'Employees', bootstrapPassword: canary, ...PREMIUM });
+    stack = await startLocalStack({ identityDomain: 'Employees', bootstrapPassword: canary });
     const { text, good } = hiresCsv(300, 'k');
     // Act
     const run = await driveUpload({
