@@ -8,12 +8,15 @@ import { parseStatement } from '../../src/core/policy/parser';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload } from '../../src/local-stack/upload-driver';
 import { signWebhook } from '../../src/triggers/webhook';
+import { startInProcess } from '../in-process';
 import { BUNDLE, newHire } from './scenario';
 
 // The function's policy is exactly enough: under it every path succeeds with no denial, and
 // without any one of its statements some path fails with the denial named in its result. One
-// local OCI is shared; each case starts a fresh function process (a warm one would keep the home
-// region and secrets it had already read) and uses new names (a replay would write nothing).
+// local OCI is shared; each case starts a fresh function (a warm one would keep the home region and
+// secrets it had already read) and uses new names (a replay would write nothing). The people part
+// runs the handler in this process (test/in-process.ts: a fresh handler has fresh caches, as a fresh
+// process has); the upload part runs the bundle under the Fn harness, as driveUpload does.
 
 /** What one run of a part of the compact scenario saw: every result's text and the denials meanwhile. */
 interface Run {
@@ -84,7 +87,7 @@ function userIdOf(stack: LocalStack, userName: string): string {
  * of every kind (API key, auth token, customer secret key, SMTP, OAuth 2.0), all taken from them.
  */
 async function peoplePart(stack: LocalStack, tag: string): Promise<Omit<Run, 'denials' | 'called'>> {
-  const fn = await startFunction({ entry: BUNDLE, env: stack.functionEnv });
+  const fn = startInProcess({ env: stack.functionEnv });
   try {
     const userName = `webhook.${tag}@example.com`;
     const body = JSON.stringify(newHire({ employeeId: `W${tag}`, userName }));

@@ -67,7 +67,7 @@ describe('npm run setup (the command)', () => {
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/^ {2}created policy iam-onboarding-fn$/m);
     expect(again.stdout).toMatch(/0 to create, 0 to update, \d+ unchanged\n[\s\S]*Nothing to do\./);
-  });
+  }, 60_000);
 
   it('answers a bad argument with exit 2 and a missing file with one line', async () => {
     // Act
@@ -132,5 +132,5 @@ describe('npm run setup (the command)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(left).toEqual([]);
     expect(again.stdout).toMatch(/^= unchanged function-config function config$/m);
-  });
+  }, 60_000);
 });
