@@ -1,6 +1,5 @@
 import { permissionsFor } from '@oci-iam-onboarding/local-oci/authz/operations';
 import { type PolicyVerb, permissionsGranted } from '@oci-iam-onboarding/local-oci/authz/permissions';
-import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import type { CredentialPath } from '@oci-iam-onboarding/local-oci/state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition } from '../../src/core/policy/ast';
