@@ -21,6 +21,7 @@ import {
 } from '../core/upload-run';
 import { rowWrites } from '../core/writes';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
+import { releaseBuffers } from '../support/release-buffers';
 import { workBody } from './engine-body';
 import { onboardingContext } from './invocation';
 import { batchOptions, stopAtOf } from './run-batch';
@@ -266,6 +267,10 @@ async function runChunk(
     if (index >= end) break;
     piece.push(row);
   }
+  // Reaching a late chunk reads the file up to it (10 MB for the last chunk of 100,000 rows): buffers
+  // outside V8's heap that only a collection frees. Without one here, a warm container's peak RSS rose
+  // from call to call with the chunks it took, to 185.6 MB in call 25 of a 100,000-row upload.
+  releaseBuffers();
   let pulled = from;
   async function* rows(): AsyncGenerator<BatchRow> {
     let index = from - 1;
