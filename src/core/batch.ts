@@ -352,15 +352,11 @@ export async function onboardRows(
   // A row cut by the deadline while others were still being started stops the batch like the deadline does.
   if (outOfTime) stopped = true;
   if (stopped) {
-    // A row waiting for its second try that wrote nothing is not started; one that wrote is left to the
-    // next invocation where there is one (`resumable`), else settles failed (passing), naming its writes.
+    // A row waiting for its second try (it failed once, not for time) that already wrote settles failed
+    // (passing), naming its writes; one that wrote nothing is simply not started.
     for (const queued of retryQueue.splice(0)) {
-      const wrote = queued.earlierWrites?.length ?? 0;
-      if (wrote > 0 && queued.failed && !options.resumable) await settle({ ...queued.failed, retryable: true });
-      else {
-        notStarted.push(queued.line);
-        if (wrote > 0) cut.set(queued.line, { writes: queued.earlierWrites ?? [], ...(queued.userId ? { userId: queued.userId } : {}) });
-      }
+      if (queued.failed && queued.earlierWrites?.length) await settle({ ...queued.failed, retryable: true });
+      else notStarted.push(queued.line);
     }
     if (!exhausted) await iterator.return?.();
   }

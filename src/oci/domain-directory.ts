@@ -148,8 +148,8 @@ export function domainDirectory(
   /** Many concurrent look-ups of people, one filter. */
   const reads: Coalescer<PersonQuery, models.User[]> = personReads((filter) => listUsers(filter, true));
   /**
-   * The direct groups of users a set read found, by SCIM id, each kept for the first `membershipsOfUser`
-   * of the user after it: a person the plan finds existing (a redo, a mover) costs no `GetUser` of their
+   * The direct groups of users a set read found, by SCIM id, each kept for the plan's first
+   * `membershipsOfUser` of the user (`asFound`), never for a read after a write: a person the plan finds existing (a redo, a mover) costs no `GetUser` of their
    * own, which on a Free domain's 150 calls a minute was the slowest part of a chunk done again.
    */
   const groupsSeen = new Map<string, models.User['groups']>();
@@ -423,8 +423,8 @@ export function domainDirectory(
     deleteUser(userId) {
       return deleted(() => callOci('DeleteUser', () => client.deleteUser({ userId }), policy));
     },
-    async membershipsOfUser(userId) {
-      const seen = groupsSeen.get(userId);
+    async membershipsOfUser(userId, options) {
+      const seen = options?.asFound ? groupsSeen.get(userId) : undefined;
       groupsSeen.delete(userId);
       const groups = seen ?? (await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy)).user.groups;
       // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed.

@@ -5,10 +5,11 @@ import { type ApiGroup, DOMAIN_RATE_LIMITS, type DomainType } from './domain-rat
 /** Slack over the window's edge: the domain counts a call when it arrives, a little after it leaves here. */
 const EDGE_MS = 25;
 /**
- * Timestamps of the calls sent in the last `spanMs`, at most `limit` of them, spaced at least
- * `spanMs / limit` apart. Spaced, a minute's allowance is never spent in its first seconds, leaving the
- * calls behind it to wait most of a minute: no call waits much more than one gap, so the rows a worker has
- * in flight when its time is nearly up still finish before its deadline.
+ * Timestamps of the calls sent in the last `spanMs`, at most `limit` of them: a tenth of them at once,
+ * the rest spaced `spanMs / limit` apart. Spaced, a minute's allowance is never spent in its first
+ * seconds, leaving the calls behind it to wait most of a minute: no call waits much more than a tenth
+ * of the window, so the rows a worker has in flight when its time is nearly up still finish before its
+ * deadline, while a single hire's few calls go at once.
  */
 class Window {
   readonly #sent: number[] = [];
@@ -26,7 +27,8 @@ class Window {
     }
     const inWindow = this.#sent.length - this.#head;
     const last = this.#sent.at(-1);
-    const spaced = last === undefined ? 0 : last + this.spanMs / this.limit - now;
+    // A tenth of the window goes at once (a single hire's few calls are not slowed); past it, calls are spaced.
+    const spaced = last === undefined || inWindow < Math.max(1, Math.floor(this.limit / 10)) ? 0 : last + this.spanMs / this.limit - now;
     if (inWindow < this.limit) return Math.max(0, spaced);
     // The call that must leave the window before another fits.
     const oldest = this.#sent[this.#sent.length - this.limit] ?? now;

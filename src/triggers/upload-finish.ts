@@ -2,11 +2,13 @@ import { type BatchReport, failedCsvLine, MAX_LISTED_FAILURES, REPORT_CSV_HEADER
 import { isUnreadable } from '../core/hires-file';
 import type { TakenMessage, Versioned } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
+import type { StepResult } from '../core/result';
 import { rosterProgress } from '../core/roster';
-import { channelOf, errorName, headerName, partName, summaryName } from '../core/run-objects';
+import { carriedName, channelOf, errorName, headerName, partName, summaryName } from '../core/run-objects';
 import { Status } from '../core/status';
 import {
   type ChunkSummary,
+  type EarlierWrites,
   type FailedRow,
   MAX_SAMPLED_FAILURES,
   mergeShared,
@@ -121,29 +123,49 @@ async function chunkSummaries(ctx: RunContext, record: RunRecord): Promise<Chunk
   const out: ChunkSummary[] = [];
   for (const pieces of await allPieces(ctx.store, ctx.stateBucket, record)) {
     out.push(...pieces.summaries);
-    if (pieces.missingFrom !== undefined) out.push(await deadLettered(ctx, record, pieces.round, pieces.missingFrom));
+    if (pieces.missingFrom !== undefined)
+      out.push(await deadLettered(ctx, record, pieces.round, pieces.missingFrom, pieces.summaries.at(-1)));
   }
   return out;
 }
 
-async function deadLettered(ctx: RunContext, record: RunRecord, round: number, from: number): Promise<ChunkSummary> {
+async function deadLettered(
+  ctx: RunContext,
+  record: RunRecord,
+  round: number,
+  from: number,
+  before: ChunkSummary | undefined,
+): Promise<ChunkSummary> {
   const { store, stateBucket, runId } = ctx;
   const chunk = Math.floor(from / record.chunkRows);
+  // The piece before settled some of these rows already (`skip`) and handed on what cut rows wrote
+  // (`carry`); a try that settled nothing left its rows' and groups' writes: the failed lines name them.
+  const skip = new Set(before?.next === from ? (before.skip ?? []) : []);
+  const tried = await store.readJson<{ rows?: Record<string, EarlierWrites>; shared?: StepResult[] }>(
+    stateBucket,
+    carriedName(runId, round, chunk, from),
+  );
+  const wrote = (line: number) => tried?.rows?.[line] ?? (before?.next === from ? before.carry?.[line] : undefined);
   const last = await store.readJson<{ reason?: string }>(stateBucket, errorName(runId, round, chunk));
   const reason = `the chunk failed on each of its deliveries and went to the dead-letter queue; the last failure: ${last?.reason ?? 'unknown (its worker was stopped before it could say)'}`;
   const end = Math.min(record.rows, (chunk + 1) * record.chunkRows);
   const lines: string[] = [];
   const failures: FailedRow[] = [];
   let index = -1;
+  let failedRows = 0;
   for await (const row of ctx.rowsOf()) {
     index += 1;
-    if (index < from) continue;
+    if (index < from || skip.has(index)) continue;
     if (index >= end) break;
+    failedRows += 1;
     const input = isUnreadable(row) ? {} : ((row.input ?? {}) as { employeeId?: unknown; userName?: unknown });
+    const written = wrote(row.line);
     const failed: FailedRow = {
       line: row.line,
       ...(typeof input.employeeId === 'string' ? { employeeId: input.employeeId } : {}),
       ...(typeof input.userName === 'string' ? { userName: input.userName } : {}),
+      ...(written?.userId ? { userId: written.userId } : {}),
+      ...(written?.writes.length ? { writes: written.writes } : {}),
       retryable: true,
       error: { code: ErrorCode.ChunkDeadLettered, message: reason.slice(0, 300) },
     };
@@ -156,9 +178,9 @@ async function deadLettered(ctx: RunContext, record: RunRecord, round: number, f
     chunk,
     round,
     from,
-    counts: { succeeded: 0, failed: end - from, rejected: 0, unreadable: 0 },
+    counts: { succeeded: 0, failed: failedRows, rejected: 0, unreadable: 0 },
     failures,
-    shared: [],
+    shared: tried?.shared ?? [],
     partBytes: Buffer.byteLength(part, 'utf8'),
     deadLettered: reason,
   };

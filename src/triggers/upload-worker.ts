@@ -3,6 +3,7 @@ import { reportCsvLine } from '../core/batch-report';
 import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
 import type { TakenMessage } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
+import type { StepResult } from '../core/result';
 import { carriedName, channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
 import { Status } from '../core/status';
 import {
@@ -19,7 +20,7 @@ import {
   type UploadCounts,
   withEarlierWrites,
 } from '../core/upload-run';
-import { rowWrites } from '../core/writes';
+import { isWritten, rowWrites } from '../core/writes';
 import { ErrorCode, OnboardingError, toErrorReport } from '../support/errors';
 import { releaseBuffers } from '../support/release-buffers';
 import { workBody } from './engine-body';
@@ -37,8 +38,11 @@ const RETRY_AFTER_S = 1;
 const WAIT_S = 5;
 /** Runs of at most this many chunks answer their counts so far when a worker ends (one read per chunk). */
 const SUMMARISED_CHUNKS = 64;
-/** Working time a worker needs to take one more message: less, and it took a piece only to be cut at its first row. */
-const MIN_TAKE_MS = 5000;
+/**
+ * Working time a worker needs to take one more message: a tenth of its invocation, between 1 and 5 s.
+ * With less, it took a piece only to be cut at its first row; a fixed 5 s left a short invocation none.
+ */
+const minTakeMs = (inv: { startedAt: number; deadline: number }) => Math.min(5000, Math.max(1000, (inv.deadline - inv.startedAt) / 10));
 
 /**
  * A worker of one run: takes the run's messages from its channel one at a time, each hidden for as
@@ -58,7 +62,7 @@ export async function workRun(ctx: RunContext): Promise<BatchResult | NoticeResu
   let answer: BatchResult | NoticeResult | undefined;
   let wait = 0;
   try {
-    while (!answer && stopAt - Date.now() > MIN_TAKE_MS) {
+    while (!answer && stopAt - Date.now() > minTakeMs(inv)) {
       const message = await queue.take(channel, {
         visibilitySeconds: (inv.deadline - Date.now()) / 1000 + VISIBILITY_MARGIN_S,
         waitSeconds: Math.min(wait, (stopAt - Date.now()) / 1000 - 1),
@@ -212,6 +216,12 @@ async function recordFailure(ctx: RunContext, round: number, chunk: number, mess
  * worker's deadline comes first, the rows settled so far are a done piece whose summary names the
  * next, and a message for the rest of the chunk takes this one's place: nothing settled is lost.
  */
+/** What a try of a piece that settled no row wrote (run-objects.ts `carriedName`). */
+interface CarriedWrites {
+  readonly rows: Readonly<Record<string, EarlierWrites>>;
+  readonly shared: readonly StepResult[];
+}
+
 async function runChunk(
   ctx: RunContext,
   record: RunRecord,
@@ -245,8 +255,8 @@ async function runChunk(
   const skip = new Set(before?.skip ?? []);
   const carried = new Map(Object.entries(before?.carry ?? {}).map(([line, w]) => [Number(line), w]));
   // An earlier try of this very piece that settled nothing left what its rows wrote (it includes the above).
-  const tried = await store.readJson<Record<string, EarlierWrites>>(stateBucket, carriedName(runId, record.round, chunk, from));
-  for (const [line, writes] of Object.entries(tried ?? {})) carried.set(Number(line), writes);
+  const tried = await store.readJson<CarriedWrites>(stateBucket, carriedName(runId, record.round, chunk, from));
+  for (const [line, writes] of Object.entries(tried?.rows ?? {})) carried.set(Number(line), writes);
   /** This round's writes of each settled row (its own, and what earlier tries of the round carried). */
   const roundWrites = new Map<number, EarlierWrites>();
   /** Rows of this piece settled here, by their place in the file. */
@@ -329,9 +339,13 @@ async function runChunk(
   for (const [line, writes] of carried) if (!(line in carry) && !places.has(line)) carry[line] = writes;
   if (next !== undefined && next <= from) {
     // Nothing settled: the message goes back at once and counts as a delivery (a chunk that never moves ends in the DLQ).
-    // What its rows wrote (settled or not) stays for the redo's lines.
-    const written = { ...carry, ...Object.fromEntries(roundWrites) };
-    if (Object.keys(written).length > 0)
+    // What its rows wrote (settled or not) stays for the redo's lines, and the groups and policies it
+    // wrote for the redo's summary (the redo finds them there, unchanged).
+    const written: CarriedWrites = {
+      rows: { ...carry, ...Object.fromEntries(roundWrites) },
+      shared: [...(tried?.shared ?? []), ...shared.steps().filter(isWritten)],
+    };
+    if (Object.keys(written.rows).length > 0 || written.shared.length > 0)
       await store.write(stateBucket, carriedName(runId, record.round, chunk, from), JSON.stringify(written), 'application/json');
     const reason = 'no row of the chunk settled within an invocation';
     await recordFailure(ctx, record.round, chunk, message, reason);
@@ -355,7 +369,7 @@ async function runChunk(
     ...(hasWrites ? { wrote: true } : {}),
     counts,
     failures,
-    shared: shared.steps(),
+    shared: [...(tried?.shared ?? []), ...shared.steps()],
     partBytes: Buffer.byteLength(part, 'utf8'),
   };
   await store.write(stateBucket, summaryAt, JSON.stringify(summary), 'application/json');
