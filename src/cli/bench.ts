@@ -127,6 +127,7 @@ const spec = defineCommand({
       '  BENCH_UPLOAD_ROWS       upload sizes, comma-separated, instead of the options (e.g. 2000,5000)',
       '  BENCH_BATCH_ROWS        the batch size instead of the options; BENCH_SKIP_BLOG=1 skips the replaced approach',
       "  BENCH_NODE_ARGS         the function's Node flags instead of the deployed ones (' ' for none)",
+      "  BENCH_LOG               a path prefix: every upload invocation's log lines go to <prefix>.<path>-<rows>.log",
     ].join('\n'),
   ],
 });
