@@ -86,7 +86,9 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     // Assess: complete, every user once, the report one line per row.
     expect(run.errors).toEqual([]);
     expect(run.status).toBe('complete');
-    expect(run.invocations).toBeGreaterThan(4);
+    // Workers were cut: some piece's summary names the next row of its chunk.
+    const summaries = [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])].filter(([name]) => name.includes('/chunks/'));
+    expect(summaries.some(([, object]) => JSON.parse(object.body.toString('utf8')).next !== undefined)).toBe(true);
     expect(run.counts).toEqual({ succeeded: good, rejected: 600 - good, failed: 0, unreadable: 0 });
     const users = domainUsers(stack);
     expect(users.size).toBe(good);
