@@ -139,6 +139,12 @@ export interface ChunkSummary {
   readonly deadLettered?: string;
 }
 
+/** What a try of a piece that settled no row wrote (run-objects.ts `carriedName`): its redo's lines and summary name it. */
+export interface CarriedWrites {
+  readonly rows: Readonly<Record<string, EarlierWrites>>;
+  readonly shared: readonly StepResult[];
+}
+
 /** A chunk message's content. */
 export const chunkMessage = (run: string, round: number, chunk: number, from?: number, after?: number) =>
   JSON.stringify({ kind: 'chunk', run, round, chunk, ...(from !== undefined ? { from } : {}), ...(after !== undefined ? { after } : {}) });

@@ -2,13 +2,12 @@ import { type BatchReport, failedCsvLine, MAX_LISTED_FAILURES, REPORT_CSV_HEADER
 import { isUnreadable } from '../core/hires-file';
 import type { TakenMessage, Versioned } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
-import type { StepResult } from '../core/result';
 import { rosterProgress } from '../core/roster';
 import { carriedName, channelOf, errorName, headerName, partName, summaryName } from '../core/run-objects';
 import { Status } from '../core/status';
 import {
+  type CarriedWrites,
   type ChunkSummary,
-  type EarlierWrites,
   type FailedRow,
   MAX_SAMPLED_FAILURES,
   mergeShared,
@@ -141,10 +140,7 @@ async function deadLettered(
   // The piece before settled some of these rows already (`skip`) and handed on what cut rows wrote
   // (`carry`); a try that settled nothing left its rows' and groups' writes: the failed lines name them.
   const skip = new Set(before?.next === from ? (before.skip ?? []) : []);
-  const tried = await store.readJson<{ rows?: Record<string, EarlierWrites>; shared?: StepResult[] }>(
-    stateBucket,
-    carriedName(runId, round, chunk, from),
-  );
+  const tried = await store.readJson<CarriedWrites>(stateBucket, carriedName(runId, round, chunk, from));
   const wrote = (line: number) => tried?.rows?.[line] ?? (before?.next === from ? before.carry?.[line] : undefined);
   const last = await store.readJson<{ reason?: string }>(stateBucket, errorName(runId, round, chunk));
   const reason = `the chunk failed on each of its deliveries and went to the dead-letter queue; the last failure: ${last?.reason ?? 'unknown (its worker was stopped before it could say)'}`;

@@ -3,10 +3,10 @@ import { reportCsvLine } from '../core/batch-report';
 import { type FileRow, isUnreadable, type UnreadableRow } from '../core/hires-file';
 import type { TakenMessage } from '../core/ports';
 import type { BatchResult, NoticeResult } from '../core/response';
-import type { StepResult } from '../core/result';
 import { carriedName, channelOf, errorName, partName, summaryName, writesName } from '../core/run-objects';
 import { Status } from '../core/status';
 import {
+  type CarriedWrites,
   type ChunkSummary,
   chunkMessage,
   decodeWorkMessage,
@@ -216,12 +216,6 @@ async function recordFailure(ctx: RunContext, round: number, chunk: number, mess
  * worker's deadline comes first, the rows settled so far are a done piece whose summary names the
  * next, and a message for the rest of the chunk takes this one's place: nothing settled is lost.
  */
-/** What a try of a piece that settled no row wrote (run-objects.ts `carriedName`). */
-interface CarriedWrites {
-  readonly rows: Readonly<Record<string, EarlierWrites>>;
-  readonly shared: readonly StepResult[];
-}
-
 async function runChunk(
   ctx: RunContext,
   record: RunRecord,
