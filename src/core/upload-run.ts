@@ -143,6 +143,8 @@ export interface ChunkSummary {
 export interface CarriedWrites {
   readonly rows: Readonly<Record<string, EarlierWrites>>;
   readonly shared: readonly StepResult[];
+  /** Tries of the piece that wrote something but settled no row, each put back as a new message. */
+  readonly redos?: number;
 }
 
 /** A chunk message's content. */

@@ -36,6 +36,12 @@ const VISIBILITY_MARGIN_S = 1;
 const RETRY_AFTER_S = 1;
 /** Longest wait for a message while another worker holds one (a long poll; the queue answers as soon as one is there). */
 const WAIT_S = 5;
+/**
+ * Tries of one piece that wrote but settled no row, each put back as a new message, before such a try
+ * counts as a failed delivery after all. Each of them wrote, and a chunk has a bounded number of writes
+ * to make, so the bound only guards against a write that does not stay done.
+ */
+const MAX_PROGRESS_REDOS = 10;
 /** Runs of at most this many chunks answer their counts so far when a worker ends (one read per chunk). */
 const SUMMARISED_CHUNKS = 64;
 /**
@@ -296,6 +302,8 @@ async function runChunk(
   // A later round: each line names the writes its row made in the rounds before too.
   const earlier = record.round > 1 ? await earlierWrites(store, stateBucket, record, chunk) : new Map<number, EarlierWrites>();
   const wrote: Record<string, EarlierWrites> = {};
+  /** IAM writes of rows settled by this try (the cut rows' are in `run.cut`). */
+  let wroteHere = 0;
   const run = await onboardRows(rows(), onboardingContext(inv), {
     ...batchOptions(inv),
     shared,
@@ -304,6 +312,7 @@ async function runChunk(
       const place = places.get(settled.line);
       if (place !== undefined) settledAt.add(place);
       const own = rowWrites(settled);
+      wroteHere += own.length;
       const round = joinWrites(
         carried.get(settled.line),
         own.length > 0 ? { writes: own, ...(settled.userId ? { userId: settled.userId } : {}) } : undefined,
@@ -332,15 +341,31 @@ async function runChunk(
   }
   for (const [line, writes] of carried) if (!(line in carry) && !places.has(line)) carry[line] = writes;
   if (next !== undefined && next <= from) {
-    // Nothing settled: the message goes back at once and counts as a delivery (a chunk that never moves ends in the DLQ).
-    // What its rows wrote (settled or not) stays for the redo's lines, and the groups and policies it
-    // wrote for the redo's summary (the redo finds them there, unchanged).
+    // Nothing settled. What its rows wrote (settled or not) stays for the redo's lines, and the groups and
+    // policies it wrote for the redo's summary (the redo finds them there, unchanged).
+    const sharedWrites = shared.steps().filter(isWritten);
+    const progressed = wroteHere > 0 || run.cut.size > 0 || sharedWrites.length > 0;
+    const redos = (tried?.redos ?? 0) + (progressed ? 1 : 0);
     const written: CarriedWrites = {
       rows: { ...carry, ...Object.fromEntries(roundWrites) },
-      shared: [...(tried?.shared ?? []), ...shared.steps().filter(isWritten)],
+      shared: [...(tried?.shared ?? []), ...sharedWrites],
+      ...(redos > 0 ? { redos } : {}),
     };
     if (Object.keys(written.rows).length > 0 || written.shared.length > 0)
       await store.write(stateBucket, carriedName(runId, record.round, chunk, from), JSON.stringify(written), 'application/json');
+    if (progressed && redos <= MAX_PROGRESS_REDOS) {
+      // It moved: its writes are done and the redo plans only what is left (a converge writes nothing
+      // twice), so the try is not a failed delivery. A new message takes this one's place, with a
+      // delivery count of its own: on a slow or crowded machine a chunk of a few hundred rows on a Free
+      // domain can need more tries than the dead-letter queue allows a poison chunk, every one of them
+      // writing. A redo put twice (killed before the delete) is done once, by its summary.
+      await ctx.queue.put(channelOf(runId), [chunkMessage(runId, record.round, chunk, from, work.after)]);
+      await ctx.queue.delete(message.receipt);
+      inv.log.info('chunk redo', { chunk, from, redos });
+      return undefined;
+    }
+    // Nothing written either: the message goes back at once and counts as a delivery (a chunk that
+    // never moves ends in the DLQ).
     const reason = 'no row of the chunk settled within an invocation';
     await recordFailure(ctx, record.round, chunk, message, reason);
     await ctx.queue.release(message.receipt, 0);

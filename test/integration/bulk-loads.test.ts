@@ -84,20 +84,25 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
       timeoutMs: 240_000,
     });
     // Assess: complete, every user once, the report one line per row.
-    expect(run.errors).toEqual([]);
-    expect(run.status).toBe('complete');
-    // Workers were cut: some piece's summary names the next row of its chunk.
-    const summaries = [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])].filter(([name]) => name.includes('/chunks/'));
-    expect(summaries.some(([, object]) => JSON.parse(object.body.toString('utf8')).next !== undefined)).toBe(true);
-    expect(run.counts).toEqual({ succeeded: good, rejected: 600 - good, failed: 0, unreadable: 0 });
-    const users = domainUsers(stack);
-    expect(users.size).toBe(good);
-    expect([...users.values()].every((n) => n === 1)).toBe(true);
     const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get('incoming/cut.csv.report.csv')?.body.toString('utf8') ?? '';
     const lines = report
       .split('\n')
       .slice(1)
       .filter((line) => line.trim() !== '');
+    expect(run.errors).toEqual([]);
+    expect(lines.filter((line) => line.includes(',failed,'))).toEqual([]);
+    expect(run.status).toBe('complete');
+    // Workers were cut: some piece's summary names the next row of its chunk, or a try that settled no
+    // row left what its rows wrote for its redo (on a slow machine, the first tries are all of that kind).
+    const state = [...(stack.oci.state.buckets.get(stack.stateBucket)?.entries() ?? [])];
+    const summaries = state.filter(([name]) => name.includes('/chunks/'));
+    const cutPieces = summaries.filter(([, object]) => JSON.parse(object.body.toString('utf8')).next !== undefined);
+    const redone = state.filter(([name]) => name.includes('/carried/'));
+    expect(cutPieces.length + redone.length).toBeGreaterThan(0);
+    expect(run.counts).toEqual({ succeeded: good, rejected: 600 - good, failed: 0, unreadable: 0 });
+    const users = domainUsers(stack);
+    expect(users.size).toBe(good);
+    expect([...users.values()].every((n) => n === 1)).toBe(true);
     const numbers = lines.map((line) => Number(line.split(',')[0]));
     expect(new Set(numbers).size).toBe(600);
     expect(numbers).toHaveLength(600);
