@@ -239,7 +239,7 @@ async function convergeAccount(
   const leaving = identity.leaving !== undefined && found?.managed === true && identity.leaving.effectiveDate <= rules.today;
   const appliedAt = staleAgainst(identity, found);
   const [memberships, credentials] = await Promise.all([
-    found ? directory.membershipsOfUser(found.id) : Promise.resolve([]),
+    found ? directory.membershipsOfUser(found.id, { asFound: true }) : Promise.resolve([]),
     leaving && found ? directory.credentialsOfUser(found.id) : Promise.resolve(undefined),
   ]);
   // The user and its sign-in do not depend on the groups; memberships are planned once the groups exist

@@ -142,8 +142,12 @@ export interface IdentityDirectory {
   createGroup(spec: GroupSpec): Promise<Created<DirectoryGroup>>;
   /** Replaces the group's defined and freeform tags with these whole sets. */
   retagGroup(id: string, tags: ResourceTags): Promise<DirectoryGroup>;
-  /** The groups the user is in, with their names. */
-  membershipsOfUser(userId: string): Promise<readonly DirectoryMembership[]>;
+  /**
+   * The groups the user is in, with their names. `asFound`: the plan's first read of a user just found,
+   * which may be answered as of the look-up that found it (a set read may have brought the groups); any
+   * other read (after a write, to take one back) asks the directory now.
+   */
+  membershipsOfUser(userId: string, options?: { readonly asFound?: boolean }): Promise<readonly DirectoryMembership[]>;
   /** A group's name by its id (for memberships listed without names). */
   groupNameOf(groupId: string): Promise<string | undefined>;
   /** Resolves when the user is in the group, whether or not this call added it. */

@@ -146,7 +146,15 @@ export function domainDirectory(
   const policy = paced('Others');
   const raw = scimRaw(client, paced('Bulk'));
   /** Many concurrent look-ups of people, one filter. */
-  const reads: Coalescer<PersonQuery, models.User[]> = personReads((filter) => listUsers(filter));
+  const reads: Coalescer<PersonQuery, models.User[]> = personReads((filter) => listUsers(filter, true));
+  /**
+   * The direct groups of users a set read found, by SCIM id, each kept for the plan's first
+   * `membershipsOfUser` of the user (`asFound`) and dropped by any membership write of this call, so
+   * never served after a write: a person the plan finds existing (a redo, a replay, a mover) costs no
+   * `GetUser` of their own. Without it, a piece done again on a Free domain read one user per call at a
+   * worker's share of 150 calls a minute, and under load its tries settled nothing.
+   */
+  const groupsSeen = new Map<string, models.User['groups']>();
   /** Creates and membership adds as Bulk requests, once the domain has said its limits (undefined: single calls). */
   let writes: Promise<Coalescer<BulkWrite, BulkResult> | undefined> | undefined;
   const bulk = () => {
@@ -164,15 +172,17 @@ export function domainDirectory(
     options.callId !== undefined && user.createdByCall === options.callId && user.employeeId === employeeId;
   const withCall = (user: models.User) => ({ ...toUser(user), createdByCall: tag(user, CREATED_BY_CALL_TAG) });
   /** Lists users page by page (SCIM startIndex/count). */
-  async function listUsers(filter: string | undefined): Promise<models.User[]> {
+  async function listUsers(filter: string | undefined, withGroups = false): Promise<models.User[]> {
     const users: models.User[] = [];
+    const attributes = withGroups ? `${USER_ATTRIBUTES},groups` : USER_ATTRIBUTES;
     for (let startIndex = 1; ; ) {
       const response = await callOci(
         'ListUsers',
-        () => client.listUsers({ ...(filter ? { filter } : {}), attributes: USER_ATTRIBUTES, startIndex, count: LIST_PAGE }),
+        () => client.listUsers({ ...(filter ? { filter } : {}), attributes, startIndex, count: LIST_PAGE }),
         policy,
       );
       const page = response.users.resources ?? [];
+      if (withGroups) for (const user of page) if (user.id) groupsSeen.set(user.id, user.groups ?? []);
       users.push(...page);
       startIndex += page.length;
       if (page.length === 0 || startIndex > (response.users.totalResults ?? 0)) return users;
@@ -415,12 +425,17 @@ export function domainDirectory(
     deleteUser(userId) {
       return deleted(() => callOci('DeleteUser', () => client.deleteUser({ userId }), policy));
     },
-    async membershipsOfUser(userId) {
-      const groups = (await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy)).user.groups;
-      // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed.
+    async membershipsOfUser(userId, options) {
+      const seen = options?.asFound ? groupsSeen.get(userId) : undefined;
+      groupsSeen.delete(userId);
+      const groups = seen ?? (await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy)).user.groups;
+      // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed. SCIM
+      // promises no order of a multi-valued attribute, and a list answer and a GetUser may give two: by
+      // name, a plan (a mover's removals) is the same whichever read brought them.
       return (groups ?? [])
         .filter((g) => g.type === undefined || String(g.type).toLowerCase() === 'direct')
-        .map((g) => ({ groupId: g.value, groupName: g.display, membershipId: g.value }));
+        .map((g) => ({ groupId: g.value, groupName: g.display, membershipId: g.value }))
+        .sort((a, b) => (a.groupName ?? a.groupId).localeCompare(b.groupName ?? b.groupId));
     },
     async groupNameOf(groupId) {
       try {
@@ -431,6 +446,7 @@ export function domainDirectory(
       }
     },
     removeUserFromGroup(userId, membership) {
+      groupsSeen.delete(userId);
       return deleted(() =>
         callOci(
           'PatchGroup',
@@ -480,6 +496,7 @@ export function domainDirectory(
       return deleted(remove[credential.kind]);
     },
     async addUserToGroup(userId, groupId) {
+      groupsSeen.delete(userId);
       const isMember = async () => (await directory.membershipsOfUser(userId)).some((m) => m.groupId === groupId);
       const coalesced = await bulk();
       if (coalesced) {
