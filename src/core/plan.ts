@@ -340,7 +340,10 @@ export function planUserSteps(
     const isMember = groupFound !== undefined && found !== undefined && observed.memberships.some((m) => m.groupId === groupFound.id);
     steps.push({ step: 'membership', target: group.name, action: isMember ? 'none' : 'add' });
   }
-  for (const membership of observed.memberships) {
+  // By group name: the directory promises no order of a user's groups (a SCIM multi-valued attribute, a
+  // classic list), and two reads of them may give two; the plan is the same whichever read brought them.
+  const byName = [...observed.memberships].sort((a, b) => (a.groupName ?? a.groupId).localeCompare(b.groupName ?? b.groupId));
+  for (const membership of byName) {
     const name = membership.groupName?.toLowerCase();
     if (name === undefined || desiredNames.has(name) || !rules.catalogGroups.has(name)) continue;
     steps.push({

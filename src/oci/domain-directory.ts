@@ -429,13 +429,10 @@ export function domainDirectory(
       const seen = options?.asFound ? groupsSeen.get(userId) : undefined;
       groupsSeen.delete(userId);
       const groups = seen ?? (await callOci('GetUser', () => client.getUser({ userId, attributes: 'groups' }), policy)).user.groups;
-      // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed. SCIM
-      // promises no order of a multi-valued attribute, and a list answer and a GetUser may give two: by
-      // name, a plan (a mover's removals) is the same whichever read brought them.
+      // `groups` includes indirect memberships (nested, dynamic); only direct ones can be removed.
       return (groups ?? [])
         .filter((g) => g.type === undefined || String(g.type).toLowerCase() === 'direct')
-        .map((g) => ({ groupId: g.value, groupName: g.display, membershipId: g.value }))
-        .sort((a, b) => (a.groupName ?? a.groupId).localeCompare(b.groupName ?? b.groupId));
+        .map((g) => ({ groupId: g.value, groupName: g.display, membershipId: g.value }));
     },
     async groupNameOf(groupId) {
       try {

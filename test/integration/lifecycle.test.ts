@@ -100,8 +100,8 @@ describe.each([
       `user:${USER}:updated`,
       'group:developers-test:created',
       'membership:developers-test:added',
-      'membership:developers-dev:removed',
       'membership:auditors:removed',
+      'membership:developers-dev:removed',
       'policy:developers-test:created',
       `console-password:${USER}:${identityDomain ? 'unchanged' : 'skipped'}`,
     ]);
@@ -132,8 +132,8 @@ describe.each([
     expect(outcomes(left.result)).toEqual([
       `user:${USER}:updated`,
       `sign-in:${USER}:updated`,
-      'membership:developers-dev:removed',
       'membership:auditors:removed',
+      'membership:developers-dev:removed',
       ...['api-key', 'auth-token', 'customer-secret-key', 'smtp-credential', 'oauth2-client-credential'].map(
         (kind) => `credential:${left.result.steps.find((s) => s.target.startsWith(`${kind} `))?.target}:removed`,
       ),

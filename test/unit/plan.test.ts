@@ -195,11 +195,24 @@ describe('planUserSteps: joiners, movers and leavers are one plan', () => {
     expect(plan(leaverIdentity({ employeeId: 'E104233', effectiveDate: '2026-11-30' }), observed)).toEqual([
       'user:ada.lovelace+oci@example.com:update(left-on)',
       'sign-in:ada.lovelace+oci@example.com:update(disable)',
-      'membership:developers-dev:remove',
       'membership:auditors:remove',
+      'membership:developers-dev:remove',
       'credential:api-key aa:bb:remove',
       'credential:auth-token tok1:remove',
     ]);
+  });
+
+  it("plans a leaver's removals in one order whichever order the directory answered the user's groups in", () => {
+    // Prepare: the same memberships, as a GetUser and as a list answer may give them.
+    const observed = { ...converged(), memberships: [...converged().memberships, handMade] };
+    const reversed = { ...observed, memberships: [...observed.memberships].reverse() };
+    const leaver = leaverIdentity({ employeeId: 'E104233', effectiveDate: '2026-11-30' });
+    // Act
+    const one = plan(leaver, observed);
+    const other = plan(leaver, reversed);
+    // Assess
+    expect(other).toEqual(one);
+    expect(one.filter((step) => step.endsWith(':remove'))).toEqual(['membership:auditors:remove', 'membership:developers-dev:remove']);
   });
 
   it('plans nothing for a leaver replayed, deletes it once the retention has passed, and waits for a leave in the future', () => {
