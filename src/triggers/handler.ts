@@ -15,6 +15,7 @@ import type { CallServices, OciRuntime } from '../oci/runtime';
 import { type Clock, systemClock } from '../support/clock';
 import { asOnboardingError, ErrorCode, type ErrorReport, isCallerError, OnboardingError, toErrorReport } from '../support/errors';
 import type { Logger } from '../support/logger';
+import { memoryFigures } from '../support/memory';
 import { bodyBytes, decodeBody } from './body';
 import { type Delivery, decodeDelivery, deliveryVia, type Payload } from './envelope';
 import type { Invocation } from './invocation';
@@ -468,7 +469,7 @@ function respond(call: Call, result: HandlerResult): HandlerResult {
   call.stage = Stage.Respond;
   try {
     if (call.via === 'api-gateway') call.ctx.httpGateway.statusCode = httpStatus(result);
-    call.log.info('onboarding result', { result });
+    call.log.info('onboarding result', { result, memoryMb: memoryFigures() });
   } catch (error) {
     // The answer stands: a log line or a header that could not be written is no reason to fail the call.
     process.stderr.write(`respond: ${String(error).slice(0, 200)}\n`);

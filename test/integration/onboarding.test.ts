@@ -225,7 +225,11 @@ describe('onboarding through the Fn FDK against the local OCI', () => {
     expect(result.status).toBe('succeeded');
     expect(result.notification).toMatchObject({ published: false, error: { code: 'PUBLISH_FAILED', status: 503 } });
     const logged = scenario.fn.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(logged.find((l) => l.msg === 'onboarding result')).toMatchObject({ result: { status: 'succeeded', userId: result.userId } });
+    expect(logged.find((l) => l.msg === 'onboarding result')).toMatchObject({
+      result: { status: 'succeeded', userId: result.userId },
+      // The container's memory as the call ends, for its growth from call to call.
+      memoryMb: { rss: expect.any(Number), heapUsed: expect.any(Number), arrayBuffers: expect.any(Number) },
+    });
     expect(logged.some((l) => l.level === 'error' && String(l.msg).startsWith('notification not published'))).toBe(true);
   });
 
