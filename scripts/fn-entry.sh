@@ -16,6 +16,15 @@
 # Usage: sh fn-entry.sh func.js   (any arguments go to node after the flags)
 set -eu
 
+# One malloc arena (glibc; Fn's Node images are Oracle Linux, glibc 2.34). With the default of up to
+# 8 per core, a warm function's memory outside V8's heap grew by about 1.5 MB a call, call after call:
+# a 30,000-row upload's containers went from 111.8 to 122.9 MB RSS (medians, first and last of up to
+# 14 calls) and peaked at 144.6 MB. With one arena it stayed flat, 97.9 and 97.2 MB, peak 124.9 MB, in
+# the same time (npm run bench, docs/performance.md). Node's work is on one thread; an environment
+# variable set on the function (`MALLOC_ARENA_MAX`) wins. FUNCTION_ENV in src/local-oci/fn-harness.ts
+# gives the tests the same.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
+
 limit_mb="${FN_MEMORY:-}"
 if [ -z "$limit_mb" ]; then
   # FN_CGROUP_DIR exists for tests; containers leave it unset.

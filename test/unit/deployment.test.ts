@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FUNCTION_NODE_ARGS, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import { FUNCTION_ENV, FUNCTION_NODE_ARGS, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import type { Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundledPackages } from '../../scripts/build';
@@ -12,12 +12,12 @@ const entryScript = join(root, 'scripts', 'fn-entry.sh');
 const MB = 1024 * 1024;
 
 /** Runs the container's entry script as the Dockerfile does, with a probe instead of func.js. */
-function heapUnder(env: Record<string, string>): { execArgv: string[]; heapLimitMb: number; gc: string } {
+function heapUnder(env: Record<string, string>): { execArgv: string[]; heapLimitMb: number; gc: string; arenas?: string } {
   const probe =
-    "console.log(JSON.stringify({ execArgv: process.execArgv.filter((a) => a.startsWith('--')), gc: typeof gc, heapLimit: require('v8').getHeapStatistics().heap_size_limit }))";
+    "console.log(JSON.stringify({ execArgv: process.execArgv.filter((a) => a.startsWith('--')), gc: typeof gc, heapLimit: require('v8').getHeapStatistics().heap_size_limit, arenas: process.env.MALLOC_ARENA_MAX }))";
   const out = execFileSync('sh', [entryScript, '-e', probe], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-  const parsed = JSON.parse(out) as { execArgv: string[]; heapLimit: number; gc: string };
-  return { execArgv: parsed.execArgv, heapLimitMb: parsed.heapLimit / MB, gc: parsed.gc };
+  const parsed = JSON.parse(out) as { execArgv: string[]; heapLimit: number; gc: string; arenas?: string };
+  return { execArgv: parsed.execArgv, heapLimitMb: parsed.heapLimit / MB, gc: parsed.gc, arenas: parsed.arenas };
 }
 
 describe('the container entry point', () => {
@@ -62,11 +62,20 @@ describe('the container entry point', () => {
     expect(heapLimitMb).toBeLessThan(oldSpace + 16);
   });
 
-  it('runs the function with the flags the tests use when the function has 256 MB', () => {
+  it('runs the function with the flags and the environment the tests use when the function has 256 MB', () => {
     // Act
-    const { execArgv } = heapUnder({ FN_MEMORY: '256' });
+    const { execArgv, arenas } = heapUnder({ FN_MEMORY: '256' });
     // Assess
     expect(execArgv).toEqual([...FUNCTION_NODE_ARGS]);
+    expect({ MALLOC_ARENA_MAX: arenas }).toEqual(FUNCTION_ENV);
+  });
+
+  it("keeps one malloc arena unless the function's configuration says otherwise", () => {
+    // Act
+    const given = heapUnder({ FN_MEMORY: '256', MALLOC_ARENA_MAX: '2' });
+    // Assess
+    expect(heapUnder({ FN_MEMORY: '512' }).arenas).toBe('1');
+    expect(given.arenas).toBe('2');
   });
 
   it('falls back to the cgroup v2 limit, then v1, and to no cap when unlimited', () => {
