@@ -302,8 +302,9 @@ async function runChunk(
   // A later round: each line names the writes its row made in the rounds before too.
   const earlier = record.round > 1 ? await earlierWrites(store, stateBucket, record, chunk) : new Map<number, EarlierWrites>();
   const wrote: Record<string, EarlierWrites> = {};
-  /** IAM writes of rows settled by this try (the cut rows' are in `run.cut`). */
+  /** IAM writes of rows settled by this try (the cut rows' are in `run.cut`), and of groups and policies before it. */
   let wroteHere = 0;
+  const sharedWrittenBefore = shared.steps().filter(isWritten).length;
   const run = await onboardRows(rows(), onboardingContext(inv), {
     ...batchOptions(inv),
     shared,
@@ -344,7 +345,7 @@ async function runChunk(
     // Nothing settled. What its rows wrote (settled or not) stays for the redo's lines, and the groups and
     // policies it wrote for the redo's summary (the redo finds them there, unchanged).
     const sharedWrites = shared.steps().filter(isWritten);
-    const progressed = wroteHere > 0 || run.cut.size > 0 || sharedWrites.length > 0;
+    const progressed = wroteHere > 0 || run.cut.size > 0 || sharedWrites.length > sharedWrittenBefore;
     const redos = (tried?.redos ?? 0) + (progressed ? 1 : 0);
     const written: CarriedWrites = {
       rows: { ...carry, ...Object.fromEntries(roundWrites) },
