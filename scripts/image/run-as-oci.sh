@@ -39,6 +39,9 @@ for var in $(compgen -e); do
   case "$var" in
     PATH | HOME | PWD | OLDPWD | SHLVL | _ | IMAGE | IMAGE_WORK | STORAGE_DRIVER | CONTAINERS_* | FN_LISTENER) ;;
     OCI_RESOURCE_PRINCIPAL_RPST | OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM) ;;
+    # The harness's FUNCTION_ENV stands in for the entry script when there is no image; here the
+    # image's own entry script must set it (serve.ts checks the running process).
+    MALLOC_ARENA_MAX) ;;
     *) args+=(-e "$var") ;;
   esac
 done

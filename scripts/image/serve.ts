@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FUNCTION_NODE_ARGS, type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import { FUNCTION_ENV, FUNCTION_NODE_ARGS, type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import type { BatchResult } from '../../src/core/response';
 import type { OnboardingResult } from '../../src/core/result';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
@@ -41,6 +41,12 @@ function processOf(fn: RunningFunction) {
   const field = (name: string) => new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
   return {
     argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean),
+    env: Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    ) as Record<string, string>,
     uid: field('Uid').split(/\s+/)[0],
     capEff: field('CapEff'),
     noNewPrivs: field('NoNewPrivs'),
@@ -105,6 +111,15 @@ async function serve(stack: LocalStack, memoryMb: number): Promise<void> {
       `node runs with the flags the tests use (${FUNCTION_NODE_ARGS.join(' ')}) at ${memoryMb} MB`,
       JSON.stringify(seen.argv) === JSON.stringify(['node', ...FUNCTION_NODE_ARGS, 'func.js']),
       seen.argv.join(' '),
+    );
+    check(
+      `and with the environment the tests use (${Object.entries(FUNCTION_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')})`,
+      Object.entries(FUNCTION_ENV).every(([name, value]) => seen.env[name] === value),
+      Object.keys(FUNCTION_ENV)
+        .map((name) => `${name}=${seen.env[name] ?? '(unset)'}`)
+        .join(' '),
     );
     check('as uid 1000, no capability, no new privileges', seen.uid === '1000' && /^0+$/.test(seen.capEff) && seen.noNewPrivs === '1');
     check(`peak RSS within the function's ${memoryMb} MB`, seen.peakMb > 0 && seen.peakMb < memoryMb, `${seen.peakMb} MB`);
