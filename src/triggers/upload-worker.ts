@@ -42,8 +42,6 @@ const WAIT_S = 5;
  * to make, so the bound only guards against a write that does not stay done.
  */
 const MAX_PROGRESS_REDOS = 10;
-/** Rows read between two collections while a worker reads the file up to its piece. */
-const RELEASE_EVERY_ROWS = 10_000;
 /** Runs of at most this many chunks answer their counts so far when a worker ends (one read per chunk). */
 const SUMMARISED_CHUNKS = 64;
 /**
@@ -275,10 +273,6 @@ async function runChunk(
   let index = -1;
   for await (const row of ctx.rowsOf()) {
     index += 1;
-    // Rows before the piece are read only to reach it: for the last chunks of 100,000 rows, about
-    // 10 MB of network buffers and parsed rows, dead at once, which V8 left uncollected until tens of
-    // MB had piled up. Collected every RELEASE_EVERY_ROWS rows (about 1 MB), a few ms each.
-    if (index > 0 && index % RELEASE_EVERY_ROWS === 0) releaseBuffers();
     if (index < from || skip.has(index)) continue;
     if (index >= end) break;
     piece.push(row);
