@@ -98,3 +98,61 @@ describe('SCIM attributes', () => {
     expect(listed.map((u) => [u.userName, u.ocid])).toEqual([['attrs@example.com', undefined]]);
   });
 });
+
+describe("a group's members in answers, as Oracle's Group schema says (returned on request, at most 10,000)", () => {
+  let oci: LocalOci;
+  let scim: IdentityDomainsClient;
+  let groupId: string;
+  let memberIds: string[];
+  beforeAll(async () => {
+    oci = await startLocalOci({ identityDomain: 'Employees' });
+    scim = scimClient(oci);
+    const { group } = await scim.createGroup({ group: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'crowd' } });
+    groupId = group.id ?? '';
+    // 10,001 members, put straight into the state: creating them through the API would take minutes.
+    memberIds = Array.from({ length: 10_001 }, (_, i) => `member-${String(i).padStart(5, '0')}`);
+    for (const id of memberIds) oci.state.domain?.groups.get(groupId)?.members.add(id);
+  });
+  afterAll(() => oci.stop());
+
+  it('leaves members out of a read, a list and a membership PATCH unless asked', async () => {
+    // Prepare
+    const { user } = await scim.createUser({
+      user: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'crowd.one@example.com' },
+    });
+    // Act
+    const read = (await scim.getGroup({ groupId })).group;
+    const listed = (await scim.listGroups({ filter: 'displayName eq "crowd"' })).groups.resources ?? [];
+    const patched = await scim.patchGroup({
+      groupId,
+      patchOp: { schemas: [PATCH], operations: [{ op: 'add' as never, path: 'members', value: [{ value: user.id, type: 'User' }] }] },
+    });
+    // Assess
+    expect(read).toMatchObject({ id: groupId, displayName: 'crowd' });
+    expect(read.members).toBeUndefined();
+    expect(listed.map((g) => [g.displayName, g.members])).toEqual([['crowd', undefined]]);
+    expect(patched.group.members).toBeUndefined();
+    expect(oci.state.domain?.groups.get(groupId)?.members.has(user.id ?? '')).toBe(true);
+    await scim.patchGroup({
+      groupId,
+      patchOp: { schemas: [PATCH], operations: [{ op: 'remove' as never, path: `members[value eq "${user.id}"]` }] },
+    });
+  });
+
+  it('refuses to answer more than 10,000 members at once and pages them on request', async () => {
+    // Act: the SDK puts query values in the URL as they are, so the page's `&` is written `%26`, as
+    // Oracle's documentation of `members` writes it.
+    const all = await failure(scim.getGroup({ groupId, attributes: 'members' }));
+    const listedAll = await failure(scim.listGroups({ filter: 'displayName eq "crowd"', attributes: 'members' }));
+    const first = (await scim.getGroup({ groupId, attributes: 'members[startIndex=1%26count=10000]' })).group;
+    const last = (await scim.getGroup({ groupId, attributes: 'members[startIndex=10001%26count=10000]' })).group;
+    const tooBig = await failure(scim.getGroup({ groupId, attributes: 'members[startIndex=1%26count=10001]' }));
+    // Assess
+    expect(all.statusCode).toBe(400);
+    expect(listedAll.statusCode).toBe(400);
+    expect(first.members?.length).toBe(10_000);
+    expect(first.members?.[0]?.value).toBe('member-00000');
+    expect(last.members?.map((m) => m.value)).toEqual(['member-10000']);
+    expect(tooBig.statusCode).toBe(400);
+  });
+});

@@ -74,19 +74,65 @@ function project(resource: Record<string, unknown>, attributes: string | null, o
   const asked = attributes.split(',').map((a) => a.trim().toLowerCase());
   const wanted = (key: string) =>
     always.has(key) ||
-    asked.some((a) => a === key.toLowerCase() || a.startsWith(`${key.toLowerCase()}.`) || a.startsWith(`${key.toLowerCase()}:`));
+    asked.some((a) => a === key.toLowerCase() || ['.', ':', '['].some((then) => a.startsWith(`${key.toLowerCase()}${then}`)));
   return Object.fromEntries(Object.entries(resource).filter(([key]) => wanted(key)));
 }
 const USER_ON_REQUEST = ['groups', PASSWORD_STATE];
 
-function groupView(group: DomainGroup) {
+/**
+ * A group's `members`, when a request asks for them. Oracle's Group schema returns `members` only on
+ * request (`returned: request`), at most 10,000 in one answer ("If the response contains more than
+ * 10,000 members, the request will fail"), paged with `attributes=members[startIndex=1&count=10]`
+ * (the `members` attribute of the Group model in oci-identitydomains, and the `GroupMembers` model).
+ * Oracle does not say how the request fails: the local OCI answers 400 `tooMany` (RFC 7644 section
+ * 3.12, "more results than the server is willing to calculate or process").
+ */
+const MAX_MEMBERS_IN_ANSWER = 10_000;
+type MembersAsked = { from: number; count: number } | 'all' | undefined;
+function membersAsked(attributes: string | null): MembersAsked {
+  for (const asked of (attributes ?? '').split(',').map((a) => a.trim().toLowerCase())) {
+    if (asked === 'members' || asked.startsWith('members.')) return { from: 1, count: Number.POSITIVE_INFINITY };
+    const paged = /^members\[(.*)\]$/.exec(asked)?.[1];
+    if (paged === undefined) continue;
+    const page = new URLSearchParams(paged);
+    const from = Number(page.get('startindex') ?? 1);
+    const count = Number(page.get('count') ?? MAX_MEMBERS_IN_ANSWER);
+    if (!Number.isInteger(from) || from < 1 || !Number.isInteger(count) || count < 0) {
+      throw scimError(400, `Invalid members page ${asked}`, 'invalidValue');
+    }
+    return { from, count };
+  }
+  return undefined;
+}
+function membersView(group: DomainGroup, asked: NonNullable<MembersAsked>) {
+  if (asked === 'all') return [...group.members].map((value) => ({ value, type: 'User' }));
+  const end = asked.from - 1 + asked.count;
+  if (Math.min(end, group.members.size) - (asked.from - 1) > MAX_MEMBERS_IN_ANSWER) {
+    throw scimError(
+      400,
+      `Group ${group.displayName} has ${group.members.size} members; an answer holds at most ${MAX_MEMBERS_IN_ANSWER}: page them with attributes=members[startIndex=1&count=${MAX_MEMBERS_IN_ANSWER}]`,
+      'tooMany',
+    );
+  }
+  const page: { value: string; type: string }[] = [];
+  let index = 0;
+  for (const value of group.members) {
+    index += 1;
+    if (index >= end + 1) break;
+    if (index >= asked.from) page.push({ value, type: 'User' });
+  }
+  return page;
+}
+
+/** A group as answered; its members only when asked for (built for nothing otherwise: a group may hold 100,000). */
+function groupView(group: DomainGroup, members: MembersAsked) {
   return {
     schemas: [GROUP_SCHEMA, GROUP_EXTENSION],
     id: group.id,
     ocid: group.ocid,
     displayName: group.displayName,
     ...(group.description ? { [GROUP_EXTENSION]: { description: group.description } } : {}),
-    members: [...group.members].map((value) => ({ value, type: 'User' })),
+    ...(members ? { members: membersView(group, members) } : {}),
     ...ociTagsView(group),
     meta: {
       resourceType: 'Group',
@@ -104,6 +150,7 @@ function listResponse<T>(
   request: ApiRequest,
   view: (item: T) => Record<string, unknown>,
   onRequestOnly: readonly string[] = [],
+  answer: (item: T) => Record<string, unknown> = view,
 ) {
   const filter = request.query.get('filter');
   let predicate: (resource: Record<string, unknown>) => boolean = () => true;
@@ -115,11 +162,13 @@ function listResponse<T>(
       throw error;
     }
   }
-  const matching = items.map(view).filter(predicate);
+  // The filter sees every attribute; the answer holds only those asked for.
+  const matching = filter ? items.filter((item) => predicate(view(item))) : items;
   const start = Math.max(Number(request.query.get('startIndex') ?? 1) || 1, 1);
   const count = Math.min(Number(request.query.get('count') ?? 50) || 50, 1000);
-  // The filter sees every attribute; the answer holds only those asked for.
-  const page = matching.slice(start - 1, start - 1 + count).map((r) => project(r, request.query.get('attributes'), onRequestOnly));
+  const page = matching
+    .slice(start - 1, start - 1 + count)
+    .map((item) => project(answer(item), request.query.get('attributes'), onRequestOnly));
   return {
     status: 200,
     body: { schemas: [LIST_RESPONSE], totalResults: matching.length, Resources: page, startIndex: start, itemsPerPage: page.length },
@@ -301,7 +350,7 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
   });
   const groupAnswer = (status: number, target: DomainGroup, request: ApiRequest) => ({
     status,
-    body: project(groupView(target), request.query.get('attributes'), []),
+    body: project(groupView(target, membersAsked(request.query.get('attributes'))), request.query.get('attributes'), []),
     headers: { etag: scimEtag(versionOf(target)) },
   });
   /** `userName` is unique in the domain without regard to case; the user being renamed may keep its own. */
@@ -478,7 +527,14 @@ export function identityDomainRoutes(domain: DomainState, tagRules?: DomainTagRu
       true,
     ),
     route('GET', '/Groups', 'ListGroups', (request) =>
-      listResponse(groupCandidates(domain, request.query.get('filter')), request, groupView),
+      listResponse(
+        groupCandidates(domain, request.query.get('filter')),
+        request,
+        // A filter may name members (`members.value eq …`): it sees them all, the answer only a page.
+        (g) => groupView(g, /members/i.test(request.query.get('filter') ?? '') ? 'all' : undefined),
+        [],
+        (g) => groupView(g, membersAsked(request.query.get('attributes'))),
+      ),
     ),
     route('GET', `/Groups/${ID}`, 'GetGroup', (request) => groupAnswer(200, group(request.params[0]), request)),
     route(
