@@ -8,6 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * start among the last. The rest run as Vitest orders them. Measured with `npx vitest run` (docs/testing.md).
  */
 const LONGEST_FIRST = [
+  'test/integration/two-containers.test.ts',
   'test/integration/upload-queue.test.ts',
   'test/integration/uploads.test.ts',
   'test/integration/bulk-loads.test.ts',

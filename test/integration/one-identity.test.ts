@@ -1,10 +1,10 @@
-import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/response';
 import type { OnboardingResult } from '../../src/core/result';
 import { objectCreatedEvent } from '../../src/local-stack/upload-driver';
 import { type FunctionUnderTest, startInProcess } from '../in-process';
-import { BUNDLE, newHire, outcomes, type Scenario, startInProcessScenario, startScenario } from './scenario';
+import { accounts as accountsOf } from './employee-accounts';
+import { newHire, outcomes, type Scenario, startInProcessScenario } from './scenario';
 
 // One person, one identity, whatever order HR speaks in: the employee id finds the account, the newest HR
 // fact wins, and concurrent events for one person end in the newer one's state. Both IAM paths.
@@ -22,36 +22,7 @@ const leaver = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /** Every account of the employee, as OCI holds it. */
-function accounts(scenario: Scenario, employeeId = EMPLOYEE) {
-  const { state } = scenario.stack.oci;
-  if (state.domain) {
-    const { domain } = state;
-    return [...domain.users.values()]
-      .filter((u) => u.externalId === employeeId)
-      .map((u) => ({
-        id: u.id,
-        name: u.userName,
-        enabled: u.active,
-        email: u.emails[0]?.value,
-        groups: [...domain.groups.values()]
-          .filter((g) => g.members.has(u.id))
-          .map((g) => g.displayName)
-          .sort(),
-      }));
-  }
-  return [...state.users.values()]
-    .filter((u) => u.freeformTags['employee-id'] === employeeId)
-    .map((u) => ({
-      id: u.id,
-      name: u.name,
-      enabled: Object.values(u.capabilities).some(Boolean),
-      email: u.email,
-      groups: [...state.memberships.values()]
-        .filter((m) => m.userId === u.id)
-        .map((m) => state.groups.get(m.groupId)?.name)
-        .sort(),
-    }));
-}
+const accounts = (scenario: Scenario, employeeId = EMPLOYEE) => accountsOf(scenario, employeeId);
 
 /** Gives a second account the employee's id, as a person or an older version might have. */
 function tagAsEmployee(scenario: Scenario, userName: string, employeeId: string): void {
@@ -182,65 +153,6 @@ describe.each([
     expect(tags).toMatchObject({ manager: 'E100018', 'start-date': '2026-01-06' });
     expect(replay.writes).toBe(0);
   });
-
-  it('a joiner and its mover delivered concurrently to two containers, 100 times with random delays, always end at the mover', async () => {
-    // Prepare: two function containers (processes) against one local OCI, as OCI Functions scales out.
-    // On a domain, the function paces itself to its type's published windows: on the default Free type
-    // (150 calls a minute) the 2,000 events here took six minutes of waiting, which tests nothing about
-    // order. A Premium domain (5,000 a minute) leaves the race as the only subject.
-    const env = identityDomain ? { IDENTITY_DOMAIN_TYPE: 'premium' } : undefined;
-    scenario = await startScenario({ ...(identityDomain ? { identityDomain } : {}), ...(env ? { env } : {}) });
-    second = await startFunction({ entry: BUNDLE, env: scenario.stack.functionEnv });
-    const fns = [scenario.fn, second];
-    const runs = Number(process.env.CONCURRENT_RUNS ?? 100);
-    const endings: string[] = [];
-    const statuses = new Set<string>();
-    // Act
-    // Ten people at a time, each person's joiner and mover on different containers: many pairs race at once.
-    const one = async (i: number) => {
-      const employeeId = `C${String(i).padStart(5, '0')}`;
-      const userName = `person.${i}@example.com`;
-      const joiner = hire({ employeeId, userName, occurredAt: at(1) });
-      const mover = hire({
-        employeeId,
-        userName,
-        roles: ['developer'],
-        compartment: 'test',
-        email: `moved.${i}@example.org`,
-        occurredAt: at(2),
-      });
-      const [delayJ, delayM] = [Math.floor(Math.random() * 40), Math.floor(Math.random() * 40)];
-      const answers = await Promise.all([
-        fns[i % 2]?.invoke(JSON.stringify(joiner), { delayMs: delayJ }),
-        fns[(i + 1) % 2]?.invoke(JSON.stringify(mover), { delayMs: delayM }),
-      ]);
-      for (const answer of answers) statuses.add((answer?.json as OnboardingResult).status);
-      const [account, ...more] = accounts(scenario as Scenario, employeeId);
-      endings[i] =
-        more.length === 0 && account ? `${account.email} ${account.groups.join(',')} ${account.enabled}` : `${more.length + 1} accounts`;
-    };
-    for (let i = 0; i < runs; i += 10) {
-      await Promise.all(Array.from({ length: Math.min(10, runs - i) }, (_, k) => one(i + k)));
-    }
-    // Assess: every run ended in the mover's state, and neither delivery failed.
-    const wrong = endings.flatMap((e, i) => (e === `moved.${i}@example.org developers-test true` ? [] : [`run ${i}: ${e}`]));
-    expect(wrong.join('; ')).toBe('');
-    expect([...statuses].filter((s) => s !== 'succeeded' && s !== 'stale').join(', ')).toBe('');
-    // Replays of both write nothing.
-    const mark = scenario.stack.oci.requests.mark();
-    await scenario.onboard(hire({ employeeId: 'C00000', userName: 'person.0@example.com', occurredAt: at(1) }));
-    await scenario.onboard(
-      hire({
-        employeeId: 'C00000',
-        userName: 'person.0@example.com',
-        roles: ['developer'],
-        compartment: 'test',
-        email: 'moved.0@example.org',
-        occurredAt: at(2),
-      }),
-    );
-    expect(scenario.stack.oci.requests.iamWrites(mark)).toHaveLength(0);
-  }, 600_000);
 
   it('a roster whose day is older than the last applied fact changes nothing for that person; a batch row older than it is stale', async () => {
     // Prepare: yesterday's roster (its facts are true as of the start of that day). Two people hired by

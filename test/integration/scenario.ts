@@ -31,6 +31,8 @@ export async function startScenario(
     catalog?: string;
     identityDomain?: string;
     faultSeed?: number;
+    /** A topic's publishes a minute in the local OCI (OCI: 60). */
+    onsPublishesPerMinute?: number;
     /** `process` (the default): the bundle through the real FDK over its unix socket. */
     via?: 'in-process' | 'process';
     /** The time the function reads (in-process only). */
@@ -44,6 +46,7 @@ export async function startScenario(
     ...(options.catalog ? { catalog: options.catalog } : {}),
     ...(options.identityDomain ? { identityDomain: options.identityDomain } : {}),
     ...(options.faultSeed ? { faultSeed: options.faultSeed } : {}),
+    ...(options.onsPublishesPerMinute ? { onsPublishesPerMinute: options.onsPublishesPerMinute } : {}),
     ...(options.env ? { extraEnv: options.env } : {}),
   });
   const fn =
