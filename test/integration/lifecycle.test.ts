@@ -78,8 +78,12 @@ describe.each([
   ['an identity domain', 'Employees'],
 ])('joiners, movers and leavers through the Fn FDK, %s', (_label, identityDomain) => {
   let scenario: Scenario | undefined;
+  // The function paces itself to a domain type's published windows; not the subject here, so Premium (docs/testing.md).
   const start = (env?: Record<string, string>) =>
-    startInProcessScenario({ ...(identityDomain ? { identityDomain } : {}), ...(env ? { env } : {}) });
+    startInProcessScenario({
+      ...(identityDomain ? { identityDomain } : {}),
+      env: { ...(identityDomain ? { IDENTITY_DOMAIN_TYPE: 'premium' } : {}), ...env },
+    });
   afterEach(async () => {
     await scenario?.stop();
     scenario = undefined;
