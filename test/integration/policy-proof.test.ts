@@ -160,7 +160,9 @@ describe.each([
   /** The operations each part called under the full policy. */
   const called = new Map<PartName, ReadonlySet<string>>();
   beforeAll(async () => {
-    stack = await startLocalStack(identityDomain ? { identityDomain } : {});
+    // The function paces itself to a domain type's published windows; authorization, not the rate, is
+    // the subject here, so the domain is Premium (docs/testing.md).
+    stack = await startLocalStack(identityDomain ? { identityDomain, extraEnv: { IDENTITY_DOMAIN_TYPE: 'premium' } } : {});
     statements = stack.functionGrant.statements;
   });
   afterAll(() => stack.oci.stop());
