@@ -39,7 +39,11 @@ describe.each([
   let scenario: Scenario;
 
   beforeAll(async () => {
-    scenario = await startScenario({ ...(identityDomain ? { identityDomain } : {}), env: { BREAKER_MAX_USERS: '1' } });
+    // On a domain the function paces itself to the type's published windows; not the subject here, so Premium.
+    scenario = await startScenario({
+      ...(identityDomain ? { identityDomain } : {}),
+      env: { BREAKER_MAX_USERS: '1', ...(identityDomain ? { IDENTITY_DOMAIN_TYPE: 'premium' } : {}) },
+    });
     // Three managed employees, then a hand-made account (no managed-by mark) and a hand-made group with Bert in it.
     const seeded = await scenario.onboard([
       hire('E201', 'anna', ['developer'], 'dev'),
