@@ -64,12 +64,13 @@ type UploadPath = 'classic' | DomainType;
 const UPLOAD_PATHS = ['classic', ...DOMAIN_TYPES] as const;
 const pathName = (path: UploadPath) => (path === 'classic' ? 'classic IAM' : `${path} identity domain`);
 /**
- * Seconds a hire of the bench's CSV costs on a domain: Bulk requests (200 a minute on every type) bind at about
- * 0.04 a hire, 10,000 hires taking about 150 s on a Free domain (docs/performance.md).
+ * Seconds a hire of the bench's CSV costs on a domain, measured on 25c425c (docs/performance.md): on Free the
+ * "Others" windows (150 calls a minute) bind, 10,000 hires in 141 s and 100,000 in 1,457 s; every other type
+ * allows ten times as many and Bulk's 200 requests a minute bind, 84 s and 891 s on Premium.
  */
-const DOMAIN_SECONDS_PER_HIRE = 0.015;
+const DOMAIN_SECONDS_PER_HIRE = (type: DomainType) => (type === 'free' ? 0.015 : 0.009);
 const expectedUploadSeconds = (rows: number, path: UploadPath = 'classic') =>
-  path === 'classic' ? (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10 : rows * DOMAIN_SECONDS_PER_HIRE + 20;
+  path === 'classic' ? (rows * WRITES_PER_HIRE * UPLOAD_OVERHEAD) / IAM_WRITES_PER_SECOND + 10 : rows * DOMAIN_SECONDS_PER_HIRE(path) + 20;
 /** The batch and the approach it replaces, measured at 1,000 hires: ~32 s and ~222 s (docs/performance.md). */
 const expectedBatchSeconds = (rows: number) => (rows * (32 + 222)) / 1000 + 5;
 
@@ -106,11 +107,11 @@ const spec = defineCommand({
     'lookups-100k': { type: 'boolean', description: "the local OCI's lookups with 100,000 users held (about 1 min)" },
     'upload-10k': {
       type: 'boolean',
-      description: `uploads of 10,000 hires on each path (classic about ${minutes(expectedUploadSeconds(10_000))}, a domain about ${minutes(expectedUploadSeconds(10_000, 'free'))})`,
+      description: `uploads of 10,000 hires on each path (classic about ${minutes(expectedUploadSeconds(10_000))}, a Free domain about ${minutes(expectedUploadSeconds(10_000, 'free'))}, a Premium one ${minutes(expectedUploadSeconds(10_000, 'premium'))})`,
     },
     'upload-100k': {
       type: 'boolean',
-      description: `uploads of 100,000 hires on each path (classic about ${minutes(expectedUploadSeconds(100_000))}, a domain about ${minutes(expectedUploadSeconds(100_000, 'free'))})`,
+      description: `uploads of 100,000 hires on each path (classic about ${minutes(expectedUploadSeconds(100_000))}, a Free domain about ${minutes(expectedUploadSeconds(100_000, 'free'))}, a Premium one ${minutes(expectedUploadSeconds(100_000, 'premium'))})`,
     },
     paths: {
       type: 'string',
