@@ -2,6 +2,7 @@ import { type ErrorReport, OnboardingError, OUT_OF_TIME, type Problem, toErrorRe
 import { parseNewHire } from './new-hire';
 import { desiredFor, ensureShared, type GroupsOutcome, type OnboardingContext, onboardUser, type SharedPhase } from './onboard';
 import { policyKey } from './plan';
+import type { PersonKey } from './ports';
 import { Outcome, type StepResult } from './result';
 import type { DesiredState } from './role-catalog';
 import { type RowStatus, Status } from './status';
@@ -109,6 +110,19 @@ const named = (input: unknown) => {
     ...(typeof n.userName === 'string' ? { userName: shown(n.userName, 200) } : {}),
   };
 };
+
+/**
+ * The people rows name, as given (a row not valid yet may name nobody): what a directory is told to
+ * expect before their look-ups (IdentityDirectory.expectPeople).
+ */
+export function peopleOf(inputs: Iterable<unknown>): PersonKey[] {
+  const people: PersonKey[] = [];
+  for (const input of inputs) {
+    const { employeeId, userName } = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+    if (typeof employeeId === 'string') people.push({ employeeId, ...(typeof userName === 'string' ? { userName } : {}) });
+  }
+  return people;
+}
 
 const rejected = (line: number, input: unknown, problems: readonly Problem[], error: ErrorReport): RowResult => ({
   line,

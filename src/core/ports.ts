@@ -35,6 +35,11 @@ export interface DirectoryUser {
   /** When HR produced the last fact applied to this identity (the `hr-fact-at` tag), ISO 8601 UTC. */
   readonly factAt?: string | undefined;
 }
+/** Whom a look-up asks for: an employee, and the user name their row gives (none for a leaver). */
+export interface PersonKey {
+  readonly employeeId: string;
+  readonly userName?: string | undefined;
+}
 /** Who an HR event can mean: every account carrying its employee id, and the account holding its user name. */
 export interface PersonLookup {
   readonly byEmployeeId: readonly DirectoryUser[];
@@ -125,6 +130,13 @@ export interface IdentityDirectory {
   /** How a policy statement names one of this directory's groups (`Domain/Group` outside Default). */
   groupReference(groupName: string): string;
   findUserByName(name: string): Promise<DirectoryUser | undefined>;
+  /**
+   * The people the look-ups that follow are about (a chunk's rows, a roster's leavers). A directory that
+   * must read the whole tenancy to find a person (classic IAM cannot filter users by tag) keeps only
+   * theirs, so that its memory follows the chunk, not the tenancy. A look-up of anyone else is answered
+   * all the same, at the cost of another read.
+   */
+  expectPeople?(people: readonly PersonKey[]): void;
   /** Every account with the employee id, and the one with the user name: what decides who an event means. */
   findPerson(employeeId: string, userName: string | undefined): Promise<PersonLookup>;
   /** The user as it is now, with its version; undefined when it is gone. */

@@ -98,11 +98,14 @@ export async function callRoute(
   });
 }
 
-/** Reads `limit` and `page` and slices a list the way OCI's list operations page. */
-export function pageOf<T>(items: readonly T[], query: URLSearchParams): ApiResponse {
+/**
+ * Reads `limit` and `page` and slices a list the way OCI's list operations page; `view` shapes only the
+ * page's items (shaping all of them for each page made a listing of 100,000 users cost 10 million views).
+ */
+export function pageOf<T>(items: readonly T[], query: URLSearchParams, view?: (item: T) => unknown): ApiResponse {
   const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 1000);
   const start = Number(query.get('page') ?? 0) || 0;
-  const slice = items.slice(start, start + limit);
+  const slice = view ? items.slice(start, start + limit).map(view) : items.slice(start, start + limit);
   const next = start + limit < items.length ? String(start + limit) : undefined;
   return { status: 200, body: slice, headers: next ? { 'opc-next-page': next } : {} };
 }

@@ -1,4 +1,4 @@
-import { onboardRows, type RowResult } from '../core/batch';
+import { onboardRows, peopleOf, type RowResult } from '../core/batch';
 import type { BatchReport } from '../core/batch-report';
 import type { BatchResult } from '../core/response';
 import { Status } from '../core/status';
@@ -22,6 +22,7 @@ export function batchOptions(inv: Invocation) {
 /** A batch given in the request itself (a JSON array, at most 6 MB): rows are numbered from 1. */
 export async function runRows(rows: readonly unknown[], inv: Invocation, eventId: string | undefined): Promise<BatchResult> {
   const settled: RowResult[] = [];
+  inv.services.directory.expectPeople?.(peopleOf(rows));
   const run = await onboardRows(
     rows.map((input, i) => ({ line: i + 1, input })),
     onboardingContext(inv),

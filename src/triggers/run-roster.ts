@@ -218,6 +218,7 @@ async function leaverPhase(ctx: RosterPhaseContext): Promise<RosterOutcome> {
   };
   // A dry run plans only the leavers it lists (each plan costs look-ups); the counts cover all of them.
   const planned = inv.dryRun ? work.slice(0, MAX_LISTED_LEAVERS) : work;
+  context.directory.expectPeople?.(planned.map(({ employeeId }) => ({ employeeId })));
   const { started } = await forEachLeaver(planned, apply, {
     concurrency: inv.config.BATCH_CONCURRENCY,
     canStartAnother: (average) => options.canStartAnother(average),

@@ -119,7 +119,7 @@ export function identityRoutes(state: TenancyState): Route[] {
   ) => {
     if (query.get('compartmentId') !== tenancyId) throw notFound(`compartment ${query.get('compartmentId')}`);
     const name = query.get('name');
-    return pageOf((name === null ? all() : named(name)).map(view), query);
+    return pageOf(name === null ? all() : named(name), query, view);
   };
 
   const route = (method: Route['method'], path: string, operation: string, handle: Route['handle'], iamWrite = false): Route => ({
