@@ -61,6 +61,14 @@ describe('the upload engine on OCI Queue', () => {
       expect(lines).toHaveLength(10_000);
       expect(stack.oci.state.messages(stack.topicId)).toHaveLength(1);
       expect(run.peakRssMb).toBeLessThan(128);
+      // Classic IAM cannot filter users by tag: a worker lists the tenancy (at most 11 pages here) once for
+      // each piece of a chunk it takes, keeping that piece's people, announced before their rows run.
+      // Unannounced, each few rows in flight would list it again: hundreds of listings.
+      const [record] = uploadRecords(stack);
+      const pieces = (record?.chunks ?? 0) + run.invocations;
+      const pages = stack.oci.requests.counts().ListUsers?.ok ?? 0;
+      expect(pages).toBeGreaterThan(0);
+      expect(pages).toBeLessThanOrEqual(pieces * 11);
     },
     25 * 60_000,
   );
