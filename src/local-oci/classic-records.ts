@@ -1,3 +1,4 @@
+import type { Listing } from './http';
 import type { CredentialPath, CredentialRecord, GroupRecord, MembershipRecord, UserRecord } from './state';
 
 // The classic Identity API's (20160918) view of users, groups, memberships and credentials: the
@@ -14,7 +15,8 @@ export interface ClassicApiKey {
 export interface ClassicDirectory {
   /** `Default` in an identity-domain tenancy (for `target.resource.domain.name`), else undefined. */
   readonly domainName: string | undefined;
-  users(): UserRecord[];
+  /** Every user, each shaped only when its page is read (100,000 shaped for every page cost seconds a listing). */
+  users(): Listing<UserRecord>;
   /** The users named exactly `name` (ListUsers' `name` filter is exact), in the list's order. */
   usersNamed(name: string): UserRecord[];
   user(id: string): UserRecord | undefined;

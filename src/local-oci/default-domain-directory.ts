@@ -127,7 +127,7 @@ export function defaultDomainDirectory(state: TenancyState, domain: DomainState)
   };
   return {
     domainName: domain.name,
-    users: () => [...domain.users.values()].map(userView),
+    users: () => ({ length: domain.users.size, slice: (start, end) => [...domain.users.values()].slice(start, end).map(userView) }),
     usersNamed: (name) =>
       domain.users
         .find('userName', foldName(name))

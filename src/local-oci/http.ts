@@ -98,11 +98,17 @@ export async function callRoute(
   });
 }
 
+/** What a list operation pages: an array, or a list that makes only the slice asked for. */
+export interface Listing<T> {
+  readonly length: number;
+  slice(start: number, end: number): T[];
+}
+
 /**
  * Reads `limit` and `page` and slices a list the way OCI's list operations page; `view` shapes only the
  * page's items (shaping all of them for each page made a listing of 100,000 users cost 10 million views).
  */
-export function pageOf<T>(items: readonly T[], query: URLSearchParams, view?: (item: T) => unknown): ApiResponse {
+export function pageOf<T>(items: Listing<T>, query: URLSearchParams, view?: (item: T) => unknown): ApiResponse {
   const limit = Math.min(Math.max(Number(query.get('limit') ?? 100) || 100, 1), 1000);
   const start = Number(query.get('page') ?? 0) || 0;
   const slice = view ? items.slice(start, start + limit).map(view) : items.slice(start, start + limit);

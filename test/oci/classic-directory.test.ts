@@ -96,7 +96,7 @@ describe('the classic directory finds people with one listing a chunk, keeping o
     const records = classicDirectory(oci.state);
     const marked = { [EMPLOYEE_TAG]: 'M1', [MANAGED_BY_TAG]: MANAGED_BY };
     records.createUser({ name: 'managed.first@example.com', description: 'd', freeformTags: marked });
-    const { id } = records.users().find((u) => u.name === 'person.3@example.com') ?? { id: '' };
+    const { id } = records.userByName('person.3@example.com') ?? { id: '' };
     records.updateUser(id, { freeformTags: { ...marked, [EMPLOYEE_TAG]: 'E3' } });
     // Act
     const managed = await directory().listManagedUsers();

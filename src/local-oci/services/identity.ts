@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { classicDirectory } from '../classic-directory';
-import { ApiError, type ApiRequest, notFound, pageOf, type Route, requireString } from '../http';
+import { ApiError, type ApiRequest, type Listing, notFound, pageOf, type Route, requireString } from '../http';
 import { foldName } from '../indexed-map';
 import { makeOcid } from '../ocid';
 import { membershipEtag, requireEtag } from '../preconditions';
@@ -113,7 +113,7 @@ export function identityRoutes(state: TenancyState): Route[] {
   /** ListUsers, ListGroups: tenancy-level resources, filtered by name (through the name index) and paged. */
   const listInTenancy = <T extends { name: string }>(
     query: URLSearchParams,
-    all: () => T[],
+    all: () => Listing<T>,
     named: (name: string) => T[],
     view: (item: T) => unknown,
   ) => {
