@@ -53,19 +53,62 @@ const unfold = (entry: LoggedRequest): LoggedRequest[] => [
 ];
 
 /**
+ * What a request log keeps: `entries`, every request with its body (what tests read), or `tally`, only
+ * counts per service, operation and outcome, for runs of hundreds of thousands of calls whose entries
+ * would fill the local OCI's heap (a 100,000-row upload makes about 300,000 calls).
+ */
+export type RequestLogKeeps = 'entries' | 'tally';
+
+/** How many HTTP requests of one kind the local OCI answered. */
+export interface CallTally {
+  readonly service: string;
+  readonly operation: string;
+  readonly outcome: Outcome;
+  readonly iamWrite: boolean;
+  readonly calls: number;
+}
+
+/**
  * Every request the local OCI answered, for tests and benchmarks to count. An entry is one HTTP request
  * (a call, as the rate counts it); a SCIM Bulk request carries the operations it ran, which `counts()`
  * and `iamWrites()` count under their own operation names.
  */
 export class RequestLog {
   readonly #entries: LoggedRequest[] = [];
+  readonly #tally = new Map<string, { -readonly [K in keyof CallTally]: CallTally[K] }>();
+  readonly #keep: RequestLogKeeps;
+
+  constructor(keep: RequestLogKeeps = 'entries') {
+    this.#keep = keep;
+  }
 
   add(entry: LoggedRequest): void {
-    this.#entries.push(entry);
+    const key = `${entry.service} ${entry.operation} ${entry.outcome} ${entry.iamWrite}`;
+    const seen = this.#tally.get(key);
+    if (seen) seen.calls += 1;
+    else
+      this.#tally.set(key, {
+        service: entry.service,
+        operation: entry.operation,
+        outcome: entry.outcome,
+        iamWrite: entry.iamWrite,
+        calls: 1,
+      });
+    if (this.#keep === 'entries') this.#entries.push(entry);
+  }
+
+  /**
+   * HTTP requests counted by service, operation, outcome and whether the operation writes IAM: kept
+   * whatever the log keeps. (A SCIM Bulk request is one `Bulk` call here: its operations are not unfolded.)
+   */
+  tally(): readonly CallTally[] {
+    return [...this.#tally.values()].map((row) => ({ ...row }));
   }
 
   /** Entries since `mark()` returned `from` (all when absent). */
   entries(from = 0): readonly LoggedRequest[] {
+    if (this.#keep !== 'entries')
+      throw new Error("this request log keeps only its tally (requestLog: 'tally'): read tally(), or keep entries");
     return this.#entries.slice(from);
   }
 

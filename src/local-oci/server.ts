@@ -13,7 +13,7 @@ import { type FaultRule, Faults, faultCode } from './faults';
 import { ApiError, type ApiRequest, type ApiResponse, type Route, scimError } from './http';
 import { makeOcid, makeRequestId } from './ocid';
 import { DomainRate, IamRate, type IamRateLimits } from './rate-limit';
-import { type LoggedOperation, RequestLog } from './request-log';
+import { type LoggedOperation, RequestLog, type RequestLogKeeps } from './request-log';
 import { runDueSchedules } from './schedule-runner';
 import { type ScheduleRun, type ScheduleState, schedulesOf } from './schedule-state';
 import { bucketRoutes } from './services/buckets';
@@ -58,6 +58,8 @@ export interface LocalOciOptions {
   readonly domainLimits?: 'published' | 'off';
   /** How many publishes an ONS topic takes in a minute before answering 429 (OCI: about 60). */
   readonly onsPublishesPerMinute?: number;
+  /** `tally` keeps only counts of the requests answered, for runs too long to keep every entry; `entries` by default. */
+  readonly requestLog?: RequestLogKeeps;
 }
 
 /** A running local OCI: endpoints, credentials, state, faults, request log, and a stop. */
@@ -160,7 +162,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   const apiKeys = new Map([[`${tenancyId}/${credentials.adminUserId}/${credentials.adminFingerprint}`, credentials.adminPublicKey]]);
   const adminUserId = credentials.adminUserId;
   const faults = new Faults(options.faults, options.faultSeed);
-  const requests = new RequestLog();
+  const requests = new RequestLog(options.requestLog);
   const iamRate = new IamRate(options.iamRate);
   const domainRate = new DomainRate({ type: options.domainType ?? 'free', enforce: options.domainLimits === 'published' });
   const functions: { invoker: FunctionInvoker | undefined } = { invoker: undefined };
@@ -182,7 +184,21 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     ...queueMessageRoutes(state),
     ...setupRoutes(state),
   ];
-  const retryTokens = new Map<string, { bodyHash: string; response: ApiResponse }>();
+  /**
+   * A create's first answer per retry token, to answer a retry with it (OCI keeps a token 24 hours:
+   * "Retry tokens expire after 24 hours", API Reference and Endpoints, Retry Tokens). The answer is
+   * kept as the bytes it was sent as: a Buffer lives outside V8's heap, so hundreds of thousands of
+   * them (a 100,000-row upload) cost the garbage collector nothing, where the answers as objects made
+   * most of a long run's heap.
+   */
+  const retryTokens = new Map<string, { bodyHash: string; status: number; headers: Record<string, string>; body: SentBody; at: number }>();
+  /** Forgets the tokens older than a day: kept in the order they came, the oldest are at the front. */
+  const forgetOldTokens = (now: number) => {
+    for (const [key, kept] of retryTokens) {
+      if (now - kept.at < RETRY_TOKEN_LIFETIME_MS) return;
+      retryTokens.delete(key);
+    }
+  };
   let published: unknown;
   const authz = new Authorizer(state, credentials.adminUserId);
   const consistency = new EventualConsistency(
@@ -356,7 +372,8 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     const tokenKey = retryToken ? `${operation} ${path} ${retryToken}` : undefined;
     const bodyHash = createHash('sha256').update(body).digest('hex');
     if (tokenKey) {
-      const earlier = retryTokens.get(tokenKey);
+      const kept = retryTokens.get(tokenKey);
+      const earlier = kept && state.clock.now() - kept.at < RETRY_TOKEN_LIFETIME_MS ? kept : undefined;
       if (earlier && earlier.bodyHash !== bodyHash) {
         log(409, 'error');
         return send(res, 409, { code: 'InvalidatedRetryToken', message: 'The retry token was used for a different request' }, {});
@@ -364,8 +381,8 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
       if (earlier) {
         // A retried create answers what the first one did and creates nothing.
         replayed = true;
-        log(earlier.response.status, 'ok');
-        return send(res, earlier.response.status, earlier.response.body, earlier.response.headers ?? {});
+        log(earlier.status, 'ok');
+        return send(res, earlier.status, earlier.body, earlier.headers);
       }
     }
 
@@ -376,7 +393,18 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
     try {
       const response = await execute(route, request);
       writes = response.writes;
-      if (tokenKey && response.status < 300) retryTokens.set(tokenKey, { bodyHash, response });
+      if (tokenKey && response.status < 300) {
+        const now = state.clock.now();
+        forgetOldTokens(now);
+        retryTokens.delete(tokenKey);
+        retryTokens.set(tokenKey, {
+          bodyHash,
+          status: response.status,
+          headers: response.headers ?? {},
+          body: sentBody(response.body),
+          at: now,
+        });
+      }
       log(response.status, response.status < 400 ? 'ok' : 'error');
       if (answerLost) {
         req.socket.destroy();
@@ -569,17 +597,38 @@ function collectBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** "Retry tokens expire after 24 hours" (OCI API Reference and Endpoints, "Retry Tokens"). */
+const RETRY_TOKEN_LIFETIME_MS = 24 * 60 * 60_000;
+
+/** A JSON answer as the bytes it is sent as, with whether it is one resource (which carries an etag). */
+class SerializedJson {
+  constructor(
+    readonly bytes: Buffer,
+    readonly isResource: boolean,
+  ) {}
+}
+
+type SentBody = SerializedJson | Buffer | undefined;
+
+/** A body as `send` sends it: raw bytes stay bytes; anything else becomes JSON, serialized once. */
+function sentBody(body: unknown): SentBody {
+  if (body === undefined || Buffer.isBuffer(body) || body instanceof SerializedJson) return body;
+  return new SerializedJson(Buffer.from(JSON.stringify(body)), typeof body === 'object' && body !== null && !Array.isArray(body));
+}
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, headOnly = false): void {
   if (res.destroyed) return;
-  const payload =
-    body === undefined || status === 204 || status === 304 ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+  const sent = status === 204 || status === 304 ? undefined : sentBody(body);
+  const payload = sent instanceof SerializedJson ? sent.bytes : sent;
   // OCI sends an etag with every single resource it returns: a version of that resource.
-  const isResource =
-    status < 300 && payload !== undefined && typeof body === 'object' && body !== null && !Array.isArray(body) && !Buffer.isBuffer(body);
+  const etag =
+    status < 300 && sent instanceof SerializedJson && sent.isResource
+      ? createHash('sha256').update(sent.bytes).digest('hex').slice(0, 32)
+      : undefined;
   res.writeHead(status, {
     'opc-request-id': makeRequestId(),
-    ...(isResource ? { etag: createHash('sha256').update(payload).digest('hex').slice(0, 32) } : {}),
-    ...(payload && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}),
+    ...(etag ? { etag } : {}),
+    ...(sent instanceof SerializedJson ? { 'content-type': 'application/json' } : {}),
     ...(payload ? { 'content-length': String(payload.length) } : {}),
     ...headers,
   });

@@ -261,6 +261,11 @@ describe('local OCI: Identity', () => {
     const first = await sdk.identity.createGroup(request);
     const second = await sdk.identity.createGroup(request);
     expect(second.group.id).toBe(first.group.id);
+    // The first answer again, as it was sent: the same resource, the same etag.
+    expect(second.group).toEqual(first.group);
+    expect(second.etag).toBe(first.etag);
+    expect(second.etag).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.opcRequestId).not.toBe(first.opcRequestId);
     const reused = await failure(
       sdk.identity.createGroup({
         ...request,
@@ -268,5 +273,30 @@ describe('local OCI: Identity', () => {
       }),
     );
     expect(reused).toMatchObject({ statusCode: 409, serviceCode: 'InvalidatedRetryToken' });
+  });
+
+  it('forgets a retry token after 24 hours, as OCI does', async () => {
+    // Prepare: a create with a token, then a day goes by on the emulator's clock.
+    const request = {
+      createGroupDetails: { compartmentId: sdk.tenancyId, name: 'day-old', description: 'd' },
+      opcRetryToken: 'token-day',
+    };
+    const first = await sdk.identity.createGroup(request);
+    oci.state.clock.freeze();
+    try {
+      oci.state.clock.advance(24 * 60 * 60_000 - 1000);
+      // Assess: still answered from the token a second before the day is out…
+      expect((await sdk.identity.createGroup(request)).group.id).toBe(first.group.id);
+      oci.state.clock.advance(1000);
+      // …and a day on, the same token is a new request: this one creates a group of another name.
+      const later = await sdk.identity.createGroup({
+        ...request,
+        createGroupDetails: { ...request.createGroupDetails, name: 'day-later' },
+      });
+      expect(later.group.id).not.toBe(first.group.id);
+      expect(later.group.name).toBe('day-later');
+    } finally {
+      oci.state.clock.resume();
+    }
   });
 });
