@@ -33,7 +33,7 @@ export interface InvokeResult {
 /** A function process run as the Fn agent runs it (http-stream over a unix socket). */
 export interface RunningFunction {
   invoke(body: string | Buffer, options?: InvokeOptions): Promise<InvokeResult>;
-  /** Everything the process wrote to stdout and stderr, line by line. */
+  /** Everything the process wrote to stdout and stderr, line by line (with `onLine`: no stdout, stderr's last lines). */
   readonly stdout: readonly string[];
   readonly stderr: readonly string[];
   /** Milliseconds from spawn to the socket appearing. */
@@ -75,6 +75,12 @@ export async function startFunction(options: {
   startTimeoutMs?: number;
   /** Defaults to FUNCTION_NODE_ARGS, as deployed. */
   nodeArgs?: readonly string[];
+  /**
+   * Each line the process writes, as it comes, instead of keeping its stdout: a process that runs for
+   * an hour (a long upload's worker) would otherwise hold every log line it wrote. Its last stderr lines
+   * are kept either way, for `FunctionDiedError` to say why it died.
+   */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }): Promise<RunningFunction> {
   const dir = mkdtempSync(join(tmpdir(), 'fn-'));
   const socketPath = join(dir, 'lsnr.sock');
@@ -98,8 +104,18 @@ export async function startFunction(options: {
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  collectLines(child.stdout, stdout);
-  collectLines(child.stderr, stderr);
+  const onLine = options.onLine;
+  if (onLine) {
+    collectLines(child.stdout, (line) => onLine(line, 'stdout'));
+    collectLines(child.stderr, (line) => {
+      onLine(line, 'stderr');
+      stderr.push(line);
+      if (stderr.length > 2 * KEPT_STDERR_LINES) stderr.splice(0, stderr.length - KEPT_STDERR_LINES);
+    });
+  } else {
+    collectLines(child.stdout, (line) => stdout.push(line));
+    collectLines(child.stderr, (line) => stderr.push(line));
+  }
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exitPromise = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -206,15 +222,18 @@ export async function startFunction(options: {
   };
 }
 
-function collectLines(stream: NodeJS.ReadableStream | null, into: string[]): void {
+/** The stderr lines a process given `onLine` keeps (at least), for the message of its death. */
+const KEPT_STDERR_LINES = 50;
+
+function collectLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
   let partial = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
-    into.push(...lines.filter((line) => line.length > 0));
+    for (const line of lines) if (line.length > 0) onLine(line);
   });
   stream?.on('end', () => {
-    if (partial) into.push(partial);
+    if (partial) onLine(partial);
   });
 }

@@ -177,6 +177,23 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   };
   let invocations = 0;
   const waiting: (() => void)[] = [];
+  let containersStarted = 0;
+  const numbers = new Map<RunningFunction, number>();
+  /** Lines not yet appended to `logFile`. */
+  let unwritten: string[] = [];
+  /**
+   * Each line any container writes, read as it comes and let go: the driver keeps what it reports (the
+   * first errors, the latest finishing lines) and what the log file has still to take, never a whole
+   * run's output (a 100,000-row upload writes about 350,000 lines).
+   */
+  const seeLine = (line: string, container: number) => {
+    if (options.logFile) unwritten.push(`${timeOf(line)} c${container} ${line}`);
+    if (functionErrors.length < 20 && line.includes('"level":"error"')) functionErrors.push(line);
+    if (/finish|joining|"why":"/.test(line)) {
+      finishingLog.push(line);
+      if (finishingLog.length > 200) finishingLog.splice(0, finishingLog.length - 100);
+    }
+  };
 
   const container = async (): Promise<RunningFunction> => {
     const ready = idle.pop();
@@ -186,8 +203,11 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
       return container();
     }
     // A loaded machine can take longer than the platform's 5 s to start a process: the driver waits.
-    const fn = await startFunction({ entry: options.entry, env, startTimeoutMs: 30_000 });
+    containersStarted += 1;
+    const number = containersStarted;
+    const fn = await startFunction({ entry: options.entry, env, startTimeoutMs: 30_000, onLine: (line) => seeLine(line, number) });
     all.push(fn);
+    numbers.set(fn, number);
     return fn;
   };
   const release = (fn: RunningFunction) => {
@@ -225,7 +245,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
         // A peak first seen at a call's start was reached after the container's previous answer (work it went on with).
         if (after > (peakCall?.afterMb ?? 0))
           peakCall = {
-            container: all.indexOf(fn) + 1,
+            container: numbers.get(fn) ?? 0,
             callOfContainer: seen.calls + 1,
             beforeMb: before,
             afterMb: after,
@@ -243,16 +263,12 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
    * stalls. Appended, not rewritten: sorting and writing the whole log every 10 s grew with the run
    * and, past 30 minutes of a 100,000-row upload, took the local OCI's core from it.
    */
-  const written = new Map<RunningFunction, { out: number; err: number }>();
   if (options.logFile) writeFileSync(options.logFile, '');
   const writeLog = () => {
-    if (!options.logFile) return;
-    const lines = all.flatMap((fn, index) => {
-      const seen = written.get(fn) ?? { out: 0, err: 0 };
-      written.set(fn, { out: fn.stdout.length, err: fn.stderr.length });
-      return [...fn.stdout.slice(seen.out), ...fn.stderr.slice(seen.err)].map((line) => `${timeOf(line)} c${index + 1} ${line}`);
-    });
-    if (lines.length > 0) appendFileSync(options.logFile, `${lines.sort().join('\n')}\n`);
+    if (!options.logFile || unwritten.length === 0) return;
+    const lines = unwritten.sort();
+    unwritten = [];
+    appendFileSync(options.logFile, `${lines.join('\n')}\n`);
   };
   const logging = setInterval(writeLog, options.logFile ? 10_000 : 2 ** 30);
   const previous = stack.oci.functions.invoker;
@@ -303,12 +319,10 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     for (const fn of all) {
       peak = Math.max(peak, peakRssMb(fn.pid));
       cpu += cpuSeconds(fn.pid);
-      functionErrors.push(...[...fn.stdout, ...fn.stderr].filter((line) => line.includes('"level":"error"')));
-      finishingLog.push(...fn.stdout.filter((line) => /finish|joining|"why":"/.test(line)));
     }
+    await Promise.all(all.map((fn) => fn.stop()));
     clearInterval(logging);
     writeLog();
-    await Promise.all(all.map((fn) => fn.stop()));
   }
   const final = answers.find((a): a is BatchResult => a?.kind === 'batch' && a.final !== false) ?? answers.at(-1);
   const report = final?.kind === 'batch' ? final.report : undefined;

@@ -47,6 +47,33 @@ describe('Fn harness', () => {
     await expect(fn.invoke('again')).rejects.toThrow(/dead/);
   });
 
+  it('keeps what a function writes, or hands each line to onLine and keeps only the last of stderr', async () => {
+    // Prepare
+    fn = await startFunction({ entry: fixturePath('functions', 'echo.js') });
+    const seen: string[] = [];
+    const streaming = await startFunction({
+      entry: fixturePath('functions', 'echo.js'),
+      onLine: (line, stream) => seen.push(`${stream} ${line}`),
+    });
+    try {
+      // Act
+      await fn.invoke('say kept');
+      for (let i = 0; i < 120; i += 1) await streaming.invoke(`say line ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Assess
+      expect(fn.stdout).toContain('out: kept');
+      expect(fn.stderr).toContain('err: kept');
+      expect(seen).toContain('stdout out: line 0');
+      expect(seen).toContain('stderr err: line 119');
+      expect(seen.filter((line) => line.startsWith('stdout out: '))).toHaveLength(120);
+      expect(streaming.stdout).toEqual([]);
+      expect(streaming.stderr.length).toBeLessThanOrEqual(100);
+      expect(streaming.stderr.at(-1)).toBe('err: line 119');
+    } finally {
+      await streaming.stop();
+    }
+  });
+
   it('reports a function that exits before listening', async () => {
     await expect(startFunction({ entry: fixturePath('functions', 'no-such-file.js') })).rejects.toThrow(/exited before listening/);
   });
