@@ -8,6 +8,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DOMAIN_RATE_LIMITS, DOMAIN_TYPES, type DomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
 import { FUNCTION_NODE_ARGS, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
+import type { CallTally } from '@oci-iam-onboarding/local-oci/request-log';
 import * as common from 'oci-common';
 import { IdentityClient } from 'oci-identity';
 import type { BatchResult } from '../core/response';
@@ -276,6 +277,9 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
   const domainType = path === 'classic' ? undefined : path;
   const stack = await startLocalStack({
     iamRate: { writesPerSecond: IAM_WRITES_PER_SECOND, readsPerSecond: IAM_READS_PER_SECOND, burstSeconds: 1 },
+    // Counts, not entries: 300,000 requests with their bodies held the local OCI's heap at hundreds of MB,
+    // and its garbage collection slowed the last third of a 100,000-row run.
+    requestLog: 'tally',
     ...(domainType ? { identityDomain: 'Employees', domainType, domainLimits: 'published' as const } : {}),
     ...(FOREIGN_THROTTLE > 0 ? { faults: [{ operations: DOMAIN_OPERATIONS, status: 429 as const, rate: FOREIGN_THROTTLE }] } : {}),
   });
@@ -284,7 +288,8 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
   const begun = performance.now();
   // A line a minute, so that a long run shows its pace even if it is stopped before the end.
   const progress = setInterval(() => {
-    const done = stack.oci.state.domain?.users.size ?? stack.oci.requests.counts().CreateUser?.ok ?? 0;
+    const done =
+      stack.oci.state.domain?.users.size ?? callsOf(stack.oci.requests.tally(), (c) => c.operation === 'CreateUser' && c.outcome === 'ok');
     const seconds = (performance.now() - begun) / 1000;
     out(`  … ${seconds.toFixed(0)} s: ${done} users created (${(done / seconds).toFixed(1)} a second), load ${loadavg()[0]?.toFixed(1)}`);
   }, 60_000);
@@ -303,12 +308,12 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
   const used = process.cpuUsage(cpuBefore);
   // This process is the local OCI (and the driver, which does little): its CPU is what serving OCI cost.
   const ociCpuSeconds = (used.user + used.system) / 1e6;
-  const entries = stack.oci.requests.entries();
-  const iam = entries.filter((e) => e.service === 'identity' && e.outcome === 'ok');
-  const storage = entries.filter((e) => e.service === 'objectstorage').length;
-  const writes = iam.filter((e) => e.iamWrite).length;
-  const reads = iam.length - writes;
-  const domainCalls = entries.filter((e) => e.service === 'identitydomains' && e.outcome === 'ok');
+  const tally = stack.oci.requests.tally();
+  const iamCalls = callsOf(tally, (c) => c.service === 'identity' && c.outcome === 'ok');
+  const storage = callsOf(tally, (c) => c.service === 'objectstorage');
+  const writes = callsOf(tally, (c) => c.service === 'identity' && c.outcome === 'ok' && c.iamWrite);
+  const reads = iamCalls - writes;
+  const domainCalls = callsOf(tally, (c) => c.service === 'identitydomains' && c.outcome === 'ok');
   // On a domain: the least each API group's windows allow for the calls made in it (a minute's allowance
   // per minute, or the second's, whichever binds), the slowest group setting it.
   const windowIdeal = (calls: number, group: 'Others' | 'Bulk') => {
@@ -316,12 +321,14 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
     const limit = DOMAIN_RATE_LIMITS[group][domainType];
     return Math.max((calls / limit.perMinute) * 60, calls / limit.perSecond);
   };
-  const bulkCalls = domainCalls.filter((e) => e.operation === 'Bulk').length;
+  const bulkCalls = callsOf(tally, (c) => c.service === 'identitydomains' && c.outcome === 'ok' && c.operation === 'Bulk');
   const ideal = domainType
-    ? Math.max(windowIdeal(domainCalls.length - bulkCalls, 'Others'), windowIdeal(bulkCalls, 'Bulk'), writes / IAM_WRITES_PER_SECOND)
+    ? Math.max(windowIdeal(domainCalls - bulkCalls, 'Others'), windowIdeal(bulkCalls, 'Bulk'), writes / IAM_WRITES_PER_SECOND)
     : Math.max(writes / IAM_WRITES_PER_SECOND, reads / IAM_READS_PER_SECOND);
   const perRowIdeal = windowIdeal(PER_ROW_CALLS_PER_HIRE * rows, 'Others');
-  const created = domainType ? (stack.oci.state.domain?.users.size ?? 0) : (stack.oci.requests.counts().CreateUser?.ok ?? 0);
+  const created = domainType
+    ? (stack.oci.state.domain?.users.size ?? 0)
+    : callsOf(tally, (c) => c.operation === 'CreateUser' && c.outcome === 'ok');
   const users = domainType
     ? new Set([...(stack.oci.state.domain?.users.values() ?? [])].map((u) => u.userName.toLowerCase())).size
     : new Set([...stack.oci.state.users.values()].map((u) => u.name)).size;
@@ -348,7 +355,7 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
     `  CPU-bound floor: CPU s ÷ ${availableParallelism()} cores (s)                ${fmt(cpuFloor, 1)}   ${cpuFloor > ideal ? 'the machine, not the emulated rate, is the bottleneck' : 'below the ideal: the rate is the bottleneck'}`,
   );
   out(
-    `  CPU per IAM call: function / local OCI (ms)        ${fmt((run.functionCpuSeconds * 1000) / iam.length, 2)} / ${((ociCpuSeconds * 1000) / iam.length).toFixed(2)}`,
+    `  CPU per IAM call: function / local OCI (ms)        ${fmt((run.functionCpuSeconds * 1000) / iamCalls, 2)} / ${((ociCpuSeconds * 1000) / iamCalls).toFixed(2)}`,
   );
   out(`  invocations                                        ${fmt(run.invocations)}`);
   out(`  invocations at once (mean) / idle between them (s) ${fmt(run.meanConcurrency, 2)} / ${run.idleSeconds.toFixed(1)}`);
@@ -361,14 +368,16 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
   out(
     `  RSS after a container's first / last call (MB)     ${fmt(run.rssAfterFirstCallMb, 1)} / ${run.rssAfterLastCallMb.toFixed(1)}   (medians; up to ${run.mostCallsPerContainer} calls a container)`,
   );
-  out(`  IAM calls per hire (reads + writes)                ${fmt((iam.length + domainCalls.length) / rows, 2)}`);
+  out(`  IAM calls per hire (reads + writes)                ${fmt((iamCalls + domainCalls) / rows, 2)}`);
   if (domainType) {
-    out(`  identity-domain calls per hire / Bulk requests     ${fmt(domainCalls.length / rows, 3)} / ${bulkCalls}`);
+    out(`  identity-domain calls per hire / Bulk requests     ${fmt(domainCalls / rows, 3)} / ${bulkCalls}`);
     out(
       `  the per-row path's ideal (${PER_ROW_CALLS_PER_HIRE} calls a hire) (s)     ${fmt(perRowIdeal, 1)}   (${(perRowIdeal / 3600).toFixed(2)} h)`,
     );
     const byOperation = new Map<string, number>();
-    for (const call of domainCalls) byOperation.set(call.operation, (byOperation.get(call.operation) ?? 0) + 1);
+    for (const row of tally)
+      if (row.service === 'identitydomains' && row.outcome === 'ok')
+        byOperation.set(row.operation, (byOperation.get(row.operation) ?? 0) + row.calls);
     out(`  identity-domain calls by operation                 ${[...byOperation].map(([op, n]) => `${op} ${n}`).join(', ')}`);
     const groups = stack.oci.domainRate.counts;
     out(
@@ -393,6 +402,10 @@ async function uploadFigure(rows: number, path: UploadPath): Promise<void> {
   }
   await stack.oci.stop();
 }
+
+/** The requests of a tally that `which` picks. */
+const callsOf = (tally: readonly CallTally[], which: (row: CallTally) => boolean) =>
+  tally.filter(which).reduce((sum, row) => sum + row.calls, 0);
 
 /** A CSV of new hires, half with one role and half with two, across two compartments. */
 function hiresCsv(count: number): string {
