@@ -17,6 +17,7 @@ import type { DefinedTags } from '../core/tags';
 import type { UserSpec } from '../core/user-spec';
 import type { OciCallError } from '../support/errors';
 import { allPages, type CallPolicy, callOci, createOrFind, deleted } from './call';
+import { type ListedKeys, listedKeysBuilder } from './listed-keys';
 
 const LIVE = new Set(['CREATING', 'ACTIVE', 'INACTIVE']);
 const ALREADY_EXISTS = new Set(['NotAuthorizedOrResourceAlreadyExists', 'Conflict', 'IdcsConversionError']);
@@ -72,6 +73,9 @@ const versioned = (u: models.User, etag: string | undefined): DirectoryUser => (
  * to is read again (GetUser) before it is planned from.
  */
 const SNAPSHOT_MS = 60_000;
+/** A listing's keys: an employee id and a user name are told apart, so that one cannot pass for the other. */
+const employeeKey = (employeeId: string) => `e\n${employeeId}`;
+const nameKey = (lowerCaseName: string) => `n\n${lowerCaseName}`;
 const isNotFound = (error: unknown) => (error as OciCallError).status === 404;
 const toGroup = (g: models.Group): DirectoryGroup => ({
   id: g.id,
@@ -136,6 +140,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
     readonly names: ReadonlySet<string>;
     readonly byEmployee: Map<string, Set<string>>;
     readonly byName: Map<string, string>;
+    /**
+     * Every employee id and user name of the listing, compactly: a person of the next chunk whose keys it
+     * does not hold has no account to find, and is answered without listing again (a chunk of new hires).
+     */
+    readonly listed: ListedKeys;
   }
   /** User ids by employee id and by user name (lower case) of the wanted people, from one listing (SNAPSHOT_MS). */
   let snapshot: Snapshot | undefined;
@@ -150,19 +159,28 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   async function readSnapshot(employees: ReadonlySet<string>, names: ReadonlySet<string>): Promise<Snapshot> {
     const byEmployee = new Map<string, Set<string>>();
     const byName = new Map<string, string>();
+    const listed = listedKeysBuilder();
     // Page by page, keeping only the wanted people's ids: never a page of users longer than it takes
     // to read it (a listing of 10,000 users held whole, once per row in flight, took an invocation past 180 MB).
     await eachUser((u) => {
       const id = u.freeformTags?.[EMPLOYEE_TAG];
+      if (id) listed.add(employeeKey(id));
       if (id && employees.has(id)) byEmployee.set(id, (byEmployee.get(id) ?? new Set()).add(u.id));
       const name = u.name.toLowerCase();
+      listed.add(nameKey(name));
       if (names.has(name)) byName.set(name, u.id);
     });
-    snapshot = { at: Date.now(), employees, names, byEmployee, byName };
+    snapshot = { at: Date.now(), employees, names, byEmployee, byName, listed: listed.seal() };
     return snapshot;
   }
+  /**
+   * The listing answers for a person when it is recent and knows each of their keys: kept for them, or
+   * not in the tenancy at all (then the entries hold only what this invocation wrote since).
+   */
   const covers = (s: Snapshot, employeeId: string, name: string | undefined) =>
-    Date.now() - s.at <= SNAPSHOT_MS && s.employees.has(employeeId) && (name === undefined || s.names.has(name));
+    Date.now() - s.at <= SNAPSHOT_MS &&
+    (s.employees.has(employeeId) || !s.listed.has(employeeKey(employeeId))) &&
+    (name === undefined || s.names.has(name) || !s.listed.has(nameKey(name)));
   /** A listing that answers for this person: the current one, or one read with them among the wanted. */
   async function snapshotFor(employeeId: string, userName: string | undefined): Promise<Snapshot> {
     const name = userName?.toLowerCase();

@@ -91,6 +91,44 @@ describe('the classic directory finds people with one listing a chunk, keeping o
     expect(listUsers(mark)).toBe(6);
   });
 
+  it('answers the next chunk from the listing it has when none of its people has an account', async () => {
+    // Prepare: a chunk looked up, then a chunk of new hires (no employee id nor name in the tenancy)
+    const classic = directory();
+    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
+    await classic.findPerson('E1', 'person.1@example.com');
+    const mark = oci.requests.mark();
+    const hires = Array.from({ length: 50 }, (_, i) => ({ employeeId: `N${i}`, userName: `new.hire.${i}@example.com` }));
+    // Act
+    classic.expectPeople?.(hires);
+    const found = await Promise.all(hires.map((p) => classic.findPerson(p.employeeId, p.userName)));
+    const created = await classic.createUser(
+      {
+        name: 'new.hire.0@example.com',
+        description: 'd',
+        email: 'new.hire.0@example.com',
+        givenName: 'New',
+        familyName: 'Hire',
+        employeeId: 'N0',
+        freeformTags: { [EMPLOYEE_TAG]: 'N0' },
+      },
+      undefined,
+    );
+    const afterCreate = await classic.findPerson('N0', 'new.hire.0@example.com');
+    // Then a chunk with one person who has an account (under a new name: E5's rehire) among new hires
+    classic.expectPeople?.([
+      { employeeId: 'N99', userName: 'new.hire.99@example.com' },
+      { employeeId: 'E5', userName: 'e5.again@example.com' },
+    ]);
+    const rehire = await classic.findPerson('E5', 'e5.again@example.com');
+    // Assess: no listing for the new hires, the one made since found from what this directory wrote, and
+    // one listing for the chunk with a known person, which finds their old account by employee id.
+    expect(found.every((f) => f.byEmployeeId.length === 0 && f.byName === undefined)).toBe(true);
+    expect(names(afterCreate)).toEqual({ byEmployeeId: ['new.hire.0@example.com'], byName: 'new.hire.0@example.com' });
+    expect(afterCreate.byEmployeeId[0]?.id).toBe(created.record.id);
+    expect(names(rehire)).toEqual({ byEmployeeId: ['person.5@example.com'], byName: undefined });
+    expect(listUsers(mark)).toBe(3);
+  });
+
   it('lists the managed users page by page: only those carrying the mark, from every page', async () => {
     // Prepare: two users marked as this function's, on the first page and on the last
     const records = classicDirectory(oci.state);
