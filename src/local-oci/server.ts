@@ -401,7 +401,7 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
           bodyHash,
           status: response.status,
           headers: response.headers ?? {},
-          body: sentBody(response.body),
+          body: keptBody(sentBody(response.body)),
           at: now,
         });
       }
@@ -614,6 +614,21 @@ type SentBody = SerializedJson | Buffer | undefined;
 function sentBody(body: unknown): SentBody {
   if (body === undefined || Buffer.isBuffer(body) || body instanceof SerializedJson) return body;
   return new SerializedJson(Buffer.from(JSON.stringify(body)), typeof body === 'object' && body !== null && !Array.isArray(body));
+}
+
+/**
+ * A body to keep, in memory of its own. A small Buffer made from a string is a slice of a shared 8 KB
+ * pool, and keeping the slice keeps the whole pool: after 20,000 creates (an 8,000-row upload) the
+ * kept answers held 110 MB outside the heap as slices, 21 MB as copies of their own.
+ */
+function keptBody(body: SentBody): SentBody {
+  const own = (bytes: Buffer) => {
+    const copy = Buffer.allocUnsafeSlow(bytes.length);
+    bytes.copy(copy);
+    return copy;
+  };
+  if (body instanceof SerializedJson) return new SerializedJson(own(body.bytes), body.isResource);
+  return body === undefined ? undefined : own(body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, headOnly = false): void {
