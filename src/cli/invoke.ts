@@ -18,7 +18,7 @@ const spec = defineCommand({
   name: 'invoke',
   usage: [
     'npm run invoke -- [options] <event.json | ->',
-    `       npm run invoke -- --upload <file> [--deadline <seconds>] [--domain-type ${DOMAIN_TYPES.join('|')}]`,
+    `       npm run invoke -- --upload <file> [--deadline <seconds>] [--domain-type ${DOMAIN_TYPES.join('|')}] [--report <file>]`,
   ].join('\n'),
   summary: [
     'Sends one event (a hire, a batch, an OCI event…) to the bundled function, as the Fn agent does, and prints',
@@ -38,6 +38,7 @@ const spec = defineCommand({
       description: 'upload a file of hires to the onboarding bucket, deliver the Events envelope, follow every continuation',
     },
     deadline: { type: 'string', value: 'SECONDS', description: "each invocation's deadline with --upload (default: func.yaml's timeout)" },
+    report: { type: 'string', value: 'FILE', description: "with --upload: write the function's per-row report (CSV) to FILE" },
     'domain-type': {
       type: 'string',
       value: 'TYPE',
@@ -49,7 +50,8 @@ const spec = defineCommand({
     [
       'With --upload and no --domain-type the upload goes to classic IAM. With --domain-type the function is told the',
       "type (IDENTITY_DOMAIN_TYPE) and paces itself by the type's windows; after the upload line, stderr says per API",
-      'group how many calls the local OCI answered and how many it throttled (429).',
+      'group how many calls the local OCI answered and how many it throttled (429). The upload line is followed by',
+      "the first rows that did not succeed, with their reason, from the function's per-row report.",
     ].join('\n'),
     INVOKE_EXIT_CODES,
   ],
@@ -127,12 +129,17 @@ function domainTypeOf({ values }: Args): DomainType | undefined {
 }
 
 runCommand(spec, async (args) => {
-  const { upload, deadline } = args.values;
+  const { upload, deadline, report } = args.values;
+  if (report !== undefined && upload === undefined) throw new UsageError('--report goes with --upload');
   const domainType = domainTypeOf(args);
   if (upload !== undefined) {
     const seconds = deadline === undefined ? undefined : Number(deadline);
     if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--deadline takes a number of seconds, not "${deadline}"`);
-    return uploadCommand(upload, { ...(seconds === undefined ? {} : { deadlineSeconds: seconds }), ...(domainType ? { domainType } : {}) });
+    return uploadCommand(upload, {
+      ...(seconds === undefined ? {} : { deadlineSeconds: seconds }),
+      ...(domainType ? { domainType } : {}),
+      ...(report === undefined ? {} : { reportPath: report }),
+    });
   }
   const mode = modeFor(args);
   const target = await targetFor(args);

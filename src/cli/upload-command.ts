@@ -1,9 +1,10 @@
-// `npm run invoke -- --upload <file> [--deadline <seconds>] [--domain-type <type>]`: an upload followed to
+// `npm run invoke -- --upload <file> [--deadline <seconds>] [--domain-type <type>] [--report <file>]`: an upload followed to
 // its end on the local OCI, on classic IAM or into an identity domain of a type, under its published limits.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
 import type { GroupCounts } from '@oci-iam-onboarding/local-oci/rate-limit';
+import { REPORT_CSV_HEADER } from '../core/batch-report';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload } from '../local-stack/upload-driver';
 import { bundlePath, out, userPath } from './print';
@@ -22,6 +23,32 @@ export interface UploadCommandOptions {
    * type (IDENTITY_DOMAIN_TYPE) so that it paces itself by the same windows. Without it: classic IAM.
    */
   readonly domainType?: DomainType;
+  /** Writes the per-row report (CSV) the function made to this file. */
+  readonly reportPath?: string;
+}
+
+/** Rows that did not succeed printed after the summary line; the rest are in the report. */
+const LISTED_ROWS = 10;
+
+/**
+ * The lines of a per-row report (CSV, header first) whose row did not succeed, at most `limit` of them,
+ * and how many there are. A cell may hold a quoted line break: rows are split where a line ends outside quotes.
+ */
+export function rowsNotSucceeded(reportCsv: string, limit: number): { lines: string[]; count: number } {
+  const rows: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < reportCsv.length; i += 1) {
+    const char = reportCsv[i];
+    if (char === '"') quoted = !quoted;
+    else if (char === '\n' && !quoted) {
+      rows.push(reportCsv.slice(start, i).replace(/\r$/, ''));
+      start = i + 1;
+    }
+  }
+  if (start < reportCsv.length) rows.push(reportCsv.slice(start));
+  const notSucceeded = rows.slice(1).filter((row) => row !== '' && row.split(',')[1] !== 'succeeded');
+  return { lines: notSucceeded.slice(0, limit), count: notSucceeded.length };
 }
 
 /**
@@ -59,6 +86,21 @@ export async function uploadCommand(file: string, options: UploadCommandOptions 
     out(
       `upload ${name}: ${run.status}, ${c.succeeded} succeeded, ${c.failed} failed, ${c.rejected + c.unreadable} rejected, ${run.invocations} invocations, ${run.seconds.toFixed(1)} s`,
     );
+    const reportName = `${name}.report.csv`;
+    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get(reportName)?.body;
+    if (report) {
+      const { lines, count } = rowsNotSucceeded(report.toString('utf8'), LISTED_ROWS);
+      if (count > 0) {
+        out(`rows that did not succeed (${REPORT_CSV_HEADER.trim()}):`);
+        for (const line of lines) out(`  ${line}`);
+        if (count > lines.length)
+          out(`  … and ${count - lines.length} more${options.reportPath ? '' : ' (--report <file> keeps the whole report)'}`);
+      }
+      if (options.reportPath) {
+        writeFileSync(userPath(options.reportPath), report);
+        out(`report: ${options.reportPath} (one line per row)`);
+      }
+    }
     for (const error of run.errors) console.error(error);
     if (domainType) console.error(domainCountsLine(domainType, stack.oci.domainRate.counts));
     return run.status === 'complete' ? 0 : 1;

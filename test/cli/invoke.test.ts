@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_GROUPS, DOMAIN_TYPES } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
@@ -109,5 +109,47 @@ describe('invoke --upload --domain-type', () => {
     expect(bad.stderr).toContain(`--domain-type must be one of ${DOMAIN_TYPES.join(', ')}, not "enterprise"`);
     expect([withoutUpload.code, withoutUpload.stderr.trim()]).toEqual([2, 'invoke: --domain-type goes with --upload; see --help']);
     expect([classic.code, classic.stderr.trim()]).toEqual([2, 'invoke: --classic excludes --domain-type; see --help']);
+  });
+});
+
+// invoke --upload on classic IAM with the rows a real HR export holds: the rows that did not succeed are
+// listed after the upload line with their reason, and --report keeps the function's whole per-row report.
+describe('invoke --upload, rows that did not succeed', () => {
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'invoke-report-'));
+  });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('lists the first ten with their reason, counts the rest, and writes the whole report with --report', async () => {
+    // Prepare: 30 rows, 12 of them with an e-mail that is not one (rejected)
+    const csv = join(folder, 'export.csv');
+    const lines = ['employeeId,userName,email,givenName,familyName,roles,compartment'];
+    for (let i = 1; i <= 30; i += 1)
+      lines.push(
+        `R${i},report${i}@example.com,${i % 5 < 2 ? `not-an-email-${i}` : `report${i}@example.com`},Report,"Row, ${i}",auditor,dev`,
+      );
+    writeFileSync(csv, `${lines.join('\n')}\n`);
+    const reportPath = join(folder, 'report.csv');
+    // Act
+    const end = await run('invoke', ['--upload', csv, '--report', reportPath]);
+    // Assess: exit 0 (every row that could be done was: a rejected row is the file's, reported), the summary line, ten rows with the reason, the count of the others, the report's path
+    expect(end.code, end.stderr).toBe(0);
+    const out = end.stdout.trim().split('\n');
+    expect(out[0]).toMatch(/^upload incoming\/export\.csv: complete, 18 succeeded, 0 failed, 12 rejected, /);
+    expect(out[1]).toBe('rows that did not succeed (line,status,employeeId,userName,userId,writes,detail):');
+    const listed = out.slice(2, 12);
+    expect(listed).toHaveLength(10);
+    for (const row of listed) expect(row).toMatch(/^ {2}\d+,rejected,R\d+,report\d+@example\.com,.*email/);
+    expect(out[12]).toBe('  … and 2 more');
+    expect(out[13]).toBe(`report: ${reportPath} (one line per row)`);
+    const report = readFileSync(reportPath, 'utf8').trim().split('\r\n');
+    expect(report).toHaveLength(31);
+    expect(report.filter((row) => row.split(',')[1] === 'rejected')).toHaveLength(12);
+  });
+
+  it('exits 2 for --report without --upload', async () => {
+    const alone = await run('invoke', ['--report', join(folder, 'x.csv'), EVENT]);
+    expect([alone.code, alone.stderr.trim()]).toEqual([2, 'invoke: --report goes with --upload; see --help']);
   });
 });
