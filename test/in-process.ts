@@ -23,6 +23,10 @@ const PROCESS_LEVEL = [
   'OCI_RESOURCE_PRINCIPAL_REGION',
 ] as const;
 
+/** In-process functions started and not yet stopped, and the process-level variables from before the first. */
+let running = 0;
+let saved: Record<string, string | undefined> = {};
+
 /** The config the Fn agent gives every function beside the app's and the function's own. */
 const AGENT_ENV = { FN_FORMAT: 'http-stream', FN_APP_NAME: 'local-app', FN_FN_NAME: 'iam-onboarding', FN_MEMORY: '256' };
 
@@ -38,17 +42,25 @@ const AGENT_ENV = { FN_FORMAT: 'http-stream', FN_APP_NAME: 'local-app', FN_FN_NA
  * runs and restored by `stop()`: run one such function at a time in a test file, or several of one stack.
  * @example const fn = startInProcess({ env: stack.functionEnv }); const answer = await fn.invoke(JSON.stringify(hire));
  */
-export function startInProcess(options: { env: Record<string, string>; clock?: Clock }): FunctionUnderTest {
+export function startInProcess(options: {
+  env: Record<string, string>;
+  clock?: Clock;
+  /** Each line the function writes, as it comes, instead of keeping them in `stdout`. */
+  onLine?: (line: string) => void;
+}): FunctionUnderTest {
   const env: Record<string, string> = { ...AGENT_ENV, ...options.env };
   const clock = options.clock ?? systemClock;
-  const saved = Object.fromEntries(PROCESS_LEVEL.map((key) => [key, process.env[key]]));
+  // The variables as they were before the first of the functions running now: the last one stopped puts them back.
+  if (running === 0) saved = Object.fromEntries(PROCESS_LEVEL.map((key) => [key, process.env[key]]));
+  running += 1;
   for (const key of PROCESS_LEVEL) {
     if (env[key] === undefined) delete process.env[key];
     else process.env[key] = env[key];
   }
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const { handler } = wireFunction(env, { write: (line) => void stdout.push(line.trimEnd()), clock });
+  const onLine = options.onLine ?? ((line: string) => void stdout.push(line));
+  const { handler } = wireFunction(env, { write: (line) => onLine(line.trimEnd()), clock });
   let died: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let stopped = false;
 
@@ -102,6 +114,8 @@ export function startInProcess(options: { env: Record<string, string>; clock?: C
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      running -= 1;
+      if (running > 0) return;
       for (const key of PROCESS_LEVEL) {
         if (saved[key] === undefined) delete process.env[key];
         else process.env[key] = saved[key];
@@ -109,3 +123,10 @@ export function startInProcess(options: { env: Record<string, string>; clock?: C
     },
   };
 }
+
+/**
+ * Containers for `driveUpload` that run the function in this process (`startInProcess`), for the uploads
+ * whose subject needs no process: no kill, no memory or CPU figure.
+ */
+export const inProcessContainers = (env: Record<string, string>, onLine: (line: string) => void) =>
+  Promise.resolve(startInProcess({ env, onLine }));

@@ -81,7 +81,17 @@ export interface UploadDriverOptions {
   readonly sweepEveryMs?: number;
   /** Writes every container's log lines (stdout and stderr, in time order) to this file when the drive ends. */
   readonly logFile?: string;
+  /**
+   * Starts a container with the function's config, handing each line it writes to `onLine`. By default a
+   * process of `entry` under the Fn harness, as Fn runs one. A test whose subject needs no process (no
+   * kill, no memory or CPU figure) may start the function in its own process instead: no bundle to load
+   * for each container. Such a container has no pid: `killWhen` and the RSS and CPU figures need processes.
+   */
+  readonly startContainer?: (env: Record<string, string>, onLine: (line: string) => void) => Promise<Container>;
 }
+
+/** What the driver needs of a container: a process under the Fn harness, or a function run in this process. */
+export type Container = Pick<RunningFunction, 'invoke' | 'stderr' | 'exit' | 'stop'> & { readonly pid?: number | undefined };
 
 /** Peak resident set of a live process, from /proc (Linux), in MB. */
 export const peakRssMb = (pid: number | undefined): number => statusMb(pid, 'VmHWM');
@@ -150,11 +160,11 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   const started = performance.now();
   stack.oci.state.putObject(stack.uploadBucket, options.name, options.content, options.contentType ?? 'text/csv');
   const env = { ...stack.functionEnv, FN_FN_ID: stack.oci.functionId, ...options.env };
-  const idle: RunningFunction[] = [];
+  const idle: Container[] = [];
   /** Containers running a call, in the order their calls started, with the call's id. */
-  const busy = new Map<RunningFunction, string>();
+  const busy = new Map<Container, string>();
   let killed = false;
-  const all: RunningFunction[] = [];
+  const all: Container[] = [];
   const answers: (BatchResult | NoticeResult)[] = [];
   const errors: string[] = [];
   const functionErrors: string[] = [];
@@ -162,7 +172,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   let peak = 0;
   let peakCall: PeakCall | undefined;
   /** Per container: calls run, resident set after its first call and after its latest. */
-  const memory = new Map<RunningFunction, { calls: number; first: number; last: number }>();
+  const memory = new Map<Container, { calls: number; first: number; last: number }>();
   let cpu = 0;
   let inFlight = 0;
   let idleMs = 0;
@@ -178,7 +188,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
   let invocations = 0;
   const waiting: (() => void)[] = [];
   let containersStarted = 0;
-  const numbers = new Map<RunningFunction, number>();
+  const numbers = new Map<Container, number>();
   /** Lines not yet appended to `logFile`. */
   let unwritten: string[] = [];
   /**
@@ -195,7 +205,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     }
   };
 
-  const container = async (): Promise<RunningFunction> => {
+  const container = async (): Promise<Container> => {
     const ready = idle.pop();
     if (ready && !ready.exit()) return ready;
     if (all.filter((f) => !f.exit()).length >= (options.maxContainers ?? 8)) {
@@ -205,12 +215,15 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     // A loaded machine can take longer than the platform's 5 s to start a process: the driver waits.
     containersStarted += 1;
     const number = containersStarted;
-    const fn = await startFunction({ entry: options.entry, env, startTimeoutMs: 30_000, onLine: (line) => seeLine(line, number) });
+    const onLine = (line: string) => seeLine(line, number);
+    const fn = options.startContainer
+      ? await options.startContainer(env, onLine)
+      : await startFunction({ entry: options.entry, env, startTimeoutMs: 30_000, onLine });
     all.push(fn);
     numbers.set(fn, number);
     return fn;
   };
-  const release = (fn: RunningFunction) => {
+  const release = (fn: Container) => {
     peak = Math.max(peak, peakRssMb(fn.pid));
     if (!fn.exit()) idle.push(fn);
     waiting.shift()?.();
@@ -219,7 +232,7 @@ export async function driveUpload(options: UploadDriverOptions): Promise<UploadR
     tally();
     inFlight += 1;
     invocations += 1;
-    let fn: RunningFunction | undefined;
+    let fn: Container | undefined;
     let answer = 'no answer';
     let before = 0;
     try {

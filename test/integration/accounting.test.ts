@@ -1,10 +1,10 @@
 import type { FaultRule } from '@oci-iam-onboarding/local-oci/faults';
-import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../src/core/batch-report';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent } from '../../src/local-stack/upload-driver';
+import { inProcessContainers, startInProcess } from '../in-process';
 import { BUNDLE, newHire, outcomes, type Scenario, startInProcessScenario } from './scenario';
 
 /** Writes a report step stands for: the console password set at creation travels in the CreateUser request. */
@@ -110,7 +110,15 @@ describe.each([
     // Prepare: three hires of one role.
     stack = await startLocalStack({ ...(identityDomain ? { identityDomain } : {}) });
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/clean.csv', content: hiresCsv('C', 3), deadlineMs: 20_000, entry: BUNDLE, env });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/clean.csv',
+      content: hiresCsv('C', 3),
+      deadlineMs: 20_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+      env,
+    });
     // Assess: a user and a membership a row, the group and the policy once: 8 writes, and 8 in the reports.
     expect(run.status).toBe('complete');
     const writes = stack.oci.requests.iamWrites().length;
@@ -144,6 +152,7 @@ describe.each([
       content: hiresCsv('F', 3),
       deadlineMs: 8000,
       entry: BUNDLE,
+      startContainer: inProcessContainers,
       env,
     });
     // Assess: failed, and each line names its user and the write it made (tried again meanwhile, found, not created again).
@@ -164,7 +173,7 @@ describe.each([
     }
     // Act: the outage ends, the event is delivered again: a new round retries the failed rows.
     stack.oci.faults.clear();
-    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...env } });
+    const fn = startInProcess({ env: { ...stack.functionEnv, ...env } });
     const second = await fn.invoke(JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv')), { deadlineMs: 20_000 });
     await fn.stop();
     // Assess: each line now names the user created in the outage and the membership added after it; the
@@ -203,7 +212,15 @@ describe.each([
     for (let delivery = 1; delivery <= 5 && runs.at(-1)?.status !== 'complete'; delivery += 1) {
       if (delivery === 3) stack.oci.faults.clear();
       // The same bytes again: the platform delivers the event again, and the run's next round retries its failed rows.
-      const run = await driveUpload({ stack, name: 'incoming/soak.csv', content, deadlineMs: 8000, entry: BUNDLE, env: soakEnv });
+      const run = await driveUpload({
+        stack,
+        name: 'incoming/soak.csv',
+        content,
+        deadlineMs: 8000,
+        entry: BUNDLE,
+        startContainer: inProcessContainers,
+        env: soakEnv,
+      });
       runs.push({
         status: run.status,
         accounted: uploadReports(stack, 'incoming/soak.csv').accounted,
@@ -291,6 +308,7 @@ describe('text that is not well-formed Unicode, at the edge', () => {
       contentType: 'application/x-ndjson',
       deadlineMs: 20_000,
       entry: BUNDLE,
+      startContainer: inProcessContainers,
       env: { PUBLISH_RESERVE_MS: '300' },
     });
     // Assess

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload } from '../../src/local-stack/upload-driver';
+import { inProcessContainers } from '../in-process';
 import { BUNDLE } from './scenario';
 
 const DOMAIN_WRITES = ['Bulk', 'CreateUser', 'PatchUser', 'PatchGroup', 'CreateGroup'];
@@ -48,7 +49,14 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     stack = await startLocalStack({ identityDomain: 'Employees', domainLimits: 'published' });
     const { text, good } = hiresCsv(400);
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/bulk.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/bulk.csv',
+      content: text,
+      deadlineMs: 60_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     expect(run.errors).toEqual([]);
     expect(run.status).toBe('complete');
@@ -81,6 +89,7 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
       content: text,
       deadlineMs: 12_000,
       entry: BUNDLE,
+      startContainer: inProcessContainers,
       timeoutMs: 240_000,
     });
     // Assess: complete, every user once, the report one line per row.
@@ -114,10 +123,24 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     // Prepare
     stack = await startLocalStack({ identityDomain: 'Employees', ...PREMIUM });
     const { text, good } = hiresCsv(120);
-    await driveUpload({ stack, name: 'incoming/first.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    await driveUpload({
+      stack,
+      name: 'incoming/first.csv',
+      content: text,
+      deadlineMs: 60_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     const mark = stack.oci.requests.mark();
     // Act
-    const again = await driveUpload({ stack, name: 'incoming/again.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    const again = await driveUpload({
+      stack,
+      name: 'incoming/again.csv',
+      content: text,
+      deadlineMs: 60_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     expect(again.status).toBe('complete');
     expect(again.counts.succeeded).toBe(good);
@@ -139,7 +162,14 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     });
     const { text, good } = hiresCsv(150);
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/lost.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/lost.csv',
+      content: text,
+      deadlineMs: 60_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     // The lost request was applied (the local OCI logs it answered) and sent again.
     expect(stack.oci.requests.counts().Bulk?.ok).toBeGreaterThanOrEqual(2);
@@ -162,7 +192,14 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     const { text, good } = hiresCsv(60);
     const clash = `${text}X1,b7@example.com,b7@example.com,Other,Person,auditor,dev\n`;
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/clash.csv', content: clash, deadlineMs: 60_000, entry: BUNDLE });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/clash.csv',
+      content: clash,
+      deadlineMs: 60_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     // A file with a failed row ends `failed`, its other rows done.
     expect(run.status).toBe('failed');
@@ -184,7 +221,14 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     const started = Date.now();
     const { text, good } = hiresCsv(200);
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/window.csv', content: text, deadlineMs: 60_000, entry: BUNDLE });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/window.csv',
+      content: text,
+      deadlineMs: 60_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     expect(run.status).toBe('complete');
     expect(run.counts).toEqual({ succeeded: good, rejected: 200 - good, failed: 0, unreadable: 0 });

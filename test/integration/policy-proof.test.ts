@@ -7,7 +7,7 @@ import { parseStatement } from '../../src/core/policy/parser';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload } from '../../src/local-stack/upload-driver';
 import { signWebhook } from '../../src/triggers/webhook';
-import { startInProcess } from '../in-process';
+import { inProcessContainers, startInProcess } from '../in-process';
 import { BUNDLE, newHire } from './scenario';
 
 // The function's policy is exactly enough: under it every path succeeds with no denial, and
@@ -15,7 +15,7 @@ import { BUNDLE, newHire } from './scenario';
 // local OCI is shared; each case starts a fresh function (a warm one would keep the home region and
 // secrets it had already read) and uses new names (a replay would write nothing). The people part
 // runs the handler in this process (test/in-process.ts: a fresh handler has fresh caches, as a fresh
-// process has); the upload part runs the bundle under the Fn harness, as driveUpload does.
+// process has), and so does the upload part, on containers of driveUpload started in this process.
 
 /** What one run of a part of the compact scenario saw: every result's text and the denials meanwhile. */
 interface Run {
@@ -127,6 +127,7 @@ async function uploadPart(stack: LocalStack, tag: string): Promise<Omit<Run, 'de
     content: `employeeId,userName,email,givenName,familyName,roles,compartment\r\n${rows.join('\r\n')}\r\n`,
     deadlineMs: 30_000,
     entry: BUNDLE,
+    startContainer: inProcessContainers,
     env: { UPLOAD_CHUNK_ROWS: '1', UPLOAD_INVOCATIONS: '2' },
     maxContainers: 2,
   });

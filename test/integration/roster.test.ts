@@ -1,8 +1,8 @@
-import { startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src/core/response';
 import { driveUpload, objectCreatedEvent, type UploadDriverOptions, uploadRecords } from '../../src/local-stack/upload-driver';
-import { BUNDLE, type Scenario, startScenario } from './scenario';
+import { inProcessContainers, startInProcess } from '../in-process';
+import { BUNDLE, type Scenario, startInProcessScenario } from './scenario';
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 /** The two days the rosters are run on: the event's time is the run's day, so nothing has to wait. */
@@ -40,7 +40,7 @@ describe.each([
 
   beforeAll(async () => {
     // On a domain the function paces itself to the type's published windows; not the subject here, so Premium.
-    scenario = await startScenario({
+    scenario = await startInProcessScenario({
       ...(identityDomain ? { identityDomain } : {}),
       env: { BREAKER_MAX_USERS: '1', ...(identityDomain ? { IDENTITY_DOMAIN_TYPE: 'premium' } : {}) },
     });
@@ -83,7 +83,8 @@ describe.each([
         content: SHRUNK,
         entry: BUNDLE,
         ...options,
-        ...(killWhen ? { killWhen } : {}),
+        // A kill needs a process; the rest runs in this one.
+        ...(killWhen ? { killWhen } : { startContainer: inProcessContainers }),
         ...(sweepEveryMs ? { sweepEveryMs } : {}),
       });
     return { leavers: Object.keys(absent), mark, published, drive };
@@ -314,7 +315,7 @@ describe.each([
 
 /** A dry run of the same delivery, by a function configured with DRY_RUN. */
 async function dryRun(scenario: Scenario, event: object) {
-  const fn = await startFunction({ entry: BUNDLE, env: { ...scenario.stack.functionEnv, DRY_RUN: 'true' } });
+  const fn = startInProcess({ env: { ...scenario.stack.functionEnv, DRY_RUN: 'true' } });
   try {
     const mark = scenario.stack.oci.requests.mark();
     const response = await fn.invoke(JSON.stringify(event));

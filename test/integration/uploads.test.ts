@@ -8,6 +8,7 @@ import { MAX_SAMPLED_FAILURES, type RunRecord, uploadKey } from '../../src/core/
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-stack/upload-driver';
 import { workBody } from '../../src/triggers/engine-body';
+import { inProcessContainers, startInProcess } from '../in-process';
 import { BUNDLE, newHire } from './scenario';
 
 /** A CSV of `count` hires; every 25th has a bad e-mail (rejected). */
@@ -50,6 +51,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: text,
       deadlineMs: 8000,
       entry: BUNDLE,
+      startContainer: inProcessContainers,
       env: { ...SHORT, UPLOAD_INVOCATIONS: '2' },
     });
     // Assess
@@ -80,7 +82,15 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
 
     // Act: the same file uploaded again.
     const mark = stack.oci.requests.mark();
-    const again = await driveUpload({ stack, name: 'incoming/many.csv', content: text, deadlineMs: 4000, entry: BUNDLE, env: SHORT });
+    const again = await driveUpload({
+      stack,
+      name: 'incoming/many.csv',
+      content: text,
+      deadlineMs: 4000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+      env: SHORT,
+    });
     // Assess: acknowledged as a duplicate, nothing written to IAM, nothing published.
     expect((again.final as NoticeResult).status).toBe('duplicate');
     expect(stack.oci.requests.iamWrites(mark)).toHaveLength(0);
@@ -157,7 +167,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
     const name = 'incoming/replaced.csv';
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(40, 'r').text, 'text/csv');
-    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...SHORT } });
+    const fn = startInProcess({ env: { ...stack.functionEnv, ...SHORT } });
     // Act: replace the file (other rows) while the first chunk is being onboarded.
     const call = fn.invoke(JSON.stringify(objectCreatedEvent(stack, name)), { deadlineMs: 30_000 });
     while ((stack.oci.requests.counts().CreateUser?.ok ?? 0) < 2) await sleep(5);
@@ -198,7 +208,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       callId: 'FIRST',
     };
     stack.oci.state.putObject(stack.stateBucket, recordName(planned.id), JSON.stringify(planned), 'application/json');
-    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...SHORT } });
+    const fn = startInProcess({ env: { ...stack.functionEnv, ...SHORT } });
     // Act: the file is replaced, then a worker of the first run arrives.
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'y').text, 'text/csv');
     const response = await fn.invoke(workBody(planned.id), { deadlineMs: 10_000 });
@@ -245,7 +255,14 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     stack = await startLocalStack();
     const { text } = hiresCsv(30);
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/short.csv', content: text, deadlineMs: 5000, entry: BUNDLE });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/short.csv',
+      content: text,
+      deadlineMs: 5000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     const result = run.final as unknown as OnboardingResult;
     expect(result.errors[0]?.code).toBe('INVALID_CONFIG');
@@ -260,7 +277,14 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     stack = await startLocalStack();
     const big = `employeeId,userName\n${'x'.repeat(20 * 1024 * 1024)}\n`;
     // Act
-    const run = await driveUpload({ stack, name: 'incoming/huge.csv', content: big, deadlineMs: 10_000, entry: BUNDLE });
+    const run = await driveUpload({
+      stack,
+      name: 'incoming/huge.csv',
+      content: big,
+      deadlineMs: 10_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+    });
     // Assess
     const result = run.final as unknown as OnboardingResult;
     expect(result.status).toBe('rejected');
@@ -278,7 +302,15 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     const env = { ...SHORT, UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '2' };
     // Act: a deadline that leaves time for every row's retried membership, on a busy machine too (with 8 s,
     // a loaded machine's invocation ran out of time after 4 of the 15 rows, and the chunk counted 4 failed).
-    const first = await driveUpload({ stack, name: 'incoming/outage.csv', content: text, deadlineMs: 30_000, entry: BUNDLE, env });
+    const first = await driveUpload({
+      stack,
+      name: 'incoming/outage.csv',
+      content: text,
+      deadlineMs: 30_000,
+      entry: BUNDLE,
+      startContainer: inProcessContainers,
+      env,
+    });
     // Assess: failed, every failed row visible, nothing claimed complete.
     expect(first.status).toBe('failed');
     expect(first.counts).toMatchObject({ succeeded: 0, failed: good });
@@ -296,7 +328,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     // Act: the outage ends; a worker of the run arrives late (started by the sweep, say), then the event is delivered again.
     stack.oci.faults.clear();
     const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv'));
-    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, ...env } });
+    const fn = startInProcess({ env: { ...stack.functionEnv, ...env } });
     const mark = stack.oci.requests.mark();
     const late = await fn.invoke(workBody(uploadRecords(stack)[0]?.id ?? ''), { deadlineMs: 20_000 });
     const lateWrites = stack.oci.requests.entries(mark).filter((e) => e.iamWrite || e.operation === 'PutObject');
@@ -329,6 +361,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: `${lines.join('\n')}\n`,
       deadlineMs: 20_000,
       entry: BUNDLE,
+      startContainer: inProcessContainers,
       env: { ...SHORT, UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '2' },
     });
     // Assess: every row done, the failed look-up tried again, nothing created twice.
@@ -394,7 +427,7 @@ describe('deliveries that arrive together', () => {
   it('a hire whose dedup marker cannot be written still answers its real outcome, with a warning', async () => {
     // Prepare: Object Storage writes fail; IAM works.
     stack = await startLocalStack({ faults: [{ operations: ['PutObject'], status: 503 }] });
-    const fn = await startFunction({ entry: BUNDLE, env: { ...stack.functionEnv, OCI_MAX_ATTEMPTS: '2' } });
+    const fn = startInProcess({ env: { ...stack.functionEnv, OCI_MAX_ATTEMPTS: '2' } });
     // Act
     const response = await fn.invoke(JSON.stringify(newHire()), { headers: { 'X-OCI-NS-MessageId': 'ocid1.onsmessage.oc1..m503' } });
     await fn.stop();
