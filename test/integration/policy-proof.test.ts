@@ -7,6 +7,7 @@ import { parseStatement } from '../../src/core/policy/parser';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload } from '../../src/local-stack/upload-driver';
 import { signWebhook } from '../../src/triggers/webhook';
+import { FakeClock } from '../fake-clock';
 import { inProcessContainers, startInProcess } from '../in-process';
 import { BUNDLE, newHire } from './scenario';
 
@@ -86,7 +87,9 @@ function userIdOf(stack: LocalStack, userName: string): string {
  * of every kind (API key, auth token, customer secret key, SMTP, OAuth 2.0), all taken from them.
  */
 async function peoplePart(stack: LocalStack, tag: string): Promise<Omit<Run, 'denials' | 'called'>> {
-  const fn = startInProcess({ env: stack.functionEnv });
+  // On a fake clock from now: a denial answers 404, which the function takes for eventual consistency
+  // after a write and retries with backoff until its deadline; those waits are its own, not the local OCI's.
+  const fn = startInProcess({ env: stack.functionEnv, clock: new FakeClock(Date.now()) });
   try {
     const userName = `webhook.${tag}@example.com`;
     const body = JSON.stringify(newHire({ employeeId: `W${tag}`, userName }));
