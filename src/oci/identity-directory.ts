@@ -16,7 +16,7 @@ import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../core/role-catalog';
 import type { DefinedTags } from '../core/tags';
 import type { UserSpec } from '../core/user-spec';
 import type { OciCallError } from '../support/errors';
-import { allPages, type CallPolicy, callOci, createOrFind, deleted } from './call';
+import { allPages, type CallPolicy, callOci, clockOf, createOrFind, deleted } from './call';
 import { type ListedKeys, listedKeysBuilder } from './listed-keys';
 
 const LIVE = new Set(['CREATING', 'ACTIVE', 'INACTIVE']);
@@ -106,6 +106,7 @@ const tagsOf = (spec: { definedTags?: DefinedTags | undefined; freeformTags?: Re
  * `opc-retry-token` derived from the call id, so its own retries never create twice.
  */
 export function classicIdentityDirectory(client: IdentityClient, tenancyId: string, callId: string, policy: CallPolicy): IdentityDirectory {
+  const clock = clockOf(policy);
   const retryToken = (operation: string, key: string) =>
     createHash('sha256').update(`${callId}\n${operation}\n${key}`).digest('hex').slice(0, 64);
   const isAlreadyExists = (error: OciCallError) => error.status === 409 && ALREADY_EXISTS.has(error.ociCode ?? '');
@@ -170,7 +171,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
       listed.add(nameKey(name));
       if (names.has(name)) byName.set(name, u.id);
     });
-    snapshot = { at: Date.now(), employees, names, byEmployee, byName, listed: listed.seal() };
+    snapshot = { at: clock.now(), employees, names, byEmployee, byName, listed: listed.seal() };
     return snapshot;
   }
   /**
@@ -178,7 +179,7 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
    * not in the tenancy at all (then the entries hold only what this invocation wrote since).
    */
   const covers = (s: Snapshot, employeeId: string, name: string | undefined) =>
-    Date.now() - s.at <= SNAPSHOT_MS &&
+    clock.now() - s.at <= SNAPSHOT_MS &&
     (s.employees.has(employeeId) || !s.listed.has(employeeKey(employeeId))) &&
     (name === undefined || s.names.has(name) || !s.listed.has(nameKey(name)));
   /** A listing that answers for this person: the current one, or one read with them among the wanted. */

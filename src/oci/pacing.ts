@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../support/clock';
 import { OciCallError, OUT_OF_TIME } from '../support/errors';
 import type { CallKind } from './call';
 import { type ApiGroup, DOMAIN_RATE_LIMITS, type DomainType } from './domain-rate-limits';
@@ -149,7 +150,10 @@ class Pace {
   #next = 0;
   #lastCut = Number.NEGATIVE_INFINITY;
   readonly #recent: number[] = [];
-  constructor(private readonly cooldownMs: number) {}
+  constructor(
+    private readonly cooldownMs: number,
+    private readonly clock: Clock,
+  ) {}
   get value(): number | undefined {
     return this.#pace;
   }
@@ -157,7 +161,7 @@ class Pace {
     if (this.#pace === undefined) return;
     const at = Math.max(now, this.#next);
     this.#next = at + 1000 / this.#pace;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    if (at > now) await this.clock.sleep(at - now);
   }
   passed(now: number): void {
     this.#recent.push(now);
@@ -188,24 +192,27 @@ class Pace {
  */
 export class ClassicPacer {
   readonly #paces: Record<CallKind, Pace>;
+  readonly #clock: Clock;
 
-  constructor(cooldownMs = 1000) {
-    this.#paces = { write: new Pace(cooldownMs), read: new Pace(cooldownMs) };
+  /** `clock`: the time turns are spaced in (the invocation's; the system clock by default). */
+  constructor(cooldownMs = 1000, clock: Clock = systemClock) {
+    this.#clock = clock;
+    this.#paces = { write: new Pace(cooldownMs, clock), read: new Pace(cooldownMs, clock) };
   }
   /** Calls per second of a kind once OCI has throttled it; undefined before. */
   pace(kind: CallKind): number | undefined {
     return this.#paces[kind].value;
   }
   /** Waits for a call's turn under its pace (at once while unpaced). */
-  turn(kind: CallKind, now = Date.now()): Promise<void> {
+  turn(kind: CallKind, now = this.#clock.now()): Promise<void> {
     return this.#paces[kind].turn(now);
   }
   /** A call went through. */
-  passed(kind: CallKind, now = Date.now()): void {
+  passed(kind: CallKind, now = this.#clock.now()): void {
     this.#paces[kind].passed(now);
   }
   /** A throttled answer; true when it was read as a new signal (then the batch runs fewer hires at once too). */
-  throttled(kind: CallKind, now = Date.now()): boolean {
+  throttled(kind: CallKind, now = this.#clock.now()): boolean {
     return this.#paces[kind].throttled(now);
   }
 }

@@ -218,7 +218,7 @@ function setup(call: Call): Setup {
   container.config ??= parseConfig(container.deps.env);
   const config = container.config;
   // On the identity-domain path many rows share each look-up and Bulk write: many more in flight.
-  const pacer = new ClassicPacer();
+  const pacer = new ClassicPacer(1000, clock);
   const throttle = new BatchThrottle(config.IDENTITY_DOMAIN_URL ? config.DOMAIN_BATCH_CONCURRENCY : config.BATCH_CONCURRENCY);
   const policy: CallPolicy = {
     deadline: call.deadline - config.PUBLISH_RESERVE_MS,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPLOYEE_TAG, MANAGED_BY, MANAGED_BY_TAG } from '../../src/core/role-catalog';
 import { classicIdentityDirectory } from '../../src/oci/identity-directory';
 import { createLogger } from '../../src/support/logger';
+import { FakeClock } from '../fake-clock';
 import { sdkClients } from '../local-oci/sdk';
 
 const USERS = 2500;
@@ -23,11 +24,12 @@ describe('the classic directory finds people with one listing a chunk, keeping o
     records.createUser({ name: 'hand.made@example.com', description: 'd', freeformTags: {} });
   });
   afterAll(() => oci.stop());
-  const directory = () =>
+  const directory = (clock?: FakeClock) =>
     classicIdentityDirectory(sdk.identity, sdk.tenancyId, 'call-classic', {
-      deadline: Date.now() + 30_000,
+      deadline: (clock?.now() ?? Date.now()) + 30_000,
       maxAttempts: 3,
       log: createLogger({ level: 'error', write: () => undefined }),
+      ...(clock ? { clock } : {}),
     });
   const listUsers = (from: number) => oci.requests.entries(from).filter((e) => e.operation === 'ListUsers').length;
   const names = (found: { byEmployeeId: readonly { name: string }[]; byName: { name: string } | undefined }) => ({
@@ -127,6 +129,25 @@ describe('the classic directory finds people with one listing a chunk, keeping o
     expect(afterCreate.byEmployeeId[0]?.id).toBe(created.record.id);
     expect(names(rehire)).toEqual({ byEmployeeId: ['person.5@example.com'], byName: undefined });
     expect(listUsers(mark)).toBe(3);
+  });
+
+  it('reads the tenancy again once its listing is a minute old, on the clock of its call policy', async () => {
+    // Prepare: a listing read at the clock's start
+    const clock = new FakeClock(Date.now());
+    const classic = directory(clock);
+    classic.expectPeople?.([{ employeeId: 'E3', userName: 'person.3@example.com' }]);
+    await classic.findPerson('E3', 'person.3@example.com');
+    const mark = oci.requests.mark();
+    // Act: a look-up at 60 s (the listing still stands), then one a second later
+    clock.advance(60_000);
+    await classic.findPerson('E3', 'person.3@example.com');
+    const atMinute = listUsers(mark);
+    clock.advance(1000);
+    const later = await classic.findPerson('E3', 'person.3@example.com');
+    // Assess
+    expect(atMinute).toBe(0);
+    expect(listUsers(mark)).toBe(3);
+    expect(names(later)).toEqual({ byEmployeeId: ['person.3@example.com'], byName: 'person.3@example.com' });
   });
 
   it('lists the managed users page by page: only those carrying the mark, from every page', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClassicPacer, DomainPacer, sharedWindow } from '../../src/oci/pacing';
+import { FakeClock } from '../fake-clock';
 
 describe('classic IAM pacing (no published rate: learned from the answers)', () => {
   it('does not pace on a throttled answer when too few calls went through to tell a rate', () => {
@@ -26,6 +27,21 @@ describe('classic IAM pacing (no published rate: learned from the answers)', () 
     expect(pacer.pace('read')).toBeUndefined();
     for (let i = 0; i < 15; i += 1) pacer.passed('write', 51_000 + i);
     expect(pacer.pace('write')).toBeCloseTo(15.49, 1);
+  });
+
+  it('spaces paced calls on the clock it is given, without waiting for real time', async () => {
+    // Prepare: 20 writes a second went through, then a 429: paced at 15 a second on a fake clock
+    const clock = new FakeClock(50_000);
+    const pacer = new ClassicPacer(1000, clock);
+    for (let i = 0; i < 20; i += 1) pacer.passed('write', 49_200 + i * 40);
+    pacer.throttled('write');
+    const realStart = Date.now();
+    // Act: 31 turns, two seconds of calls at 15 a second
+    for (let i = 0; i < 31; i += 1) await pacer.turn('write');
+    // Assess: about two seconds passed on the clock, next to nothing in real time
+    expect(clock.now() - 50_000).toBeGreaterThanOrEqual(1900);
+    expect(clock.now() - 50_000).toBeLessThanOrEqual(2100);
+    expect(Date.now() - realStart).toBeLessThan(1000);
   });
 });
 
