@@ -344,7 +344,7 @@ async function claim(call: Call, decoded: Decoded): Promise<Next<Claimed>> {
     return { next: { ...decoded, inv, warnings: [] } };
   }
   const store = services.objectsIn();
-  const claimed = await claimMarker(store, bucket, dedupKey, call.callId, call.deadline);
+  const claimed = await claimMarker(store, bucket, dedupKey, call.callId, call.deadline, call.clock);
   if (claimed.kind === 'duplicate') return { answer: notice(call, Status.Duplicate, claimed.reason) };
   return {
     next: {

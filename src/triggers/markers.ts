@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStore } from '../core/ports';
 import { type MarkerStatus, Status } from '../core/status';
+import { type Clock, systemClock } from '../support/clock';
 import { toErrorReport } from '../support/errors';
 
 /**
@@ -30,19 +31,26 @@ export type Claim =
   | { readonly kind: 'unavailable'; readonly warning: string };
 
 /** Claims a delivery: created if new, taken over if its earlier handler failed or died. */
-export async function claimMarker(store: ObjectStore, bucket: string, key: string, callId: string, until: number): Promise<Claim> {
-  const marker: Marker = { key, status: Status.Running, at: new Date().toISOString(), callId, until };
+export async function claimMarker(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  callId: string,
+  until: number,
+  clock: Clock = systemClock,
+): Promise<Claim> {
+  const marker: Marker = { key, status: Status.Running, at: new Date(clock.now()).toISOString(), callId, until };
   const body = JSON.stringify(marker);
   try {
     const created = await store.writeIf(bucket, markerName(key), body, 'application/json', { ifNoneMatch: '*' });
     if (created) return { kind: 'claimed', etag: created };
     const seen = await store.readVersioned<Marker>(bucket, markerName(key));
-    if (!seen) return claimMarker(store, bucket, key, callId, until);
+    if (!seen) return claimMarker(store, bucket, key, callId, until, clock);
     if (seen.value.callId === callId) return { kind: 'claimed', etag: seen.etag };
     if (seen.value.status === Status.Complete)
       return { kind: 'duplicate', reason: `already handled by call ${seen.value.callId} at ${seen.value.at}` };
     const running = seen.value.status === Status.Running || seen.value.status === LEGACY_RUNNING;
-    if (running && (seen.value.until ?? 0) > Date.now())
+    if (running && (seen.value.until ?? 0) > clock.now())
       return { kind: 'duplicate', reason: `being handled by call ${seen.value.callId} since ${seen.value.at}` };
     const taken = await store.writeIf(bucket, markerName(key), body, 'application/json', { ifMatch: seen.etag });
     return taken ? { kind: 'claimed', etag: taken } : { kind: 'duplicate', reason: 'another delivery took it over a moment ago' };

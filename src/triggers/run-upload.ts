@@ -145,7 +145,7 @@ export async function runUpload(
     if (!etag) return workRun(ctx);
     found = { value: next, etag };
     plan = true;
-  } else if (record.status === Status.Planning && (record.planningUntil ?? 0) < Date.now()) {
+  } else if (record.status === Status.Planning && (record.planningUntil ?? 0) < inv.clock.now()) {
     // Its planner died before the work was on the queue: this delivery plans again.
     const next: RunRecord = { ...record, callId: inv.callId, planningUntil: inv.deadline };
     const etag = await ctx.writeRecord(next, found.etag);

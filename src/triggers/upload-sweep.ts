@@ -42,7 +42,7 @@ export async function runWork(runId: string, inv: Invocation): Promise<BatchResu
     return ended ?? { kind: 'notice', status: Status.Ignored, correlation, reason: `the file of run ${runId} was replaced or deleted` };
   }
   const { ctx } = opened;
-  if (found.value.status === Status.Planning && (found.value.planningUntil ?? 0) < Date.now()) {
+  if (found.value.status === Status.Planning && (found.value.planningUntil ?? 0) < inv.clock.now()) {
     const etag = await ctx.writeRecord({ ...found.value, callId: inv.callId, planningUntil: inv.deadline }, found.etag);
     if (etag) await planAndStart(ctx, { value: { ...found.value, callId: inv.callId, planningUntil: inv.deadline }, etag });
   }
@@ -68,7 +68,7 @@ export async function sweep(inv: Invocation): Promise<NoticeResult | BatchResult
       reason: 'the sweep needs STATE_BUCKET or ONBOARDING_BUCKET, where run records are',
     };
   const store = inv.services.objectsIn();
-  const now = Date.now();
+  const now = inv.clock.now();
   const listed = await store.list(stateBucket, RUNS_PREFIX);
   const recent = listed
     .filter((o) => runOfRecordName(o.name) && now - o.modified < SWEEP_WINDOW_MS)

@@ -68,10 +68,10 @@ export async function workRun(ctx: RunContext): Promise<BatchResult | NoticeResu
   let answer: BatchResult | NoticeResult | undefined;
   let wait = 0;
   try {
-    while (!answer && stopAt - Date.now() > minTakeMs(inv)) {
+    while (!answer && stopAt - inv.clock.now() > minTakeMs(inv)) {
       const message = await queue.take(channel, {
-        visibilitySeconds: (inv.deadline - Date.now()) / 1000 + VISIBILITY_MARGIN_S,
-        waitSeconds: Math.min(wait, (stopAt - Date.now()) / 1000 - 1),
+        visibilitySeconds: (inv.deadline - inv.clock.now()) / 1000 + VISIBILITY_MARGIN_S,
+        waitSeconds: Math.min(wait, (stopAt - inv.clock.now()) / 1000 - 1),
       });
       if (message) {
         wait = 0;
