@@ -45,8 +45,8 @@ export default defineConfig({
     // What a test changes in the process (process.env, the resource principal's variables) it restores.
     isolate: false,
     // Most files wait on processes, sockets and timers (the function under the Fn harness, the local OCI,
-    // deadlines, a domain's rate windows): four at a time on 2 cores, which the suite keeps about half busy
-    // (docs/testing.md: 234 CPU s in 219 s at three, 170 s at four). VITEST_WORKERS overrides it.
+    // deadlines, a domain's rate windows): at three at a time the suite kept 2 cores about half busy (234
+    // CPU s in 219 s); four overlap more of the waits (148 s; docs/testing.md). VITEST_WORKERS overrides it.
     maxWorkers: Number(process.env.VITEST_WORKERS ?? 4),
     sequence: { sequencer: LongestFirst },
     testTimeout: 30_000,

@@ -130,3 +130,9 @@ export function startInProcess(options: {
  */
 export const inProcessContainers = (env: Record<string, string>, onLine: (line: string) => void) =>
   Promise.resolve(startInProcess({ env, onLine }));
+
+/**
+ * In-process containers, unless the function is to run on another Node (`FN_NODE`, CI's Node 22 pass):
+ * then processes, so that the files of that pass still run the function on that Node.
+ */
+export const inProcessUnlessFnNode = () => (process.env.FN_NODE ? {} : { startContainer: inProcessContainers });

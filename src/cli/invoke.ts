@@ -51,7 +51,7 @@ const spec = defineCommand({
       'With --upload and no --domain-type the upload goes to classic IAM. With --domain-type the function is told the',
       "type (IDENTITY_DOMAIN_TYPE) and paces itself by the type's windows; after the upload line, stderr says per API",
       'group how many calls the local OCI answered and how many it throttled (429). The upload line is followed by',
-      "the first rows that did not succeed, with their reason, from the function's per-row report.",
+      "the first rows that failed or were rejected, with their reason, from the function's per-row report.",
     ].join('\n'),
     INVOKE_EXIT_CODES,
   ],

@@ -5,6 +5,8 @@ import { basename, join } from 'node:path';
 import type { DomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
 import type { GroupCounts } from '@oci-iam-onboarding/local-oci/rate-limit';
 import { REPORT_CSV_HEADER } from '../core/batch-report';
+import { reportNames } from '../core/run-objects';
+import { Status } from '../core/status';
 import { startLocalStack } from '../local-stack/stack';
 import { driveUpload } from '../local-stack/upload-driver';
 import { bundlePath, out, userPath } from './print';
@@ -27,14 +29,16 @@ export interface UploadCommandOptions {
   readonly reportPath?: string;
 }
 
-/** Rows that did not succeed printed after the summary line; the rest are in the report. */
+/** Rows that failed or were rejected printed after the summary line; the rest are in the report. */
 const LISTED_ROWS = 10;
+const PROBLEMS = new Set<string>([Status.Failed, Status.Rejected]);
 
 /**
- * The lines of a per-row report (CSV, header first) whose row did not succeed, at most `limit` of them,
- * and how many there are. A cell may hold a quoted line break: rows are split where a line ends outside quotes.
+ * The lines of a per-row report (CSV, header first) whose row failed or was rejected, at most `limit` of
+ * them, and how many there are; each on one line (a quoted line break in a cell shown as `\n`). A cell may
+ * hold a line break: rows are split where a line ends outside quotes. Stale and dry-run rows are no problem.
  */
-export function rowsNotSucceeded(reportCsv: string, limit: number): { lines: string[]; count: number } {
+export function rowsNotDone(reportCsv: string, limit: number): { lines: string[]; count: number } {
   const rows: string[] = [];
   let start = 0;
   let quoted = false;
@@ -47,8 +51,8 @@ export function rowsNotSucceeded(reportCsv: string, limit: number): { lines: str
     }
   }
   if (start < reportCsv.length) rows.push(reportCsv.slice(start));
-  const notSucceeded = rows.slice(1).filter((row) => row !== '' && row.split(',')[1] !== 'succeeded');
-  return { lines: notSucceeded.slice(0, limit), count: notSucceeded.length };
+  const problems = rows.slice(1).filter((row) => PROBLEMS.has(row.split(',')[1] ?? ''));
+  return { lines: problems.slice(0, limit).map((row) => row.replace(/\r?\n/g, '\\n')), count: problems.length };
 }
 
 /**
@@ -86,12 +90,13 @@ export async function uploadCommand(file: string, options: UploadCommandOptions 
     out(
       `upload ${name}: ${run.status}, ${c.succeeded} succeeded, ${c.failed} failed, ${c.rejected + c.unreadable} rejected, ${run.invocations} invocations, ${run.seconds.toFixed(1)} s`,
     );
-    const reportName = `${name}.report.csv`;
-    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get(reportName)?.body;
+    const report = stack.oci.state.buckets.get(stack.uploadBucket)?.get(reportNames(name).csv)?.body;
+    if (!report && options.reportPath)
+      console.error(`no per-row report was written (the upload is ${run.status}): ${options.reportPath} not written`);
     if (report) {
-      const { lines, count } = rowsNotSucceeded(report.toString('utf8'), LISTED_ROWS);
+      const { lines, count } = rowsNotDone(report.toString('utf8'), LISTED_ROWS);
       if (count > 0) {
-        out(`rows that did not succeed (${REPORT_CSV_HEADER.trim()}):`);
+        out(`rows that failed or were rejected (${REPORT_CSV_HEADER.trim()}):`);
         for (const line of lines) out(`  ${line}`);
         if (count > lines.length)
           out(`  … and ${count - lines.length} more${options.reportPath ? '' : ' (--report <file> keeps the whole report)'}`);

@@ -187,12 +187,15 @@ async function listening(options: LocalOciOptions, dir: string, forgetDir: () =>
   /**
    * A create's first answer per retry token, to answer a retry with it (OCI keeps a token 24 hours:
    * "Retry tokens expire after 24 hours", API Reference and Endpoints, Retry Tokens). The answer is
-   * kept as the bytes it was sent as: a Buffer lives outside V8's heap, so hundreds of thousands of
-   * them (a 100,000-row upload) cost the garbage collector nothing, where the answers as objects made
-   * most of a long run's heap.
+   * kept as the bytes it was sent as: a Buffer's bytes live outside V8's heap, so hundreds of thousands
+   * of them (a 100,000-row upload) cost the garbage collector little.
    */
   const retryTokens = new Map<string, { bodyHash: string; status: number; headers: Record<string, string>; body: SentBody; at: number }>();
-  /** Forgets the tokens older than a day: kept in the order they came, the oldest are at the front. */
+  /**
+   * Forgets the tokens older than a day, from the front: kept in the order they came, the oldest are
+   * first while the clock only moves on (a test that moves it back only delays the forgetting; a look-up
+   * checks a token's age itself).
+   */
   const forgetOldTokens = (now: number) => {
     for (const [key, kept] of retryTokens) {
       if (now - kept.at < RETRY_TOKEN_LIFETIME_MS) return;

@@ -176,7 +176,11 @@ export function classicIdentityDirectory(client: IdentityClient, tenancyId: stri
   }
   /**
    * The listing answers for a person when it is recent and knows each of their keys: kept for them, or
-   * not in the tenancy at all (then the entries hold only what this invocation wrote since).
+   * not in the tenancy at all (then the entries hold only what this invocation wrote since). "Not in the
+   * tenancy" holds as of the listing's read, up to SNAPSHOT_MS ago: the same bound as for the people it
+   * keeps, whose rows a chunk may reach a minute after its listing. An account another invocation made
+   * since under the same name is found by the create's 409; one made under another name for the same
+   * employee id, in that minute, is not.
    */
   const covers = (s: Snapshot, employeeId: string, name: string | undefined) =>
     clock.now() - s.at <= SNAPSHOT_MS &&

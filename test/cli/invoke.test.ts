@@ -137,7 +137,7 @@ describe('invoke --upload, rows that did not succeed', () => {
     expect(end.code, end.stderr).toBe(0);
     const out = end.stdout.trim().split('\n');
     expect(out[0]).toMatch(/^upload incoming\/export\.csv: complete, 18 succeeded, 0 failed, 12 rejected, /);
-    expect(out[1]).toBe('rows that did not succeed (line,status,employeeId,userName,userId,writes,detail):');
+    expect(out[1]).toBe('rows that failed or were rejected (line,status,employeeId,userName,userId,writes,detail):');
     const listed = out.slice(2, 12);
     expect(listed).toHaveLength(10);
     for (const row of listed) expect(row).toMatch(/^ {2}\d+,rejected,R\d+,report\d+@example\.com,.*email/);

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload } from '../../src/local-stack/upload-driver';
@@ -239,11 +242,13 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
     expect([...users.values()].every((n) => n === 1)).toBe(true);
     expect(members(stack, 'auditors')).toBe(good);
   }, 240_000);
-  it('sends the bootstrap password only inside the Bulk creates: no report, state object, answer, error log or ONS message holds it', async () => {
+  it('sends the bootstrap password only inside the Bulk creates: no report, state object, answer, log line or ONS message holds it', async () => {
     // Prepare: a canary password, and the function logging at debug.
     const canary = 'Canary-Bulk-Passw0rd-7f3a';
     stack = await startLocalStack({ identityDomain: 'Employees', bootstrapPassword: canary });
     const { text, good } = hiresCsv(300, 'k');
+    const folder = mkdtempSync(join(tmpdir(), 'canary-'));
+    const logFile = join(folder, 'containers.log');
     // Act
     const run = await driveUpload({
       stack,
@@ -252,7 +257,11 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
       deadlineMs: 30_000,
       entry: BUNDLE,
       env: { LOG_LEVEL: 'debug' },
+      logFile,
     });
+    // Every line each container wrote to stdout and stderr, the SDK's and Node's included.
+    const written = readFileSync(logFile, 'utf8');
+    rmSync(folder, { recursive: true, force: true });
     // Assess: the upload went through Bulk, and every surface a person or another service reads is free of it.
     expect(run.status).toBe('complete');
     expect(run.counts.succeeded).toBe(good);
@@ -267,7 +276,9 @@ describe('bulk loads into an identity domain, through the Fn FDK and the local O
       [...bucket].filter(([name]) => name !== 'incoming/canary.csv').map(([, o]) => o.body.toString('utf8')),
     );
     expect(objects.length).toBeGreaterThan(2);
+    expect(written.split('\n').length).toBeGreaterThan(100);
     const surfaces = [
+      written,
       JSON.stringify(run.answers),
       ...run.functionErrors,
       ...run.finishingLog,

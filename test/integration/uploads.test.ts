@@ -8,7 +8,7 @@ import { MAX_SAMPLED_FAILURES, type RunRecord, uploadKey } from '../../src/core/
 import { type LocalStack, startLocalStack } from '../../src/local-stack/stack';
 import { driveUpload, objectCreatedEvent, uploadRecords } from '../../src/local-stack/upload-driver';
 import { workBody } from '../../src/triggers/engine-body';
-import { inProcessContainers, startInProcess } from '../in-process';
+import { type FunctionUnderTest, inProcessUnlessFnNode, startInProcess } from '../in-process';
 import { BUNDLE, newHire } from './scenario';
 
 /** A CSV of `count` hires; every 25th has a bad e-mail (rejected). */
@@ -27,6 +27,10 @@ function hiresCsv(count: number, prefix = 'u'): { text: string; good: number } {
 
 /** Upload tests run short invocations: little time kept back for publishing, small chunks. */
 const SHORT = { PUBLISH_RESERVE_MS: '300', UPLOAD_CHUNK_ROWS: '10', BATCH_CONCURRENCY: '4' };
+
+/** The function in this process, or a process when it is to run on another Node (`FN_NODE`: CI's Node 22 pass). */
+const functionFor = (env: Record<string, string>): Promise<FunctionUnderTest> =>
+  process.env.FN_NODE ? startFunction({ entry: BUNDLE, env }) : Promise.resolve(startInProcess({ env }));
 
 const usersNamed = (stack: LocalStack, prefix: string) => [...stack.oci.state.users.values()].filter((u) => u.name.startsWith(prefix));
 
@@ -51,7 +55,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: text,
       deadlineMs: 8000,
       entry: BUNDLE,
-      startContainer: inProcessContainers,
+      ...inProcessUnlessFnNode(),
       env: { ...SHORT, UPLOAD_INVOCATIONS: '2' },
     });
     // Assess
@@ -88,7 +92,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: text,
       deadlineMs: 4000,
       entry: BUNDLE,
-      startContainer: inProcessContainers,
+      ...inProcessUnlessFnNode(),
       env: SHORT,
     });
     // Assess: acknowledged as a duplicate, nothing written to IAM, nothing published.
@@ -167,7 +171,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     stack = await startLocalStack({ faults: [{ latencyMs: 20 }] });
     const name = 'incoming/replaced.csv';
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(40, 'r').text, 'text/csv');
-    const fn = startInProcess({ env: { ...stack.functionEnv, ...SHORT } });
+    const fn = await functionFor({ ...stack.functionEnv, ...SHORT });
     // Act: replace the file (other rows) while the first chunk is being onboarded.
     const call = fn.invoke(JSON.stringify(objectCreatedEvent(stack, name)), { deadlineMs: 30_000 });
     while ((stack.oci.requests.counts().CreateUser?.ok ?? 0) < 2) await sleep(5);
@@ -208,7 +212,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       callId: 'FIRST',
     };
     stack.oci.state.putObject(stack.stateBucket, recordName(planned.id), JSON.stringify(planned), 'application/json');
-    const fn = startInProcess({ env: { ...stack.functionEnv, ...SHORT } });
+    const fn = await functionFor({ ...stack.functionEnv, ...SHORT });
     // Act: the file is replaced, then a worker of the first run arrives.
     stack.oci.state.putObject(stack.uploadBucket, name, hiresCsv(12, 'y').text, 'text/csv');
     const response = await fn.invoke(workBody(planned.id), { deadlineMs: 10_000 });
@@ -261,7 +265,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: text,
       deadlineMs: 5000,
       entry: BUNDLE,
-      startContainer: inProcessContainers,
+      ...inProcessUnlessFnNode(),
     });
     // Assess
     const result = run.final as unknown as OnboardingResult;
@@ -283,7 +287,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: big,
       deadlineMs: 10_000,
       entry: BUNDLE,
-      startContainer: inProcessContainers,
+      ...inProcessUnlessFnNode(),
     });
     // Assess
     const result = run.final as unknown as OnboardingResult;
@@ -308,7 +312,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: text,
       deadlineMs: 30_000,
       entry: BUNDLE,
-      startContainer: inProcessContainers,
+      ...inProcessUnlessFnNode(),
       env,
     });
     // Assess: failed, every failed row visible, nothing claimed complete.
@@ -328,7 +332,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
     // Act: the outage ends; a worker of the run arrives late (started by the sweep, say), then the event is delivered again.
     stack.oci.faults.clear();
     const event = JSON.stringify(objectCreatedEvent(stack, 'incoming/outage.csv'));
-    const fn = startInProcess({ env: { ...stack.functionEnv, ...env } });
+    const fn = await functionFor({ ...stack.functionEnv, ...env });
     const mark = stack.oci.requests.mark();
     const late = await fn.invoke(workBody(uploadRecords(stack)[0]?.id ?? ''), { deadlineMs: 20_000 });
     const lateWrites = stack.oci.requests.entries(mark).filter((e) => e.iamWrite || e.operation === 'PutObject');
@@ -361,7 +365,7 @@ describe('uploads of any size, through the Fn FDK and the local OCI', () => {
       content: `${lines.join('\n')}\n`,
       deadlineMs: 20_000,
       entry: BUNDLE,
-      startContainer: inProcessContainers,
+      ...inProcessUnlessFnNode(),
       env: { ...SHORT, UPLOAD_CHUNK_ROWS: '100', OCI_MAX_ATTEMPTS: '2' },
     });
     // Assess: every row done, the failed look-up tried again, nothing created twice.
@@ -427,7 +431,7 @@ describe('deliveries that arrive together', () => {
   it('a hire whose dedup marker cannot be written still answers its real outcome, with a warning', async () => {
     // Prepare: Object Storage writes fail; IAM works.
     stack = await startLocalStack({ faults: [{ operations: ['PutObject'], status: 503 }] });
-    const fn = startInProcess({ env: { ...stack.functionEnv, OCI_MAX_ATTEMPTS: '2' } });
+    const fn = await functionFor({ ...stack.functionEnv, OCI_MAX_ATTEMPTS: '2' });
     // Act
     const response = await fn.invoke(JSON.stringify(newHire()), { headers: { 'X-OCI-NS-MessageId': 'ocid1.onsmessage.oc1..m503' } });
     await fn.stop();

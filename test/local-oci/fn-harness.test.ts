@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FunctionDiedError, type RunningFunction, startFunction } from '@oci-iam-onboarding/local-oci/fn-harness';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fixturePath } from '../helpers';
 
 describe('Fn harness', () => {
@@ -59,7 +59,8 @@ describe('Fn harness', () => {
       // Act
       await fn.invoke('say kept');
       for (let i = 0; i < 120; i += 1) await streaming.invoke(`say line ${i}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // A line reaches the pipe after its call's answer: wait for the last one.
+      await vi.waitFor(() => expect(seen).toContain('stderr err: line 119'), { timeout: 5000 });
       // Assess
       expect(fn.stdout).toContain('out: kept');
       expect(fn.stderr).toContain('err: kept');

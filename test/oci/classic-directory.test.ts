@@ -131,6 +131,20 @@ describe('the classic directory finds people with one listing a chunk, keeping o
     expect(listUsers(mark)).toBe(3);
   });
 
+  it('lists again for a new employee id whose user name someone already has, and finds that account by name', async () => {
+    // Prepare: a listing read for another chunk
+    const classic = directory();
+    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
+    await classic.findPerson('E1', 'person.1@example.com');
+    const mark = oci.requests.mark();
+    // Act: a chunk whose employee id is new but whose user name is E8's
+    classic.expectPeople?.([{ employeeId: 'N8', userName: 'person.8@example.com' }]);
+    const found = await classic.findPerson('N8', 'person.8@example.com');
+    // Assess: the name was in the listing, so it is read again with this person kept, and the account found
+    expect(listUsers(mark)).toBe(3);
+    expect(names(found)).toEqual({ byEmployeeId: [], byName: 'person.8@example.com' });
+  });
+
   it('reads the tenancy again once its listing is a minute old, on the clock of its call policy', async () => {
     // Prepare: a listing read at the clock's start
     const clock = new FakeClock(Date.now());
