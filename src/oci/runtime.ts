@@ -2,7 +2,7 @@ import { IdentityClient } from 'oci-identity';
 import type { FunctionConfig } from '../config';
 import type { CatalogSource, Continuations, IdentityDirectory, Notifier, ObjectStore, SecretSource, WorkQueue } from '../core/ports';
 import { ErrorCode, OnboardingError } from '../support/errors';
-import { type CallPolicy, callOci, observeRetryAfter } from './call';
+import { type CallPolicy, callOci, clockOf, observeRetryAfter } from './call';
 import { objectStorageCatalogSource } from './catalog-source';
 import { clientConfiguration, createAuth, type OciAuth, placeClient } from './clients';
 import { functionContinuations, invokeEndpointOf } from './continuation';
@@ -114,7 +114,9 @@ export async function createOciRuntime(
   });
   // Per container: the domain's windows are counted across the invocations a warm container serves, and
   // its Bulk limits are read once (RFC 7644 section 4: a client reads them rather than assuming them).
-  const pacer = new DomainPacer(config.IDENTITY_DOMAIN_TYPE);
+  // On the container's clock (every call's policy carries the same one): a test can move it.
+  const clock = clockOf(bootPolicy);
+  const pacer = new DomainPacer(config.IDENTITY_DOMAIN_TYPE, { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) });
   let bulkLimits: Promise<BulkLimits | undefined> | undefined;
   const bulkLimitsOf = (raw: ScimRaw) => {
     bulkLimits ??= readBulkLimits(raw).catch((error: unknown) => {
