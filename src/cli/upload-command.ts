@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DomainType } from '@oci-iam-onboarding/local-oci/domain-rate-limits';
 import type { GroupCounts } from '@oci-iam-onboarding/local-oci/rate-limit';
+import { parse } from 'csv-parse/sync';
 import { REPORT_CSV_HEADER } from '../core/batch-report';
 import { reportNames } from '../core/run-objects';
 import { Status } from '../core/status';
@@ -35,24 +36,17 @@ const PROBLEMS = new Set<string>([Status.Failed, Status.Rejected]);
 
 /**
  * The lines of a per-row report (CSV, header first) whose row failed or was rejected, at most `limit` of
- * them, and how many there are; each on one line (a quoted line break in a cell shown as `\n`). A cell may
- * hold a line break: rows are split where a line ends outside quotes. Stale and dry-run rows are no problem.
+ * them, and how many there are, each on one line (a line break inside a cell shown as `\n`). Read by
+ * csv-parse, as the function reads its files: a quoted cell may hold commas, quotes and line breaks.
+ * Stale and dry-run rows are no problem.
  */
 export function rowsNotDone(reportCsv: string, limit: number): { lines: string[]; count: number } {
-  const rows: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < reportCsv.length; i += 1) {
-    const char = reportCsv[i];
-    if (char === '"') quoted = !quoted;
-    else if (char === '\n' && !quoted) {
-      rows.push(reportCsv.slice(start, i).replace(/\r$/, ''));
-      start = i + 1;
-    }
-  }
-  if (start < reportCsv.length) rows.push(reportCsv.slice(start));
-  const problems = rows.slice(1).filter((row) => PROBLEMS.has(row.split(',')[1] ?? ''));
-  return { lines: problems.slice(0, limit).map((row) => row.replace(/\r?\n/g, '\\n')), count: problems.length };
+  const rows = parse(reportCsv, { raw: true, from_line: 2, relax_column_count: true }) as unknown as { record: string[]; raw: string }[];
+  const problems = rows.filter(({ record }) => PROBLEMS.has(record[1] ?? ''));
+  return {
+    lines: problems.slice(0, limit).map(({ raw }) => raw.replace(/[\r\n]+$/, '').replace(/\r?\n/g, '\\n')),
+    count: problems.length,
+  };
 }
 
 /**

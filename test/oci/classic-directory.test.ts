@@ -32,6 +32,13 @@ describe('the classic directory finds people with one listing a chunk, keeping o
       ...(clock ? { clock } : {}),
     });
   const listUsers = (from: number) => oci.requests.entries(from).filter((e) => e.operation === 'ListUsers').length;
+  /** A directory that has read its listing for a first chunk (E1), and the request log's mark after it. */
+  const afterFirstChunk = async () => {
+    const classic = directory();
+    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
+    await classic.findPerson('E1', 'person.1@example.com');
+    return { classic, mark: oci.requests.mark() };
+  };
   const names = (found: { byEmployeeId: readonly { name: string }[]; byName: { name: string } | undefined }) => ({
     byEmployeeId: found.byEmployeeId.map((u) => u.name).sort(),
     byName: found.byName?.name,
@@ -64,10 +71,7 @@ describe('the classic directory finds people with one listing a chunk, keeping o
 
   it('answers a look-up of someone it was not told to expect all the same, with one more listing', async () => {
     // Prepare: a chunk expected and looked up
-    const classic = directory();
-    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
-    await classic.findPerson('E1', 'person.1@example.com');
-    const mark = oci.requests.mark();
+    const { classic, mark } = await afterFirstChunk();
     // Act: a leaver nobody announced, then the first person again
     const stranger = await classic.findPerson('E2000', undefined);
     const again = await classic.findPerson('E1', 'person.1@example.com');
@@ -79,10 +83,7 @@ describe('the classic directory finds people with one listing a chunk, keeping o
 
   it('reads again for the next chunk, and keeps only its people', async () => {
     // Prepare
-    const classic = directory();
-    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
-    await classic.findPerson('E1', 'person.1@example.com');
-    const mark = oci.requests.mark();
+    const { classic, mark } = await afterFirstChunk();
     // Act
     classic.expectPeople?.([{ employeeId: 'E2', userName: 'person.2@example.com' }]);
     const next = await classic.findPerson('E2', 'person.2@example.com');
@@ -95,10 +96,7 @@ describe('the classic directory finds people with one listing a chunk, keeping o
 
   it('answers the next chunk from the listing it has when none of its people has an account', async () => {
     // Prepare: a chunk looked up, then a chunk of new hires (no employee id nor name in the tenancy)
-    const classic = directory();
-    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
-    await classic.findPerson('E1', 'person.1@example.com');
-    const mark = oci.requests.mark();
+    const { classic, mark } = await afterFirstChunk();
     const hires = Array.from({ length: 50 }, (_, i) => ({ employeeId: `N${i}`, userName: `new.hire.${i}@example.com` }));
     // Act
     classic.expectPeople?.(hires);
@@ -133,10 +131,7 @@ describe('the classic directory finds people with one listing a chunk, keeping o
 
   it('lists again for a new employee id whose user name someone already has, and finds that account by name', async () => {
     // Prepare: a listing read for another chunk
-    const classic = directory();
-    classic.expectPeople?.([{ employeeId: 'E1', userName: 'person.1@example.com' }]);
-    await classic.findPerson('E1', 'person.1@example.com');
-    const mark = oci.requests.mark();
+    const { classic, mark } = await afterFirstChunk();
     // Act: a chunk whose employee id is new but whose user name is E8's
     classic.expectPeople?.([{ employeeId: 'N8', userName: 'person.8@example.com' }]);
     const found = await classic.findPerson('N8', 'person.8@example.com');
